@@ -1,0 +1,2 @@
+DROP TABLE establishment_revisions;
+DROP TABLE establishments;

@@ -1,0 +1,140 @@
+//! Repository functions for establishments and their revisions.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use shared::db::DbConnection;
+
+use super::models::{EstablishmentRow, RevisionRow};
+use super::schema::{establishment_revisions, establishments};
+
+/// Which establishments a caller may see.
+#[derive(Clone, Debug)]
+pub enum Visibility {
+    All,
+    TaxCode(String),
+    Commune(String),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub commune_code: Option<String>,
+    pub vsic_section: Option<String>,
+    pub ownership_type: Option<String>,
+    pub updated_since: Option<NaiveDateTime>,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &EstablishmentRow) -> QueryResult<()> {
+    diesel::insert_into(establishments::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find(
+    conn: &mut DbConnection,
+    id: &str,
+    visibility: &Visibility,
+) -> QueryResult<Option<EstablishmentRow>> {
+    let mut query = establishments::table
+        .filter(establishments::id.eq(id))
+        .into_boxed();
+    query = restrict(query, visibility);
+    query
+        .select(EstablishmentRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_external_ref(
+    conn: &mut DbConnection,
+    owner: &str,
+    external_ref: &str,
+) -> QueryResult<Option<EstablishmentRow>> {
+    establishments::table
+        .filter(establishments::external_ref_owner.eq(owner))
+        .filter(establishments::external_ref.eq(external_ref))
+        .select(EstablishmentRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn tax_code_taken(conn: &mut DbConnection, tax_code: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        establishments::table.filter(establishments::tax_code.eq(tax_code)),
+    ))
+    .get_result(conn)
+}
+
+/// Newest first, `limit` rows older than `before`.
+pub fn list(
+    conn: &mut DbConnection,
+    visibility: &Visibility,
+    filter: &Filter,
+    before: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<EstablishmentRow>> {
+    let mut query = restrict(establishments::table.into_boxed(), visibility);
+    if let Some(code) = &filter.commune_code {
+        query = query.filter(establishments::commune_code.eq(code));
+    }
+    if let Some(section) = &filter.vsic_section {
+        query = query.filter(establishments::vsic_section.eq(section));
+    }
+    if let Some(kind) = &filter.ownership_type {
+        query = query.filter(establishments::ownership_type.eq(kind));
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(establishments::updated_at.ge(since));
+    }
+    if let Some(before) = before {
+        query = query.filter(establishments::id.lt(before));
+    }
+    query
+        .order(establishments::id.desc())
+        .limit(limit)
+        .select(EstablishmentRow::as_select())
+        .load(conn)
+}
+
+/// Writes `row` over the stored record only if it is still at `expected_version`;
+/// returns whether it did.
+pub fn update_if_version(
+    conn: &mut DbConnection,
+    row: &EstablishmentRow,
+    expected_version: i64,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        establishments::table
+            .filter(establishments::id.eq(&row.id))
+            .filter(establishments::version.eq(expected_version)),
+    )
+    .set(row)
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+pub fn insert_revision(conn: &mut DbConnection, revision: &RevisionRow) -> QueryResult<()> {
+    diesel::insert_into(establishment_revisions::table)
+        .values(revision)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn revisions(conn: &mut DbConnection, establishment_id: &str) -> QueryResult<Vec<RevisionRow>> {
+    establishment_revisions::table
+        .filter(establishment_revisions::establishment_id.eq(establishment_id))
+        .order(establishment_revisions::version.desc())
+        .select(RevisionRow::as_select())
+        .load(conn)
+}
+
+fn restrict<'a>(
+    query: establishments::BoxedQuery<'a, shared::db::DbBackend>,
+    visibility: &Visibility,
+) -> establishments::BoxedQuery<'a, shared::db::DbBackend> {
+    match visibility {
+        Visibility::All => query,
+        Visibility::TaxCode(code) => query.filter(establishments::tax_code.eq(code.clone())),
+        Visibility::Commune(code) => query.filter(establishments::commune_code.eq(code.clone())),
+    }
+}

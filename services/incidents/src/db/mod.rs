@@ -1,0 +1,10 @@
+//! Storage of the incidents service: schema, rows and repository functions.
+
+pub mod establishments;
+pub mod models;
+pub mod schema;
+
+pub const MIGRATIONS: shared::db::Migrations = shared::db::Migrations {
+    postgres: diesel_migrations::embed_migrations!("migrations/postgres"),
+    sqlite: diesel_migrations::embed_migrations!("migrations/sqlite"),
+};

@@ -1,0 +1,3 @@
+//! The rules of the incidents service: plain types and checks, no I/O.
+
+pub mod establishment;

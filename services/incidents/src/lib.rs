@@ -1,0 +1,20 @@
+//! The incidents service: establishments, accidents (TNLĐ), their investigations,
+//! periodic accident reports and statistics, and the BHXH exchange for accident cases.
+
+pub mod db;
+pub mod domain;
+pub mod openapi;
+pub mod routes;
+pub mod service;
+
+use shared::server::ServiceDef;
+use utoipa::OpenApi as _;
+
+pub static SERVICE: ServiceDef = ServiceDef {
+    name: "incidents",
+    title: "ATVSLĐ incidents API",
+    description: "Establishments, occupational accidents (tai nạn lao động) and their statistics — Cao Bằng, Kế hoạch 664/KH-UBND.",
+    api_doc: openapi::ApiDoc::openapi,
+    configure: routes::configure,
+    migrations: &db::MIGRATIONS,
+};

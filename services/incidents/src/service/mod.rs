@@ -1,0 +1,3 @@
+//! Use-cases of the incidents service: authorisation, then one unit of work each.
+
+pub mod establishments;

@@ -1,0 +1,136 @@
+//! Typed settings: an optional TOML file, then `APP__SECTION__KEY` environment
+//! overrides (e.g. `APP__DATABASE__URL`). Settings are loaded once in `main` and
+//! passed into `Application::build`; nothing reads them from a global.
+
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+/// The settings of one service. `S` holds what only that service needs.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings<S = NoExtra> {
+    #[serde(default)]
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    #[serde(default)]
+    pub log: LogSettings,
+    #[serde(default)]
+    pub cors: CorsSettings,
+    #[serde(default)]
+    pub service: S,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoExtra {}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    pub host: String,
+    /// 0 picks a free port (tests).
+    pub port: u16,
+    pub workers: usize,
+    /// Largest accepted JSON body, in bytes.
+    pub body_limit_bytes: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            workers: 2,
+            body_limit_bytes: 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `postgres://…` or `sqlite://path/to/file.db`. Secret: it may hold a password.
+    pub url: SecretString,
+    /// Pool size. Defaults to 10 on PostgreSQL and 1 on SQLite, where a single
+    /// connection avoids `SQLITE_BUSY` on concurrent writes (SQLite has one writer anyway).
+    #[serde(default)]
+    pub max_connections: Option<u32>,
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout_secs: u64,
+}
+
+fn default_connect_timeout() -> u64 {
+    5
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// A JWKS document on disk (development, or a mounted secret). Either this or `jwks_url`.
+    #[serde(default)]
+    pub jwks_path: Option<PathBuf>,
+    /// The identity provider's JWKS endpoint.
+    #[serde(default)]
+    pub jwks_url: Option<String>,
+    pub issuer: String,
+    pub audience: String,
+    /// Allowed clock skew for `exp` and `nbf`.
+    #[serde(default = "default_leeway")]
+    pub leeway_secs: u64,
+    /// How often keys are re-read, so a rotated key is picked up without a restart.
+    #[serde(default = "default_refresh")]
+    pub refresh_secs: u64,
+}
+
+fn default_leeway() -> u64 {
+    60
+}
+
+fn default_refresh() -> u64 {
+    300
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// An `EnvFilter` directive such as `info` or `incidents=debug,info`.
+    pub level: String,
+    /// JSON lines (for log shippers) instead of compact text.
+    pub json: bool,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            json: false,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CorsSettings {
+    /// Origins allowed to call the API from a browser. Empty: none.
+    pub allowed_origins: Vec<String>,
+}
+
+/// Reads settings from `file` (if given) and the `APP__…` environment.
+pub fn load<T: DeserializeOwned>(file: Option<&Path>) -> anyhow::Result<T> {
+    let mut builder = config::Config::builder();
+    if let Some(file) = file {
+        builder = builder.add_source(config::File::from(file).required(true));
+    }
+    let env = config::Environment::with_prefix("APP")
+        .prefix_separator("__")
+        .separator("__")
+        .try_parsing(true)
+        .list_separator(",")
+        .with_list_parse_key("cors.allowed_origins");
+    let settings = builder.add_source(env).build()?.try_deserialize()?;
+    Ok(settings)
+}

@@ -1,0 +1,107 @@
+//! The database: one diesel code path over PostgreSQL (production) and SQLite (the
+//! embedded default), chosen by the URL scheme.
+//!
+//! Repository functions take `&mut DbConnection`; services run them through
+//! [`Db::run`], which checks a connection out of the pool on a blocking thread, so
+//! no actix worker ever waits on the database.
+
+mod connection;
+mod migrate;
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use secrecy::ExposeSecret;
+
+pub use connection::{Backend, ConnectionManager, DbConnection};
+pub use migrate::{Migrations, check_same_migration_names, run_migrations};
+
+use crate::config::DatabaseSettings;
+use crate::error::ApiError;
+
+/// Runs the same statement text on whichever backend `conn` is, for what the
+/// `MultiConnection` enum cannot express (`ON CONFLICT`, batch inserts, `as_returning`).
+#[macro_export]
+macro_rules! per_backend {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Postgres($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+
+/// The backend type of [`DbConnection`], for boxed queries.
+pub type DbBackend = <DbConnection as diesel::Connection>::Backend;
+
+/// The pool of one service.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    backend: Backend,
+}
+
+impl Db {
+    /// Connects once directly (so the real error reaches the caller and the log),
+    /// then builds the pool.
+    pub fn connect(settings: &DatabaseSettings) -> anyhow::Result<Db> {
+        let manager = ConnectionManager::new(settings.url.expose_secret())?;
+        let backend = manager.backend();
+        drop(
+            r2d2::ManageConnection::connect(&manager)
+                .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?,
+        );
+        let max_size = settings.max_connections.unwrap_or(match backend {
+            Backend::Postgres => 10,
+            Backend::Sqlite => 1,
+        });
+        let pool = r2d2::Pool::builder()
+            .max_size(max_size.max(1))
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(settings.connect_timeout_secs.max(1)))
+            .build(manager)?;
+        Ok(Db { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A connection for synchronous work outside a request (start-up, CLI, tests).
+    pub fn get(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, ApiError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs `f` with a pooled connection on actix's blocking pool, inside the caller's
+    /// tracing span. One call is one unit of work: wrap it in `conn.transaction`.
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: Into<ApiError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        actix_web::web::block(move || {
+            let _entered = span.enter();
+            let mut conn = pool.get()?;
+            f(&mut conn).map_err(Into::into)
+        })
+        .await?
+    }
+
+    /// `SELECT 1`, for readiness checks.
+    pub async fn ping(&self) -> Result<(), ApiError> {
+        self.run(|conn| diesel::sql_query("SELECT 1").execute(conn).map(|_| ()))
+            .await
+    }
+}
+
+/// Current time in UTC, truncated to microseconds so that PostgreSQL (microseconds)
+/// and SQLite (text, any precision) store and compare the same value.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::{SubsecRound, Utc};
+    Utc::now().naive_utc().trunc_subsecs(6)
+}

@@ -1,0 +1,331 @@
+//! Request extractors whose failures are problems, never actix's plain-text errors.
+//!
+//! [`Json`] is the body extractor of every write: it insists on JSON, enforces the
+//! body limit, normalises every string to NFC (so "Cao Bằng" typed in any form is
+//! stored and found the same way), rejects unknown fields with a JSON Pointer to
+//! them, and keeps a SHA-256 of the canonical body for idempotency and receipts.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::error::{ApiError, FieldError, Text};
+
+/// Largest JSON body a service accepts; registered as app data by the server.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimit(pub usize);
+
+/// A validated JSON body.
+pub struct Json<T> {
+    pub body: T,
+    /// Hex SHA-256 of the canonical body (NFC strings, keys sorted, no whitespace).
+    pub sha256: String,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<BodyLimit>>()
+            .map_or(1024 * 1024, |l| l.0);
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|m| {
+                let m = m.trim().to_ascii_lowercase();
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        let declared_len = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            if declared_len.is_some_and(|n| n > limit) {
+                return Err(ApiError::PayloadTooLarge { limit });
+            }
+            let mut bytes = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| ApiError::BadRequest {
+                    code: "unreadable_body",
+                    detail: Text::new(
+                        "Không đọc được nội dung yêu cầu.",
+                        format!("The body could not be read: {e}"),
+                    ),
+                    errors: vec![],
+                })?;
+                if bytes.len() + chunk.len() > limit {
+                    return Err(ApiError::PayloadTooLarge { limit });
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            parse(&bytes)
+        })
+    }
+}
+
+/// Parses and validates a JSON body; public so bulk endpoints can reuse it per item.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<Json<T>, ApiError> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest {
+        code: "malformed_json",
+        detail: Text::new(
+            format!(
+                "Nội dung không phải JSON hợp lệ (dòng {}, cột {}).",
+                e.line(),
+                e.column()
+            ),
+            format!(
+                "The body is not valid JSON (line {}, column {}).",
+                e.line(),
+                e.column()
+            ),
+        ),
+        errors: vec![],
+    })?;
+    let value = normalize(value);
+    let sha256 = hex_sha256(&serde_json::to_vec(&value).map_err(anyhow::Error::from)?);
+    let body = serde_path_to_error::deserialize(value)
+        .map_err(|e| ApiError::validation(vec![field_error(&e)]))?;
+    Ok(Json { body, sha256 })
+}
+
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// NFC-normalises every string and key.
+fn normalize(value: Value) -> Value {
+    match value {
+        Value::String(s) => Value::String(s.nfc().collect()),
+        Value::Array(items) => Value::Array(items.into_iter().map(normalize).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k.nfc().collect(), normalize(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    path.iter()
+        .filter_map(|segment| match segment {
+            Segment::Seq { index } => Some(index.to_string()),
+            Segment::Map { key } => Some(escape_pointer(key)),
+            Segment::Enum { variant } => Some(escape_pointer(variant)),
+            Segment::Unknown => None,
+        })
+        .fold(String::new(), |acc, part| format!("{acc}/{part}"))
+}
+
+fn escape_pointer(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// The name between the first pair of backticks in a serde message.
+fn quoted_name(message: &str) -> Option<&str> {
+    let start = message.find('`')? + 1;
+    let len = message.get(start..)?.find('`')?;
+    message.get(start..start + len)
+}
+
+fn field_error(e: &serde_path_to_error::Error<serde_json::Error>) -> FieldError {
+    let message = e.inner().to_string();
+    let pointer = pointer_of(e.path());
+    let with_name = |name: &str| {
+        let tail = format!("/{}", escape_pointer(name));
+        if pointer.ends_with(&tail) {
+            pointer.clone()
+        } else {
+            format!("{pointer}{tail}")
+        }
+    };
+    if message.starts_with("unknown field") {
+        let name = quoted_name(&message).unwrap_or_default();
+        FieldError::body(
+            with_name(name),
+            "unknown_field",
+            Text::new(
+                format!("Trường «{name}» không có trong mẫu dữ liệu."),
+                format!("Unknown field `{name}`."),
+            ),
+        )
+    } else if message.starts_with("missing field") {
+        let name = quoted_name(&message).unwrap_or_default();
+        FieldError::body(
+            with_name(name),
+            "missing_field",
+            Text::new(
+                format!("Thiếu trường bắt buộc «{name}»."),
+                format!("Missing required field `{name}`."),
+            ),
+        )
+    } else if message.starts_with("unknown variant") {
+        FieldError::body(
+            pointer,
+            "invalid_enum_value",
+            Text::new(
+                "Giá trị không thuộc danh sách cho phép.",
+                strip_position(&message),
+            ),
+        )
+    } else {
+        FieldError::body(
+            pointer,
+            "invalid_type",
+            Text::new(
+                "Giá trị sai kiểu hoặc sai định dạng.",
+                strip_position(&message),
+            ),
+        )
+    }
+}
+
+/// serde's " at line 1 column 5" suffix means nothing once the body was re-read as a tree.
+fn strip_position(message: &str) -> String {
+    message
+        .split(" at line ")
+        .next()
+        .unwrap_or(message)
+        .to_owned()
+}
+
+/// Query-string failures: 400 with the parser's message.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _req| {
+        let message = strip_position(&err.to_string());
+        let name = quoted_name(&message).map(str::to_owned).unwrap_or_default();
+        ApiError::BadRequest {
+            code: "invalid_query",
+            detail: Text::new(
+                format!("Tham số truy vấn không hợp lệ: {message}"),
+                format!("Invalid query parameters: {message}"),
+            ),
+            errors: if name.is_empty() {
+                vec![]
+            } else {
+                vec![FieldError::parameter(
+                    name,
+                    "invalid_query",
+                    Text::new(
+                        "Tham số không hợp lệ hoặc không được hỗ trợ.",
+                        message.clone(),
+                    ),
+                )]
+            },
+        }
+        .into()
+    })
+}
+
+/// A path segment that does not parse (say, an id that is not a UUID) names no
+/// record, so it is a 404 like any other unknown id.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default()
+        .error_handler(|_err, _req| ApiError::NotFound { resource: "record" }.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Item {
+        name: String,
+        count: u32,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        items: Vec<Item>,
+    }
+
+    fn pointer_and_code(e: ApiError) -> (String, String) {
+        match e {
+            ApiError::Validation { errors } => {
+                let first = errors.into_iter().next();
+                (
+                    first
+                        .as_ref()
+                        .map(|f| format!("{:?}", f.location))
+                        .unwrap_or_default(),
+                    first.map(|f| f.code.into_owned()).unwrap_or_default(),
+                )
+            }
+            other => (format!("{other:?}"), String::new()),
+        }
+    }
+
+    #[test]
+    fn unknown_fields_are_pointed_at() {
+        let e = parse::<Outer>(br#"{"items":[{"name":"a","count":1,"colour":"red"}]}"#).err();
+        let (pointer, code) = pointer_and_code(e.unwrap_or(ApiError::Forbidden));
+        assert_eq!(code, "unknown_field");
+        assert!(pointer.contains("/items/0/colour"), "{pointer}");
+    }
+
+    #[test]
+    fn missing_and_mistyped_fields_are_pointed_at() {
+        let e = parse::<Outer>(br#"{"items":[{"name":"a"}]}"#).err();
+        let (pointer, code) = pointer_and_code(e.unwrap_or(ApiError::Forbidden));
+        assert_eq!(code, "missing_field");
+        assert!(pointer.contains("/items/0/count"), "{pointer}");
+
+        let e = parse::<Outer>(br#"{"items":[{"name":"a","count":"x"}]}"#).err();
+        let (pointer, code) = pointer_and_code(e.unwrap_or(ApiError::Forbidden));
+        assert_eq!(code, "invalid_type");
+        assert!(pointer.contains("/items/0/count"), "{pointer}");
+    }
+
+    #[test]
+    fn malformed_json_is_a_bad_request() {
+        assert!(matches!(
+            parse::<Outer>(b"{\"items\": ["),
+            Err(ApiError::BadRequest {
+                code: "malformed_json",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn strings_are_nfc_normalised_and_digest_is_stable() {
+        let nfd = "{\"items\":[{\"name\":\"Cao Ba\u{0306}\u{0300}ng\",\"count\":1}]}";
+        let nfc = "{ \"items\": [ { \"count\": 1, \"name\": \"Cao Bằng\" } ] }";
+        let a = parse::<Outer>(nfd.as_bytes()).ok();
+        let b = parse::<Outer>(nfc.as_bytes()).ok();
+        let (Some(a), Some(b)) = (a, b) else {
+            panic!("both parse")
+        };
+        assert_eq!(
+            a.body.items.first().map(|i| i.name.clone()),
+            Some("Cao Bằng".to_owned())
+        );
+        assert_eq!(a.sha256, b.sha256);
+    }
+}

@@ -1,0 +1,25 @@
+//! What the three ATVSLĐ services share.
+
+pub mod auth;
+pub mod config;
+pub mod context;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod idempotency;
+pub mod openapi;
+pub mod pagination;
+pub mod refdata;
+pub mod server;
+pub mod telemetry;
+pub mod testing;
+pub mod time;
+pub mod validate;
+pub mod versioning;
+
+/// The tables every service has (idempotency keys, and later outbox, audit, receipts).
+pub const MIGRATIONS: db::Migrations = db::Migrations {
+    postgres: diesel_migrations::embed_migrations!("migrations/postgres"),
+    sqlite: diesel_migrations::embed_migrations!("migrations/sqlite"),
+};

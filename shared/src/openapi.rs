@@ -1,0 +1,189 @@
+//! What every service's OpenAPI document has in common, added in one place so no
+//! handler annotation can forget it: bearer security on `/api/` operations, the
+//! problem+json error responses, the operations endpoints, and the suite merge.
+
+use utoipa::openapi::path::{HttpMethod, Operation, PathItem};
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi, Paths, Ref, RefOr, ResponsesBuilder, Tag};
+use utoipa::{PartialSchema, ToSchema};
+
+use crate::error::{ProblemDetails, ProblemFieldError};
+
+pub const BEARER: &str = "bearer_auth";
+
+fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .filter_map(Option::as_mut)
+}
+
+fn problem_response(description: &str) -> RefOr<utoipa::openapi::Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ProblemDetails")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+/// Completes a service's generated document.
+pub fn finish(mut api: OpenApi, title: &str, description: &str) -> OpenApi {
+    api.info.title = title.to_owned();
+    api.info.description = Some(description.to_owned());
+    api.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    api.info.license = Some(utoipa::openapi::License::new("MIT OR Apache-2.0"));
+
+    for (path, item) in api.paths.paths.iter_mut() {
+        let protected = path.starts_with("/api/");
+        for op in operations_mut(item) {
+            if protected && op.security.is_none() {
+                op.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
+            }
+            op.responses
+                .responses
+                .entry("4XX".into())
+                .or_insert_with(|| {
+                    problem_response("Lỗi phía bên gọi (client error), RFC 9457 problem details")
+                });
+            op.responses
+                .responses
+                .entry("5XX".into())
+                .or_insert_with(|| {
+                    problem_response(
+                        "Lỗi phía máy chủ (server error); the body never holds internals",
+                    )
+                });
+        }
+    }
+    add_operations_paths(&mut api.paths);
+
+    let components = api.components.get_or_insert_with(Default::default);
+    components.security_schemes.insert(
+        BEARER.into(),
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .description(Some("JWT (EdDSA or RS256) from the provincial identity provider; claims `roles` and `org`."))
+                .build(),
+        ),
+    );
+    components.schemas.insert(
+        ProblemDetails::name().into_owned(),
+        ProblemDetails::schema(),
+    );
+    components.schemas.insert(
+        ProblemFieldError::name().into_owned(),
+        ProblemFieldError::schema(),
+    );
+
+    let tags = api.tags.get_or_insert_with(Vec::new);
+    if !tags.iter().any(|t| t.name == "operations") {
+        let mut tag = Tag::new("operations");
+        tag.description = Some("Liveness and readiness probes (no token needed).".into());
+        tags.push(tag);
+    }
+    tags.sort_by(|a, b| a.name.cmp(&b.name));
+    api
+}
+
+fn add_operations_paths(paths: &mut Paths) {
+    let probe = |id: &str, summary: &str, description: &str, failure: Option<&str>| {
+        let mut responses = ResponsesBuilder::new()
+            .response("200", ResponseBuilder::new().description("OK").build());
+        if let Some(failure) = failure {
+            responses = responses.response("503", problem_response(failure));
+        }
+        let mut op = Operation::new();
+        op.operation_id = Some(id.into());
+        op.summary = Some(summary.into());
+        op.description = Some(description.into());
+        op.tags = Some(vec!["operations".into()]);
+        op.responses = responses.build();
+        op
+    };
+    paths.paths.insert(
+        "/healthz".into(),
+        PathItem::new(
+            HttpMethod::Get,
+            probe(
+                "healthz",
+                "Liveness",
+                "The process is up and serving HTTP.",
+                None,
+            ),
+        ),
+    );
+    paths.paths.insert(
+        "/readyz".into(),
+        PathItem::new(
+            HttpMethod::Get,
+            probe(
+                "readyz",
+                "Readiness",
+                "The service can reach its database.",
+                Some("The database is unreachable."),
+            ),
+        ),
+    );
+}
+
+/// The suite document: each service's paths under its gateway prefix
+/// (`/incidents/api/v1/...`), operation ids prefixed with the service so they stay
+/// unique, components and tags merged.
+pub fn merge(services: &[(&str, OpenApi)]) -> OpenApi {
+    let mut merged = OpenApi::new(
+        utoipa::openapi::InfoBuilder::new()
+            .title("ATVSLĐ suite API (Cao Bằng, Kế hoạch 664/KH-UBND)")
+            .description(Some(
+                "All services of the suite as the gateway serves them: /incidents, /health-stats and /tasks. \
+                 Each service's own document (openapi/<service>.json) describes the same operations without the prefix.",
+            ))
+            .version(env!("CARGO_PKG_VERSION"))
+            .license(Some(utoipa::openapi::License::new("MIT OR Apache-2.0")))
+            .build(),
+        Paths::new(),
+    );
+    for (prefix, api) in services {
+        let mut api = api.clone();
+        for (path, mut item) in std::mem::take(&mut api.paths.paths) {
+            for op in operations_mut(&mut item) {
+                op.operation_id = op
+                    .operation_id
+                    .take()
+                    .map(|id| format!("{}_{id}", prefix.replace('-', "_")));
+            }
+            merged.paths.paths.insert(format!("/{prefix}{path}"), item);
+        }
+        let components = merged.components.get_or_insert_with(Default::default);
+        if let Some(theirs) = api.components {
+            components.schemas.extend(theirs.schemas);
+            components.security_schemes.extend(theirs.security_schemes);
+            components.responses.extend(theirs.responses);
+        }
+        let tags = merged.tags.get_or_insert_with(Vec::new);
+        for tag in api.tags.unwrap_or_default() {
+            if !tags.iter().any(|t| t.name == tag.name) {
+                tags.push(tag);
+            }
+        }
+    }
+    if let Some(tags) = merged.tags.as_mut() {
+        tags.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    merged
+}

@@ -1,0 +1,181 @@
+//! Building and running one service: the same middleware, extractor configuration,
+//! operations endpoints and docs for all three.
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use tracing_actix_web::TracingLogger;
+use utoipa::openapi::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::JwtVerifier;
+use crate::config::{CorsSettings, Settings};
+use crate::db::{self, Db, Migrations};
+use crate::error::ApiError;
+use crate::extract::{self, BodyLimit};
+use crate::telemetry::RequestSpan;
+use crate::{context, health};
+
+/// What makes a service a service.
+pub struct ServiceDef {
+    /// Short name: the gateway prefix, the metrics label, the database name.
+    pub name: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    /// The service's `#[derive(OpenApi)]` document (tags, info).
+    pub api_doc: fn() -> OpenApi,
+    /// Registers the service's routes under `/api/v1`.
+    pub configure: fn(&mut ServiceConfig),
+    pub migrations: &'static Migrations,
+}
+
+impl ServiceDef {
+    /// The complete OpenAPI document, as served at `/openapi.json` and committed in `openapi/`.
+    pub fn openapi(&self) -> OpenApi {
+        let (_, api) = App::new()
+            .into_utoipa_app()
+            .openapi((self.api_doc)())
+            .service(utoipa_actix_web::scope("/api/v1").configure(self.configure))
+            .split_for_parts();
+        crate::openapi::finish(api, self.title, self.description)
+    }
+
+    /// Connects to the database and applies the shared and the service's migrations.
+    pub fn connect_and_migrate(
+        &self,
+        settings: &crate::config::DatabaseSettings,
+    ) -> anyhow::Result<(Db, Vec<String>)> {
+        let db = Db::connect(settings)?;
+        let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let applied = db::run_migrations(&mut conn, &[&crate::MIGRATIONS, self.migrations])?;
+        Ok((db, applied))
+    }
+}
+
+/// A bound, not yet running service.
+pub struct Application {
+    port: u16,
+    server: Server,
+    db: Db,
+}
+
+impl Application {
+    /// Migrates the database, reads the signing keys and binds the listener (port 0
+    /// picks a free one). Returns once the port is bound, so callers can read it.
+    pub async fn build<S>(
+        def: &'static ServiceDef,
+        settings: &Settings<S>,
+    ) -> anyhow::Result<Application> {
+        let db_settings = settings.database.clone();
+        let (db, applied) =
+            tokio::task::spawn_blocking(move || def.connect_and_migrate(&db_settings)).await??;
+        if !applied.is_empty() {
+            tracing::info!(service = def.name, migrations = ?applied, "migrations applied");
+        }
+
+        let verifier = web::Data::new(JwtVerifier::new(&settings.auth)?);
+        if let Err(e) = verifier.load().await {
+            anyhow::bail!("cannot read the signing keys (auth.jwks_path / auth.jwks_url): {e}");
+        }
+
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot listen on {}:{}: {e}",
+                    settings.server.host,
+                    settings.server.port
+                )
+            })?;
+        let port = listener.local_addr()?.port();
+
+        let metrics = actix_web_prom::PrometheusMetricsBuilder::new("atvsld")
+            .endpoint("/metrics")
+            .const_labels(HashMap::from([("service".to_owned(), def.name.to_owned())]))
+            .mask_unmatched_patterns("unmatched")
+            .exclude_regex("^/docs")
+            .build()
+            .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+        let spec = def.openapi();
+        let body_limit = web::Data::new(BodyLimit(settings.server.body_limit_bytes));
+        let db_data = web::Data::new(db.clone());
+        let cors_settings = settings.cors.clone();
+
+        let server = HttpServer::new(move || {
+            App::new()
+                .into_utoipa_app()
+                .app_data(db_data.clone())
+                .app_data(verifier.clone())
+                .app_data(body_limit.clone())
+                .app_data(extract::query_config())
+                .app_data(extract::path_config())
+                .service(utoipa_actix_web::scope("/api/v1").configure(def.configure))
+                .into_app()
+                .route("/healthz", web::get().to(health::healthz))
+                .route("/readyz", web::get().to(health::readyz))
+                // Answered by the metrics middleware; routed so it is no "unmatched" 404 first.
+                .route("/metrics", web::get().to(actix_web::HttpResponse::Ok))
+                .route(
+                    "/docs",
+                    web::get().to(|| async {
+                        actix_web::HttpResponse::PermanentRedirect()
+                            .insert_header(("location", "/docs/"))
+                            .finish()
+                    }),
+                )
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+                .default_service(web::to(|| async {
+                    Err::<actix_web::HttpResponse, _>(ApiError::NotFound { resource: "route" })
+                }))
+                .wrap(cors(&cors_settings))
+                .wrap(metrics.clone())
+                .wrap(TracingLogger::<RequestSpan>::new())
+                .wrap(from_fn(context::middleware))
+        })
+        .workers(settings.server.workers.max(1))
+        .listen(listener)?
+        .run();
+
+        Ok(Application { port, server, db })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Browsers may call only from the configured origins; none by default.
+fn cors(settings: &CorsSettings) -> Cors {
+    settings
+        .allowed_origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            "authorization",
+            "content-type",
+            "accept-language",
+            "idempotency-key",
+            "if-match",
+            "x-request-id",
+        ])
+        .expose_headers(["etag", "location", "x-request-id", "idempotency-replayed"])
+        .max_age(3600)
+}

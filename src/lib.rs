@@ -1,0 +1,164 @@
+//! The `atvsld` launcher: the whole suite in one process, and the admin commands.
+//! `main.rs` parses the command line; what the commands do lives here so the
+//! end-to-end tests drive the same code.
+
+use std::path::{Path, PathBuf};
+
+use shared::config::{
+    AuthSettings, CorsSettings, DatabaseSettings, LogSettings, ServerSettings, Settings,
+};
+use shared::server::{Application, ServiceDef};
+use utoipa::openapi::OpenApi;
+
+/// The services of the suite, in gateway order.
+pub fn services() -> [&'static ServiceDef; 3] {
+    [&incidents::SERVICE, &health_stats::SERVICE, &tasks::SERVICE]
+}
+
+/// Issuer and audience of the development tokens that `up` trusts.
+pub const DEV_ISSUER: &str = "atvsld-dev";
+pub const DEV_AUDIENCE: &str = "atvsld";
+
+/// Every committed OpenAPI document, by file name: one per service and the merged suite.
+pub fn openapi_documents() -> Vec<(String, OpenApi)> {
+    let per_service: Vec<(&str, OpenApi)> =
+        services().iter().map(|s| (s.name, s.openapi())).collect();
+    let merged = shared::openapi::merge(&per_service);
+    let mut docs: Vec<(String, OpenApi)> = per_service
+        .into_iter()
+        .map(|(n, api)| (format!("{n}.json"), api))
+        .collect();
+    docs.push(("atvsld.json".into(), merged));
+    docs
+}
+
+/// The exact text written to `openapi/<file>`.
+pub fn render(api: &OpenApi) -> anyhow::Result<String> {
+    Ok(format!("{}\n", serde_json::to_string_pretty(api)?))
+}
+
+/// Writes the documents into `dir`; returns the files that changed.
+pub fn write_openapi(dir: &Path) -> anyhow::Result<Vec<String>> {
+    std::fs::create_dir_all(dir)?;
+    let mut changed = Vec::new();
+    for (file, api) in openapi_documents() {
+        let path = dir.join(&file);
+        let text = render(&api)?;
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            std::fs::write(&path, text)?;
+            changed.push(file);
+        }
+    }
+    Ok(changed)
+}
+
+/// Files in `dir` that differ from what the code generates.
+pub fn stale_openapi(dir: &Path) -> anyhow::Result<Vec<String>> {
+    let mut stale = Vec::new();
+    for (file, api) in openapi_documents() {
+        if std::fs::read_to_string(dir.join(&file)).ok() != Some(render(&api)?) {
+            stale.push(file);
+        }
+    }
+    Ok(stale)
+}
+
+/// How `atvsld up` runs the suite.
+#[derive(Clone, Debug)]
+pub struct UpOptions {
+    pub host: String,
+    /// Ports of incidents, health-stats and tasks.
+    pub ports: [u16; 3],
+    pub data_dir: PathBuf,
+    pub log: LogSettings,
+}
+
+/// Settings of one service for `up`: its SQLite file in the data folder, the
+/// development JWKS.
+pub fn local_settings(
+    def: &ServiceDef,
+    options: &UpOptions,
+    port: u16,
+    jwks_path: &Path,
+) -> Settings {
+    let file = options.data_dir.join(format!("{}.db", def.name));
+    Settings {
+        server: ServerSettings {
+            host: options.host.clone(),
+            port,
+            ..ServerSettings::default()
+        },
+        database: DatabaseSettings {
+            url: format!("sqlite://{}", file.display()).into(),
+            max_connections: None,
+            connect_timeout_secs: 5,
+        },
+        auth: AuthSettings {
+            jwks_path: Some(jwks_path.to_path_buf()),
+            jwks_url: None,
+            issuer: DEV_ISSUER.into(),
+            audience: DEV_AUDIENCE.into(),
+            leeway_secs: 60,
+            refresh_secs: 300,
+        },
+        log: options.log.clone(),
+        cors: CorsSettings::default(),
+        service: Default::default(),
+    }
+}
+
+/// The development keys of a data folder (created on first use).
+pub fn dev_keys(data_dir: &Path) -> anyhow::Result<shared::auth::DevKeys> {
+    shared::auth::DevKeys::load_or_create(&data_dir.join("keys"))
+}
+
+/// Builds every service (migrations applied, ports bound) in the given order.
+pub async fn start(
+    services: Vec<(&'static ServiceDef, Settings)>,
+) -> anyhow::Result<Vec<Application>> {
+    let mut apps = Vec::with_capacity(services.len());
+    for (def, settings) in services {
+        let app = Application::build(def, &settings)
+            .await
+            .map_err(|e| anyhow::anyhow!("{} did not start: {e}", def.name))?;
+        apps.push(app);
+    }
+    Ok(apps)
+}
+
+/// Parses a lifetime such as `90s`, `30m`, `1h` or `7d`.
+pub fn parse_ttl(text: &str) -> anyhow::Result<std::time::Duration> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| anyhow::anyhow!("expected a number with s, m, h or d: {text}"))?;
+    let seconds = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        other => anyhow::bail!("unknown unit {other:?}: use s, m, h or d"),
+    };
+    Ok(std::time::Duration::from_secs(
+        number.saturating_mul(seconds),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_ttl;
+
+    #[test]
+    fn lifetimes_parse() {
+        assert_eq!(parse_ttl("90").ok().map(|d| d.as_secs()), Some(90));
+        assert_eq!(parse_ttl("30m").ok().map(|d| d.as_secs()), Some(1800));
+        assert_eq!(parse_ttl("1h").ok().map(|d| d.as_secs()), Some(3600));
+        assert_eq!(parse_ttl("7d").ok().map(|d| d.as_secs()), Some(604_800));
+        assert!(parse_ttl("1w").is_err());
+        assert!(parse_ttl("h").is_err());
+    }
+}

@@ -1,0 +1,241 @@
+//! `atvsld`: run the ATVSLĐ suite and administer it.
+#![allow(clippy::print_stdout)] // a command-line tool speaks on stdout
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use shared::auth::Role;
+use shared::config::{DatabaseSettings, LogSettings};
+
+#[derive(Parser)]
+#[command(
+    name = "atvsld",
+    version,
+    about = "The ATVSLĐ suite of Cao Bằng (Kế hoạch 664/KH-UBND)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run incidents, health-stats and tasks in this process, on SQLite files in the data folder.
+    Up {
+        #[arg(long, env = "ATVSLD_HOST", default_value = "127.0.0.1")]
+        host: String,
+        #[arg(long, env = "ATVSLD_INCIDENTS_PORT", default_value_t = 8081)]
+        incidents_port: u16,
+        #[arg(long, env = "ATVSLD_HEALTH_STATS_PORT", default_value_t = 8082)]
+        health_stats_port: u16,
+        #[arg(long, env = "ATVSLD_TASKS_PORT", default_value_t = 8083)]
+        tasks_port: u16,
+        #[arg(long, env = "ATVSLD_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
+        /// Log JSON lines instead of compact text.
+        #[arg(long, env = "ATVSLD_LOG_JSON")]
+        log_json: bool,
+    },
+    /// Print a signed development token that the services started by `up` trust.
+    Token {
+        /// admin, labor_authority, health_authority, agency, enterprise, commune, insurer or viewer.
+        #[arg(long)]
+        role: String,
+        /// The caller's organisation: agency code, tax code or commune code.
+        #[arg(long)]
+        org: Option<String>,
+        /// Lifetime: 90s, 30m, 1h, 7d.
+        #[arg(long, default_value = "1h")]
+        ttl: String,
+        /// Subject (user name) written into the token.
+        #[arg(long)]
+        sub: Option<String>,
+        #[arg(long, env = "ATVSLD_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
+    },
+    /// Apply pending migrations: every service's SQLite file in the data folder, or one
+    /// service's database named by --database-url (e.g. PostgreSQL in an init container).
+    Migrate {
+        #[arg(long, env = "ATVSLD_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
+        /// incidents, health-stats or tasks; with --database-url.
+        #[arg(long, requires = "database_url")]
+        service: Option<String>,
+        #[arg(
+            long,
+            env = "APP__DATABASE__URL",
+            requires = "service",
+            hide_env_values = true
+        )]
+        database_url: Option<String>,
+    },
+    /// Write the OpenAPI documents (one per service and the merged atvsld.json).
+    Openapi {
+        #[arg(long, default_value = "openapi")]
+        dir: PathBuf,
+        /// Only check that the committed documents are current; exit 1 if not.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Up {
+            host,
+            incidents_port,
+            health_stats_port,
+            tasks_port,
+            data_dir,
+            log_json,
+        } => {
+            let log = LogSettings {
+                json: log_json,
+                ..LogSettings::default()
+            };
+            shared::telemetry::init_tracing(&log);
+            up(atvsld::UpOptions {
+                host,
+                ports: [incidents_port, health_stats_port, tasks_port],
+                data_dir,
+                log,
+            })
+            .await
+        }
+        Command::Token {
+            role,
+            org,
+            ttl,
+            sub,
+            data_dir,
+        } => {
+            let role = Role::parse(&role).with_context(|| {
+                let known = Role::ALL.map(Role::as_str).join(", ");
+                format!("unknown role {role:?}; use one of {known}")
+            })?;
+            let keys = atvsld::dev_keys(&data_dir)?;
+            let subject = sub.unwrap_or_else(|| format!("dev-{}", role.as_str()));
+            let token = keys.signer.token(
+                atvsld::DEV_ISSUER,
+                atvsld::DEV_AUDIENCE,
+                &subject,
+                &[role],
+                org.as_deref(),
+                atvsld::parse_ttl(&ttl)?,
+            )?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Migrate {
+            data_dir,
+            service,
+            database_url,
+        } => {
+            shared::telemetry::init_tracing(&LogSettings::default());
+            migrate(&data_dir, service.as_deref(), database_url).await
+        }
+        Command::Openapi { dir, check } => {
+            if check {
+                let stale = atvsld::stale_openapi(&dir)?;
+                if !stale.is_empty() {
+                    anyhow::bail!(
+                        "out of date in {}: {} (run `atvsld openapi`)",
+                        dir.display(),
+                        stale.join(", ")
+                    );
+                }
+                println!("{} is current", dir.display());
+            } else {
+                let changed = atvsld::write_openapi(&dir)?;
+                println!("{} file(s) updated in {}", changed.len(), dir.display());
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn up(options: atvsld::UpOptions) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&options.data_dir).with_context(|| {
+        format!(
+            "cannot create the data folder {}",
+            options.data_dir.display()
+        )
+    })?;
+    let keys = atvsld::dev_keys(&options.data_dir)?;
+    let planned = atvsld::services()
+        .into_iter()
+        .zip(options.ports)
+        .map(|(def, port)| {
+            (
+                def,
+                atvsld::local_settings(def, &options, port, &keys.jwks_path),
+            )
+        })
+        .collect::<Vec<_>>();
+    let apps = atvsld::start(planned).await?;
+    println!(
+        "ATVSLĐ suite is running (data in {}):",
+        options.data_dir.display()
+    );
+    for (def, app) in atvsld::services().iter().zip(&apps) {
+        let base = format!("http://{}:{}", options.host, app.port());
+        println!("  {:<13} {base}/api/v1   docs: {base}/docs/", def.name);
+    }
+    println!("Get a token with: atvsld token --role admin   (Ctrl-C stops the suite)");
+    // Spawn all three before waiting on any: each server starts when first polled.
+    let runs = apps
+        .into_iter()
+        .map(|app| tokio::spawn(app.run_until_stopped()))
+        .collect::<Vec<_>>();
+    for run in runs {
+        run.await??;
+    }
+    println!("stopped");
+    Ok(())
+}
+
+async fn migrate(
+    data_dir: &std::path::Path,
+    service: Option<&str>,
+    database_url: Option<String>,
+) -> anyhow::Result<()> {
+    let targets = match (service, database_url) {
+        (Some(name), Some(url)) => {
+            let def = atvsld::services()
+                .into_iter()
+                .find(|s| s.name == name)
+                .with_context(|| {
+                    format!("unknown service {name:?}: use incidents, health-stats or tasks")
+                })?;
+            vec![(def, url)]
+        }
+        _ => {
+            std::fs::create_dir_all(data_dir)?;
+            atvsld::services()
+                .into_iter()
+                .map(|def| {
+                    (
+                        def,
+                        format!(
+                            "sqlite://{}",
+                            data_dir.join(format!("{}.db", def.name)).display()
+                        ),
+                    )
+                })
+                .collect()
+        }
+    };
+    for (def, url) in targets {
+        let settings = DatabaseSettings {
+            url: url.into(),
+            max_connections: Some(1),
+            connect_timeout_secs: 10,
+        };
+        let (_, applied) =
+            tokio::task::spawn_blocking(move || def.connect_and_migrate(&settings)).await??;
+        println!("{}: {} migration(s) applied", def.name, applied.len());
+    }
+    Ok(())
+}
