@@ -67,8 +67,19 @@ impl JwtSigner {
     /// Signs any claims (tests use this to make expired or misaddressed tokens).
     pub fn sign<T: Serialize>(&self, claims: &T) -> anyhow::Result<String> {
         let mut header = Header::new(Algorithm::EdDSA);
-        header.kid = Some(self.kid.clone());
         header.typ = Some("JWT".into());
+        self.sign_with_header(header, claims)
+    }
+
+    /// Signs with a header of the caller's making (tests forge `jku`/`jwk` headers with it);
+    /// the key id is ours unless the header names another.
+    pub fn sign_with_header<T: Serialize>(
+        &self,
+        mut header: Header,
+        claims: &T,
+    ) -> anyhow::Result<String> {
+        header.alg = Algorithm::EdDSA;
+        header.kid.get_or_insert_with(|| self.kid.clone());
         Ok(jsonwebtoken::encode(&header, claims, &self.key)?)
     }
 

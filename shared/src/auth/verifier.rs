@@ -58,6 +58,8 @@ struct KeyCache {
     loaded_at: Option<Instant>,
     /// When a read was last tried, successful or not.
     tried_at: Option<Instant>,
+    /// When an unknown `kid` last caused a read.
+    forced_at: Option<Instant>,
 }
 
 pub struct JwtVerifier {
@@ -92,6 +94,7 @@ impl JwtVerifier {
                 keys: HashMap::new(),
                 loaded_at: None,
                 tried_at: None,
+                forced_at: None,
             }),
             reload: Mutex::new(()),
         })
@@ -161,16 +164,24 @@ impl JwtVerifier {
         {
             let cache = self.cache.read().await;
             let fresh = cache.loaded_at.is_some_and(|t| t.elapsed() < self.refresh);
-            let tried_recently = cache
-                .tried_at
-                .is_some_and(|t| t.elapsed() < UNKNOWN_KID_REFRESH_INTERVAL);
-            if tried_recently || (scheduled && fresh) {
+            let recently = |at: Option<Instant>| {
+                at.is_some_and(|t| t.elapsed() < UNKNOWN_KID_REFRESH_INTERVAL)
+            };
+            let skip = if scheduled {
+                fresh || recently(cache.tried_at)
+            } else {
+                recently(cache.forced_at)
+            };
+            if skip {
                 return usable(&cache);
             }
         }
         let fetched = self.fetch().await;
         let mut cache = self.cache.write().await;
         cache.tried_at = Some(Instant::now());
+        if !scheduled {
+            cache.forced_at = cache.tried_at;
+        }
         match fetched {
             Ok(keys) => {
                 cache.keys = keys;

@@ -1,0 +1,173 @@
+//! Forged, expired and misaddressed tokens are all 401 (RFC 8725).
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use reqwest::Method;
+use serde_json::{Value, json};
+use shared::auth::JwtSigner;
+use shared::testing::{TEST_AUDIENCE, TEST_ISSUER};
+
+use crate::helpers::{TestApp, assert_problem, spawn_app};
+
+fn claims(overrides: Value) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    let mut claims = json!({
+        "sub": "attacker", "iss": TEST_ISSUER, "aud": TEST_AUDIENCE,
+        "exp": now + 600, "nbf": now - 10, "iat": now, "roles": ["admin"]
+    });
+    if let (Some(base), Some(extra)) = (claims.as_object_mut(), overrides.as_object()) {
+        for (k, v) in extra {
+            base.insert(k.clone(), v.clone());
+        }
+    }
+    claims
+}
+
+async fn assert_rejected(app: &TestApp, token: &str, why: &str) {
+    let res = app
+        .request(Method::GET, "/api/v1/establishments", Some(token), None)
+        .await;
+    assert_eq!(res.status().as_u16(), 401, "{why}");
+    assert_eq!(res.headers()["www-authenticate"], "Bearer", "{why}");
+    assert_problem(res, 401, "unauthorized").await;
+}
+
+#[tokio::test]
+async fn a_valid_token_is_accepted() {
+    let app = spawn_app().await;
+    let token = app.svc.keys.signer.sign(&claims(json!({}))).unwrap();
+    let res = app
+        .request(Method::GET, "/api/v1/establishments", Some(&token), None)
+        .await;
+    assert_eq!(res.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn missing_and_garbage_tokens_are_rejected() {
+    let app = spawn_app().await;
+    let res = app
+        .request(Method::GET, "/api/v1/establishments", None, None)
+        .await;
+    assert_problem(res, 401, "unauthorized").await;
+    assert_rejected(&app, "not.a.jwt", "garbage").await;
+}
+
+#[tokio::test]
+async fn alg_none_is_rejected() {
+    let app = spawn_app().await;
+    let header = json!({"alg": "none", "typ": "JWT", "kid": app.svc.keys.signer.kid()});
+    let token = format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims(json!({})).to_string())
+    );
+    assert_rejected(&app, &token, "alg none").await;
+}
+
+#[tokio::test]
+async fn hs256_signed_with_the_public_key_is_rejected() {
+    let app = spawn_app().await;
+    let jwks = serde_json::to_value(app.svc.keys.signer.jwks()).unwrap();
+    let public_x = jwks["keys"][0]["x"].as_str().unwrap().to_owned();
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = Some(app.svc.keys.signer.kid().to_owned());
+    let key = EncodingKey::from_secret(public_x.as_bytes()).unwrap();
+    let token = jsonwebtoken::encode(&header, &claims(json!({})), &key).unwrap();
+    assert_rejected(&app, &token, "HS256 with the public key").await;
+}
+
+#[tokio::test]
+async fn a_token_from_another_key_is_rejected() {
+    let app = spawn_app().await;
+    let (stranger, _) = JwtSigner::generate().unwrap();
+    assert_rejected(
+        &app,
+        &stranger.sign(&claims(json!({}))).unwrap(),
+        "unknown kid",
+    )
+    .await;
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.kid = Some(app.svc.keys.signer.kid().to_owned());
+    assert_rejected(
+        &app,
+        &stranger
+            .sign_with_header(header, &claims(json!({})))
+            .unwrap(),
+        "our kid, their key",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_tampered_payload_is_rejected() {
+    let app = spawn_app().await;
+    let token = app
+        .svc
+        .keys
+        .signer
+        .sign(&claims(json!({"roles": ["viewer"]})))
+        .unwrap();
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    parts[1] = URL_SAFE_NO_PAD.encode(claims(json!({"roles": ["admin"]})).to_string());
+    assert_rejected(&app, &parts.join("."), "tampered").await;
+}
+
+#[tokio::test]
+async fn expired_premature_and_misaddressed_tokens_are_rejected() {
+    let app = spawn_app().await;
+    let now = chrono::Utc::now().timestamp();
+    let signer = &app.svc.keys.signer;
+    for (why, overrides) in [
+        ("expired", json!({"exp": now - 120})),
+        ("not yet valid", json!({"nbf": now + 600})),
+        ("wrong audience", json!({"aud": "another-api"})),
+        ("wrong issuer", json!({"iss": "https://evil.example"})),
+    ] {
+        assert_rejected(&app, &signer.sign(&claims(overrides)).unwrap(), why).await;
+    }
+    let mut no_sub = claims(json!({}));
+    no_sub.as_object_mut().unwrap().remove("sub");
+    assert_rejected(&app, &signer.sign(&no_sub).unwrap(), "no subject").await;
+}
+
+#[tokio::test]
+async fn tokens_that_bring_their_own_key_are_rejected() {
+    let app = spawn_app().await;
+    let signer = &app.svc.keys.signer;
+    let jwk = signer.jwks().keys.into_iter().next().unwrap();
+    let mut with_jwk = Header::new(Algorithm::EdDSA);
+    with_jwk.jwk = Some(jwk);
+    assert_rejected(
+        &app,
+        &signer
+            .sign_with_header(with_jwk, &claims(json!({})))
+            .unwrap(),
+        "jwk header",
+    )
+    .await;
+    let mut with_jku = Header::new(Algorithm::EdDSA);
+    with_jku.jku = Some("http://127.0.0.1:9/jwks.json".into());
+    assert_rejected(
+        &app,
+        &signer
+            .sign_with_header(with_jku, &claims(json!({})))
+            .unwrap(),
+        "jku header",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_rotated_key_is_trusted_without_a_restart() {
+    let app = spawn_app().await;
+    let (next, _) = JwtSigner::generate().unwrap();
+    let mut set = app.svc.keys.signer.jwks();
+    set.keys.extend(next.jwks().keys);
+    std::fs::write(&app.svc.keys.jwks_path, serde_json::to_vec(&set).unwrap()).unwrap();
+    let token = next.sign(&claims(json!({}))).unwrap();
+    let res = app
+        .request(Method::GET, "/api/v1/establishments", Some(&token), None)
+        .await;
+    assert_eq!(res.status().as_u16(), 200);
+}

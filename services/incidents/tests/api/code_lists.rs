@@ -1,0 +1,45 @@
+use shared::auth::Role;
+
+use crate::helpers::{assert_problem, json_of, spawn_app};
+
+#[tokio::test]
+async fn communes_are_listed_with_their_validity() {
+    let app = spawn_app().await;
+    let token = app.token(Role::Viewer, None);
+    let all = json_of(app.get("/api/v1/code-lists/communes", &token).await).await;
+    assert_eq!(all["items"].as_array().unwrap().len(), 217);
+    let now = json_of(
+        app.get("/api/v1/code-lists/communes?valid_on=2026-01-01", &token)
+            .await,
+    )
+    .await;
+    assert_eq!(now["items"].as_array().unwrap().len(), 56);
+    let before = json_of(
+        app.get("/api/v1/code-lists/communes?valid_on=2025-06-30", &token)
+            .await,
+    )
+    .await;
+    let items = before["items"].as_array().unwrap();
+    assert_eq!(items.len(), 161);
+    let hop_giang = items.iter().find(|i| i["code"] == "01273").unwrap();
+    assert_eq!(hop_giang["name"], "Phường Hợp Giang");
+    assert_eq!(hop_giang["successor_codes"][0], "01273");
+}
+
+#[tokio::test]
+async fn other_lists_and_unknown_names() {
+    let app = spawn_app().await;
+    let token = app.token(Role::Enterprise, Some("0100047516"));
+    let names = json_of(app.get("/api/v1/code-lists", &token).await).await;
+    assert_eq!(names["names"].as_array().unwrap().len(), 3);
+    let vsic = json_of(app.get("/api/v1/code-lists/vsic-sections", &token).await).await;
+    assert_eq!(vsic["items"].as_array().unwrap().len(), 21);
+    let ownership = json_of(app.get("/api/v1/code-lists/ownership-types", &token).await).await;
+    assert_eq!(ownership["verified"], false);
+    assert_problem(
+        app.get("/api/v1/code-lists/colours", &token).await,
+        404,
+        "not_found",
+    )
+    .await;
+}

@@ -1,0 +1,9 @@
+//! API tests of the incidents service: the real application on a free port, a fresh
+//! database per test (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod auth;
+mod code_lists;
+mod establishments;
+mod helpers;
+mod problems;
