@@ -230,7 +230,7 @@ pub fn query_config() -> web::QueryConfig {
                     "invalid_query",
                     Text::new(
                         "Tham số không hợp lệ hoặc không được hỗ trợ.",
-                        message.clone(),
+                        message,
                     ),
                 )]
             },

@@ -208,8 +208,7 @@ pub fn check_commune(code: &str, today: NaiveDate) -> Result<(), FieldError> {
     }
     let former = refdata::admin_unit_any_period(code)
         .into_iter()
-        .filter(|u| u.valid_to.is_some_and(|to| to < today))
-        .last();
+        .rfind(|u| u.valid_to.is_some_and(|to| to < today));
     match former {
         Some(unit) => {
             let successors = unit
