@@ -14,7 +14,11 @@ async fn the_suite_starts_and_an_establishment_goes_through_it() {
     shared::telemetry::init_test_tracing();
     let keys = TestKeys::new().unwrap();
     let databases: Vec<TestDatabase> = (0..3).map(|_| TestDatabase::new().unwrap()).collect();
-    let planned = atvsld::services().into_iter().zip(&databases).map(|(def, db)| (def, settings(db, &keys))).collect();
+    let planned = atvsld::services()
+        .into_iter()
+        .zip(&databases)
+        .map(|(def, db)| (def, settings(db, &keys)))
+        .collect();
     let apps = atvsld::start(planned).await.unwrap();
     let ports: Vec<u16> = apps.iter().map(|a| a.port()).collect();
     for app in apps {
@@ -23,9 +27,20 @@ async fn the_suite_starts_and_an_establishment_goes_through_it() {
     let client = reqwest::Client::new();
 
     for port in &ports {
-        let res = client.get(format!("http://127.0.0.1:{port}/readyz")).send().await.unwrap();
+        let res = client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status().as_u16(), 200, "port {port}");
-        let spec: Value = client.get(format!("http://127.0.0.1:{port}/openapi.json")).send().await.unwrap().json().await.unwrap();
+        let spec: Value = client
+            .get(format!("http://127.0.0.1:{port}/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(spec["openapi"], "3.1.0");
     }
 
@@ -39,7 +54,13 @@ async fn the_suite_starts_and_an_establishment_goes_through_it() {
         "commune_code": "01288",
         "headcount": {"total": 300, "female": 45, "hazardous": 210}
     });
-    let res = client.post(format!("{incidents}/api/v1/establishments")).bearer_auth(&labor).json(&body).send().await.unwrap();
+    let res = client
+        .post(format!("{incidents}/api/v1/establishments"))
+        .bearer_auth(&labor)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 201);
     let created: Value = res.json().await.unwrap();
     assert_eq!(created["tax_code_kind"], "branch");
@@ -55,7 +76,10 @@ async fn the_suite_starts_and_an_establishment_goes_through_it() {
         .json()
         .await
         .unwrap();
-    assert_eq!(list["items"][0]["id"], created["id"], "the branch reads its own record");
+    assert_eq!(
+        list["items"][0]["id"], created["id"],
+        "the branch reads its own record"
+    );
 }
 
 #[test]
@@ -65,7 +89,10 @@ fn the_committed_openapi_documents_are_current() {
         atvsld::write_openapi(&dir).unwrap();
     }
     let stale = atvsld::stale_openapi(&dir).unwrap();
-    assert!(stale.is_empty(), "regenerate with `cargo run -- openapi` (or UPDATE_OPENAPI=1): {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "regenerate with `cargo run -- openapi` (or UPDATE_OPENAPI=1): {stale:?}"
+    );
 }
 
 #[test]
@@ -75,25 +102,43 @@ fn the_merged_document_prefixes_every_path_and_keeps_ids_unique() {
     let mut ids = std::collections::HashSet::new();
     for (path, item) in &merged.paths.paths {
         assert!(
-            ["/incidents/", "/health-stats/", "/tasks/"].iter().any(|p| path.starts_with(p)),
+            ["/incidents/", "/health-stats/", "/tasks/"]
+                .iter()
+                .any(|p| path.starts_with(p)),
             "{path} has no gateway prefix"
         );
-        for op in [&item.get, &item.post, &item.put, &item.patch, &item.delete].into_iter().flatten() {
+        for op in [&item.get, &item.post, &item.put, &item.patch, &item.delete]
+            .into_iter()
+            .flatten()
+        {
             let id = op.operation_id.clone().unwrap_or_default();
             assert!(ids.insert(id.clone()), "duplicate operationId {id}");
             if path.contains("/api/") {
-                assert!(op.responses.responses.contains_key("4XX"), "{path} lacks problem responses");
+                assert!(
+                    op.responses.responses.contains_key("4XX"),
+                    "{path} lacks problem responses"
+                );
                 assert!(op.security.is_some(), "{path} declares no security");
             }
         }
     }
-    assert!(merged.paths.paths.contains_key("/incidents/api/v1/establishments"));
+    assert!(
+        merged
+            .paths
+            .paths
+            .contains_key("/incidents/api/v1/establishments")
+    );
 }
 
 #[test]
 fn both_backends_have_the_same_migrations() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for dir in ["shared", "services/incidents", "services/health-stats", "services/tasks"] {
+    for dir in [
+        "shared",
+        "services/incidents",
+        "services/health-stats",
+        "services/tasks",
+    ] {
         if let Err(e) = shared::db::check_same_migration_names(&root.join(dir)) {
             panic!("{dir}: {e}");
         }

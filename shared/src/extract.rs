@@ -228,10 +228,7 @@ pub fn query_config() -> web::QueryConfig {
                 vec![FieldError::parameter(
                     name,
                     "invalid_query",
-                    Text::new(
-                        "Tham số không hợp lệ hoặc không được hỗ trợ.",
-                        message,
-                    ),
+                    Text::new("Tham số không hợp lệ hoặc không được hỗ trợ.", message),
                 )]
             },
         }
