@@ -121,16 +121,87 @@ pub struct CorsSettings {
 
 /// Reads settings from `file` (if given) and the `APP__…` environment.
 pub fn load<T: DeserializeOwned>(file: Option<&Path>) -> anyhow::Result<T> {
+    load_with(file, environment())
+}
+
+fn load_with<T: DeserializeOwned>(
+    file: Option<&Path>,
+    env: config::Environment,
+) -> anyhow::Result<T> {
     let mut builder = config::Config::builder();
     if let Some(file) = file {
         builder = builder.add_source(config::File::from(file).required(true));
     }
-    let env = config::Environment::with_prefix("APP")
+    let settings = builder.add_source(env).build()?.try_deserialize()?;
+    Ok(settings)
+}
+
+fn environment() -> config::Environment {
+    config::Environment::with_prefix("APP")
         .prefix_separator("__")
         .separator("__")
         .try_parsing(true)
         .list_separator(",")
-        .with_list_parse_key("cors.allowed_origins");
-    let settings = builder.add_source(env).build()?.try_deserialize()?;
-    Ok(settings)
+        .with_list_parse_key("cors.allowed_origins")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    fn env(vars: &[(&str, &str)]) -> config::Environment {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        environment().source(Some(map))
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let file = dir.path().join("incidents.toml");
+        std::fs::write(
+            &file,
+            "[server]\nport = 9001\n[database]\nurl = \"sqlite://a.db\"\n[auth]\njwks_path = \"k.json\"\nissuer = \"i\"\naudience = \"a\"\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let vars = [
+            ("APP__DATABASE__URL", "postgres://u:secret@h/db"),
+            ("APP__SERVER__WORKERS", "4"),
+            (
+                "APP__CORS__ALLOWED_ORIGINS",
+                "https://a.example,https://b.example",
+            ),
+        ];
+        let settings: Settings =
+            load_with(Some(&file), env(&vars)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(settings.server.port, 9001);
+        assert_eq!(settings.server.workers, 4);
+        assert_eq!(
+            settings.database.url.expose_secret(),
+            "postgres://u:secret@h/db"
+        );
+        assert_eq!(settings.cors.allowed_origins.len(), 2);
+        assert!(
+            !format!("{settings:?}").contains("secret@"),
+            "secrets do not print"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let vars = [
+            ("APP__DATABASE__URL", "sqlite://a.db"),
+            ("APP__AUTH__JWKS_PATH", "k.json"),
+            ("APP__AUTH__ISSUER", "i"),
+            ("APP__AUTH__AUDIENCE", "a"),
+            ("APP__SERVER__PROT", "1"),
+        ];
+        assert!(load_with::<Settings>(None, env(&vars)).is_err());
+    }
 }

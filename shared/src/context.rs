@@ -80,6 +80,18 @@ pub fn current() -> RequestContext {
     CONTEXT.try_with(Clone::clone).unwrap_or_default()
 }
 
+/// Runs `f` with `ctx` as the current context, on whichever thread: [`crate::db::Db::run`]
+/// takes the request's context along to the blocking thread its work runs on.
+pub fn sync_scope<R>(ctx: RequestContext, f: impl FnOnce() -> R) -> R {
+    CONTEXT.sync_scope(ctx, f)
+}
+
+/// Runs `f` with `ctx` as the current context, as [`middleware`] does for a request.
+#[cfg(test)]
+pub(crate) async fn scope<F: std::future::Future>(ctx: RequestContext, f: F) -> F::Output {
+    CONTEXT.scope(ctx, f).await
+}
+
 /// An incoming id is adopted only if it is short and plain, so that a caller cannot
 /// inject line breaks or megabytes into our logs through it.
 fn acceptable_request_id(value: &str) -> bool {

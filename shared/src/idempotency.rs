@@ -186,14 +186,15 @@ impl From<ApiError> for TxError {
 }
 
 /// Runs `write` in a transaction, honouring the idempotency key and `dry_run`.
+/// `write` runs at most once: a retry after a race happens before it is called.
 pub fn execute<F>(
     conn: &mut DbConnection,
     request: Option<&IdempotentRequest>,
     dry_run: bool,
-    write: F,
+    mut write: F,
 ) -> Result<Outcome, ApiError>
 where
-    F: Fn(&mut DbConnection) -> Result<StoredResponse, ApiError>,
+    F: FnMut(&mut DbConnection) -> Result<StoredResponse, ApiError>,
 {
     if dry_run {
         return match conn.transaction(|c| Err::<(), _>(TxError::DryRun(write(c)?))) {
@@ -210,7 +211,7 @@ where
     // One retry is enough: after a race, the other request's key is committed and
     // the look-up finds it.
     for _ in 0..2 {
-        match conn.transaction(|c| attempt(c, request, &write)) {
+        match conn.transaction(|c| attempt(c, request, &mut write)) {
             Ok(outcome) => return Ok(outcome),
             Err(TxError::Race) => continue,
             Err(TxError::Api(e)) => return Err(e),
@@ -229,10 +230,10 @@ where
 fn attempt<F>(
     conn: &mut DbConnection,
     request: &IdempotentRequest,
-    write: &F,
+    write: &mut F,
 ) -> Result<Outcome, TxError>
 where
-    F: Fn(&mut DbConnection) -> Result<StoredResponse, ApiError>,
+    F: FnMut(&mut DbConnection) -> Result<StoredResponse, ApiError>,
 {
     use idempotency_keys::dsl as k;
     let existing = k::idempotency_keys

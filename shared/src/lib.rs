@@ -1,5 +1,6 @@
 //! What the three ATVSLĐ services share.
 
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod context;
@@ -7,10 +8,14 @@ pub mod db;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod http_client;
 pub mod idempotency;
 pub mod openapi;
 pub mod pagination;
+pub mod period;
+pub mod receipts;
 pub mod refdata;
+pub mod routes;
 pub mod server;
 pub mod telemetry;
 pub mod testing;
@@ -18,7 +23,8 @@ pub mod time;
 pub mod validate;
 pub mod versioning;
 
-/// The tables every service has (idempotency keys, and later outbox, audit, receipts).
+/// The tables every service has (idempotency keys, filing receipts, the audit trail;
+/// later the outbox).
 pub const MIGRATIONS: db::Migrations = db::Migrations {
     postgres: diesel_migrations::embed_migrations!("migrations/postgres"),
     sqlite: diesel_migrations::embed_migrations!("migrations/sqlite"),

@@ -9,6 +9,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi as _;
 use utoipa::openapi::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -30,7 +31,8 @@ pub struct ServiceDef {
     pub description: &'static str,
     /// The service's `#[derive(OpenApi)]` document (tags, info).
     pub api_doc: fn() -> OpenApi,
-    /// Registers the service's routes under `/api/v1`.
+    /// Registers the service's routes under `/api/v1`; the shared ones
+    /// ([`crate::routes`]) are added beside them.
     pub configure: fn(&mut ServiceConfig),
     pub migrations: &'static Migrations,
 }
@@ -40,8 +42,12 @@ impl ServiceDef {
     pub fn openapi(&self) -> OpenApi {
         let (_, api) = App::new()
             .into_utoipa_app()
-            .openapi((self.api_doc)())
-            .service(utoipa_actix_web::scope("/api/v1").configure(self.configure))
+            .openapi((self.api_doc)().merge_from(crate::routes::SharedDoc::openapi()))
+            .service(
+                utoipa_actix_web::scope("/api/v1")
+                    .configure(self.configure)
+                    .configure(crate::routes::configure),
+            )
             .split_for_parts();
         crate::openapi::finish(api, self.title, self.description)
     }
@@ -114,7 +120,11 @@ impl Application {
                 .app_data(body_limit.clone())
                 .app_data(extract::query_config())
                 .app_data(extract::path_config())
-                .service(utoipa_actix_web::scope("/api/v1").configure(def.configure))
+                .service(
+                    utoipa_actix_web::scope("/api/v1")
+                        .configure(def.configure)
+                        .configure(crate::routes::configure),
+                )
                 .into_app()
                 .route("/healthz", web::get().to(health::healthz))
                 .route("/readyz", web::get().to(health::readyz))

@@ -31,17 +31,7 @@ pub struct TestDatabase {
 impl TestDatabase {
     pub fn new() -> anyhow::Result<Self> {
         match std::env::var("TEST_DATABASE_URL") {
-            Ok(admin_url) if !admin_url.is_empty() => {
-                let name = format!("atvsld_test_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = PgConnection::establish(&admin_url)?;
-                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn)?;
-                let url = with_database(&admin_url, &name);
-                Ok(Self {
-                    url,
-                    postgres: Some((admin_url, name)),
-                    _dir: None,
-                })
-            }
+            Ok(admin_url) if !admin_url.is_empty() => Self::on_postgres(&admin_url),
             _ => {
                 let dir = tempfile::tempdir()?;
                 let url = format!("sqlite://{}", dir.path().join("test.db").display());
@@ -52,6 +42,19 @@ impl TestDatabase {
                 })
             }
         }
+    }
+
+    /// A database of its own on the PostgreSQL server of `admin_url`.
+    pub fn on_postgres(admin_url: &str) -> anyhow::Result<Self> {
+        let name = format!("atvsld_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = PgConnection::establish(admin_url)?;
+        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn)?;
+        let url = with_database(admin_url, &name);
+        Ok(Self {
+            url,
+            postgres: Some((admin_url.to_owned(), name)),
+            _dir: None,
+        })
     }
 
     pub fn is_postgres(&self) -> bool {
@@ -167,10 +170,20 @@ pub struct TestService {
 
 impl TestService {
     pub async fn spawn(def: &'static ServiceDef) -> anyhow::Result<Self> {
+        Self::spawn_with(def, |_| {}).await
+    }
+
+    /// Like [`TestService::spawn`], with the settings adjusted first.
+    pub async fn spawn_with(
+        def: &'static ServiceDef,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> anyhow::Result<Self> {
         crate::telemetry::init_test_tracing();
         let db = TestDatabase::new()?;
         let keys = TestKeys::new()?;
-        let app = Application::build(def, &settings(&db, &keys)).await?;
+        let mut settings = settings(&db, &keys);
+        adjust(&mut settings);
+        let app = Application::build(def, &settings).await?;
         let port = app.port();
         let app_db = app.db().clone();
         tokio::spawn(app.run_until_stopped());

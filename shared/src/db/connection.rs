@@ -119,6 +119,51 @@ mod tests {
         );
     }
 
+    #[derive(diesel::QueryableByName)]
+    struct Pragma {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        value: String,
+    }
+
+    fn pragma(conn: &mut DbConnection, name: &str, column: &str) -> String {
+        diesel::sql_query(format!(
+            "SELECT CAST({column} AS TEXT) AS value FROM pragma_{name}"
+        ))
+        .get_result::<Pragma>(conn)
+        .map(|p| p.value)
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    #[test]
+    fn sqlite_connections_are_durable_and_enforce_foreign_keys() {
+        use r2d2::ManageConnection;
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let manager = ConnectionManager::new(&url).unwrap_or_else(|e| panic!("{e}"));
+        let mut conn = manager.connect().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(pragma(&mut conn, "journal_mode", "journal_mode"), "wal");
+        assert_eq!(pragma(&mut conn, "foreign_keys", "foreign_keys"), "1");
+        assert_eq!(pragma(&mut conn, "synchronous", "synchronous"), "2", "FULL");
+        assert_eq!(pragma(&mut conn, "busy_timeout", "timeout"), "5000");
+    }
+
+    #[test]
+    fn a_refused_postgres_connection_says_why() {
+        use r2d2::ManageConnection;
+        let manager = ConnectionManager::new("postgres://nobody@127.0.0.1:1/none")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let message = manager
+            .connect()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            message.contains("Connection refused") || message.contains("connection to server"),
+            "{message}"
+        );
+        assert!(!message.contains("multiconnection"), "{message}");
+    }
+
     #[test]
     fn unknown_schemes_are_refused() {
         assert!(Backend::from_url("mysql://h/db").is_err());

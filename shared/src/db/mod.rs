@@ -69,13 +69,19 @@ impl Db {
         self.backend
     }
 
+    /// The most connections the pool opens.
+    pub fn max_size(&self) -> u32 {
+        self.pool.max_size()
+    }
+
     /// A connection for synchronous work outside a request (start-up, CLI, tests).
     pub fn get(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, ApiError> {
         Ok(self.pool.get()?)
     }
 
     /// Runs `f` with a pooled connection on actix's blocking pool, inside the caller's
-    /// tracing span. One call is one unit of work: wrap it in `conn.transaction`.
+    /// tracing span and request context (so that, say, an audit entry written there
+    /// knows its request id). One call is one unit of work: wrap it in `conn.transaction`.
     pub async fn run<T, E, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
@@ -84,10 +90,13 @@ impl Db {
     {
         let pool = self.pool.clone();
         let span = tracing::Span::current();
+        let ctx = crate::context::current();
         actix_web::web::block(move || {
             let _entered = span.enter();
-            let mut conn = pool.get()?;
-            f(&mut conn).map_err(Into::into)
+            crate::context::sync_scope(ctx, || {
+                let mut conn = pool.get()?;
+                f(&mut conn).map_err(Into::into)
+            })
         })
         .await?
     }

@@ -1,0 +1,22 @@
+//! Outbound HTTP to other services: bounded time, and the caller's request id carried
+//! along so one request can be followed across services in the logs.
+
+use std::time::Duration;
+
+use crate::context::{self, REQUEST_ID_HEADER};
+
+/// A client with the suite's time limits: 2 s to connect, 10 s for a whole call.
+pub fn client() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(2))
+        .timeout(Duration::from_secs(10))
+        .build()
+}
+
+/// Adds the current request's id (see [`crate::context`]) to an outbound request.
+pub fn with_request_id(request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    match context::current().request_id {
+        Some(id) => request.header(REQUEST_ID_HEADER.as_str(), id),
+        None => request,
+    }
+}
