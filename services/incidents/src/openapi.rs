@@ -5,6 +5,9 @@ use utoipa::OpenApi;
 #[derive(OpenApi)]
 #[openapi(tags(
     (name = "establishments", description = "Cơ sở sản xuất, kinh doanh: the establishments registry."),
+    (name = "accidents", description = "Tai nạn lao động: accident declarations, casualties and investigations."),
+    (name = "accident-reports", description = "Báo cáo định kỳ tình hình TNLĐ: periodic accident reports and filing status."),
+    (name = "accident-statistics", description = "Thống kê tai nạn lao động: accident statistics and rates."),
     (name = "code-lists", description = "Danh mục: reference code lists."),
 ))]
 pub struct ApiDoc;

@@ -138,3 +138,27 @@ fn restrict<'a>(
         Visibility::Commune(code) => query.filter(establishments::commune_code.eq(code.clone())),
     }
 }
+
+pub fn find_by_tax_code(
+    conn: &mut DbConnection,
+    tax_code: &str,
+    visibility: &Visibility,
+) -> QueryResult<Option<EstablishmentRow>> {
+    restrict(
+        establishments::table
+            .filter(establishments::tax_code.eq(tax_code.to_owned()))
+            .into_boxed(),
+        visibility,
+    )
+    .select(EstablishmentRow::as_select())
+    .first(conn)
+    .optional()
+}
+
+/// Every establishment, oldest first (compliance lists everyone expected to report).
+pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<EstablishmentRow>> {
+    establishments::table
+        .order(establishments::id)
+        .select(EstablishmentRow::as_select())
+        .load(conn)
+}

@@ -1,8 +1,11 @@
 //! Storage of the incidents service: schema, rows and repository functions.
 
+pub mod accident_reports;
+pub mod accidents;
 pub mod establishments;
 pub mod models;
 pub mod schema;
+pub mod statistics;
 
 pub const MIGRATIONS: shared::db::Migrations = shared::db::Migrations {
     postgres: diesel_migrations::embed_migrations!("migrations/postgres"),

@@ -274,7 +274,7 @@ pub fn write_scope(user: &AuthUser) -> Result<Scope, ApiError> {
 
 /// An enterprise's own tax code, in the normalised form records are stored in.
 /// An organisation claim that is no valid tax code matches nothing.
-fn own_tax_code(user: &AuthUser) -> String {
+pub fn own_tax_code(user: &AuthUser) -> String {
     user.org
         .as_deref()
         .and_then(|org| validate::parse_tax_code(org).ok())

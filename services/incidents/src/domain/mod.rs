@@ -1,3 +1,8 @@
 //! The rules of the incidents service: plain types and checks, no I/O.
 
+pub mod accident;
+pub mod accident_report;
+pub mod declaration;
 pub mod establishment;
+pub mod investigation;
+pub mod statistics;

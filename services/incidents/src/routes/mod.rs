@@ -1,10 +1,17 @@
 //! HTTP routes of the incidents service, mounted under `/api/v1`.
 
+pub mod accident_dto;
+pub mod accident_reports;
+pub mod accidents;
 pub mod code_lists;
 pub mod dto;
 pub mod establishments;
+pub mod statistics;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     establishments::configure(cfg);
+    accidents::configure(cfg);
+    accident_reports::configure(cfg);
+    statistics::configure(cfg);
     code_lists::configure(cfg);
 }

@@ -1,3 +1,6 @@
 //! Use-cases of the incidents service: authorisation, then one unit of work each.
 
+pub mod accident_reports;
+pub mod accidents;
 pub mod establishments;
+pub mod statistics;

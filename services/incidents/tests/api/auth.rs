@@ -171,3 +171,52 @@ async fn a_rotated_key_is_trusted_without_a_restart() {
         .await;
     assert_eq!(res.status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn keys_can_come_from_an_identity_provider_url() {
+    // A stand-in identity provider serving the JWKS over HTTP.
+    let keys = shared::testing::TestKeys::new().unwrap();
+    let jwks = serde_json::to_string(&keys.signer.jwks()).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let idp = format!(
+        "http://127.0.0.1:{}/jwks.json",
+        listener.local_addr().unwrap().port()
+    );
+    let server = actix_web::HttpServer::new(move || {
+        let jwks = jwks.clone();
+        actix_web::App::new().route(
+            "/jwks.json",
+            actix_web::web::get().to(move || {
+                let jwks = jwks.clone();
+                async move {
+                    actix_web::HttpResponse::Ok()
+                        .content_type("application/json")
+                        .body(jwks)
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    tokio::spawn(server);
+
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.auth.jwks_path = None;
+        s.auth.jwks_url = Some(idp);
+    })
+    .await;
+    let token = keys.signer.sign(&claims(json!({}))).unwrap();
+    let res = app
+        .request(Method::GET, "/api/v1/establishments", Some(&token), None)
+        .await;
+    assert_eq!(res.status().as_u16(), 200);
+    // The file-based keys of the harness are not trusted by this instance.
+    assert_rejected(
+        &app,
+        &app.admin(),
+        "key not published by the identity provider",
+    )
+    .await;
+}

@@ -12,7 +12,11 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
-    match TestService::spawn(&incidents::SERVICE).await {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut shared::config::Settings)) -> TestApp {
+    match TestService::spawn_with(&incidents::SERVICE, adjust).await {
         Ok(svc) => TestApp { svc },
         Err(e) => panic!("the incidents service did not start: {e:#}"),
     }

@@ -165,3 +165,27 @@ async fn operations_endpoints_answer_without_a_token() {
         .unwrap();
     assert!(metrics.contains("atvsld_http_requests_total"), "{metrics}");
 }
+
+#[tokio::test]
+async fn an_unreachable_database_is_a_503_not_a_hang() {
+    let app = crate::helpers::spawn_app_with(|s| s.database.connect_timeout_secs = 1).await;
+    // Hold every pooled connection: the service can no longer reach its database.
+    let held: Vec<_> = (0..app.svc.app_db.max_size())
+        .map(|_| app.svc.app_db.get().unwrap())
+        .collect();
+    let res = app.request(Method::GET, "/readyz", None, None).await;
+    assert_eq!(res.headers()["retry-after"], "5");
+    assert_problem(res, 503, "unavailable").await;
+    let res = app
+        .post(
+            "/api/v1/establishments",
+            &app.admin(),
+            &establishment(&tax_code(5)),
+        )
+        .await;
+    let body = assert_problem(res, 503, "unavailable").await;
+    assert!(!body.to_string().contains("pool"), "no internals: {body}");
+    drop(held);
+    let res = app.request(Method::GET, "/readyz", None, None).await;
+    assert_eq!(res.status().as_u16(), 200);
+}

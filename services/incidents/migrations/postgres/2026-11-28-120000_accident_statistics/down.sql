@@ -1,0 +1,1 @@
+DROP TABLE accident_stat_deltas;

@@ -1,0 +1,2 @@
+DROP TABLE accident_report_revisions;
+DROP TABLE accident_reports;

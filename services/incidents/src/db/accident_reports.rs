@@ -1,0 +1,179 @@
+//! Repository functions for periodic accident reports.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use shared::db::{DbBackend, DbConnection};
+
+use super::models::{AccidentReportRevisionRow, AccidentReportRow};
+use super::schema::{accident_report_revisions, accident_reports, accidents, casualties};
+
+/// Which reports a caller may see.
+#[derive(Clone, Debug)]
+pub enum Visibility {
+    All,
+    /// An employer: the reports of its establishment.
+    Establishment(String),
+    /// A commune: its own reports.
+    Commune(String),
+}
+
+type Boxed<'a> = accident_reports::BoxedQuery<'a, DbBackend>;
+
+fn restrict<'a>(query: Boxed<'a>, visibility: &Visibility) -> Boxed<'a> {
+    match visibility {
+        Visibility::All => query,
+        Visibility::Establishment(id) => {
+            query.filter(accident_reports::establishment_id.eq(id.clone()))
+        }
+        Visibility::Commune(code) => query
+            .filter(accident_reports::kind.eq("commune"))
+            .filter(accident_reports::reporter.eq(code.clone())),
+    }
+}
+
+pub fn find(
+    conn: &mut DbConnection,
+    id: &str,
+    visibility: &Visibility,
+) -> QueryResult<Option<AccidentReportRow>> {
+    restrict(
+        accident_reports::table
+            .filter(accident_reports::id.eq(id.to_owned()))
+            .into_boxed(),
+        visibility,
+    )
+    .select(AccidentReportRow::as_select())
+    .first(conn)
+    .optional()
+}
+
+pub fn find_for(
+    conn: &mut DbConnection,
+    kind: &str,
+    period: &str,
+    reporter: &str,
+) -> QueryResult<Option<AccidentReportRow>> {
+    accident_reports::table
+        .filter(accident_reports::kind.eq(kind))
+        .filter(accident_reports::period.eq(period))
+        .filter(accident_reports::reporter.eq(reporter))
+        .select(AccidentReportRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut DbConnection, row: &AccidentReportRow) -> QueryResult<()> {
+    diesel::insert_into(accident_reports::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn update_if_version(
+    conn: &mut DbConnection,
+    row: &AccidentReportRow,
+    expected: i64,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        accident_reports::table
+            .filter(accident_reports::id.eq(&row.id))
+            .filter(accident_reports::version.eq(expected)),
+    )
+    .set(row)
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn insert_revision(
+    conn: &mut DbConnection,
+    row: &AccidentReportRevisionRow,
+) -> QueryResult<()> {
+    diesel::insert_into(accident_report_revisions::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn revisions(
+    conn: &mut DbConnection,
+    report_id: &str,
+) -> QueryResult<Vec<AccidentReportRevisionRow>> {
+    accident_report_revisions::table
+        .filter(accident_report_revisions::report_id.eq(report_id))
+        .order(accident_report_revisions::version.desc())
+        .select(AccidentReportRevisionRow::as_select())
+        .load(conn)
+}
+
+/// Reports of a period (and kind), oldest reporter first; `before` pages by id.
+pub fn list(
+    conn: &mut DbConnection,
+    visibility: &Visibility,
+    period: Option<&str>,
+    kind: Option<&str>,
+    before: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<AccidentReportRow>> {
+    let mut query = restrict(accident_reports::table.into_boxed(), visibility);
+    if let Some(p) = period {
+        query = query.filter(accident_reports::period.eq(p.to_owned()));
+    }
+    if let Some(k) = kind {
+        query = query.filter(accident_reports::kind.eq(k.to_owned()));
+    }
+    if let Some(b) = before {
+        query = query.filter(accident_reports::id.lt(b.to_owned()));
+    }
+    query
+        .order(accident_reports::id.desc())
+        .limit(limit)
+        .select(AccidentReportRow::as_select())
+        .load(conn)
+}
+
+/// Every report of a period and kind (for compliance; one per reporter).
+pub fn all_for_period(
+    conn: &mut DbConnection,
+    period: &str,
+    kind: &str,
+) -> QueryResult<Vec<AccidentReportRow>> {
+    accident_reports::table
+        .filter(accident_reports::period.eq(period))
+        .filter(accident_reports::kind.eq(kind))
+        .select(AccidentReportRow::as_select())
+        .load(conn)
+}
+
+/// Cases, casualties and deaths declared for an establishment, or for a commune's
+/// no-contract sector, that occurred in `[from, to)`.
+pub fn declared_counts(
+    conn: &mut DbConnection,
+    establishment_id: Option<&str>,
+    commune: Option<&str>,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<(i64, i64, i64)> {
+    let mut query = accidents::table
+        .filter(accidents::occurred_at.ge(from))
+        .filter(accidents::occurred_at.lt(to))
+        .into_boxed();
+    if let Some(id) = establishment_id {
+        query = query.filter(accidents::establishment_id.eq(id.to_owned()));
+    }
+    if let Some(code) = commune {
+        query = query
+            .filter(accidents::sector.eq("without_labour_contract"))
+            .filter(accidents::commune_code.eq(code.to_owned()));
+    }
+    let ids: Vec<String> = query.select(accidents::id).load(conn)?;
+    let severities: Vec<String> = casualties::table
+        .filter(casualties::accident_id.eq_any(&ids))
+        .select(casualties::severity)
+        .load(conn)?;
+    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    Ok((
+        count(ids.len()),
+        count(severities.len()),
+        count(severities.iter().filter(|s| *s == "fatal").count()),
+    ))
+}

@@ -1,0 +1,196 @@
+//! `/api/v1/accident-statistics`: counts, rates and the plan's fatal-rate target.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use shared::auth::AuthUser;
+use shared::db::Db;
+use shared::error::ApiError;
+use shared::period::Period;
+use shared::refdata;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::accident::Sector;
+use crate::domain::statistics::{self as stats, Counters, GroupBy};
+use crate::service::statistics::{self as service, GroupFigures, Query};
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(get_accident_statistics);
+}
+
+/// The plan's target for the fatal rate: down at least 4 % a year (Kế hoạch 664, II).
+pub const FATAL_RATE_TARGET_PERCENT: f64 = -4.0;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StatisticsParams {
+    /// `2025`, `2025-H1` or `2025-H2` (accidents that occurred then, Viet Nam time).
+    pub period: String,
+    pub group_by: Option<GroupBy>,
+    pub sector: Option<Sector>,
+    /// The figures as they stood at the end of this day (from the change history).
+    pub as_of: Option<NaiveDate>,
+}
+
+/// One row of figures. Counts are `null` in a suppressed cell.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StatisticsRow {
+    /// The group: a commune code, VSIC section, ownership type, cause, factor or month (`YYYY-MM`).
+    pub key: String,
+    pub label: Option<String>,
+    /// Hidden because it counts fewer than 5 persons (only for `viewer`).
+    pub suppressed: bool,
+    pub figures: Option<Counters>,
+    /// Workers in the group (denominator N), when known for this grouping.
+    pub workers: Option<i64>,
+    /// K = casualties (sector with a labour relation) / N × 1,000.
+    pub frequency_rate_per_1000: Option<f64>,
+    /// Deaths (sector with a labour relation) / N × 100,000.
+    pub fatal_rate_per_100000: Option<f64>,
+}
+
+/// The fatal rate against the plan's target.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct FatalRateTrend {
+    pub previous_period: String,
+    pub previous_rate: Option<f64>,
+    pub current_rate: Option<f64>,
+    pub change_percent: Option<f64>,
+    /// −4 (% a year).
+    pub target_percent: f64,
+    /// Whether the change meets the target; `null` without a base year.
+    pub on_track: Option<bool>,
+}
+
+/// How the figures were made.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StatisticsMethod {
+    pub counted: String,
+    pub frequency_rate: String,
+    pub fatal_rate: String,
+    /// `periodic_reports`: the workers stated in the employers' reports for the period;
+    /// `establishment_registry` (when none was filed): the registered establishments' workers as they are now.
+    pub denominator_source: String,
+    pub as_of: Option<NaiveDate>,
+}
+
+/// Accident statistics (thống kê tai nạn lao động).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AccidentStatistics {
+    pub period: String,
+    pub sector: Option<Sector>,
+    pub group_by: Option<GroupBy>,
+    pub total: StatisticsRow,
+    pub rows: Vec<StatisticsRow>,
+    pub fatal_rate_trend: FatalRateTrend,
+    pub method: StatisticsMethod,
+}
+
+fn label(group_by: Option<GroupBy>, key: &str) -> Option<String> {
+    match group_by? {
+        GroupBy::Commune => refdata::admin_unit_any_period(key)
+            .last()
+            .map(|u| u.name.clone()),
+        GroupBy::VsicSection => refdata::vsic_section(key).map(|s| s.name_vi.clone()),
+        GroupBy::OwnershipType => refdata::ownership_type(key).map(|t| t.name_vi.clone()),
+        _ => None,
+    }
+}
+
+fn row(
+    key: &str,
+    group_by: Option<GroupBy>,
+    figures: &GroupFigures,
+    workers: Option<i64>,
+    suppress: bool,
+) -> StatisticsRow {
+    let hidden = suppress && stats::is_small(&figures.all);
+    let workers = workers.filter(|n| *n > 0);
+    let rate = |f: fn(i64, i64) -> Option<f64>, n: i64| workers.and_then(|w| f(n, w));
+    StatisticsRow {
+        key: key.to_owned(),
+        label: label(group_by, key),
+        suppressed: hidden,
+        figures: (!hidden).then_some(figures.all),
+        workers,
+        frequency_rate_per_1000: if hidden {
+            None
+        } else {
+            rate(
+                stats::frequency_rate,
+                figures.with_labour_relation.casualties,
+            )
+        },
+        fatal_rate_per_100000: if hidden {
+            None
+        } else {
+            rate(stats::fatal_rate, figures.with_labour_relation.fatal)
+        },
+    }
+}
+
+/// Accident statistics
+///
+/// Thống kê tai nạn lao động for a period, in total and by one dimension: cases,
+/// casualties by severity, deaths, women, days off, costs (thousand VND), the frequency
+/// rate K per 1,000 workers and the fatal rate per 100,000, and the fatal rate's change
+/// against the plan's −4 %/year target. `viewer` callers get cells under 5 persons hidden.
+#[utoipa::path(
+    tag = "accident-statistics",
+    params(StatisticsParams),
+    responses((status = 200, description = "The figures and how they were made", body = AccidentStatistics))
+)]
+#[get("/accident-statistics")]
+pub async fn get_accident_statistics(
+    user: AuthUser,
+    db: web::Data<Db>,
+    params: web::Query<StatisticsParams>,
+) -> Result<HttpResponse, ApiError> {
+    let p = params.into_inner();
+    let period = Period::parse_parameter("period", &p.period)?;
+    let query = Query {
+        period,
+        group_by: p.group_by,
+        sector: p.sector.map(|s| s.as_str().to_owned()),
+        as_of: p.as_of,
+    };
+    let s = service::statistics(&db, &user, query).await?;
+    let total = row("total", None, &s.total, Some(s.total_workers), s.suppress);
+    let rows = s
+        .rows
+        .iter()
+        .map(|(k, f)| row(k, p.group_by, f, s.workers.get(k).copied(), s.suppress))
+        .collect();
+    let previous_rate = (!s.suppress || !stats::is_small(&s.previous_total.all))
+        .then(|| stats::fatal_rate(s.previous_total.with_labour_relation.fatal, s.total_workers))
+        .flatten();
+    let current_rate = total.fatal_rate_per_100000;
+    let change_percent = previous_rate
+        .zip(current_rate)
+        .and_then(|(prev, cur)| stats::change_percent(prev, cur));
+    Ok(HttpResponse::Ok().json(AccidentStatistics {
+        period: period.to_string(),
+        sector: p.sector,
+        group_by: p.group_by,
+        total,
+        rows,
+        fatal_rate_trend: FatalRateTrend {
+            previous_period: period.previous_year().to_string(),
+            previous_rate,
+            current_rate,
+            change_percent,
+            target_percent: FATAL_RATE_TARGET_PERCENT,
+            on_track: change_percent.map(|c| c <= FATAL_RATE_TARGET_PERCENT),
+        },
+        method: StatisticsMethod {
+            counted: "Accidents that occurred in the period (Asia/Ho_Chi_Minh), as declared and corrected; \
+                      costs in thousand VND."
+                .into(),
+            frequency_rate: "K = casualties in the sector with a labour relation / workers × 1,000".into(),
+            fatal_rate: "deaths in the sector with a labour relation / workers × 100,000 (ILO, SDG 8.8.1)".into(),
+            denominator_source: s.denominator_source.into(),
+            as_of: p.as_of,
+        },
+    }))
+}

@@ -1,0 +1,419 @@
+//! Submitting periodic accident reports, reading them, and who has reported.
+
+use diesel::Connection;
+use shared::auth::{AuthUser, Role};
+use shared::db::{Db, DbConnection};
+use shared::error::{ApiError, FieldError, Text};
+use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
+use shared::pagination::Page;
+use shared::period::Period;
+use shared::receipts::{self, Receipt};
+use uuid::Uuid;
+
+use crate::db::accident_reports::{self as repo, Visibility};
+use crate::db::establishments::{
+    self as establishments_repo, Visibility as EstablishmentVisibility,
+};
+use crate::db::models::{AccidentReportRevisionRow, AccidentReportRow, EstablishmentRow};
+use crate::domain::accident_report::{self as rules, Declared, ReportFigures, ReportKind};
+use crate::domain::declaration::EmployerRef;
+use crate::domain::establishment::{check_commune, own_tax_code};
+
+pub const RECEIPT_KIND: &str = "accident_report";
+
+/// A report as sent.
+pub struct Submission {
+    pub kind: ReportKind,
+    pub period: String,
+    pub establishment: Option<EmployerRef>,
+    pub commune_code: Option<String>,
+    pub nil_report: bool,
+    pub workers_total: Option<u32>,
+    pub workers_female: Option<u32>,
+    pub figures: Option<ReportFigures>,
+    pub change_reason: Option<String>,
+}
+
+/// A stored report with its latest receipt.
+pub struct ReportView {
+    pub report: AccidentReportRow,
+    pub receipt: Option<Receipt>,
+}
+
+pub type Render =
+    fn(&ReportView, &[FieldError], actix_web::http::StatusCode) -> Result<StoredResponse, ApiError>;
+
+fn read_visibility(conn: &mut DbConnection, user: &AuthUser) -> Result<Visibility, ApiError> {
+    if user.has_any(&[Role::Admin, Role::LaborAuthority, Role::HealthAuthority]) {
+        Ok(Visibility::All)
+    } else if user.has(Role::Enterprise) {
+        let own = establishments_repo::find_by_tax_code(
+            conn,
+            &own_tax_code(user),
+            &EstablishmentVisibility::All,
+        )?;
+        Ok(Visibility::Establishment(
+            own.map(|e| e.id).unwrap_or_default(),
+        ))
+    } else if user.has(Role::Commune) {
+        Ok(Visibility::Commune(user.org.clone().unwrap_or_default()))
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound {
+        resource: "accident report",
+    }
+}
+
+fn field(pointer: &str, code: &'static str, vi: &str, en: &str) -> FieldError {
+    FieldError::body(pointer, code, Text::new(vi.to_owned(), en.to_owned()))
+}
+
+/// Submits (or resubmits, with a reason) a report.
+#[tracing::instrument(skip_all)]
+pub async fn submit(
+    db: &Db,
+    user: &AuthUser,
+    submission: Submission,
+    body_sha256: String,
+    idempotent: Option<IdempotentRequest>,
+    dry_run: bool,
+    render: Render,
+) -> Result<Outcome, ApiError> {
+    let all = user.has_any(&[Role::Admin, Role::LaborAuthority]);
+    let allowed = all
+        || (user.has(Role::Enterprise) && submission.kind == ReportKind::Employer)
+        || (user.has(Role::Commune)
+            && submission.kind == ReportKind::Commune
+            && submission.commune_code.is_some()
+            && submission.commune_code == user.org);
+    if !allowed {
+        return Err(ApiError::Forbidden);
+    }
+
+    let mut errors = Vec::new();
+    let period = Period::parse(&submission.period).filter(|p| rules::is_reporting_period(*p));
+    if period.is_none() {
+        errors.push(field(
+            "/period",
+            "invalid_report_period",
+            "Kỳ báo cáo là 6 tháng đầu năm (2025-H1) hoặc cả năm (2025).",
+            "The reporting period is the first half (2025-H1) or the year (2025).",
+        ));
+    }
+    match submission.kind {
+        ReportKind::Employer => {
+            if submission
+                .establishment
+                .as_ref()
+                .is_none_or(|e| e.id.is_none() == e.tax_code.is_none())
+            {
+                errors.push(field(
+                    "/establishment",
+                    "establishment_required",
+                    "Nêu cơ sở bằng id hoặc tax_code.",
+                    "Name the establishment by id or tax_code.",
+                ));
+            }
+            if submission.workers_total.is_none() {
+                errors.push(field(
+                    "/workers",
+                    "workers_required",
+                    "Báo cáo của cơ sở phải nêu tổng số lao động.",
+                    "An employer report states its total workers.",
+                ));
+            }
+        }
+        ReportKind::Commune => match &submission.commune_code {
+            Some(code) => {
+                if let Err(mut e) = check_commune(code, shared::time::today()) {
+                    e.location = shared::error::Location::Body("/commune_code".into());
+                    errors.push(e);
+                }
+            }
+            None => errors.push(field(
+                "/commune_code",
+                "commune_required",
+                "Báo cáo của xã phải nêu mã xã.",
+                "A commune report names its commune.",
+            )),
+        },
+    }
+    if submission.workers_female.unwrap_or(0) > submission.workers_total.unwrap_or(0) {
+        errors.push(field(
+            "/workers/female",
+            "exceeds_total_headcount",
+            "Số lao động nữ lớn hơn tổng số lao động.",
+            "More women than workers.",
+        ));
+    }
+    errors.extend(rules::validate(
+        submission.nil_report,
+        submission.figures.as_ref(),
+    ));
+    let Some(period) = period.filter(|_| errors.is_empty()) else {
+        return Err(ApiError::validation(errors));
+    };
+
+    let enterprise_scope = (!all && user.has(Role::Enterprise)).then(|| own_tax_code(user));
+    let principal = user.principal();
+    let figures_json = submission
+        .figures
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(anyhow::Error::from)?;
+    db.run(move |conn| {
+        idempotency::execute(conn, idempotent.as_ref(), dry_run, |conn| {
+            let establishment = match &submission.establishment {
+                Some(e) if submission.kind == ReportKind::Employer => Some(resolve(conn, e, enterprise_scope.as_deref())?),
+                _ => None,
+            };
+            let (reporter, commune_code) = match &establishment {
+                Some(e) => (e.id.clone(), e.commune_code.clone()),
+                None => {
+                    let code = submission.commune_code.clone().unwrap_or_default();
+                    (code.clone(), code)
+                }
+            };
+            let now = shared::db::now();
+            let due = rules::due_date(submission.kind, period);
+            let existing = repo::find_for(conn, submission.kind.as_str(), &period.to_string(), &reporter)?;
+            let reason = submission.change_reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+            if existing.is_some() && reason.is_none() {
+                return Err(ApiError::Conflict {
+                    code: "report_exists",
+                    detail: Text::new(
+                        "Đã có báo cáo cho kỳ này; gửi lại kèm change_reason để nộp bản sửa đổi.",
+                        "A report for this period exists; send change_reason to file a corrected version.",
+                    ),
+                });
+            }
+            let first_received_at = existing.as_ref().map_or(now, |e| e.first_received_at);
+            let row = AccidentReportRow {
+                id: existing.as_ref().map_or_else(|| Uuid::now_v7().to_string(), |e| e.id.clone()),
+                kind: submission.kind.as_str().to_owned(),
+                period: period.to_string(),
+                reporter,
+                establishment_id: establishment.as_ref().map(|e| e.id.clone()),
+                commune_code,
+                nil_report: submission.nil_report,
+                workers_total: submission.workers_total.map(i64::from),
+                workers_female: submission.workers_female.map(i64::from),
+                figures: figures_json.clone(),
+                due_on: due,
+                first_received_at,
+                received_at: now,
+                // Timeliness is judged by the first filing; a correction does not make it late.
+                on_time: due.is_none_or(|d| rules::on_time(first_received_at, d)),
+                submitted_by: principal.clone(),
+                version: existing.as_ref().map_or(1, |e| e.version + 1),
+            };
+            match &existing {
+                Some(old) => {
+                    if !repo::update_if_version(conn, &row, old.version)? {
+                        return Err(ApiError::PreconditionFailed { current_version: old.version + 1 });
+                    }
+                }
+                None => repo::insert(conn, &row)?,
+            }
+            repo::insert_revision(
+                conn,
+                &AccidentReportRevisionRow {
+                    report_id: row.id.clone(),
+                    version: row.version,
+                    received_at: now,
+                    submitted_by: principal.clone(),
+                    change_reason: reason.unwrap_or("Nộp lần đầu (first filing)").to_owned(),
+                    snapshot: serde_json::to_string(&row).map_err(anyhow::Error::from)?,
+                },
+            )?;
+            let (from, to) = period.utc_bounds();
+            let commune = (submission.kind == ReportKind::Commune).then_some(row.reporter.as_str());
+            let (cases, casualties, fatal) = repo::declared_counts(conn, row.establishment_id.as_deref(), commune, from, to)?;
+            let to_u32 = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+            let declared = Declared { cases: to_u32(cases), casualties: to_u32(casualties), fatal: to_u32(fatal) };
+            let warnings = rules::compare_with_declarations(submission.nil_report, submission.figures.as_ref(), declared);
+            let receipt = if dry_run { None } else { Some(receipts::issue(conn, RECEIPT_KIND, &row.id, &body_sha256, &principal, now)?) };
+            let status = if existing.is_some() { actix_web::http::StatusCode::OK } else { actix_web::http::StatusCode::CREATED };
+            render(&ReportView { report: row, receipt }, &warnings, status)
+        })
+    })
+    .await
+}
+
+fn resolve(
+    conn: &mut DbConnection,
+    e: &EmployerRef,
+    own_tax_code: Option<&str>,
+) -> Result<EstablishmentRow, ApiError> {
+    let visibility = own_tax_code.map_or(EstablishmentVisibility::All, |t| {
+        EstablishmentVisibility::TaxCode(t.to_owned())
+    });
+    let found = match (&e.id, &e.tax_code) {
+        (Some(id), _) => establishments_repo::find(conn, id, &visibility)?,
+        (None, Some(tax)) => {
+            let normalised = shared::validate::parse_tax_code(tax)
+                .map(|t| t.as_str().to_owned())
+                .unwrap_or_default();
+            establishments_repo::find_by_tax_code(conn, &normalised, &visibility)?
+        }
+        (None, None) => None,
+    };
+    found.ok_or_else(|| {
+        ApiError::field(
+            "/establishment",
+            "unknown_establishment",
+            Text::new(
+                "Không tìm thấy cơ sở này trong danh sách cơ sở.",
+                "No such establishment in the registry.",
+            ),
+        )
+    })
+}
+
+fn latest_receipt(conn: &mut DbConnection, id: &str) -> Result<Option<Receipt>, ApiError> {
+    Ok(receipts::for_subject(conn, RECEIPT_KIND, id)?.pop())
+}
+
+pub async fn get(db: &Db, user: &AuthUser, id: String) -> Result<ReportView, ApiError> {
+    let user = user.clone();
+    db.run(move |conn| {
+        let visibility = read_visibility(conn, &user)?;
+        let report = repo::find(conn, &id, &visibility)?.ok_or_else(not_found)?;
+        let receipt = latest_receipt(conn, &report.id)?;
+        Ok::<_, ApiError>(ReportView { report, receipt })
+    })
+    .await
+}
+
+pub async fn list(
+    db: &Db,
+    user: &AuthUser,
+    period: Option<String>,
+    kind: Option<String>,
+    page: Page,
+) -> Result<(Vec<AccidentReportRow>, Option<String>), ApiError> {
+    let user = user.clone();
+    let fetch = page.clone();
+    let rows = db
+        .run(move |conn| {
+            let visibility = read_visibility(conn, &user)?;
+            Ok::<_, ApiError>(repo::list(
+                conn,
+                &visibility,
+                period.as_deref(),
+                kind.as_deref(),
+                fetch.before.as_deref(),
+                fetch.fetch_limit(),
+            )?)
+        })
+        .await?;
+    Ok(page.finish(rows, |r| r.id.as_str()))
+}
+
+pub async fn revisions(
+    db: &Db,
+    user: &AuthUser,
+    id: String,
+) -> Result<Vec<AccidentReportRevisionRow>, ApiError> {
+    let user = user.clone();
+    db.run(move |conn| {
+        let visibility = read_visibility(conn, &user)?;
+        repo::find(conn, &id, &visibility)?.ok_or_else(not_found)?;
+        Ok::<_, ApiError>(repo::revisions(conn, &id)?)
+    })
+    .await
+}
+
+/// Where one expected reporter stands.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FilingStatus {
+    OnTime,
+    Late,
+    /// Due and not received.
+    Missing,
+    /// Not received, not yet due.
+    NotYetDue,
+}
+
+pub struct ComplianceEntry {
+    pub reporter: String,
+    pub name: String,
+    pub commune_code: String,
+    pub status: FilingStatus,
+    pub nil_report: Option<bool>,
+    pub received_at: Option<chrono::NaiveDateTime>,
+    pub report_id: Option<String>,
+}
+
+/// For every expected reporter of a period: received on time, late, missing or not yet due.
+pub async fn compliance(
+    db: &Db,
+    user: &AuthUser,
+    period: Period,
+    kind: ReportKind,
+) -> Result<(Option<chrono::NaiveDate>, Vec<ComplianceEntry>), ApiError> {
+    user.require_any(&[
+        Role::Admin,
+        Role::LaborAuthority,
+        Role::HealthAuthority,
+        Role::Agency,
+        Role::Viewer,
+    ])?;
+    if !rules::is_reporting_period(period) {
+        return Err(ApiError::bad_parameter(
+            "period",
+            "invalid_report_period",
+            Text::new(
+                "Kỳ báo cáo là 6 tháng đầu năm hoặc cả năm.",
+                "The reporting period is the first half or the year.",
+            ),
+        ));
+    }
+    let due = rules::due_date(kind, period);
+    let today = shared::time::today();
+    db.run(move |conn| {
+        conn.transaction(|conn| {
+            let reports = repo::all_for_period(conn, &period.to_string(), kind.as_str())?;
+            let expected: Vec<(String, String, String)> = match kind {
+                ReportKind::Employer => establishments_repo::all(conn)?
+                    .into_iter()
+                    .map(|e| (e.id, e.name, e.commune_code))
+                    .collect(),
+                ReportKind::Commune => shared::refdata::admin_units_in_force(today)
+                    .map(|u| (u.code.clone(), u.name.clone(), u.code.clone()))
+                    .collect(),
+            };
+            let entries = expected
+                .into_iter()
+                .map(|(reporter, name, commune_code)| {
+                    let report = reports.iter().find(|r| r.reporter == reporter);
+                    let status = match report {
+                        Some(r) if r.on_time => FilingStatus::OnTime,
+                        Some(_) => FilingStatus::Late,
+                        None if due.is_some_and(|d| today >= d) => FilingStatus::Missing,
+                        None => FilingStatus::NotYetDue,
+                    };
+                    ComplianceEntry {
+                        reporter,
+                        name,
+                        commune_code,
+                        status,
+                        nil_report: report.map(|r| r.nil_report),
+                        received_at: report.map(|r| r.first_received_at),
+                        report_id: report.map(|r| r.id.clone()),
+                    }
+                })
+                .collect();
+            Ok::<_, ApiError>((due, entries))
+        })
+    })
+    .await
+}

@@ -1,0 +1,260 @@
+use chrono::{Datelike, Duration, Utc};
+use reqwest::Method;
+use serde_json::{Value, json};
+use shared::auth::Role;
+
+use crate::helpers::{TestApp, assert_problem, establishment, json_of, spawn_app, tax_code};
+
+fn casualty(personal_id: &str, severity: &str, gender: &str) -> Value {
+    json!({
+        "personal_id": personal_id, "full_name": "Người bị nạn", "gender": gender, "birth_year": 1990,
+        "contract_type": "indefinite", "severity": severity, "days_off": 10,
+        "costs": {"medical": 1000, "wages": 500, "compensation": 0}
+    })
+}
+
+fn declaration(employer: Option<&str>, commune: &str, casualties: Vec<Value>) -> Value {
+    let at = Utc::now() - Duration::days(2);
+    let mut body = json!({
+        "sector": "with_labour_relation",
+        "occurred_at": at.to_rfc3339(), "notified_at": at.to_rfc3339(), "police_notified_at": at.to_rfc3339(),
+        "place": {"commune_code": commune, "address": "x"}, "description": "x",
+        "cause_codes": ["1"], "casualties": casualties
+    });
+    match employer {
+        Some(tax) => body["employer"] = json!({"tax_code": tax}),
+        None => {
+            body["sector"] = json!("without_labour_contract");
+            for c in body["casualties"].as_array_mut().unwrap() {
+                c["contract_type"] = json!("none");
+            }
+        }
+    }
+    body
+}
+
+/// The year the seeded accidents fall in (Viet Nam time).
+fn this_year() -> String {
+    (Utc::now() - Duration::days(2))
+        .with_timezone(&shared::time::vietnam())
+        .year()
+        .to_string()
+}
+
+async fn seed(app: &TestApp) -> Vec<Value> {
+    let mut one = establishment(&tax_code(1));
+    one["headcount"] = json!({"total": 1000, "female": 100, "hazardous": 10});
+    app.create_establishment(&one).await;
+    let mut two = establishment(&tax_code(2));
+    two["commune_code"] = json!("01279");
+    two["headcount"] = json!({"total": 3000, "female": 100, "hazardous": 10});
+    app.create_establishment(&two).await;
+    let mut out = Vec::new();
+    for body in [
+        declaration(
+            Some(&tax_code(1)),
+            "01273",
+            vec![
+                casualty("004090000001", "fatal", "male"),
+                casualty("004191000002", "serious", "female"),
+            ],
+        ),
+        declaration(
+            Some(&tax_code(2)),
+            "01279",
+            vec![casualty("004090000003", "minor", "male")],
+        ),
+        declaration(
+            None,
+            "01273",
+            vec![casualty("004090000004", "fatal", "male")],
+        ),
+    ] {
+        let res = app.post("/api/v1/accidents", &app.admin(), &body).await;
+        assert_eq!(res.status().as_u16(), 201);
+        out.push(json_of(res).await);
+    }
+    out
+}
+
+async fn statistics(app: &TestApp, token: &str, query: &str) -> Value {
+    let res = app
+        .get(
+            &format!("/api/v1/accident-statistics?period={}{query}", this_year()),
+            token,
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 200);
+    json_of(res).await
+}
+
+#[tokio::test]
+async fn statistics_match_hand_computed_counts_and_rates() {
+    let app = spawn_app().await;
+    seed(&app).await;
+    let s = statistics(&app, &app.admin(), "&group_by=commune").await;
+    let t = &s["total"]["figures"];
+    assert_eq!(
+        (
+            t["cases"].as_i64(),
+            t["cases_fatal"].as_i64(),
+            t["cases_multi"].as_i64()
+        ),
+        (Some(3), Some(2), Some(1))
+    );
+    assert_eq!(
+        (
+            t["casualties"].as_i64(),
+            t["fatal"].as_i64(),
+            t["serious"].as_i64(),
+            t["minor"].as_i64()
+        ),
+        (Some(4), Some(2), Some(1), Some(1))
+    );
+    assert_eq!(
+        (
+            t["female"].as_i64(),
+            t["days_off"].as_i64(),
+            t["cost_medical"].as_i64()
+        ),
+        (Some(1), Some(40), Some(4000))
+    );
+    // Rates: the sector with a labour relation (3 casualties, 1 death) over 4,000 registered workers.
+    assert_eq!(s["total"]["workers"], 4000);
+    assert_eq!(s["total"]["frequency_rate_per_1000"], 0.75);
+    assert_eq!(s["total"]["fatal_rate_per_100000"], 25.0);
+    assert_eq!(s["method"]["denominator_source"], "establishment_registry");
+
+    let rows = s["rows"].as_array().unwrap();
+    let by = |key: &str| rows.iter().find(|r| r["key"] == key).unwrap().clone();
+    let thuc_phan = by("01273");
+    assert_eq!(thuc_phan["label"], "Phường Thục Phán");
+    assert_eq!(thuc_phan["figures"]["cases"], 2);
+    assert_eq!(thuc_phan["figures"]["casualties"], 3);
+    assert_eq!(thuc_phan["workers"], 1000);
+    assert_eq!(thuc_phan["frequency_rate_per_1000"], 2.0);
+    assert_eq!(thuc_phan["fatal_rate_per_100000"], 100.0);
+    let other = by("01279");
+    assert_eq!(other["frequency_rate_per_1000"], 0.33);
+    assert_eq!(other["fatal_rate_per_100000"], 0.0);
+
+    let labour = statistics(&app, &app.admin(), "&sector=without_labour_contract").await;
+    assert_eq!(labour["total"]["figures"]["cases"], 1);
+    let by_cause = statistics(&app, &app.admin(), "&group_by=cause").await;
+    assert_eq!(by_cause["rows"][0]["key"], "1");
+    assert_eq!(by_cause["rows"][0]["figures"]["cases"], 3);
+}
+
+#[tokio::test]
+async fn a_viewer_gets_small_cells_suppressed() {
+    let app = spawn_app().await;
+    seed(&app).await;
+    let s = statistics(&app, &app.token(Role::Viewer, None), "&group_by=commune").await;
+    assert_eq!(s["total"]["suppressed"], true);
+    assert!(s["total"]["figures"].is_null());
+    assert!(
+        s["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["suppressed"] == true && r["figures"].is_null())
+    );
+    let admin = statistics(&app, &app.admin(), "").await;
+    assert_eq!(admin["total"]["suppressed"], false);
+    for role in [Role::Enterprise, Role::Commune, Role::Insurer] {
+        let res = app
+            .get(
+                &format!("/api/v1/accident-statistics?period={}", this_year()),
+                &app.token(role, Some("01273")),
+            )
+            .await;
+        assert_problem(res, 403, "forbidden").await;
+    }
+    let res = app
+        .get("/api/v1/accident-statistics?period=2025-Q3", &app.admin())
+        .await;
+    assert_problem(res, 400, "invalid_period").await;
+}
+
+#[tokio::test]
+async fn as_of_before_a_correction_returns_the_old_figure() {
+    let app = spawn_app().await;
+    let accidents = seed(&app).await;
+    // Pretend the declarations were made a week ago.
+    let week_ago = shared::time::today() - Duration::days(7);
+    let mut conn = app.svc.app_db.get().unwrap();
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "UPDATE accident_stat_deltas SET changed_on = '{week_ago}'"
+        )),
+        &mut *conn,
+    )
+    .unwrap();
+    drop(conn);
+    // Today the minor casualty dies of a relapse.
+    let minor = &accidents[1];
+    let path = format!(
+        "/api/v1/accidents/{}/casualties/{}/severity",
+        minor["id"].as_str().unwrap(),
+        minor["casualties"][0]["id"].as_str().unwrap()
+    );
+    let res = app
+        .svc
+        .client
+        .request(Method::POST, app.svc.url(&path))
+        .bearer_auth(app.admin())
+        .header("If-Match", "\"1\"")
+        .json(&json!({"severity": "fatal", "document_reference": "Giám định pháp y 7/2026"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+
+    let now = statistics(&app, &app.admin(), "").await;
+    assert_eq!(now["total"]["figures"]["fatal"], 3);
+    assert_eq!(now["total"]["figures"]["minor"], 0);
+    let yesterday = shared::time::today() - Duration::days(1);
+    let then = statistics(&app, &app.admin(), &format!("&as_of={yesterday}")).await;
+    assert_eq!(then["total"]["figures"]["fatal"], 2);
+    assert_eq!(then["total"]["figures"]["minor"], 1);
+    assert_eq!(then["method"]["as_of"], yesterday.to_string());
+    let before_anything = statistics(
+        &app,
+        &app.admin(),
+        &format!("&as_of={}", week_ago - Duration::days(1)),
+    )
+    .await;
+    assert_eq!(before_anything["total"]["figures"]["cases"], 0);
+}
+
+#[tokio::test]
+async fn rates_use_the_reported_headcounts_once_employers_have_filed() {
+    let app = spawn_app().await;
+    seed(&app).await;
+    let year = this_year();
+    let filing = json!({
+        "kind": "employer", "period": year, "establishment": {"tax_code": tax_code(1)},
+        "workers": {"total": 2000, "female": 100},
+        "figures": {"totals": {"cases": 1, "cases_fatal": 1, "cases_multi": 1, "casualties": 2, "female": 1, "fatal": 1, "serious": 1}}
+    });
+    assert_eq!(
+        app.post("/api/v1/accident-reports", &app.admin(), &filing)
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    let s = statistics(&app, &app.admin(), "&group_by=commune").await;
+    assert_eq!(s["method"]["denominator_source"], "periodic_reports");
+    assert_eq!(s["total"]["workers"], 2000);
+    // 3 casualties with a labour relation over 2,000 reported workers.
+    assert_eq!(s["total"]["frequency_rate_per_1000"], 1.5);
+    let thuc_phan = s["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["key"] == "01273")
+        .unwrap()
+        .clone();
+    assert_eq!(thuc_phan["workers"], 2000);
+}
