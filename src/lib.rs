@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use shared::config::{
-    AuthSettings, CorsSettings, DatabaseSettings, LogSettings, ServerSettings, Settings,
+    AuthSettings, CorsSettings, DatabaseSettings, LogSettings, ServerSettings, Settings, Upstreams,
 };
 use shared::server::{Application, ServiceDef};
 use utoipa::openapi::OpenApi;
@@ -103,6 +103,12 @@ pub fn local_settings(
         },
         log: options.log.clone(),
         cors: CorsSettings::default(),
+        upstreams: Upstreams {
+            incidents: Some(format!("http://{}:{}", options.host, options.ports[0])),
+            health_stats: Some(format!("http://{}:{}", options.host, options.ports[1])),
+            tasks: Some(format!("http://{}:{}", options.host, options.ports[2])),
+            ..Upstreams::default()
+        },
         service: Default::default(),
     }
 }

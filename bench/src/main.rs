@@ -1,4 +1,7 @@
 //! `cargo run --release -p atvsld-bench -- accident-statistics [ACCIDENTS]`
+//! `cargo run --release -p atvsld-bench -- health-statistics [REPORTS] [CASES]`
+//!
+//! (`health-statistics` is in [`health`].)
 //!
 //! Loads ACCIDENTS (default 1,000,000) generated accidents with their casualties into a
 //! fresh database (SQLite in a temporary folder, or PostgreSQL when
@@ -7,6 +10,8 @@
 //! `contributions` and `delta` functions — then starts the real incidents service and
 //! times `GET /api/v1/accident-statistics` over HTTP. Prints p50/p95/max per query.
 #![allow(clippy::print_stdout)] // a benchmark reports on stdout
+
+mod health;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -19,31 +24,31 @@ use shared::auth::Role;
 use shared::testing::{TestDatabase, TestKeys, settings};
 
 /// xorshift64*: reproducible data without a dependency.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
 
-    fn pick<'a>(&mut self, items: &'a [&'a str]) -> &'a str {
+    pub(crate) fn pick<'a>(&mut self, items: &'a [&'a str]) -> &'a str {
         let i = usize::try_from(self.below(items.len() as u64)).unwrap_or(0);
         items.get(i).copied().unwrap_or_default()
     }
 }
 
-const SECTIONS: [&str; 21] = [
+pub(crate) const SECTIONS: [&str; 21] = [
     "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O", "P", "Q", "R", "S",
     "T", "U",
 ];
-const OWNERSHIP: [&str; 8] = ["1", "2", "3", "4", "5", "6", "7", "9"];
+pub(crate) const OWNERSHIP: [&str; 8] = ["1", "2", "3", "4", "5", "6", "7", "9"];
 const SEVERITY: [&str; 6] = ["minor", "minor", "minor", "minor", "serious", "fatal"];
 const FACTORS: [&str; 10] = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10"];
 
@@ -118,7 +123,7 @@ fn accident(
     (row, casualties)
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted.get(index).copied().unwrap_or_default()
 }
@@ -127,9 +132,22 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let which = args.next().unwrap_or_else(|| "accident-statistics".into());
+    if which == "health-statistics" {
+        let reports = args
+            .next()
+            .map(|a| a.parse())
+            .transpose()?
+            .unwrap_or(43_000);
+        let cases = args
+            .next()
+            .map(|a| a.parse())
+            .transpose()?
+            .unwrap_or(200_000);
+        return health::run(reports, cases).await;
+    }
     anyhow::ensure!(
         which == "accident-statistics",
-        "unknown benchmark {which:?}; try accident-statistics"
+        "unknown benchmark {which:?}; try accident-statistics or health-statistics"
     );
     let count: u64 = args
         .next()

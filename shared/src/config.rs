@@ -21,7 +21,33 @@ pub struct Settings<S = NoExtra> {
     #[serde(default)]
     pub cors: CorsSettings,
     #[serde(default)]
+    pub upstreams: Upstreams,
+    #[serde(default)]
     pub service: S,
+}
+
+/// Where the other services of the suite answer, for reads across services.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Upstreams {
+    /// Base URL of the incidents service, e.g. `http://incidents:8080`.
+    pub incidents: Option<String>,
+    pub health_stats: Option<String>,
+    pub tasks: Option<String>,
+    /// Time allowed for one call to another service, in milliseconds; a slower
+    /// dependency gives a degraded answer, never a hang.
+    pub timeout_ms: u64,
+}
+
+impl Default for Upstreams {
+    fn default() -> Self {
+        Self {
+            incidents: None,
+            health_stats: None,
+            tasks: None,
+            timeout_ms: 3000,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

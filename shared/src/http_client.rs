@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use crate::context::{self, REQUEST_ID_HEADER};
 
-/// A client with the suite's time limits: 2 s to connect, 10 s for a whole call.
-pub fn client() -> reqwest::Result<reqwest::Client> {
+/// A client for calls to other services: at most `timeout` for a whole call, and at
+/// most 2 s of it to connect.
+pub fn client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(2))
-        .timeout(Duration::from_secs(10))
+        .connect_timeout(timeout.min(Duration::from_secs(2)))
+        .timeout(timeout)
         .build()
 }
 

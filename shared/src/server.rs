@@ -35,6 +35,9 @@ pub struct ServiceDef {
     /// ([`crate::routes`]) are added beside them.
     pub configure: fn(&mut ServiceConfig),
     pub migrations: &'static Migrations,
+    /// Runs once the database is migrated, before the service listens: seeds data,
+    /// spawns background jobs.
+    pub on_start: Option<fn(&Db) -> anyhow::Result<()>>,
 }
 
 impl ServiceDef {
@@ -85,6 +88,10 @@ impl Application {
             tracing::info!(service = def.name, migrations = ?applied, "migrations applied");
         }
 
+        if let Some(on_start) = def.on_start {
+            on_start(&db)?;
+        }
+
         let verifier = web::Data::new(JwtVerifier::new(&settings.auth)?);
         if let Err(e) = verifier.load().await {
             anyhow::bail!("cannot read the signing keys (auth.jwks_path / auth.jwks_url): {e}");
@@ -110,12 +117,18 @@ impl Application {
         let spec = def.openapi();
         let body_limit = web::Data::new(BodyLimit(settings.server.body_limit_bytes));
         let db_data = web::Data::new(db.clone());
+        let upstreams = web::Data::new(settings.upstreams.clone());
+        let http = web::Data::new(crate::http_client::client(
+            std::time::Duration::from_millis(settings.upstreams.timeout_ms),
+        )?);
         let cors_settings = settings.cors.clone();
 
         let server = HttpServer::new(move || {
             App::new()
                 .into_utoipa_app()
                 .app_data(db_data.clone())
+                .app_data(upstreams.clone())
+                .app_data(http.clone())
                 .app_data(verifier.clone())
                 .app_data(body_limit.clone())
                 .app_data(extract::query_config())

@@ -153,6 +153,7 @@ pub fn settings(db: &TestDatabase, keys: &TestKeys) -> Settings {
         auth: keys.auth_settings(),
         log: LogSettings::default(),
         cors: CorsSettings::default(),
+        upstreams: Default::default(),
         service: Default::default(),
     }
 }

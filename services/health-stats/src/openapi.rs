@@ -3,5 +3,11 @@
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
-#[openapi()]
+#[openapi(tags(
+    (name = "health-exam-reports", description = "Báo cáo y tế lao động: employers' occupational-health reports."),
+    (name = "occupational-disease-cases", description = "Bệnh nghề nghiệp: the occupational-disease case registry."),
+    (name = "health-statistics", description = "Thống kê sức khỏe: health statistics and the +5 %/year target."),
+    (name = "monitoring-reports", description = "Quan trắc môi trường lao động: work-environment monitoring reports."),
+    (name = "monitoring-statistics", description = "Thống kê quan trắc: monitoring statistics."),
+))]
 pub struct ApiDoc;

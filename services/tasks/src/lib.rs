@@ -23,5 +23,6 @@ pub static SERVICE: ServiceDef = ServiceDef {
     description: "Plan 664/KH-UBND as data: targets and KPIs, tasks assigned to agencies, their 15 June / 15 December reports and compliance.",
     api_doc: openapi::ApiDoc::openapi,
     configure,
+    on_start: None,
     migrations: &MIGRATIONS,
 };

@@ -108,6 +108,27 @@ impl Db {
     }
 }
 
+/// SQL text written with `?` placeholders, as `conn`'s backend wants it (`$1`, `$2`…
+/// on PostgreSQL). For `sql_query` text, which diesel passes through unchanged.
+pub fn placeholders(conn: &DbConnection, sql: &str) -> String {
+    match conn {
+        DbConnection::Sqlite(_) => sql.to_owned(),
+        DbConnection::Postgres(_) => {
+            let mut n = 0;
+            sql.chars()
+                .map(|ch| {
+                    if ch == '?' {
+                        n += 1;
+                        format!("${n}")
+                    } else {
+                        ch.to_string()
+                    }
+                })
+                .collect()
+        }
+    }
+}
+
 /// Current time in UTC, truncated to microseconds so that PostgreSQL (microseconds)
 /// and SQLite (text, any precision) store and compare the same value.
 pub fn now() -> chrono::NaiveDateTime {

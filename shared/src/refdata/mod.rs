@@ -1,6 +1,6 @@
 //! Reference code lists compiled into the binary: Cao Bằng administrative units
-//! (before and after the 1 July 2025 reform), VSIC 2018 sections and ownership
-//! types.
+//! (before and after the 1 July 2025 reform), VSIC 2018 sections, ownership
+//! types and the compensable occupational diseases.
 //!
 //! The CSV files live in `shared/refdata/`, with their sources in
 //! `shared/refdata/SOURCES.md`. Each list is parsed once, at first use. A
@@ -9,6 +9,7 @@
 //! come from an edit that the test suite has not seen.
 
 mod communes;
+mod diseases;
 mod ownership;
 mod vsic;
 
@@ -16,6 +17,7 @@ pub use communes::{
     AdminUnit, UnitKind, UnitRef, admin_unit, admin_unit_any_period, admin_units,
     admin_units_in_force,
 };
+pub use diseases::{OccupationalDisease, occupational_disease, occupational_diseases};
 pub use ownership::{OwnershipType, ownership_type, ownership_types};
 pub use vsic::{VsicSection, vsic_section, vsic_section_of_division, vsic_sections};
 

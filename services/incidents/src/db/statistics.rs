@@ -93,26 +93,6 @@ struct SumRow {
     cost_compensation: i64,
 }
 
-/// `?` placeholders as the backend wants them (`$1`, `$2`… on PostgreSQL).
-fn placeholders(conn: &DbConnection, sql: &str) -> String {
-    match conn {
-        DbConnection::Sqlite(_) => sql.to_owned(),
-        DbConnection::Postgres(_) => {
-            let mut n = 0;
-            sql.chars()
-                .map(|ch| {
-                    if ch == '?' {
-                        n += 1;
-                        format!("${n}")
-                    } else {
-                        ch.to_string()
-                    }
-                })
-                .collect()
-        }
-    }
-}
-
 /// The counters of one dimension for months in `[month_from, month_to)`, per group
 /// and sector; with `as_of`, only changes made on or before that day.
 pub fn sums(
@@ -155,7 +135,7 @@ pub fn sums(
     sql.push_str(&format!(
         " GROUP BY {group}, sector ORDER BY {group}, sector"
     ));
-    let mut query = diesel::sql_query(placeholders(conn, &sql))
+    let mut query = diesel::sql_query(shared::db::placeholders(conn, &sql))
         .into_boxed::<DbBackend>()
         .bind::<Text, _>(dim_kind.to_owned())
         .bind::<Text, _>(month_from.to_owned())
@@ -231,7 +211,7 @@ pub fn report_headcounts(
          FROM accident_reports r JOIN establishments e ON e.id = r.establishment_id \
          WHERE r.kind = 'employer' AND r.workers_total IS NOT NULL AND r.period = ?{group}"
     );
-    let rows: Vec<HeadcountRow> = diesel::sql_query(placeholders(conn, &sql))
+    let rows: Vec<HeadcountRow> = diesel::sql_query(shared::db::placeholders(conn, &sql))
         .into_boxed::<DbBackend>()
         .bind::<Text, _>(period.to_owned())
         .load(conn)?;

@@ -8,8 +8,9 @@
 
 use std::sync::LazyLock;
 
-use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use shared::calendar::DueCalendar;
 use shared::error::{FieldError, Text};
 use shared::period::Period;
 use utoipa::ToSchema;
@@ -39,53 +40,14 @@ impl ReportKind {
     }
 }
 
-struct DueRule {
-    report: String,
-    half_year: bool,
-    month: u32,
-    day: u32,
-    year_offset: i32,
-}
+static CALENDAR: LazyLock<DueCalendar> =
+    LazyLock::new(|| DueCalendar::parse(include_str!("../../data/report-calendar.csv")));
 
-static CALENDAR: LazyLock<Vec<DueRule>> = LazyLock::new(|| {
-    let mut reader =
-        csv::Reader::from_reader(include_str!("../../data/report-calendar.csv").as_bytes());
-    reader
-        .records()
-        .filter_map(Result::ok)
-        .filter_map(|r| {
-            Some(DueRule {
-                report: r.get(0)?.to_owned(),
-                half_year: r.get(1)? == "H1",
-                month: r.get(2)?.parse().ok()?,
-                day: r.get(3)?.parse().ok()?,
-                year_offset: r.get(4)?.parse().ok()?,
-            })
-        })
-        .collect()
-});
-
-/// The periods reports are made for: the first half and the whole year.
-pub fn is_reporting_period(period: Period) -> bool {
-    matches!(period, Period::Year(_) | Period::Half(_, 1))
-}
+pub use shared::calendar::{is_reporting_period, on_time};
 
 /// The first day on which a report is late, or `None` when the calendar has no rule.
 pub fn due_date(kind: ReportKind, period: Period) -> Option<NaiveDate> {
-    let half = matches!(period, Period::Half(_, 1));
-    let rule = CALENDAR.iter().find(|r| {
-        r.report == kind.as_str() && r.half_year == half && is_reporting_period(period)
-    })?;
-    NaiveDate::from_ymd_opt(period.year() + rule.year_offset, rule.month, rule.day)
-}
-
-/// On time if received (UTC) before the due day begins in Viet Nam.
-pub fn on_time(received_at: NaiveDateTime, due: NaiveDate) -> bool {
-    let start_of_due = shared::time::vietnam()
-        .from_local_datetime(&due.and_time(chrono::NaiveTime::MIN))
-        .single()
-        .map(|t| t.naive_utc());
-    start_of_due.is_some_and(|limit| received_at < limit)
+    CALENDAR.due_date(kind.as_str(), period)
 }
 
 /// The counts of one row of section I (Phụ lục XII).
@@ -337,6 +299,11 @@ mod tests {
     #[test]
     fn due_dates_come_from_the_calendar() {
         assert_eq!(
+            CALENDAR.len(),
+            4,
+            "every row of data/report-calendar.csv parses"
+        );
+        assert_eq!(
             due_date(ReportKind::Employer, Period::Half(2025, 1)),
             NaiveDate::from_ymd_opt(2025, 7, 5)
         );
@@ -353,18 +320,6 @@ mod tests {
             None,
             "no H2 report"
         );
-    }
-
-    #[test]
-    fn before_the_fifth_means_by_the_end_of_the_fourth_in_viet_nam() {
-        let due = NaiveDate::from_ymd_opt(2025, 7, 5).unwrap_or_default();
-        let utc = |d: u32, h: u32| {
-            NaiveDate::from_ymd_opt(2025, 7, d)
-                .and_then(|d| d.and_hms_opt(h, 0, 0))
-                .unwrap_or_default()
-        };
-        assert!(on_time(utc(4, 16), due), "23:00 on 4 July in Viet Nam");
-        assert!(!on_time(utc(4, 17), due), "00:00 on 5 July in Viet Nam");
     }
 
     #[test]

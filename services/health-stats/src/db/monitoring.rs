@@ -1,0 +1,388 @@
+//! Storage of work-environment monitoring reports, their revisions and the
+//! maintained monitoring statistics counters.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Text};
+use diesel::upsert::excluded;
+use serde::Serialize;
+use shared::db::{DbBackend, DbConnection};
+use shared::per_backend;
+
+use crate::domain::monitoring::{Counters, StatKey};
+
+diesel::table! {
+    monitoring_reports (id) {
+        id -> Text,
+        tax_code -> Text,
+        establishment_name -> Text,
+        commune_code -> Nullable<Text>,
+        vsic_code -> Nullable<Text>,
+        vsic_section -> Nullable<Text>,
+        ownership_type -> Nullable<Text>,
+        organisation_name -> Text,
+        organisation_licence -> Text,
+        monitored_on -> Date,
+        monitoring_year -> BigInt,
+        has_harmful_factors -> Bool,
+        factors -> Text,
+        samples_taken -> BigInt,
+        samples_over_limit -> BigInt,
+        first_received_at -> Timestamp,
+        received_at -> Timestamp,
+        submitted_by -> Text,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    monitoring_report_revisions (report_id, version) {
+        report_id -> Text,
+        version -> BigInt,
+        received_at -> Timestamp,
+        submitted_by -> Text,
+        change_reason -> Text,
+        snapshot -> Text,
+    }
+}
+
+diesel::table! {
+    monitoring_stat_deltas (dim_kind, period_year, changed_on, dim_value) {
+        period_year -> BigInt,
+        dim_kind -> Text,
+        changed_on -> Date,
+        dim_value -> Text,
+        establishments_reporting -> BigInt,
+        establishments_monitored -> BigInt,
+        establishments_with_exceedance -> BigInt,
+        harmful_known -> BigInt,
+        reports -> BigInt,
+        samples_taken -> BigInt,
+        samples_over_limit -> BigInt,
+    }
+}
+
+use monitoring_report_revisions as rev;
+use monitoring_reports as r;
+use monitoring_stat_deltas as d;
+
+/// A monitoring report as stored (its current version).
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
+#[diesel(table_name = monitoring_reports, treat_none_as_null = true)]
+pub struct MonitoringReportRow {
+    pub id: String,
+    pub tax_code: String,
+    pub establishment_name: String,
+    pub commune_code: Option<String>,
+    pub vsic_code: Option<String>,
+    pub vsic_section: Option<String>,
+    pub ownership_type: Option<String>,
+    pub organisation_name: String,
+    pub organisation_licence: String,
+    pub monitored_on: NaiveDate,
+    pub monitoring_year: i64,
+    pub has_harmful_factors: bool,
+    pub factors: String,
+    pub samples_taken: i64,
+    pub samples_over_limit: i64,
+    pub first_received_at: NaiveDateTime,
+    pub received_at: NaiveDateTime,
+    pub submitted_by: String,
+    pub version: i64,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = monitoring_report_revisions)]
+pub struct MonitoringRevisionRow {
+    pub report_id: String,
+    pub version: i64,
+    pub received_at: NaiveDateTime,
+    pub submitted_by: String,
+    pub change_reason: String,
+    pub snapshot: String,
+}
+
+/// Which reports a caller may see.
+#[derive(Clone, Debug)]
+pub enum Visibility {
+    All,
+    /// An employer: the reports of its own tax code.
+    TaxCode(String),
+}
+
+/// List filters.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub year: Option<i64>,
+    pub tax_code: Option<String>,
+    pub commune_code: Option<String>,
+}
+
+type Boxed<'a> = r::BoxedQuery<'a, DbBackend>;
+
+fn restrict<'a>(query: Boxed<'a>, visibility: &Visibility) -> Boxed<'a> {
+    match visibility {
+        Visibility::All => query,
+        Visibility::TaxCode(tax) => query.filter(r::tax_code.eq(tax.clone())),
+    }
+}
+
+pub fn find(
+    conn: &mut DbConnection,
+    id: &str,
+    visibility: &Visibility,
+) -> QueryResult<Option<MonitoringReportRow>> {
+    restrict(
+        r::table.filter(r::id.eq(id.to_owned())).into_boxed(),
+        visibility,
+    )
+    .select(MonitoringReportRow::as_select())
+    .first(conn)
+    .optional()
+}
+
+/// The report of one visit: an establishment, an organisation, a day.
+pub fn find_visit(
+    conn: &mut DbConnection,
+    tax_code: &str,
+    licence: &str,
+    monitored_on: NaiveDate,
+) -> QueryResult<Option<MonitoringReportRow>> {
+    r::table
+        .filter(r::tax_code.eq(tax_code))
+        .filter(r::organisation_licence.eq(licence))
+        .filter(r::monitored_on.eq(monitored_on))
+        .select(MonitoringReportRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Every report of one establishment: what its statistics contribution is made of.
+pub fn for_establishment(
+    conn: &mut DbConnection,
+    tax_code: &str,
+) -> QueryResult<Vec<MonitoringReportRow>> {
+    r::table
+        .filter(r::tax_code.eq(tax_code))
+        .select(MonitoringReportRow::as_select())
+        .load(conn)
+}
+
+pub fn insert(conn: &mut DbConnection, row: &MonitoringReportRow) -> QueryResult<()> {
+    diesel::insert_into(r::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn update_if_version(
+    conn: &mut DbConnection,
+    row: &MonitoringReportRow,
+    expected: i64,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        r::table
+            .filter(r::id.eq(&row.id))
+            .filter(r::version.eq(expected)),
+    )
+    .set(row)
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn insert_revision(conn: &mut DbConnection, row: &MonitoringRevisionRow) -> QueryResult<()> {
+    diesel::insert_into(rev::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn revisions(
+    conn: &mut DbConnection,
+    report_id: &str,
+) -> QueryResult<Vec<MonitoringRevisionRow>> {
+    rev::table
+        .filter(rev::report_id.eq(report_id))
+        .order(rev::version.desc())
+        .select(MonitoringRevisionRow::as_select())
+        .load(conn)
+}
+
+/// Reports newest first (by id); `before` pages by id.
+pub fn list(
+    conn: &mut DbConnection,
+    visibility: &Visibility,
+    filter: &Filter,
+    before: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<MonitoringReportRow>> {
+    let mut query = restrict(r::table.into_boxed(), visibility);
+    if let Some(y) = filter.year {
+        query = query.filter(r::monitoring_year.eq(y));
+    }
+    if let Some(t) = &filter.tax_code {
+        query = query.filter(r::tax_code.eq(t.clone()));
+    }
+    if let Some(c) = &filter.commune_code {
+        query = query.filter(r::commune_code.eq(c.clone()));
+    }
+    if let Some(b) = before {
+        query = query.filter(r::id.lt(b.to_owned()));
+    }
+    query
+        .order(r::id.desc())
+        .limit(limit)
+        .select(MonitoringReportRow::as_select())
+        .load(conn)
+}
+
+// ---------------------------------------------------------------------------
+// Statistics counters
+
+/// Adds `changes`, made on `changed_on`, to the counters.
+pub fn apply(
+    conn: &mut DbConnection,
+    changed_on: NaiveDate,
+    changes: &[(StatKey, Counters)],
+) -> QueryResult<()> {
+    for (key, c) in changes {
+        let values = (
+            d::period_year.eq(key.year),
+            d::dim_kind.eq(key.dim_kind),
+            d::changed_on.eq(changed_on),
+            d::dim_value.eq(&key.dim_value),
+            d::establishments_reporting.eq(c.establishments_reporting),
+            d::establishments_monitored.eq(c.establishments_monitored),
+            d::establishments_with_exceedance.eq(c.establishments_with_exceedance),
+            d::harmful_known.eq(c.harmful_known),
+            d::reports.eq(c.reports),
+            d::samples_taken.eq(c.samples_taken),
+            d::samples_over_limit.eq(c.samples_over_limit),
+        );
+        // ON CONFLICT does not compile through the MultiConnection enum: run the same
+        // statement on the concrete connection.
+        per_backend!(conn, c => diesel::insert_into(d::table)
+            .values(values)
+            .on_conflict((d::dim_kind, d::period_year, d::changed_on, d::dim_value))
+            .do_update()
+            .set((
+                d::establishments_reporting.eq(d::establishments_reporting + excluded(d::establishments_reporting)),
+                d::establishments_monitored.eq(d::establishments_monitored + excluded(d::establishments_monitored)),
+                d::establishments_with_exceedance
+                    .eq(d::establishments_with_exceedance + excluded(d::establishments_with_exceedance)),
+                d::harmful_known.eq(d::harmful_known + excluded(d::harmful_known)),
+                d::reports.eq(d::reports + excluded(d::reports)),
+                d::samples_taken.eq(d::samples_taken + excluded(d::samples_taken)),
+                d::samples_over_limit.eq(d::samples_over_limit + excluded(d::samples_over_limit)),
+            ))
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct SumRow {
+    #[diesel(sql_type = Text)]
+    key: String,
+    #[diesel(sql_type = BigInt)]
+    establishments_reporting: i64,
+    #[diesel(sql_type = BigInt)]
+    establishments_monitored: i64,
+    #[diesel(sql_type = BigInt)]
+    establishments_with_exceedance: i64,
+    #[diesel(sql_type = BigInt)]
+    harmful_known: i64,
+    #[diesel(sql_type = BigInt)]
+    reports: i64,
+    #[diesel(sql_type = BigInt)]
+    samples_taken: i64,
+    #[diesel(sql_type = BigInt)]
+    samples_over_limit: i64,
+}
+
+/// `?` placeholders as the backend wants them (`$1`, `$2`… on PostgreSQL).
+fn placeholders(conn: &DbConnection, sql: &str) -> String {
+    match conn {
+        DbConnection::Sqlite(_) => sql.to_owned(),
+        DbConnection::Postgres(_) => {
+            let mut n = 0;
+            sql.chars()
+                .map(|ch| {
+                    if ch == '?' {
+                        n += 1;
+                        format!("${n}")
+                    } else {
+                        ch.to_string()
+                    }
+                })
+                .collect()
+        }
+    }
+}
+
+/// Which years a sum covers.
+#[derive(Clone, Copy, Debug)]
+pub enum Years {
+    /// The year itself: the yearly counts.
+    Only(i64),
+    /// Every year up to and including it: the running `harmful_known`.
+    UpTo(i64),
+}
+
+/// The counters of one dimension per group; with `as_of`, only the changes made on
+/// or before that day.
+pub fn sums(
+    conn: &mut DbConnection,
+    dim_kind: &str,
+    years: Years,
+    as_of: Option<NaiveDate>,
+) -> QueryResult<Vec<(String, Counters)>> {
+    let columns = [
+        "establishments_reporting",
+        "establishments_monitored",
+        "establishments_with_exceedance",
+        "harmful_known",
+        "reports",
+        "samples_taken",
+        "samples_over_limit",
+    ]
+    .map(|col| format!("CAST(SUM({col}) AS BIGINT) AS {col}"))
+    .join(", ");
+    let (op, year) = match years {
+        Years::Only(y) => ("=", y),
+        Years::UpTo(y) => ("<=", y),
+    };
+    let mut sql = format!(
+        "SELECT dim_value AS key, {columns} FROM monitoring_stat_deltas \
+         WHERE dim_kind = ? AND period_year {op} ?"
+    );
+    if as_of.is_some() {
+        sql.push_str(" AND changed_on <= ?");
+    }
+    sql.push_str(" GROUP BY dim_value ORDER BY dim_value");
+    let mut query = diesel::sql_query(placeholders(conn, &sql))
+        .into_boxed::<DbBackend>()
+        .bind::<Text, _>(dim_kind.to_owned())
+        .bind::<BigInt, _>(year);
+    if let Some(day) = as_of {
+        query = query.bind::<Date, _>(day);
+    }
+    let rows: Vec<SumRow> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.key,
+                Counters {
+                    establishments_reporting: r.establishments_reporting,
+                    establishments_monitored: r.establishments_monitored,
+                    establishments_with_exceedance: r.establishments_with_exceedance,
+                    harmful_known: r.harmful_known,
+                    reports: r.reports,
+                    samples_taken: r.samples_taken,
+                    samples_over_limit: r.samples_over_limit,
+                },
+            )
+        })
+        .collect())
+}

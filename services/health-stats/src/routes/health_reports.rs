@@ -1,0 +1,199 @@
+//! `/api/v1/health-exam-reports`: the employers' occupational-health reports.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use shared::auth::AuthUser;
+use shared::db::Db;
+use shared::error::ApiError;
+use shared::extract::Json;
+use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
+use shared::pagination::Page;
+use shared::receipts::Receipt;
+use shared::versioning;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::establishment::EstablishmentFacts;
+use crate::domain::health_report::HealthFigures;
+use crate::service::health_reports::{self as service, ReportView, Submission};
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(submit_health_exam_report)
+        .service(list_health_exam_reports)
+        .service(get_health_exam_report);
+}
+
+/// An occupational-health report (báo cáo y tế lao động, TT 19/2016/TT-BYT Phụ lục 8).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitHealthReportRequest {
+    /// `2026-H1` (six months) or `2026` (the year).
+    #[schema(example = "2026")]
+    pub period: String,
+    pub establishment: EstablishmentFacts,
+    /// Nothing to report this period (báo cáo không có số liệu): a filing, unlike no report.
+    #[serde(default)]
+    pub nil_report: bool,
+    pub figures: Option<HealthFigures>,
+    /// Required to file a corrected version of a report already filed.
+    pub change_reason: Option<String>,
+}
+
+/// A filed report.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct HealthReportResponse {
+    pub id: String,
+    pub period: String,
+    pub tax_code: String,
+    pub commune_code: Option<String>,
+    pub vsic_section: Option<String>,
+    pub nil_report: bool,
+    pub figures: Option<HealthFigures>,
+    /// The first day on which a filing is late.
+    pub due_on: Option<NaiveDate>,
+    /// First filing; this decides timeliness.
+    pub first_received_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    pub on_time: bool,
+    pub version: i64,
+    pub receipt: Option<Receipt>,
+}
+
+impl HealthReportResponse {
+    fn from_view(view: &ReportView) -> Result<Self, ApiError> {
+        let r = &view.report;
+        Ok(Self {
+            id: r.id.clone(),
+            period: r.period.clone(),
+            tax_code: r.tax_code.clone(),
+            commune_code: r.commune_code.clone(),
+            vsic_section: r.vsic_section.clone(),
+            nil_report: r.nil_report,
+            figures: r
+                .figures
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(anyhow::Error::from)?,
+            due_on: r.due_on,
+            first_received_at: r.first_received_at.and_utc(),
+            received_at: r.received_at.and_utc(),
+            on_time: r.on_time,
+            version: r.version,
+            receipt: view.receipt.clone(),
+        })
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct HealthReportList {
+    pub items: Vec<HealthReportResponse>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListHealthReportsParams {
+    pub period: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+fn render(view: &ReportView, status: StatusCode) -> Result<StoredResponse, ApiError> {
+    Ok(
+        StoredResponse::new(status, &HealthReportResponse::from_view(view)?)?
+            .with_location(format!("/api/v1/health-exam-reports/{}", view.report.id))
+            .with_etag(versioning::etag(view.report.version)),
+    )
+}
+
+/// File an occupational-health report
+///
+/// Nộp báo cáo y tế lao động: the employer (for its own tax code) or the health
+/// authority. Filing again for the same period needs `change_reason` and makes a new
+/// version; timeliness stays that of the first filing.
+#[utoipa::path(
+    tag = "health-exam-reports",
+    params(WriteParams, ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+    request_body = SubmitHealthReportRequest,
+    responses(
+        (status = 201, description = "Filed", body = HealthReportResponse),
+        (status = 200, description = "A corrected version filed, or a dry run", body = HealthReportResponse),
+    )
+)]
+#[post("/health-exam-reports")]
+pub async fn submit_health_exam_report(
+    req: HttpRequest,
+    user: AuthUser,
+    db: web::Data<Db>,
+    params: web::Query<WriteParams>,
+    body: Json<SubmitHealthReportRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let idempotent = IdempotentRequest::from_request(&req, &user.principal(), &body.sha256)?;
+    let b = body.body;
+    let submission = Submission {
+        period: b.period,
+        establishment: b.establishment,
+        nil_report: b.nil_report,
+        figures: b.figures,
+        change_reason: b.change_reason,
+    };
+    let outcome = service::submit(
+        &db,
+        &user,
+        submission,
+        body.sha256,
+        idempotent,
+        params.dry_run,
+        render,
+    )
+    .await?;
+    Ok(outcome.into_response())
+}
+
+/// List occupational-health reports
+#[utoipa::path(
+    tag = "health-exam-reports",
+    params(ListHealthReportsParams),
+    responses((status = 200, description = "A page of reports", body = HealthReportList))
+)]
+#[get("/health-exam-reports")]
+pub async fn list_health_exam_reports(
+    user: AuthUser,
+    db: web::Data<Db>,
+    params: web::Query<ListHealthReportsParams>,
+) -> Result<HttpResponse, ApiError> {
+    let p = params.into_inner();
+    let page = Page::parse(p.limit, p.cursor.as_deref())?;
+    let (rows, next_cursor) = service::list(&db, &user, p.period, page).await?;
+    let items = rows
+        .into_iter()
+        .map(|report| {
+            HealthReportResponse::from_view(&ReportView {
+                report,
+                receipt: None,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(HealthReportList { items, next_cursor }))
+}
+
+/// Get an occupational-health report
+#[utoipa::path(
+    tag = "health-exam-reports",
+    params(("id" = String, Path, description = "Report id")),
+    responses((status = 200, description = "The report with its latest receipt", body = HealthReportResponse))
+)]
+#[get("/health-exam-reports/{id}")]
+pub async fn get_health_exam_report(
+    user: AuthUser,
+    db: web::Data<Db>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let view = service::get(&db, &user, id.to_string()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, versioning::etag(view.report.version)))
+        .json(HealthReportResponse::from_view(&view)?))
+}

@@ -1,0 +1,207 @@
+//! Filing health-exam reports and reading them.
+
+use shared::auth::AuthUser;
+use shared::db::{Db, DbConnection};
+use shared::error::{ApiError, FieldError, Text};
+use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
+use shared::pagination::Page;
+use shared::period::Period;
+use shared::receipts::{self, Receipt};
+use uuid::Uuid;
+
+use super::access;
+use crate::db::establishments::{self as establishments_repo, EstablishmentRow};
+use crate::db::models::{HealthReportRevisionRow, HealthReportRow};
+use crate::db::{health_reports as repo, health_statistics as stats_repo};
+use crate::domain::establishment::{self, EstablishmentFacts};
+use crate::domain::health_report::{self as rules, HealthFigures};
+use crate::domain::health_statistics::{self as stats, Dims};
+
+pub const RECEIPT_KIND: &str = "health_exam_report";
+
+pub struct Submission {
+    pub period: String,
+    pub establishment: EstablishmentFacts,
+    pub nil_report: bool,
+    pub figures: Option<HealthFigures>,
+    pub change_reason: Option<String>,
+}
+
+pub struct ReportView {
+    pub report: HealthReportRow,
+    pub receipt: Option<Receipt>,
+}
+
+pub type Render = fn(&ReportView, actix_web::http::StatusCode) -> Result<StoredResponse, ApiError>;
+
+fn figures_of(row: &HealthReportRow) -> Option<HealthFigures> {
+    row.figures
+        .as_deref()
+        .and_then(|f| serde_json::from_str(f).ok())
+}
+
+fn contributions(row: &HealthReportRow) -> Vec<(stats::StatKey, stats::Counters)> {
+    let dims = Dims {
+        commune: row.commune_code.as_deref(),
+        vsic_section: row.vsic_section.as_deref(),
+        ownership_type: row.ownership_type.as_deref(),
+    };
+    stats::report_contributions(&row.period, &dims, figures_of(row).as_ref())
+}
+
+/// Files a report, or a corrected version of one (with a reason).
+#[tracing::instrument(skip_all)]
+pub async fn submit(
+    db: &Db,
+    user: &AuthUser,
+    submission: Submission,
+    body_sha256: String,
+    idempotent: Option<IdempotentRequest>,
+    dry_run: bool,
+    render: Render,
+) -> Result<Outcome, ApiError> {
+    let scope = access::write_reports(user)?;
+    let mut errors: Vec<FieldError> = Vec::new();
+    let period =
+        Period::parse(&submission.period).filter(|p| shared::calendar::is_reporting_period(*p));
+    if period.is_none() {
+        errors.push(FieldError::body(
+            "/period",
+            "invalid_report_period",
+            Text::new(
+                "Kỳ báo cáo là 6 tháng đầu năm (2025-H1) hoặc cả năm (2025).",
+                "The reporting period is the first half (2025-H1) or the year (2025).",
+            ),
+        ));
+    }
+    let establishment =
+        establishment::validate(&submission.establishment, "/establishment", &mut errors);
+    errors.extend(rules::validate(
+        submission.nil_report,
+        submission.figures.as_ref(),
+    ));
+    let (Some(period), Some(establishment)) = (period, establishment) else {
+        return Err(ApiError::validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    if !scope.allows(&establishment.tax_code) {
+        return Err(ApiError::Forbidden);
+    }
+    let principal = user.principal();
+    let figures_json = submission
+        .figures
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(anyhow::Error::from)?;
+    db.run(move |conn| {
+        idempotency::execute(conn, idempotent.as_ref(), dry_run, |conn| {
+            let now = shared::db::now();
+            establishments_repo::upsert(
+                conn,
+                &EstablishmentRow {
+                    tax_code: establishment.tax_code.clone(),
+                    name: establishment.name.clone(),
+                    commune_code: establishment.commune_code.clone(),
+                    vsic_section: establishment.vsic_section.clone(),
+                    ownership_type: establishment.ownership_type.clone(),
+                    updated_at: now,
+                },
+            )?;
+            let existing = repo::find_for(conn, &establishment.tax_code, &period.to_string())?;
+            let reason = submission.change_reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+            if existing.is_some() && reason.is_none() {
+                return Err(ApiError::Conflict {
+                    code: "report_exists",
+                    detail: Text::new(
+                        "Đã có báo cáo cho kỳ này; gửi lại kèm change_reason để nộp bản sửa đổi.",
+                        "A report for this period exists; send change_reason to file a corrected version.",
+                    ),
+                });
+            }
+            let due = rules::due_date(period);
+            let first_received_at = existing.as_ref().map_or(now, |e| e.first_received_at);
+            let row = HealthReportRow {
+                id: existing.as_ref().map_or_else(|| Uuid::now_v7().to_string(), |e| e.id.clone()),
+                period: period.to_string(),
+                tax_code: establishment.tax_code.clone(),
+                commune_code: establishment.commune_code.clone(),
+                vsic_section: establishment.vsic_section.clone(),
+                ownership_type: establishment.ownership_type.clone(),
+                nil_report: submission.nil_report,
+                figures: figures_json.clone(),
+                due_on: due,
+                first_received_at,
+                received_at: now,
+                on_time: due.is_none_or(|d| shared::calendar::on_time(first_received_at, d)),
+                submitted_by: principal.clone(),
+                version: existing.as_ref().map_or(1, |e| e.version + 1),
+            };
+            let before = existing.as_ref().map(contributions).unwrap_or_default();
+            match &existing {
+                Some(old) => {
+                    if !repo::update_if_version(conn, &row, old.version)? {
+                        return Err(ApiError::PreconditionFailed { current_version: old.version + 1 });
+                    }
+                }
+                None => repo::insert(conn, &row)?,
+            }
+            stats_repo::apply(conn, shared::time::today(), &stats::delta(&before, &contributions(&row)))?;
+            repo::insert_revision(
+                conn,
+                &HealthReportRevisionRow {
+                    report_id: row.id.clone(),
+                    version: row.version,
+                    received_at: now,
+                    submitted_by: principal.clone(),
+                    change_reason: reason.unwrap_or("Nộp lần đầu (first filing)").to_owned(),
+                    snapshot: serde_json::to_string(&row).map_err(anyhow::Error::from)?,
+                },
+            )?;
+            let receipt = if dry_run { None } else { Some(receipts::issue(conn, RECEIPT_KIND, &row.id, &body_sha256, &principal, now)?) };
+            let status = if existing.is_some() { actix_web::http::StatusCode::OK } else { actix_web::http::StatusCode::CREATED };
+            render(&ReportView { report: row, receipt }, status)
+        })
+    })
+    .await
+}
+
+fn latest_receipt(conn: &mut DbConnection, id: &str) -> Result<Option<Receipt>, ApiError> {
+    Ok(receipts::for_subject(conn, RECEIPT_KIND, id)?.pop())
+}
+
+pub async fn get(db: &Db, user: &AuthUser, id: String) -> Result<ReportView, ApiError> {
+    let scope = access::read_reports(user)?;
+    db.run(move |conn| {
+        let report = repo::find(conn, &id, scope.tax_code())?.ok_or(ApiError::NotFound {
+            resource: "health exam report",
+        })?;
+        let receipt = latest_receipt(conn, &report.id)?;
+        Ok::<_, ApiError>(ReportView { report, receipt })
+    })
+    .await
+}
+
+pub async fn list(
+    db: &Db,
+    user: &AuthUser,
+    period: Option<String>,
+    page: Page,
+) -> Result<(Vec<HealthReportRow>, Option<String>), ApiError> {
+    let scope = access::read_reports(user)?;
+    let fetch = page.clone();
+    let rows = db
+        .run(move |conn| {
+            repo::list(
+                conn,
+                scope.tax_code(),
+                period.as_deref(),
+                fetch.before.as_deref(),
+                fetch.fetch_limit(),
+            )
+        })
+        .await?;
+    Ok(page.finish(rows, |r| r.id.as_str()))
+}

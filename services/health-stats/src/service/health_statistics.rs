@@ -1,0 +1,54 @@
+//! Health statistics from the maintained counters.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use shared::auth::AuthUser;
+use shared::db::Db;
+use shared::error::ApiError;
+use shared::period::Period;
+
+use super::access;
+use crate::db::health_statistics as repo;
+use crate::domain::health_statistics::{self as stats, Counters, GroupBy};
+
+pub struct HealthStatistics {
+    pub total: Counters,
+    pub previous_total: Counters,
+    pub rows: BTreeMap<String, Counters>,
+    pub suppress: bool,
+}
+
+pub async fn statistics(
+    db: &Db,
+    user: &AuthUser,
+    period: Period,
+    group_by: Option<GroupBy>,
+    as_of: Option<NaiveDate>,
+) -> Result<HealthStatistics, ApiError> {
+    let suppress = access::read_statistics(user)?;
+    db.run(move |conn| {
+        let total_of =
+            |conn: &mut shared::db::DbConnection, p: Period| -> Result<Counters, ApiError> {
+                Ok(repo::sums(conn, stats::TOTAL, &p.to_string(), as_of)?
+                    .into_iter()
+                    .map(|(_, c)| c)
+                    .fold(Counters::default(), Counters::plus))
+            };
+        let total = total_of(conn, period)?;
+        let previous_total = total_of(conn, period.previous_year())?;
+        let rows = match group_by {
+            Some(g) => repo::sums(conn, g.dim_kind(), &period.to_string(), as_of)?
+                .into_iter()
+                .collect(),
+            None => BTreeMap::new(),
+        };
+        Ok::<_, ApiError>(HealthStatistics {
+            total,
+            previous_total,
+            rows,
+            suppress,
+        })
+    })
+    .await
+}

@@ -1,0 +1,7 @@
+//! Use-cases of the health-stats service: authorisation, then one unit of work each.
+
+pub mod access;
+pub mod disease_cases;
+pub mod health_reports;
+pub mod health_statistics;
+pub mod monitoring;

@@ -1,0 +1,438 @@
+//! Filing work-environment monitoring reports, reading them, and the monitoring
+//! statistics from the counters kept in step with every filing.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use chrono::{Datelike, NaiveDate};
+use shared::auth::{AuthUser, Role};
+use shared::db::{Db, DbConnection};
+use shared::error::{ApiError, FieldError, Text};
+use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
+use shared::pagination::Page;
+use shared::receipts::{self, Receipt};
+use uuid::Uuid;
+
+use crate::db::establishments::{self as establishments_repo, EstablishmentRow};
+use crate::db::monitoring::{
+    self as repo, Filter, MonitoringReportRow, MonitoringRevisionRow, Visibility, Years,
+};
+use crate::domain::establishment::{self as establishment_rules, EstablishmentFacts};
+use crate::domain::monitoring::{
+    self as rules, Counters, FactorGroup, FactorSamples, GroupBy, ReportFacts,
+};
+
+pub const RECEIPT_KIND: &str = "monitoring_report";
+
+/// The monitoring organisation (tổ chức quan trắc môi trường lao động).
+pub struct Organisation {
+    pub name: String,
+    /// The number under which it published its eligibility (số công bố đủ điều kiện).
+    pub licence_number: String,
+}
+
+/// A report as sent.
+pub struct Submission {
+    pub organisation: Organisation,
+    pub establishment: EstablishmentFacts,
+    pub monitored_on: NaiveDate,
+    pub has_harmful_factors: bool,
+    pub factors: Vec<FactorSamples>,
+    pub change_reason: Option<String>,
+}
+
+/// A stored report with its latest receipt.
+pub struct ReportView {
+    pub report: MonitoringReportRow,
+    pub receipt: Option<Receipt>,
+}
+
+pub type Render = fn(&ReportView, &[FieldError], StatusCode) -> Result<StoredResponse, ApiError>;
+
+/// The caller's tax code from its token, normalised; empty when it has none.
+fn own_tax_code(user: &AuthUser) -> String {
+    user.org
+        .as_deref()
+        .and_then(|org| shared::validate::parse_tax_code(org).ok())
+        .map(|t| t.as_str().to_owned())
+        .unwrap_or_default()
+}
+
+const WRITERS: [Role; 2] = [Role::Admin, Role::HealthAuthority];
+const READERS: [Role; 3] = [Role::Admin, Role::HealthAuthority, Role::LaborAuthority];
+
+fn read_visibility(user: &AuthUser) -> Result<Visibility, ApiError> {
+    if user.has_any(&READERS) {
+        Ok(Visibility::All)
+    } else if user.has(Role::Enterprise) {
+        Ok(Visibility::TaxCode(own_tax_code(user)))
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound {
+        resource: "monitoring report",
+    }
+}
+
+fn field(pointer: &str, code: &'static str, vi: &'static str, en: &'static str) -> FieldError {
+    FieldError::body(pointer, code, Text::new(vi, en))
+}
+
+fn text_rule(value: &str, pointer: &str, code: &'static str, errors: &mut Vec<FieldError>) {
+    let n = value.trim().chars().count();
+    if n == 0 || n > 255 {
+        errors.push(field(
+            pointer,
+            code,
+            "Không được để trống (tối đa 255 ký tự).",
+            "Required, at most 255 characters.",
+        ));
+    }
+}
+
+fn to_i64(n: u32) -> i64 {
+    i64::from(n)
+}
+
+/// What the statistics need of a stored report.
+fn facts(row: &MonitoringReportRow) -> Result<ReportFacts, ApiError> {
+    let factors: Vec<FactorSamples> =
+        serde_json::from_str(&row.factors).map_err(anyhow::Error::from)?;
+    Ok(ReportFacts {
+        id: row.id.clone(),
+        year: row.monitoring_year,
+        monitored_on: row.monitored_on,
+        has_harmful_factors: row.has_harmful_factors,
+        commune_code: row.commune_code.clone(),
+        vsic_section: row.vsic_section.clone(),
+        ownership_type: row.ownership_type.clone(),
+        factors: factors
+            .iter()
+            .map(|f| {
+                (
+                    f.factor,
+                    to_i64(f.samples_taken),
+                    to_i64(f.samples_over_limit),
+                )
+            })
+            .collect(),
+    })
+}
+
+fn contribution(rows: &[MonitoringReportRow]) -> Result<Vec<(rules::StatKey, Counters)>, ApiError> {
+    let facts = rows.iter().map(facts).collect::<Result<Vec<_>, _>>()?;
+    Ok(rules::contributions(&facts))
+}
+
+/// Files a report, or a corrected version of one (same establishment, organisation
+/// and day, with a reason), keeping the statistics counters in step.
+#[tracing::instrument(skip_all)]
+pub async fn submit(
+    db: &Db,
+    user: &AuthUser,
+    submission: Submission,
+    body_sha256: String,
+    idempotent: Option<IdempotentRequest>,
+    dry_run: bool,
+    render: Render,
+) -> Result<Outcome, ApiError> {
+    let any_establishment = user.has_any(&WRITERS);
+    if !any_establishment && !user.has(Role::Enterprise) {
+        return Err(ApiError::Forbidden);
+    }
+
+    let mut errors = Vec::new();
+    let establishment =
+        establishment_rules::validate(&submission.establishment, "/establishment", &mut errors);
+    if let Some(e) = &establishment
+        && !any_establishment
+        && e.tax_code != own_tax_code(user)
+    {
+        // The body names another employer: a rule broken in the request, not a
+        // record found or hidden, so 422 and no hint of whether it is known.
+        errors.push(field(
+            "/establishment/tax_code",
+            "not_own_establishment",
+            "Doanh nghiệp chỉ nộp báo cáo quan trắc cho chính mình (mã số thuế trong tài khoản).",
+            "An enterprise files monitoring reports only for its own tax code.",
+        ));
+    }
+    text_rule(
+        &submission.organisation.name,
+        "/organisation/name",
+        "invalid_name",
+        &mut errors,
+    );
+    text_rule(
+        &submission.organisation.licence_number,
+        "/organisation/licence_number",
+        "invalid_licence_number",
+        &mut errors,
+    );
+    let today = shared::time::today();
+    if submission.monitored_on > today {
+        errors.push(field(
+            "/monitored_on",
+            "date_in_future",
+            "Ngày quan trắc không được sau ngày hôm nay.",
+            "The monitoring date cannot be in the future.",
+        ));
+    }
+    if submission.monitored_on.year() < 2000 {
+        errors.push(field(
+            "/monitored_on",
+            "date_too_early",
+            "Ngày quan trắc phải từ năm 2000 trở đi.",
+            "The monitoring date must be in 2000 or later.",
+        ));
+    }
+    rules::validate(&submission.factors, &mut errors);
+    let Some(establishment) = establishment.filter(|_| errors.is_empty()) else {
+        return Err(ApiError::validation(errors));
+    };
+    let mut warnings = rules::compare_with_limits(&rules::LIMITS, &submission.factors);
+    warnings.extend(rules::check_declaration(
+        submission.has_harmful_factors,
+        &submission.factors,
+    ));
+
+    let principal = user.principal();
+    let factors_json = serde_json::to_string(&submission.factors).map_err(anyhow::Error::from)?;
+    let taken: i64 = submission
+        .factors
+        .iter()
+        .map(|f| to_i64(f.samples_taken))
+        .sum();
+    let over: i64 = submission
+        .factors
+        .iter()
+        .map(|f| to_i64(f.samples_over_limit))
+        .sum();
+    let licence = submission.organisation.licence_number.trim().to_owned();
+    db.run(move |conn| {
+        idempotency::execute(conn, idempotent.as_ref(), dry_run, |conn| {
+            let now = shared::db::now();
+            establishments_repo::upsert(
+                conn,
+                &EstablishmentRow {
+                    tax_code: establishment.tax_code.clone(),
+                    name: establishment.name.clone(),
+                    commune_code: establishment.commune_code.clone(),
+                    vsic_section: establishment.vsic_section.clone(),
+                    ownership_type: establishment.ownership_type.clone(),
+                    updated_at: now,
+                },
+            )?;
+            // The upsert locks the establishment's row until commit (PostgreSQL), so two
+            // filings for one establishment never compute their "before" from the same
+            // state and count it twice; SQLite serialises writes anyway.
+            let existing = repo::find_visit(conn, &establishment.tax_code, &licence, submission.monitored_on)?;
+            let reason = submission.change_reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+            if existing.is_some() && reason.is_none() {
+                return Err(ApiError::Conflict {
+                    code: "report_exists",
+                    detail: Text::new(
+                        "Đã có báo cáo của tổ chức này cho lần quan trắc ngày này; gửi lại kèm change_reason để nộp bản sửa đổi.",
+                        "This organisation already reported monitoring on this day; send change_reason to file a corrected version.",
+                    ),
+                });
+            }
+            let before = contribution(&repo::for_establishment(conn, &establishment.tax_code)?)?;
+            let row = MonitoringReportRow {
+                id: existing.as_ref().map_or_else(|| Uuid::now_v7().to_string(), |e| e.id.clone()),
+                tax_code: establishment.tax_code.clone(),
+                establishment_name: establishment.name.clone(),
+                commune_code: establishment.commune_code.clone(),
+                vsic_code: submission.establishment.vsic_code.clone(),
+                vsic_section: establishment.vsic_section.clone(),
+                ownership_type: establishment.ownership_type.clone(),
+                organisation_name: submission.organisation.name.trim().to_owned(),
+                organisation_licence: licence.clone(),
+                monitored_on: submission.monitored_on,
+                monitoring_year: i64::from(submission.monitored_on.year()),
+                has_harmful_factors: submission.has_harmful_factors,
+                factors: factors_json.clone(),
+                samples_taken: taken,
+                samples_over_limit: over,
+                first_received_at: existing.as_ref().map_or(now, |e| e.first_received_at),
+                received_at: now,
+                submitted_by: principal.clone(),
+                version: existing.as_ref().map_or(1, |e| e.version + 1),
+            };
+            match &existing {
+                Some(old) => {
+                    if !repo::update_if_version(conn, &row, old.version)? {
+                        return Err(ApiError::PreconditionFailed { current_version: old.version + 1 });
+                    }
+                }
+                None => repo::insert(conn, &row)?,
+            }
+            repo::insert_revision(
+                conn,
+                &MonitoringRevisionRow {
+                    report_id: row.id.clone(),
+                    version: row.version,
+                    received_at: now,
+                    submitted_by: principal.clone(),
+                    change_reason: reason.unwrap_or("Nộp lần đầu (first filing)").to_owned(),
+                    snapshot: serde_json::to_string(&row).map_err(anyhow::Error::from)?,
+                },
+            )?;
+            let after = contribution(&repo::for_establishment(conn, &establishment.tax_code)?)?;
+            repo::apply(conn, shared::time::today(), &rules::delta(&before, &after))?;
+            let receipt = if dry_run {
+                None
+            } else {
+                Some(receipts::issue(conn, RECEIPT_KIND, &row.id, &body_sha256, &principal, now)?)
+            };
+            let status = if existing.is_some() { StatusCode::OK } else { StatusCode::CREATED };
+            render(&ReportView { report: row, receipt }, &warnings, status)
+        })
+    })
+    .await
+}
+
+pub async fn get(db: &Db, user: &AuthUser, id: String) -> Result<ReportView, ApiError> {
+    let visibility = read_visibility(user)?;
+    db.run(move |conn| {
+        let report = repo::find(conn, &id, &visibility)?.ok_or_else(not_found)?;
+        let receipt = receipts::for_subject(conn, RECEIPT_KIND, &report.id)?.pop();
+        Ok::<_, ApiError>(ReportView { report, receipt })
+    })
+    .await
+}
+
+pub async fn list(
+    db: &Db,
+    user: &AuthUser,
+    filter: Filter,
+    page: Page,
+) -> Result<(Vec<MonitoringReportRow>, Option<String>), ApiError> {
+    let visibility = read_visibility(user)?;
+    let fetch = page.clone();
+    let rows = db
+        .run(move |conn| {
+            repo::list(
+                conn,
+                &visibility,
+                &filter,
+                fetch.before.as_deref(),
+                fetch.fetch_limit(),
+            )
+        })
+        .await?;
+    Ok(page.finish(rows, |r| r.id.as_str()))
+}
+
+pub async fn revisions(
+    db: &Db,
+    user: &AuthUser,
+    id: String,
+) -> Result<Vec<MonitoringRevisionRow>, ApiError> {
+    let visibility = read_visibility(user)?;
+    db.run(move |conn| {
+        repo::find(conn, &id, &visibility)?.ok_or_else(not_found)?;
+        Ok::<_, ApiError>(repo::revisions(conn, &id)?)
+    })
+    .await
+}
+
+/// The figures of one group: the yearly counters, and the establishments known to
+/// have harmful factors (`None` for factor groups, where it means nothing).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GroupFigures {
+    pub year: Counters,
+    pub harmful_known: Option<i64>,
+}
+
+pub struct Statistics {
+    pub rows: BTreeMap<String, GroupFigures>,
+    pub total: GroupFigures,
+    pub previous_total: GroupFigures,
+    /// Whether the caller sees small cells suppressed.
+    pub suppress: bool,
+}
+
+pub struct Query {
+    pub year: i64,
+    pub group_by: Option<GroupBy>,
+    pub as_of: Option<NaiveDate>,
+}
+
+fn figures(
+    conn: &mut DbConnection,
+    dim_kind: &str,
+    year: i64,
+    as_of: Option<NaiveDate>,
+) -> Result<BTreeMap<String, GroupFigures>, ApiError> {
+    let mut out: BTreeMap<String, GroupFigures> =
+        repo::sums(conn, dim_kind, Years::Only(year), as_of)?
+            .into_iter()
+            .map(|(k, c)| {
+                (
+                    k,
+                    GroupFigures {
+                        year: c,
+                        harmful_known: None,
+                    },
+                )
+            })
+            .collect();
+    if dim_kind != GroupBy::Factor.dim_kind() {
+        for (key, c) in repo::sums(conn, dim_kind, Years::UpTo(year), as_of)? {
+            if c.harmful_known != 0 || out.contains_key(&key) {
+                out.entry(key).or_default().harmful_known = Some(c.harmful_known);
+            }
+        }
+        for f in out.values_mut() {
+            f.harmful_known.get_or_insert(0);
+        }
+    }
+    Ok(out)
+}
+
+pub async fn statistics(db: &Db, user: &AuthUser, query: Query) -> Result<Statistics, ApiError> {
+    user.require_any(&[
+        Role::Admin,
+        Role::LaborAuthority,
+        Role::HealthAuthority,
+        Role::Agency,
+        Role::Viewer,
+    ])?;
+    let suppress = !user.has_any(&[
+        Role::Admin,
+        Role::LaborAuthority,
+        Role::HealthAuthority,
+        Role::Agency,
+    ]);
+    db.run(move |conn| {
+        let total = figures(conn, rules::TOTAL, query.year, query.as_of)?
+            .remove(rules::TOTAL)
+            .unwrap_or(GroupFigures {
+                year: Counters::default(),
+                harmful_known: Some(0),
+            });
+        let previous_total = figures(conn, rules::TOTAL, query.year - 1, query.as_of)?
+            .remove(rules::TOTAL)
+            .unwrap_or_default();
+        let rows = match query.group_by {
+            Some(g) => figures(conn, g.dim_kind(), query.year, query.as_of)?,
+            None => BTreeMap::new(),
+        };
+        Ok::<_, ApiError>(Statistics {
+            rows,
+            total,
+            previous_total,
+            suppress,
+        })
+    })
+    .await
+}
+
+/// The factor groups, for labels.
+pub fn factor_label(key: &str) -> Option<String> {
+    FactorGroup::parse(key).map(|f| f.name_vi().to_owned())
+}

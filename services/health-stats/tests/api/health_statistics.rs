@@ -1,0 +1,111 @@
+use serde_json::{Value, json};
+use shared::auth::Role;
+
+use crate::disease_cases::{case, record};
+use crate::health_reports::{file, report};
+use crate::helpers::{TestApp, assert_problem, json_of, spawn_app};
+
+async fn statistics(app: &TestApp, token: &str, query: &str) -> Value {
+    let res = app
+        .get(&format!("/api/v1/health-statistics?{query}"), token)
+        .await;
+    assert_eq!(res.status().as_u16(), 200);
+    json_of(res).await
+}
+
+#[tokio::test]
+async fn two_years_of_reports_give_the_year_on_year_change_against_the_target() {
+    let app = spawn_app().await;
+    // 2024: 200 workers examined for occupational disease; 2025: 206 (+3 %, off track).
+    file(&app, &report("2024", 1, "01273", 500, 120)).await;
+    file(&app, &report("2024", 2, "01279", 300, 80)).await;
+    file(&app, &report("2025", 1, "01273", 520, 126)).await;
+    file(&app, &report("2025", 2, "01279", 300, 80)).await;
+    record(&app, &case("004090012345", "BNN-18", 1, "2025-03-01")).await;
+
+    let s = statistics(&app, &app.admin(), "period=2025&group_by=commune").await;
+    assert_eq!(s["total"]["workers_examined_for_bnn"], 206);
+    assert_eq!(s["total"]["figures"]["reports"], 2);
+    assert_eq!(s["total"]["figures"]["workers"], 820);
+    assert_eq!(s["total"]["figures"]["disease_cases"], 1);
+    assert_eq!(s["total"]["exam_coverage_percent"], 100.0);
+    let trend = &s["bnn_exam_trend"];
+    assert_eq!(
+        (trend["previous"].as_i64(), trend["current"].as_i64()),
+        (Some(200), Some(206))
+    );
+    assert_eq!(trend["change_percent"], 3.0);
+    assert_eq!(trend["target_percent"], 5.0);
+    assert_eq!(trend["on_track"], false);
+    let rows = s["rows"].as_array().unwrap();
+    assert_eq!(
+        rows.iter().find(|r| r["key"] == "01273").unwrap()["workers_examined_for_bnn"],
+        126
+    );
+
+    // A corrected 2025 report lifts it to +5 %: on track.
+    let mut corrected = report("2025", 1, "01273", 520, 130);
+    corrected["change_reason"] = json!("Bổ sung số người được khám");
+    assert_eq!(
+        app.post("/api/v1/health-exam-reports", &app.admin(), &corrected)
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    let s = statistics(&app, &app.admin(), "period=2025").await;
+    assert_eq!(s["bnn_exam_trend"]["change_percent"], 5.0);
+    assert_eq!(s["bnn_exam_trend"]["on_track"], true);
+
+    let by_disease = statistics(&app, &app.admin(), "period=2025&group_by=disease").await;
+    let noise = &by_disease["rows"][0];
+    assert_eq!(noise["key"], "BNN-18");
+    assert_eq!(
+        (
+            noise["figures"]["bnn_suspected"].as_i64(),
+            noise["figures"]["bnn_confirmed"].as_i64(),
+            noise["figures"]["disease_cases"].as_i64()
+        ),
+        (Some(4), Some(2), Some(1))
+    );
+}
+
+#[tokio::test]
+async fn a_viewer_gets_small_cells_suppressed_and_as_of_reads_the_past() {
+    let app = spawn_app().await;
+    record(&app, &case("004090012345", "BNN-18", 1, "2025-03-01")).await;
+    file(&app, &report("2025", 2, "01279", 300, 80)).await;
+    let viewer = app.token(Role::Viewer, None);
+    let s = statistics(&app, &viewer, "period=2025&group_by=disease").await;
+    let noise = s["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["key"] == "BNN-18")
+        .unwrap()
+        .clone();
+    assert_eq!(noise["suppressed"], true);
+    assert!(noise["figures"].is_null());
+    assert_eq!(
+        s["total"]["suppressed"], false,
+        "300 workers is no small cell"
+    );
+    assert_problem(
+        app.get(
+            "/api/v1/health-statistics?period=2025",
+            &app.token(Role::Enterprise, Some("x")),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let yesterday = shared::time::today() - chrono::Duration::days(1);
+    let past = statistics(
+        &app,
+        &app.admin(),
+        &format!("period=2025&as_of={yesterday}"),
+    )
+    .await;
+    assert_eq!(past["total"]["figures"]["reports"], 0);
+}
