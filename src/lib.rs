@@ -132,6 +132,18 @@ pub async fn start(
     Ok(apps)
 }
 
+/// Loads plan 664/KH-UBND into the tasks database at `url` (migrating it first);
+/// returns the number of plans added (0 when it is already there).
+pub fn seed_plan_664(url: &str) -> anyhow::Result<usize> {
+    let settings = DatabaseSettings {
+        url: url.to_owned().into(),
+        max_connections: Some(1),
+        connect_timeout_secs: 10,
+    };
+    let (db, _) = tasks::SERVICE.connect_and_migrate(&settings)?;
+    tasks::service::seed::seed_plan_664(&db)
+}
+
 /// Parses a lifetime such as `90s`, `30m`, `1h` or `7d`.
 pub fn parse_ttl(text: &str) -> anyhow::Result<std::time::Duration> {
     let text = text.trim();

@@ -70,6 +70,17 @@ enum Command {
         )]
         database_url: Option<String>,
     },
+    /// Load seed data: `plan-664` (Kế hoạch 664/KH-UBND, its agencies, targets and
+    /// tasks) into the tasks database of the data folder, or the one named by
+    /// --database-url. A plan already there is left as it is.
+    Seed {
+        /// What to load: plan-664.
+        what: String,
+        #[arg(long, env = "ATVSLD_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
+        #[arg(long, hide_env_values = true)]
+        database_url: Option<String>,
+    },
     /// Write the OpenAPI documents (one per service and the merged atvsld.json).
     Openapi {
         #[arg(long, default_value = "openapi")]
@@ -135,6 +146,26 @@ async fn main() -> anyhow::Result<()> {
         } => {
             shared::telemetry::init_tracing(&LogSettings::default());
             migrate(&data_dir, service.as_deref(), database_url).await
+        }
+        Command::Seed {
+            what,
+            data_dir,
+            database_url,
+        } => {
+            shared::telemetry::init_tracing(&LogSettings::default());
+            if what != "plan-664" {
+                anyhow::bail!("unknown seed {what:?}: use plan-664");
+            }
+            let url = match database_url {
+                Some(url) => url,
+                None => {
+                    std::fs::create_dir_all(&data_dir)?;
+                    format!("sqlite://{}", data_dir.join("tasks.db").display())
+                }
+            };
+            let added = tokio::task::spawn_blocking(move || atvsld::seed_plan_664(&url)).await??;
+            println!("tasks: {added} plan(s) loaded");
+            Ok(())
         }
         Command::Openapi { dir, check } => {
             if check {

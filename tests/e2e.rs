@@ -144,3 +144,243 @@ fn both_backends_have_the_same_migrations() {
         }
     }
 }
+
+/// The suite with the tasks service pointed at the real incidents and health-stats
+/// services; returns their ports and handles (incidents, health-stats, tasks).
+async fn start_suite_with_kpi_sources(
+    keys: &TestKeys,
+    databases: &[TestDatabase],
+    timeout_ms: u64,
+) -> (Vec<u16>, Vec<actix_web::dev::ServerHandle>) {
+    shared::telemetry::init_test_tracing();
+    let [incidents_def, health_def, tasks_def] = atvsld::services();
+    let sources = atvsld::start(vec![
+        (incidents_def, settings(&databases[0], keys)),
+        (health_def, settings(&databases[1], keys)),
+    ])
+    .await
+    .unwrap();
+    let mut tasks_settings = settings(&databases[2], keys);
+    tasks_settings.upstreams = shared::config::Upstreams {
+        incidents: Some(format!("http://127.0.0.1:{}", sources[0].port())),
+        health_stats: Some(format!("http://127.0.0.1:{}", sources[1].port())),
+        tasks: None,
+        timeout_ms,
+    };
+    let tasks_app = atvsld::start(vec![(tasks_def, tasks_settings)])
+        .await
+        .unwrap();
+    let mut ports = Vec::new();
+    let mut handles = Vec::new();
+    for app in sources.into_iter().chain(tasks_app) {
+        ports.push(app.port());
+        handles.push(app.handle());
+        tokio::spawn(app.run_until_stopped());
+    }
+    (ports, handles)
+}
+
+/// The year in Viet Nam of a moment `days_ago` days back.
+fn year_of(days_ago: i64) -> i32 {
+    use chrono::Datelike;
+    (chrono::Utc::now() - chrono::Duration::days(days_ago))
+        .with_timezone(&shared::time::vietnam())
+        .year()
+}
+
+fn accident(tax_code: &str, personal_id: &str, days_ago: i64) -> Value {
+    let at = (chrono::Utc::now() - chrono::Duration::days(days_ago)).to_rfc3339();
+    json!({
+        "sector": "with_labour_relation", "employer": {"tax_code": tax_code},
+        "occurred_at": at, "notified_at": at, "police_notified_at": at,
+        "place": {"commune_code": "01273", "address": "Mỏ đá"}, "description": "Đá lở",
+        "cause_codes": ["1"],
+        "casualties": [{
+            "personal_id": personal_id, "full_name": "Người bị nạn", "gender": "male", "birth_year": 1990,
+            "contract_type": "indefinite", "severity": "fatal", "days_off": 0,
+            "costs": {"medical": 1000, "wages": 0, "compensation": 0}
+        }]
+    })
+}
+
+async fn kpis(client: &reqwest::Client, tasks: &str, token: &str, year: i32) -> Value {
+    let plans: Value = client
+        .get(format!("{tasks}/api/v1/plans"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = plans["items"][0]["id"].as_str().unwrap().to_owned();
+    let res = client
+        .get(format!("{tasks}/api/v1/plans/{id}/kpis?year={year}"))
+        .bearer_auth(token)
+        .header("x-request-id", "kpi-e2e-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    res.json().await.unwrap()
+}
+
+fn kpi<'a>(answer: &'a Value, code: &str) -> &'a Value {
+    answer["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["target"]["code"] == code)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_fatal_rate_kpi_matches_the_hand_computed_rates_from_the_incidents_service() {
+    let keys = TestKeys::new().unwrap();
+    let databases: Vec<TestDatabase> = (0..3).map(|_| TestDatabase::new().unwrap()).collect();
+    let (ports, _handles) = start_suite_with_kpi_sources(&keys, &databases, 5000).await;
+    let client = reqwest::Client::new();
+    let incidents = format!("http://127.0.0.1:{}", ports[0]);
+    let tasks = format!("http://127.0.0.1:{}", ports[2]);
+    let labor = keys.token(Role::LaborAuthority, Some("SNV"));
+
+    // 4,000 registered workers; one death this year, two last year.
+    for (tax, total) in [("0100047516", 1000), ("0100109106", 3000)] {
+        let body = json!({
+            "tax_code": tax, "name": "Công ty TNHH Khai khoáng Cao Bằng", "vsic_code": "07100",
+            "ownership_type": "2", "commune_code": "01273",
+            "headcount": {"total": total, "female": 10, "hazardous": 10}
+        });
+        let res = client
+            .post(format!("{incidents}/api/v1/establishments"))
+            .bearer_auth(&labor)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 201);
+    }
+    let this_year = year_of(2);
+    let last_year_days = if year_of(370) == this_year - 1 {
+        370
+    } else {
+        400
+    };
+    for (tax, id, days) in [
+        ("0100047516", "004090000001", 2),
+        ("0100047516", "004090000002", last_year_days),
+        ("0100109106", "004090000003", last_year_days),
+    ] {
+        let res = client
+            .post(format!("{incidents}/api/v1/accidents"))
+            .bearer_auth(&labor)
+            .json(&accident(tax, id, days))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 201, "{}", res.text().await.unwrap());
+    }
+
+    let answer = kpis(&client, &tasks, &labor, this_year).await;
+    let fatal = kpi(&answer, "fatal_accident_rate");
+    assert_eq!(fatal["available"], true, "{fatal}");
+    // 1 / 4,000 × 100,000 = 25; 2 / 4,000 × 100,000 = 50; a 50 % fall beats −4 %.
+    assert_eq!(fatal["current"]["value"], 25.0);
+    assert_eq!(fatal["current"]["numerator"], 1.0);
+    assert_eq!(fatal["current"]["denominator"], 4000.0);
+    assert_eq!(fatal["previous"]["value"], 50.0);
+    assert_eq!(fatal["change_percent"], -50.0);
+    assert_eq!(fatal["on_track"], true);
+    assert_eq!(fatal["target"]["yearly_change_percent"], 4);
+    // The health-stats figures: a number when its statistics answer, else a reason.
+    for code in ["bnn_exam_workers", "monitored_establishments"] {
+        let k = kpi(&answer, code);
+        assert!(
+            k["available"] == true || k["unavailable"]["reason"].is_string(),
+            "{k}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_stopped_service_makes_its_kpis_unavailable_within_the_timeout() {
+    let keys = TestKeys::new().unwrap();
+    let databases: Vec<TestDatabase> = (0..3).map(|_| TestDatabase::new().unwrap()).collect();
+    let (ports, handles) = start_suite_with_kpi_sources(&keys, &databases, 1500).await;
+    let client = reqwest::Client::new();
+    let tasks = format!("http://127.0.0.1:{}", ports[2]);
+    let labor = keys.token(Role::LaborAuthority, Some("SNV"));
+
+    handles[0].stop(false).await;
+    let started = std::time::Instant::now();
+    let answer = kpis(&client, &tasks, &labor, year_of(0)).await;
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_millis(3000), "{took:?}");
+    let fatal = kpi(&answer, "fatal_accident_rate");
+    assert_eq!(fatal["available"], false, "{fatal}");
+    assert_eq!(fatal["unavailable"]["reason"], "connection_failed");
+    assert!(fatal["on_track"].is_null());
+
+    // health-stats too: the answer still comes, every KPI unavailable.
+    handles[1].stop(false).await;
+    let started = std::time::Instant::now();
+    let answer = kpis(&client, &tasks, &labor, year_of(0)).await;
+    assert!(started.elapsed() < std::time::Duration::from_millis(3000));
+    assert!(
+        answer["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|k| k["available"] == false)
+    );
+
+    // An agency token reads the KPIs; an enterprise token may not.
+    let enterprise = keys.token(Role::Enterprise, Some("0100047516"));
+    let plans = client
+        .get(format!("{tasks}/api/v1/plans"))
+        .bearer_auth(&enterprise)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plans.status().as_u16(), 403);
+}
+
+#[tokio::test]
+async fn a_slow_service_makes_its_kpi_unavailable_within_the_timeout() {
+    // A port that accepts connections and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    shared::telemetry::init_test_tracing();
+    let keys = TestKeys::new().unwrap();
+    let db = TestDatabase::new().unwrap();
+    let mut tasks_settings = settings(&db, &keys);
+    tasks_settings.upstreams = shared::config::Upstreams {
+        incidents: Some(format!("http://127.0.0.1:{silent}")),
+        health_stats: None,
+        tasks: None,
+        timeout_ms: 800,
+    };
+    let app = shared::server::Application::build(&tasks::SERVICE, &tasks_settings)
+        .await
+        .unwrap();
+    let tasks = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let started = std::time::Instant::now();
+    let answer = kpis(&client, &tasks, &keys.token(Role::Admin, None), 2025).await;
+    assert!(started.elapsed() < std::time::Duration::from_millis(2000));
+    assert_eq!(
+        kpi(&answer, "fatal_accident_rate")["unavailable"]["reason"],
+        "timeout"
+    );
+    assert_eq!(
+        kpi(&answer, "bnn_exam_workers")["unavailable"]["reason"],
+        "not_configured"
+    );
+}

@@ -1,28 +1,25 @@
-//! The tasks service: the plan, its targets and KPIs, tasks assigned to agencies,
-//! their 15 June / 15 December reports, compliance and reminders.
-//!
-//! Its resources arrive with their own issues; today it serves the operations
-//! endpoints, its OpenAPI document and docs, on its own database.
+//! The tasks service: plan 664/KH-UBND as data (agencies, plans, targets, tasks and
+//! their assignments), the agencies' 15 June / 15 December reports with review,
+//! compliance, reminders, and the plan's KPIs read from the other services.
 
+pub mod db;
+pub mod domain;
 pub mod openapi;
+pub mod routes;
+pub mod service;
 
 use shared::server::ServiceDef;
 use utoipa::OpenApi as _;
 
-pub const MIGRATIONS: shared::db::Migrations = shared::db::Migrations {
-    postgres: diesel_migrations::embed_migrations!("migrations/postgres"),
-    sqlite: diesel_migrations::embed_migrations!("migrations/sqlite"),
-};
-
-/// Routes under `/api/v1`.
-pub fn configure(_cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {}
+pub use db::MIGRATIONS;
 
 pub static SERVICE: ServiceDef = ServiceDef {
     name: "tasks",
     title: "ATVSLĐ tasks API",
     description: "Plan 664/KH-UBND as data: targets and KPIs, tasks assigned to agencies, their 15 June / 15 December reports and compliance.",
     api_doc: openapi::ApiDoc::openapi,
-    configure,
-    on_start: None,
-    migrations: &MIGRATIONS,
+    configure: routes::configure,
+    // Plan 664 on an empty database, this year's deadlines, the reminders job.
+    on_start: Some(service::seed::on_start),
+    migrations: &db::MIGRATIONS,
 };

@@ -1,0 +1,9 @@
+DROP TABLE reminders;
+DROP TABLE plan_report_revisions;
+DROP TABLE plan_reports;
+DROP TABLE report_deadlines;
+DROP TABLE assignments;
+DROP TABLE tasks;
+DROP TABLE targets;
+DROP TABLE plans;
+DROP TABLE agencies;

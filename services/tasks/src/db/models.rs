@@ -1,0 +1,131 @@
+//! Rows as stored.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::schema::{
+    agencies, assignments, plan_report_revisions, plan_reports, plans, reminders, targets, tasks,
+};
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = agencies)]
+pub struct AgencyRow {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub reports: bool,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    pub successor_code: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+impl AgencyRow {
+    /// Whether the agency exists on `day`.
+    pub fn in_force_on(&self, day: NaiveDate) -> bool {
+        self.valid_from <= day && self.valid_to.is_none_or(|to| day <= to)
+    }
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = plans)]
+pub struct PlanRow {
+    pub id: String,
+    pub number: String,
+    pub title: String,
+    pub issuer: String,
+    pub signer: String,
+    pub issued_on: NaiveDate,
+    pub effective_on: NaiveDate,
+    pub legal_bases: String,
+    pub solution_groups: String,
+    pub funding: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = targets)]
+pub struct TargetRow {
+    pub id: String,
+    pub plan_id: String,
+    pub code: String,
+    pub indicator: String,
+    pub unit: String,
+    pub direction: String,
+    pub yearly_change_percent: i64,
+    pub baseline_year: i32,
+    pub source: String,
+    pub position: i32,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = tasks)]
+pub struct TaskRow {
+    pub id: String,
+    pub plan_id: String,
+    pub item: Option<i32>,
+    pub section: String,
+    pub text: String,
+    pub due_on: Option<NaiveDate>,
+    pub recurrence: Option<String>,
+    pub position: i32,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = assignments)]
+pub struct AssignmentRow {
+    pub task_id: String,
+    pub agency_code: String,
+    pub role: String,
+}
+
+/// A plan report; also the revision snapshot format.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset, Serialize, Deserialize)]
+#[diesel(table_name = plan_reports, treat_none_as_null = true)]
+pub struct PlanReportRow {
+    pub id: String,
+    pub plan_id: String,
+    pub agency_code: String,
+    pub period: String,
+    pub due_on: NaiveDate,
+    pub status: String,
+    pub narrative: String,
+    pub figures: String,
+    pub attachments: String,
+    pub first_received_at: NaiveDateTime,
+    pub received_at: NaiveDateTime,
+    pub on_time: bool,
+    pub submitted_by: String,
+    pub review_comment: Option<String>,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<NaiveDateTime>,
+    pub version: i64,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = plan_report_revisions)]
+pub struct PlanReportRevisionRow {
+    pub report_id: String,
+    pub version: i64,
+    pub changed_at: NaiveDateTime,
+    pub changed_by: String,
+    pub action: String,
+    pub change_reason: String,
+    pub snapshot: String,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = reminders)]
+pub struct ReminderRow {
+    pub id: String,
+    pub plan_id: String,
+    pub agency_code: String,
+    pub period: String,
+    pub kind: String,
+    pub due_on: NaiveDate,
+    pub remind_on: NaiveDate,
+    pub created_at: NaiveDateTime,
+}

@@ -1,0 +1,160 @@
+//! Repository functions for plans, their targets, tasks, assignments and the
+//! deadlines of their recurring reports.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use shared::db::DbConnection;
+
+use super::models::{AssignmentRow, PlanRow, TargetRow, TaskRow};
+use super::schema::{assignments, plans, report_deadlines, targets, tasks};
+
+pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<PlanRow>> {
+    plans::table
+        .order(plans::id.desc())
+        .select(PlanRow::as_select())
+        .load(conn)
+}
+
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    plans::table.count().get_result(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PlanRow>> {
+    plans::table
+        .find(id)
+        .select(PlanRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut DbConnection, row: &PlanRow) -> QueryResult<()> {
+    diesel::insert_into(plans::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn insert_target(conn: &mut DbConnection, row: &TargetRow) -> QueryResult<()> {
+    diesel::insert_into(targets::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn targets(conn: &mut DbConnection, plan_id: &str) -> QueryResult<Vec<TargetRow>> {
+    targets::table
+        .filter(targets::plan_id.eq(plan_id))
+        .order(targets::position.asc())
+        .select(TargetRow::as_select())
+        .load(conn)
+}
+
+pub fn insert_task(
+    conn: &mut DbConnection,
+    row: &TaskRow,
+    assigned: &[AssignmentRow],
+) -> QueryResult<()> {
+    diesel::insert_into(tasks::table)
+        .values(row)
+        .execute(conn)?;
+    for a in assigned {
+        diesel::insert_into(assignments::table)
+            .values(a)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn next_position(conn: &mut DbConnection, plan_id: &str) -> QueryResult<i32> {
+    let max: Option<i32> = tasks::table
+        .filter(tasks::plan_id.eq(plan_id))
+        .select(diesel::dsl::max(tasks::position))
+        .first(conn)?;
+    Ok(max.unwrap_or(0) + 1)
+}
+
+/// Tasks in plan order, optionally of one plan or assigned to one agency.
+pub fn tasks(
+    conn: &mut DbConnection,
+    plan_id: Option<&str>,
+    agency: Option<&str>,
+) -> QueryResult<Vec<TaskRow>> {
+    let mut query = tasks::table.into_boxed();
+    if let Some(p) = plan_id {
+        query = query.filter(tasks::plan_id.eq(p.to_owned()));
+    }
+    if let Some(a) = agency {
+        let ids = assignments::table
+            .filter(assignments::agency_code.eq(a.to_owned()))
+            .select(assignments::task_id);
+        query = query.filter(tasks::id.eq_any(ids));
+    }
+    query
+        .order((tasks::plan_id.asc(), tasks::position.asc()))
+        .select(TaskRow::as_select())
+        .load(conn)
+}
+
+pub fn find_task(conn: &mut DbConnection, id: &str) -> QueryResult<Option<TaskRow>> {
+    tasks::table
+        .find(id)
+        .select(TaskRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The assignments of the given tasks.
+pub fn assignments_of(
+    conn: &mut DbConnection,
+    task_ids: &[String],
+) -> QueryResult<Vec<AssignmentRow>> {
+    let mut rows = Vec::new();
+    // Chunks keep the bind count well under SQLite's limit.
+    for chunk in task_ids.chunks(500) {
+        rows.extend(
+            assignments::table
+                .filter(assignments::task_id.eq_any(chunk))
+                .order((assignments::task_id.asc(), assignments::agency_code.asc()))
+                .select(AssignmentRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(rows)
+}
+
+/// Every assignment of a plan.
+pub fn plan_assignments(conn: &mut DbConnection, plan_id: &str) -> QueryResult<Vec<AssignmentRow>> {
+    assignments::table
+        .inner_join(tasks::table)
+        .filter(tasks::plan_id.eq(plan_id))
+        .select(AssignmentRow::as_select())
+        .load(conn)
+}
+
+/// Records a deadline unless it exists (safe when replicas race).
+pub fn ensure_deadline(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    period: &str,
+    due_on: NaiveDate,
+) -> QueryResult<()> {
+    let row = (
+        report_deadlines::plan_id.eq(plan_id),
+        report_deadlines::period.eq(period),
+        report_deadlines::due_on.eq(due_on),
+    );
+    shared::per_backend!(conn, c => diesel::insert_into(report_deadlines::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(())
+}
+
+/// The recorded deadlines of a plan, oldest first.
+pub fn deadlines(conn: &mut DbConnection, plan_id: &str) -> QueryResult<Vec<(String, NaiveDate)>> {
+    report_deadlines::table
+        .filter(report_deadlines::plan_id.eq(plan_id))
+        .order(report_deadlines::due_on.asc())
+        .select((report_deadlines::period, report_deadlines::due_on))
+        .load(conn)
+}

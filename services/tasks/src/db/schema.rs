@@ -1,0 +1,139 @@
+//! Diesel tables of the tasks service (common SQL types only: see conventions §2.5).
+
+diesel::table! {
+    agencies (code) {
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        reports -> Bool,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+        successor_code -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    plans (id) {
+        id -> Text,
+        number -> Text,
+        title -> Text,
+        issuer -> Text,
+        signer -> Text,
+        issued_on -> Date,
+        effective_on -> Date,
+        legal_bases -> Text,
+        solution_groups -> Text,
+        funding -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    targets (id) {
+        id -> Text,
+        plan_id -> Text,
+        code -> Text,
+        indicator -> Text,
+        unit -> Text,
+        direction -> Text,
+        yearly_change_percent -> BigInt,
+        baseline_year -> Integer,
+        source -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    tasks (id) {
+        id -> Text,
+        plan_id -> Text,
+        item -> Nullable<Integer>,
+        section -> Text,
+        text -> Text,
+        due_on -> Nullable<Date>,
+        recurrence -> Nullable<Text>,
+        position -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    assignments (task_id, agency_code) {
+        task_id -> Text,
+        agency_code -> Text,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    report_deadlines (plan_id, period) {
+        plan_id -> Text,
+        period -> Text,
+        due_on -> Date,
+    }
+}
+
+diesel::table! {
+    plan_reports (id) {
+        id -> Text,
+        plan_id -> Text,
+        agency_code -> Text,
+        period -> Text,
+        due_on -> Date,
+        status -> Text,
+        narrative -> Text,
+        figures -> Text,
+        attachments -> Text,
+        first_received_at -> Timestamp,
+        received_at -> Timestamp,
+        on_time -> Bool,
+        submitted_by -> Text,
+        review_comment -> Nullable<Text>,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    plan_report_revisions (report_id, version) {
+        report_id -> Text,
+        version -> BigInt,
+        changed_at -> Timestamp,
+        changed_by -> Text,
+        action -> Text,
+        change_reason -> Text,
+        snapshot -> Text,
+    }
+}
+
+diesel::table! {
+    reminders (id) {
+        id -> Text,
+        plan_id -> Text,
+        agency_code -> Text,
+        period -> Text,
+        kind -> Text,
+        due_on -> Date,
+        remind_on -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(targets -> plans (plan_id));
+diesel::joinable!(tasks -> plans (plan_id));
+diesel::joinable!(assignments -> tasks (task_id));
+diesel::joinable!(assignments -> agencies (agency_code));
+diesel::allow_tables_to_appear_in_same_query!(
+    agencies,
+    plans,
+    targets,
+    tasks,
+    assignments,
+    report_deadlines,
+    plan_reports,
+    plan_report_revisions,
+    reminders,
+);

@@ -1,0 +1,246 @@
+//! The plan seed file (`seed/plan-664.json`): agencies, and plans with their
+//! targets and tasks, written from the plan text. Also the closed lists its values
+//! come from (agency kinds, assignment roles, recurrences).
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::kpi::Direction;
+
+/// Plan 664/KH-UBND as shipped with the service.
+pub const PLAN_664: &str = include_str!("../../seed/plan-664.json");
+
+/// What an agency is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AgencyKind {
+    /// Sở, ban, ngành tỉnh.
+    Department,
+    /// A provincial board such as Ban Quản lý Khu kinh tế.
+    ProvincialBoard,
+    /// Công an tỉnh, Bộ Chỉ huy Quân sự tỉnh.
+    ArmedForce,
+    Press,
+    /// Bảo hiểm xã hội.
+    Insurer,
+    /// Hiệp hội Doanh nghiệp, Liên minh Hợp tác xã.
+    Association,
+    /// Mass organisations the plan only asks (đề nghị).
+    MassOrganisation,
+    /// UBND cấp huyện (abolished on 1 July 2025).
+    DistrictCommittee,
+    /// UBND cấp xã.
+    CommuneCommittee,
+    /// Enterprises, cooperatives and establishments as a group.
+    EnterpriseGroup,
+}
+
+impl AgencyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgencyKind::Department => "department",
+            AgencyKind::ProvincialBoard => "provincial_board",
+            AgencyKind::ArmedForce => "armed_force",
+            AgencyKind::Press => "press",
+            AgencyKind::Insurer => "insurer",
+            AgencyKind::Association => "association",
+            AgencyKind::MassOrganisation => "mass_organisation",
+            AgencyKind::DistrictCommittee => "district_committee",
+            AgencyKind::CommuneCommittee => "commune_committee",
+            AgencyKind::EnterpriseGroup => "enterprise_group",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AgencyKind> {
+        serde_json::from_value(serde_json::Value::String(text.to_owned())).ok()
+    }
+}
+
+/// An agency's part in a task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignmentRole {
+    /// Chủ trì.
+    Lead,
+    /// Phối hợp.
+    Coordinate,
+    /// Đề nghị: the plan asks a mass organisation, it does not order it.
+    Requested,
+}
+
+impl AssignmentRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssignmentRole::Lead => "lead",
+            AssignmentRole::Coordinate => "coordinate",
+            AssignmentRole::Requested => "requested",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AssignmentRole> {
+        serde_json::from_value(serde_json::Value::String(text.to_owned())).ok()
+    }
+}
+
+/// How a task recurs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Recurrence {
+    /// The six-month report before 15 June and the annual report before 15 December.
+    SemiannualAndAnnualReport,
+    /// Sở Nội vụ's yearly compilation for UBND tỉnh and Bộ Nội vụ.
+    AnnualCompilation,
+}
+
+impl Recurrence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Recurrence::SemiannualAndAnnualReport => "semiannual_and_annual_report",
+            Recurrence::AnnualCompilation => "annual_compilation",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Recurrence> {
+        serde_json::from_value(serde_json::Value::String(text.to_owned())).ok()
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedFile {
+    pub source: String,
+    pub agencies: Vec<SeedAgency>,
+    pub plans: Vec<SeedPlan>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedAgency {
+    pub code: String,
+    pub name: String,
+    pub kind: AgencyKind,
+    pub reports: bool,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    pub successor: Option<String>,
+}
+
+/// A legal basis of a plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LegalBasis {
+    #[schema(example = "209/NQ-CP")]
+    pub reference: String,
+    pub issued_on: NaiveDate,
+    pub issuer: String,
+    pub title: String,
+}
+
+/// A group of solutions (nhóm giải pháp).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SolutionGroup {
+    pub number: u32,
+    pub title: String,
+    pub measures: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedPlan {
+    pub number: String,
+    pub title: String,
+    pub issuer: String,
+    pub signer: String,
+    pub issued_on: NaiveDate,
+    pub effective_on: NaiveDate,
+    pub legal_bases: Vec<LegalBasis>,
+    pub solution_groups: Vec<SolutionGroup>,
+    pub funding: String,
+    pub targets: Vec<SeedTarget>,
+    pub tasks: Vec<SeedTask>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedTarget {
+    pub code: String,
+    pub indicator: String,
+    pub unit: String,
+    pub direction: Direction,
+    pub yearly_change_percent: i64,
+    pub baseline_year: i32,
+    pub source: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedTask {
+    pub item: Option<i32>,
+    pub section: String,
+    pub text: String,
+    pub assignments: Vec<SeedAssignment>,
+    pub recurrence: Option<Recurrence>,
+    pub due_on: Option<NaiveDate>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedAssignment {
+    pub agency: String,
+    pub role: AssignmentRole,
+}
+
+/// Reads the shipped plan 664.
+pub fn plan_664() -> anyhow::Result<SeedFile> {
+    Ok(serde_json::from_str(PLAN_664)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn the_seed_holds_the_plan_its_targets_and_all_20_assignee_items() {
+        let seed = plan_664().unwrap_or_else(|e| panic!("{e}"));
+        let plan = seed.plans.first().unwrap_or_else(|| panic!("no plan"));
+        assert_eq!(plan.number, "664/KH-UBND");
+        assert_eq!(plan.solution_groups.len(), 5);
+        assert_eq!(plan.targets.len(), 3);
+        let items: BTreeSet<i32> = plan.tasks.iter().filter_map(|t| t.item).collect();
+        assert_eq!(items, (1..=20).collect());
+        let codes: BTreeSet<&str> = seed.agencies.iter().map(|a| a.code.as_str()).collect();
+        for task in &plan.tasks {
+            assert!(!task.assignments.is_empty(), "{}", task.text);
+            for a in &task.assignments {
+                assert!(codes.contains(a.agency.as_str()), "{}", a.agency);
+            }
+        }
+        // Items 18–20 are requests to mass organisations.
+        for task in plan.tasks.iter().filter(|t| t.item.unwrap_or(0) >= 18) {
+            assert!(
+                task.assignments
+                    .iter()
+                    .all(|a| a.role == AssignmentRole::Requested)
+            );
+        }
+    }
+
+    #[test]
+    fn the_district_committees_are_closed_with_a_successor() {
+        let seed = plan_664().unwrap_or_else(|e| panic!("{e}"));
+        let districts: Vec<_> = seed
+            .agencies
+            .iter()
+            .filter(|a| a.kind == AgencyKind::DistrictCommittee)
+            .collect();
+        assert_eq!(districts.len(), 10);
+        for d in districts {
+            assert_eq!(d.valid_to, NaiveDate::from_ymd_opt(2025, 6, 30));
+            assert_eq!(d.successor.as_deref(), Some("UBND-XA"));
+        }
+    }
+}

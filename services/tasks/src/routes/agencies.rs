@@ -1,0 +1,162 @@
+//! `/api/v1/agencies`: the agencies the plan assigns, with their validity.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use shared::auth::AuthUser;
+use shared::db::Db;
+use shared::error::ApiError;
+use shared::extract::Json;
+use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::db::models::AgencyRow;
+use crate::domain::seed::AgencyKind;
+use crate::service::plans as service;
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_agencies)
+        .service(create_agency)
+        .service(get_agency);
+}
+
+/// An agency (cơ quan, đơn vị).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AgencyResponse {
+    #[schema(example = "SYT")]
+    pub code: String,
+    #[schema(example = "Sở Y tế")]
+    pub name: String,
+    pub kind: AgencyKind,
+    /// Whether it sends the plan's six-month and annual reports to Sở Nội vụ.
+    pub reports: bool,
+    pub valid_from: NaiveDate,
+    /// Last day in existence; `null` while it exists.
+    pub valid_to: Option<NaiveDate>,
+    /// The agency that took over its tasks.
+    pub successor_code: Option<String>,
+}
+
+impl From<&AgencyRow> for AgencyResponse {
+    fn from(r: &AgencyRow) -> Self {
+        Self {
+            code: r.code.clone(),
+            name: r.name.clone(),
+            kind: AgencyKind::parse(&r.kind).unwrap_or(AgencyKind::Department),
+            reports: r.reports,
+            valid_from: r.valid_from,
+            valid_to: r.valid_to,
+            successor_code: r.successor_code.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AgencyList {
+    pub items: Vec<AgencyResponse>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListAgenciesParams {
+    pub kind: Option<AgencyKind>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"code": "SGDDT", "name": "Sở Giáo dục và Đào tạo", "kind": "department", "valid_from": "2025-03-01"}))]
+pub struct CreateAgencyRequest {
+    pub code: String,
+    pub name: String,
+    pub kind: AgencyKind,
+    #[serde(default = "default_true")]
+    pub reports: bool,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    pub successor_code: Option<String>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn render(row: &AgencyRow) -> Result<StoredResponse, ApiError> {
+    Ok(
+        StoredResponse::new(StatusCode::CREATED, &AgencyResponse::from(row))?
+            .with_location(format!("/api/v1/agencies/{}", row.code)),
+    )
+}
+
+/// List agencies
+///
+/// Every agency the plan names, including those that no longer exist (the district
+/// committees, closed on 30 June 2025, with their successor).
+#[utoipa::path(
+    tag = "agencies",
+    params(ListAgenciesParams),
+    responses((status = 200, description = "The agencies", body = AgencyList))
+)]
+#[get("/agencies")]
+pub async fn list_agencies(
+    user: AuthUser,
+    db: web::Data<Db>,
+    params: web::Query<ListAgenciesParams>,
+) -> Result<HttpResponse, ApiError> {
+    let rows = service::list_agencies(&db, &user, params.kind).await?;
+    Ok(HttpResponse::Ok().json(AgencyList {
+        items: rows.iter().map(AgencyResponse::from).collect(),
+        next_cursor: None,
+    }))
+}
+
+/// Get an agency
+#[utoipa::path(
+    tag = "agencies",
+    params(("code" = String, Path, description = "Agency code")),
+    responses((status = 200, description = "The agency", body = AgencyResponse))
+)]
+#[get("/agencies/{code}")]
+pub async fn get_agency(
+    user: AuthUser,
+    db: web::Data<Db>,
+    code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let row = service::get_agency(&db, &user, code.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(AgencyResponse::from(&row)))
+}
+
+/// Register an agency
+///
+/// Sở Nội vụ (labor_authority) or admin.
+#[utoipa::path(
+    tag = "agencies",
+    params(WriteParams, ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+    request_body = CreateAgencyRequest,
+    responses((status = 201, description = "Registered", body = AgencyResponse))
+)]
+#[post("/agencies")]
+pub async fn create_agency(
+    req: HttpRequest,
+    user: AuthUser,
+    db: web::Data<Db>,
+    params: web::Query<WriteParams>,
+    body: Json<CreateAgencyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let idempotent = IdempotentRequest::from_request(&req, &user.principal(), &body.sha256)?;
+    let b = body.body;
+    let new = service::NewAgency {
+        code: b.code.trim().to_owned(),
+        name: b.name,
+        kind: b.kind,
+        reports: b.reports,
+        valid_from: b.valid_from,
+        valid_to: b.valid_to,
+        successor_code: b.successor_code,
+    };
+    let outcome =
+        service::create_agency(&db, &user, new, idempotent, params.dry_run, render).await?;
+    Ok(outcome.into_response())
+}

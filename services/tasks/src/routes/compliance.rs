@@ -1,0 +1,173 @@
+//! `/api/v1/compliance`: who has reported for a period, and where each task stands.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use shared::auth::AuthUser;
+use shared::db::Db;
+use shared::error::ApiError;
+use shared::period::Period;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::seed::AgencyKind;
+use crate::domain::status::{FilingStatus, ReportStatus, TaskStatus};
+use crate::service::compliance as service;
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(get_compliance);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ComplianceParams {
+    /// `2025-H1` or `2025`.
+    pub period: String,
+    /// The plan; the latest plan when absent.
+    pub plan_id: Option<uuid::Uuid>,
+    /// Only agencies of this kind.
+    pub kind: Option<AgencyKind>,
+}
+
+/// One agency expected to report.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AgencyCompliance {
+    pub agency: String,
+    pub name: String,
+    pub kind: AgencyKind,
+    pub status: FilingStatus,
+    pub report_id: Option<String>,
+    pub report_status: Option<ReportStatus>,
+    pub first_received_at: Option<DateTime<Utc>>,
+}
+
+/// One agency's part in a task.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TaskAgencyStatus {
+    pub agency: String,
+    pub status: TaskStatus,
+}
+
+/// Where a task stands: the worst of its agencies.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TaskCompliance {
+    pub task_id: String,
+    pub item: Option<i32>,
+    pub section: String,
+    pub status: TaskStatus,
+    pub agencies: Vec<TaskAgencyStatus>,
+}
+
+/// Counts and rates over the expected agencies.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ComplianceSummary {
+    pub expected: usize,
+    pub on_time: usize,
+    pub late: usize,
+    pub missing: usize,
+    pub returned: usize,
+    pub not_yet_due: usize,
+    /// On time / expected, in percent.
+    pub on_time_percent: Option<f64>,
+    /// Filed (on time, late or returned) / expected, in percent.
+    pub filed_percent: Option<f64>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ComplianceReport {
+    pub plan_id: String,
+    pub period: String,
+    pub due_on: NaiveDate,
+    pub summary: ComplianceSummary,
+    pub agencies: Vec<AgencyCompliance>,
+    pub tasks: Vec<TaskCompliance>,
+}
+
+fn percent(part: usize, whole: usize) -> Option<f64> {
+    #[allow(clippy::cast_precision_loss)] // counts of agencies
+    (whole > 0).then(|| (part as f64 / whole as f64 * 10_000.0).round() / 100.0)
+}
+
+/// Reporting compliance
+///
+/// Tình hình báo cáo: for every agency expected to report for the period, whether
+/// its report came on time, late, was returned and not yet resubmitted, or is
+/// missing; and for every task, `assigned`, `in_progress`, `submitted`, `accepted`,
+/// `returned` or `overdue`.
+#[utoipa::path(
+    tag = "compliance",
+    params(ComplianceParams),
+    responses((status = 200, description = "Compliance per agency and per task", body = ComplianceReport))
+)]
+#[get("/compliance")]
+pub async fn get_compliance(
+    user: AuthUser,
+    db: web::Data<Db>,
+    params: web::Query<ComplianceParams>,
+) -> Result<HttpResponse, ApiError> {
+    let p = params.into_inner();
+    let period = Period::parse_parameter("period", &p.period)?;
+    let c = service::compliance(
+        &db,
+        &user,
+        p.plan_id.map(|i| i.to_string()),
+        period,
+        p.kind.map(|k| k.as_str().to_owned()),
+        shared::time::today(),
+    )
+    .await?;
+    let count = |s: FilingStatus| c.agencies.iter().filter(|e| e.status == s).count();
+    let expected = c.agencies.len();
+    let (on_time, late, returned) = (
+        count(FilingStatus::OnTime),
+        count(FilingStatus::Late),
+        count(FilingStatus::Returned),
+    );
+    let summary = ComplianceSummary {
+        expected,
+        on_time,
+        late,
+        missing: count(FilingStatus::Missing),
+        returned,
+        not_yet_due: count(FilingStatus::NotYetDue),
+        on_time_percent: percent(on_time, expected),
+        filed_percent: percent(on_time + late + returned, expected),
+    };
+    Ok(HttpResponse::Ok().json(ComplianceReport {
+        plan_id: c.plan_id,
+        period: period.to_string(),
+        due_on: c.due_on,
+        summary,
+        agencies: c
+            .agencies
+            .into_iter()
+            .map(|e| AgencyCompliance {
+                kind: AgencyKind::parse(&e.agency.kind).unwrap_or(AgencyKind::Department),
+                agency: e.agency.code,
+                name: e.agency.name,
+                status: e.status,
+                report_id: e.report.as_ref().map(|r| r.id.clone()),
+                report_status: e
+                    .report
+                    .as_ref()
+                    .and_then(|r| ReportStatus::parse(&r.status)),
+                first_received_at: e.report.as_ref().map(|r| r.first_received_at.and_utc()),
+            })
+            .collect(),
+        tasks: c
+            .tasks
+            .into_iter()
+            .map(|t| TaskCompliance {
+                task_id: t.task.id,
+                item: t.task.item,
+                section: t.task.section,
+                status: t.status,
+                agencies: t
+                    .agencies
+                    .into_iter()
+                    .map(|(agency, status)| TaskAgencyStatus { agency, status })
+                    .collect(),
+            })
+            .collect(),
+    }))
+}

@@ -1,0 +1,17 @@
+//! HTTP routes of the tasks service, mounted under `/api/v1`.
+
+pub mod agencies;
+pub mod compliance;
+pub mod plan_reports;
+pub mod plans;
+pub mod reminders;
+pub mod tasks;
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    agencies::configure(cfg);
+    plans::configure(cfg);
+    tasks::configure(cfg);
+    plan_reports::configure(cfg);
+    compliance::configure(cfg);
+    reminders::configure(cfg);
+}

@@ -1,0 +1,331 @@
+//! `/api/v1/plan-reports`: the agencies' six-month and annual reports and their review.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use shared::auth::AuthUser;
+use shared::db::Db;
+use shared::error::ApiError;
+use shared::extract::Json;
+use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
+use shared::pagination::Page;
+use shared::period::Period;
+use shared::receipts::Receipt;
+use shared::versioning;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::status::ReportStatus;
+use crate::service::plan_reports::{
+    self as service, Attachment, Decision, ReportView, Submission, TaskNarrative,
+};
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(submit_plan_report)
+        .service(list_plan_reports)
+        .service(get_plan_report)
+        .service(review_plan_report)
+        .service(list_plan_report_revisions);
+}
+
+/// A report on the plan for a period (báo cáo tình hình thực hiện Kế hoạch).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "plan_id": "0193a5e2-7c1e-7b36-9c55-2f1d9f0a4e11",
+    "period": "2025-H1",
+    "narrative": [{"task_id": "0193a5e2-7c1e-7b36-9c55-2f1d9f0a4e12", "text": "Đã tổ chức 3 lớp tập huấn y tế lao động.", "progress": "done"}],
+    "figures": {"training_courses": 3},
+    "attachments": [{"name": "Báo cáo số 123/BC-SYT", "reference": "123/BC-SYT"}]
+}))]
+pub struct SubmitPlanReportRequest {
+    pub plan_id: String,
+    /// The reporting agency; only when Sở Nội vụ or admin files on its behalf.
+    pub agency: Option<String>,
+    /// `2025-H1` (six months, due before 15 June) or `2025` (the year, before 15 December).
+    pub period: String,
+    #[serde(default)]
+    pub narrative: Vec<TaskNarrative>,
+    /// Figures the agency reports (free keys, numbers or text).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub figures: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+    /// Required to change a report already accepted.
+    pub change_reason: Option<String>,
+}
+
+/// A plan report.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PlanReportResponse {
+    pub id: String,
+    pub plan_id: String,
+    pub agency: String,
+    pub period: String,
+    /// The first day on which a report is late.
+    pub due_on: NaiveDate,
+    pub status: ReportStatus,
+    pub narrative: Vec<TaskNarrative>,
+    #[schema(value_type = Object)]
+    pub figures: serde_json::Value,
+    pub attachments: Vec<Attachment>,
+    /// When first filed; this decides timeliness.
+    pub first_received_at: DateTime<Utc>,
+    /// When this version was filed.
+    pub received_at: DateTime<Utc>,
+    pub on_time: bool,
+    /// Sở Nội vụ's comment when it returned or accepted the report.
+    pub review_comment: Option<String>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub version: i64,
+    /// Receipt of the latest filing.
+    pub receipt: Option<Receipt>,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    Ok(serde_json::from_str(text).map_err(anyhow::Error::from)?)
+}
+
+impl PlanReportResponse {
+    fn from_view(view: &ReportView) -> Result<Self, ApiError> {
+        let r = &view.report;
+        Ok(Self {
+            id: r.id.clone(),
+            plan_id: r.plan_id.clone(),
+            agency: r.agency_code.clone(),
+            period: r.period.clone(),
+            due_on: r.due_on,
+            status: ReportStatus::parse(&r.status).unwrap_or(ReportStatus::Submitted),
+            narrative: parse(&r.narrative)?,
+            figures: parse(&r.figures)?,
+            attachments: parse(&r.attachments)?,
+            first_received_at: r.first_received_at.and_utc(),
+            received_at: r.received_at.and_utc(),
+            on_time: r.on_time,
+            review_comment: r.review_comment.clone(),
+            reviewed_at: r.reviewed_at.map(|t| t.and_utc()),
+            version: r.version,
+            receipt: view.receipt.clone(),
+        })
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PlanReportList {
+    pub items: Vec<PlanReportResponse>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListPlanReportsParams {
+    pub agency: Option<String>,
+    pub period: Option<String>,
+    pub status: Option<ReportStatus>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"decision": "return", "comment": "Bổ sung số liệu khám phát hiện BNN."}))]
+pub struct ReviewRequest {
+    pub decision: Decision,
+    /// Required when returning.
+    pub comment: Option<String>,
+}
+
+fn render(view: &ReportView, status: StatusCode) -> Result<StoredResponse, ApiError> {
+    Ok(
+        StoredResponse::new(status, &PlanReportResponse::from_view(view)?)?
+            .with_location(format!("/api/v1/plan-reports/{}", view.report.id))
+            .with_etag(versioning::etag(view.report.version)),
+    )
+}
+
+/// Submit a plan report
+///
+/// An assigned agency files its report for `2025-H1` or `2025`; filing again makes
+/// a new version (after acceptance, with `change_reason`). The answer carries a
+/// filing receipt; `on_time` is judged by the server time of the first filing in
+/// Viet Nam: received on the due day itself is late.
+#[utoipa::path(
+    tag = "plan-reports",
+    params(WriteParams, ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+    request_body = SubmitPlanReportRequest,
+    responses(
+        (status = 201, description = "Filed", body = PlanReportResponse),
+        (status = 200, description = "A new version filed, or a dry run", body = PlanReportResponse),
+    )
+)]
+#[post("/plan-reports")]
+pub async fn submit_plan_report(
+    req: HttpRequest,
+    user: AuthUser,
+    db: web::Data<Db>,
+    params: web::Query<WriteParams>,
+    body: Json<SubmitPlanReportRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let idempotent = IdempotentRequest::from_request(&req, &user.principal(), &body.sha256)?;
+    let b = body.body;
+    let submission = Submission {
+        plan_id: b.plan_id,
+        agency: b.agency,
+        period: b.period,
+        narrative: b.narrative,
+        figures: b.figures,
+        attachments: b.attachments,
+        change_reason: b.change_reason,
+    };
+    let outcome = service::submit(
+        &db,
+        &user,
+        submission,
+        body.sha256,
+        idempotent,
+        params.dry_run,
+        render,
+    )
+    .await?;
+    Ok(outcome.into_response())
+}
+
+/// Accept or return a plan report
+///
+/// Sở Nội vụ (labor_authority) or admin, on the version named by `If-Match`.
+#[utoipa::path(
+    tag = "plan-reports",
+    params(
+        ("id" = String, Path, description = "Report id"),
+        ("If-Match" = String, Header, description = "The ETag of the version reviewed."),
+        WriteParams,
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe."),
+    ),
+    request_body = ReviewRequest,
+    responses((status = 200, description = "Reviewed", body = PlanReportResponse))
+)]
+#[post("/plan-reports/{id}/review")]
+pub async fn review_plan_report(
+    req: HttpRequest,
+    user: AuthUser,
+    db: web::Data<Db>,
+    id: web::Path<uuid::Uuid>,
+    params: web::Query<WriteParams>,
+    body: Json<ReviewRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let idempotent = IdempotentRequest::from_request(&req, &user.principal(), &body.sha256)?;
+    let expected = versioning::if_match(&req)?;
+    let b = body.body;
+    let outcome = service::review(
+        &db,
+        &user,
+        id.to_string(),
+        expected,
+        b.decision,
+        b.comment,
+        idempotent,
+        params.dry_run,
+        render,
+    )
+    .await?;
+    Ok(outcome.into_response())
+}
+
+/// List plan reports
+///
+/// An agency sees only its own.
+#[utoipa::path(
+    tag = "plan-reports",
+    params(ListPlanReportsParams),
+    responses((status = 200, description = "A page of reports, newest first", body = PlanReportList))
+)]
+#[get("/plan-reports")]
+pub async fn list_plan_reports(
+    user: AuthUser,
+    db: web::Data<Db>,
+    params: web::Query<ListPlanReportsParams>,
+) -> Result<HttpResponse, ApiError> {
+    let p = params.into_inner();
+    let page = Page::parse(p.limit, p.cursor.as_deref())?;
+    if let Some(text) = &p.period {
+        Period::parse_parameter("period", text)?;
+    }
+    let (rows, next_cursor) = service::list(&db, &user, p.agency, p.period, p.status, page).await?;
+    let items = rows
+        .into_iter()
+        .map(|report| {
+            PlanReportResponse::from_view(&ReportView {
+                report,
+                receipt: None,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(PlanReportList { items, next_cursor }))
+}
+
+/// Get a plan report
+#[utoipa::path(
+    tag = "plan-reports",
+    params(("id" = String, Path, description = "Report id")),
+    responses((status = 200, description = "The report with its latest receipt", body = PlanReportResponse))
+)]
+#[get("/plan-reports/{id}")]
+pub async fn get_plan_report(
+    user: AuthUser,
+    db: web::Data<Db>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let view = service::get(&db, &user, id.to_string()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, versioning::etag(view.report.version)))
+        .json(PlanReportResponse::from_view(&view)?))
+}
+
+/// One version of a report.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PlanReportRevision {
+    pub version: i64,
+    pub changed_at: DateTime<Utc>,
+    pub changed_by: String,
+    /// `submit`, `resubmit`, `accepted` or `returned`.
+    pub action: String,
+    pub change_reason: String,
+    #[schema(value_type = Object)]
+    pub snapshot: serde_json::Value,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PlanReportRevisionList {
+    pub items: Vec<PlanReportRevision>,
+}
+
+/// Versions of a plan report
+#[utoipa::path(
+    tag = "plan-reports",
+    params(("id" = String, Path, description = "Report id")),
+    responses((status = 200, description = "Every version, newest first", body = PlanReportRevisionList))
+)]
+#[get("/plan-reports/{id}/revisions")]
+pub async fn list_plan_report_revisions(
+    user: AuthUser,
+    db: web::Data<Db>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let rows = service::revisions(&db, &user, id.to_string()).await?;
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            Ok(PlanReportRevision {
+                version: r.version,
+                changed_at: r.changed_at.and_utc(),
+                changed_by: r.changed_by,
+                action: r.action,
+                change_reason: r.change_reason,
+                snapshot: serde_json::from_str(&r.snapshot).map_err(anyhow::Error::from)?,
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(HttpResponse::Ok().json(PlanReportRevisionList { items }))
+}

@@ -1,0 +1,288 @@
+//! `/api/v1/plans`: plans, their targets and their KPIs.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use shared::auth::AuthUser;
+use shared::config::Upstreams;
+use shared::db::Db;
+use shared::error::{ApiError, Text};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::db::models::TargetRow;
+use crate::domain::kpi::Direction;
+use crate::domain::seed::{LegalBasis, SolutionGroup};
+use crate::service::kpis::{self, Figure, UnavailableReason};
+use crate::service::plans::{self as service, PlanView};
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_plans)
+        .service(get_plan)
+        .service(list_plan_targets)
+        .service(get_plan_kpis);
+}
+
+/// A target of the plan (chỉ tiêu).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TargetResponse {
+    #[schema(example = "fatal_accident_rate")]
+    pub code: String,
+    pub indicator: String,
+    pub unit: String,
+    pub direction: Direction,
+    /// At least this change a year, in percent, in `direction`.
+    #[schema(example = 4)]
+    pub yearly_change_percent: i64,
+    pub baseline_year: i32,
+    /// The service the figures come from: `incidents` or `health_stats`.
+    pub source: String,
+}
+
+impl From<&TargetRow> for TargetResponse {
+    fn from(t: &TargetRow) -> Self {
+        Self {
+            code: t.code.clone(),
+            indicator: t.indicator.clone(),
+            unit: t.unit.clone(),
+            direction: Direction::parse(&t.direction).unwrap_or(Direction::Increase),
+            yearly_change_percent: t.yearly_change_percent,
+            baseline_year: t.baseline_year,
+            source: t.source.clone(),
+        }
+    }
+}
+
+/// A recurring report's deadline.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReportDeadline {
+    /// `2025-H1` (six months) or `2025` (the year).
+    pub period: String,
+    /// The first day on which a report is late ("trước ngày 15 tháng 6").
+    pub due_on: NaiveDate,
+}
+
+/// A plan (kế hoạch).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PlanResponse {
+    pub id: String,
+    #[schema(example = "664/KH-UBND")]
+    pub number: String,
+    pub title: String,
+    pub issuer: String,
+    pub signer: String,
+    pub issued_on: NaiveDate,
+    pub effective_on: NaiveDate,
+    pub legal_bases: Vec<LegalBasis>,
+    pub solution_groups: Vec<SolutionGroup>,
+    pub funding: String,
+    pub targets: Vec<TargetResponse>,
+    pub task_count: usize,
+    /// The recurring reports' deadlines, up to the current year.
+    pub report_deadlines: Vec<ReportDeadline>,
+}
+
+impl PlanResponse {
+    fn from_view(v: &PlanView) -> Result<Self, ApiError> {
+        let p = &v.plan;
+        Ok(Self {
+            id: p.id.clone(),
+            number: p.number.clone(),
+            title: p.title.clone(),
+            issuer: p.issuer.clone(),
+            signer: p.signer.clone(),
+            issued_on: p.issued_on,
+            effective_on: p.effective_on,
+            legal_bases: serde_json::from_str(&p.legal_bases).map_err(anyhow::Error::from)?,
+            solution_groups: serde_json::from_str(&p.solution_groups)
+                .map_err(anyhow::Error::from)?,
+            funding: p.funding.clone(),
+            targets: v.targets.iter().map(TargetResponse::from).collect(),
+            task_count: v.task_count,
+            report_deadlines: v
+                .deadlines
+                .iter()
+                .map(|(period, due_on)| ReportDeadline {
+                    period: period.clone(),
+                    due_on: *due_on,
+                })
+                .collect(),
+        })
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PlanList {
+    pub items: Vec<PlanResponse>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TargetList {
+    pub items: Vec<TargetResponse>,
+}
+
+/// List plans
+#[utoipa::path(
+    tag = "plans",
+    responses((status = 200, description = "The plans", body = PlanList))
+)]
+#[get("/plans")]
+pub async fn list_plans(user: AuthUser, db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
+    let views = service::list_plans(&db, &user).await?;
+    Ok(HttpResponse::Ok().json(PlanList {
+        items: views
+            .iter()
+            .map(PlanResponse::from_view)
+            .collect::<Result<_, _>>()?,
+        next_cursor: None,
+    }))
+}
+
+/// Get a plan
+#[utoipa::path(
+    tag = "plans",
+    params(("id" = String, Path, description = "Plan id")),
+    responses((status = 200, description = "The plan", body = PlanResponse))
+)]
+#[get("/plans/{id}")]
+pub async fn get_plan(
+    user: AuthUser,
+    db: web::Data<Db>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let view = service::get_plan(&db, &user, id.to_string()).await?;
+    Ok(HttpResponse::Ok().json(PlanResponse::from_view(&view)?))
+}
+
+/// Targets of a plan
+#[utoipa::path(
+    tag = "plans",
+    params(("id" = String, Path, description = "Plan id")),
+    responses((status = 200, description = "The plan's targets", body = TargetList))
+)]
+#[get("/plans/{id}/targets")]
+pub async fn list_plan_targets(
+    user: AuthUser,
+    db: web::Data<Db>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let view = service::get_plan(&db, &user, id.to_string()).await?;
+    Ok(HttpResponse::Ok().json(TargetList {
+        items: view.targets.iter().map(TargetResponse::from).collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct KpiParams {
+    /// The year to compare with the one before.
+    #[param(example = 2025)]
+    pub year: i32,
+}
+
+/// A figure that could not be had.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct KpiUnavailable {
+    pub reason: UnavailableReason,
+    pub detail: String,
+}
+
+/// One target's KPI.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Kpi {
+    pub target: TargetResponse,
+    pub year: i32,
+    /// Whether both years' figures were had.
+    pub available: bool,
+    pub current: Option<Figure>,
+    pub previous: Option<Figure>,
+    /// (this year − last year) / last year × 100.
+    pub change_percent: Option<f64>,
+    /// Whether the change meets the target; `null` when it cannot be computed.
+    pub on_track: Option<bool>,
+    /// Why a figure is missing (the first that is).
+    pub unavailable: Option<KpiUnavailable>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct KpiReport {
+    pub plan_id: String,
+    pub year: i32,
+    pub items: Vec<Kpi>,
+}
+
+/// KPIs of a plan
+///
+/// For each target, this year's and last year's figures from the incidents and
+/// health-stats services, the change and whether it is on track. A service that
+/// is down or slow makes its KPIs `available: false` with the reason; the answer
+/// still comes within the configured time.
+#[utoipa::path(
+    tag = "plans",
+    params(("id" = String, Path, description = "Plan id"), KpiParams),
+    responses((status = 200, description = "The KPIs", body = KpiReport))
+)]
+#[get("/plans/{id}/kpis")]
+pub async fn get_plan_kpis(
+    req: HttpRequest,
+    user: AuthUser,
+    db: web::Data<Db>,
+    client: web::Data<reqwest::Client>,
+    upstreams: web::Data<Upstreams>,
+    id: web::Path<uuid::Uuid>,
+    params: web::Query<KpiParams>,
+) -> Result<HttpResponse, ApiError> {
+    if !(2000..=2100).contains(&params.year) {
+        return Err(ApiError::bad_parameter(
+            "year",
+            "invalid_year",
+            Text::new("Năm từ 2000 đến 2100.", "A year from 2000 to 2100."),
+        ));
+    }
+    // The caller's own token goes to the other services: they decide what it may read.
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(|t| t.trim().to_owned());
+    let results = kpis::kpis(
+        &db,
+        &user,
+        &client,
+        &upstreams,
+        bearer,
+        id.to_string(),
+        params.year,
+    )
+    .await?;
+    let items = results
+        .iter()
+        .map(|r| {
+            let missing = r.current.as_ref().err().or(r.previous.as_ref().err());
+            Kpi {
+                target: TargetResponse::from(&r.target),
+                year: params.year,
+                available: missing.is_none(),
+                current: r.current.as_ref().ok().cloned(),
+                previous: r.previous.as_ref().ok().cloned(),
+                change_percent: r.change_percent(),
+                on_track: r.on_track(),
+                unavailable: missing.map(|u| KpiUnavailable {
+                    reason: u.reason,
+                    detail: u.detail.clone(),
+                }),
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(KpiReport {
+        plan_id: id.to_string(),
+        year: params.year,
+        items,
+    }))
+}

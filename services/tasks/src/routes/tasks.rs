@@ -1,0 +1,177 @@
+//! `/api/v1/tasks`: the plan's tasks and who is assigned to each.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use shared::auth::AuthUser;
+use shared::db::Db;
+use shared::error::ApiError;
+use shared::extract::Json;
+use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::seed::{AssignmentRole, Recurrence};
+use crate::service::plans::{self as service, TaskView};
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_tasks)
+        .service(create_task)
+        .service(get_task);
+}
+
+/// An agency's part in a task.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Assignment {
+    #[schema(example = "SYT")]
+    pub agency: String,
+    pub role: AssignmentRole,
+}
+
+/// A task (nhiệm vụ).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TaskResponse {
+    pub id: String,
+    pub plan_id: String,
+    /// The plan's numbered assignee item (1–20), if any.
+    pub item: Option<i32>,
+    /// Section of the plan, e.g. `IV.3`.
+    pub section: String,
+    pub text: String,
+    pub due_on: Option<NaiveDate>,
+    pub recurrence: Option<Recurrence>,
+    pub assignments: Vec<Assignment>,
+}
+
+impl From<&TaskView> for TaskResponse {
+    fn from(v: &TaskView) -> Self {
+        let t = &v.task;
+        Self {
+            id: t.id.clone(),
+            plan_id: t.plan_id.clone(),
+            item: t.item,
+            section: t.section.clone(),
+            text: t.text.clone(),
+            due_on: t.due_on,
+            recurrence: t.recurrence.as_deref().and_then(Recurrence::parse),
+            assignments: v
+                .assignments
+                .iter()
+                .map(|a| Assignment {
+                    agency: a.agency_code.clone(),
+                    role: AssignmentRole::parse(&a.role).unwrap_or(AssignmentRole::Lead),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TaskList {
+    pub items: Vec<TaskResponse>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListTasksParams {
+    pub plan_id: Option<uuid::Uuid>,
+    /// Only tasks assigned to this agency (an agency always sees only its own).
+    pub agency: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTaskRequest {
+    pub plan_id: String,
+    pub item: Option<i32>,
+    #[schema(example = "IV.3")]
+    pub section: String,
+    pub text: String,
+    /// Either a due date...
+    pub due_on: Option<NaiveDate>,
+    /// ...or a recurrence.
+    pub recurrence: Option<Recurrence>,
+    pub assignments: Vec<Assignment>,
+}
+
+fn render(view: &TaskView) -> Result<StoredResponse, ApiError> {
+    Ok(
+        StoredResponse::new(StatusCode::CREATED, &TaskResponse::from(view))?
+            .with_location(format!("/api/v1/tasks/{}", view.task.id)),
+    )
+}
+
+/// List tasks
+#[utoipa::path(
+    tag = "tasks",
+    params(ListTasksParams),
+    responses((status = 200, description = "Tasks in plan order", body = TaskList))
+)]
+#[get("/tasks")]
+pub async fn list_tasks(
+    user: AuthUser,
+    db: web::Data<Db>,
+    params: web::Query<ListTasksParams>,
+) -> Result<HttpResponse, ApiError> {
+    let p = params.into_inner();
+    let views = service::list_tasks(&db, &user, p.plan_id.map(|i| i.to_string()), p.agency).await?;
+    Ok(HttpResponse::Ok().json(TaskList {
+        items: views.iter().map(TaskResponse::from).collect(),
+        next_cursor: None,
+    }))
+}
+
+/// Get a task
+#[utoipa::path(
+    tag = "tasks",
+    params(("id" = String, Path, description = "Task id")),
+    responses((status = 200, description = "The task", body = TaskResponse))
+)]
+#[get("/tasks/{id}")]
+pub async fn get_task(
+    user: AuthUser,
+    db: web::Data<Db>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let view = service::get_task(&db, &user, id.to_string()).await?;
+    Ok(HttpResponse::Ok().json(TaskResponse::from(&view)))
+}
+
+/// Add a task to a plan
+///
+/// Sở Nội vụ (labor_authority) or admin. A task has a due date or a recurrence.
+#[utoipa::path(
+    tag = "tasks",
+    params(WriteParams, ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+    request_body = CreateTaskRequest,
+    responses((status = 201, description = "Created", body = TaskResponse))
+)]
+#[post("/tasks")]
+pub async fn create_task(
+    req: HttpRequest,
+    user: AuthUser,
+    db: web::Data<Db>,
+    params: web::Query<WriteParams>,
+    body: Json<CreateTaskRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let idempotent = IdempotentRequest::from_request(&req, &user.principal(), &body.sha256)?;
+    let b = body.body;
+    let new = service::NewTask {
+        plan_id: b.plan_id,
+        item: b.item,
+        section: b.section,
+        text: b.text,
+        due_on: b.due_on,
+        recurrence: b.recurrence,
+        assignments: b
+            .assignments
+            .into_iter()
+            .map(|a| (a.agency, a.role))
+            .collect(),
+    };
+    let outcome = service::create_task(&db, &user, new, idempotent, params.dry_run, render).await?;
+    Ok(outcome.into_response())
+}

@@ -1,0 +1,446 @@
+//! Plan reports: an assigned agency files its six-month or annual report, Sở Nội vụ
+//! (labor_authority) accepts it or returns it with a comment, the agency resubmits.
+//! Every filing is a new revision with a filing receipt; timeliness is judged by the
+//! server time of the first filing against the due date.
+
+use actix_web::http::StatusCode;
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+use shared::auth::{AuthUser, Role};
+use shared::db::{Db, DbConnection};
+use shared::error::{ApiError, FieldError, Text};
+use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
+use shared::pagination::Page;
+use shared::period::Period;
+use shared::receipts::{self, Receipt};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::db::models::{PlanReportRevisionRow, PlanReportRow};
+use crate::db::{plan_reports as repo, plans};
+use crate::domain::schedule;
+use crate::domain::status::ReportStatus;
+
+pub const RECEIPT_KIND: &str = "plan_report";
+
+/// What an agency reports about one of its tasks.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskNarrative {
+    pub task_id: String,
+    /// What was done in the period (kết quả thực hiện).
+    pub text: String,
+    #[serde(default)]
+    pub progress: Progress,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Progress {
+    #[default]
+    Done,
+    InProgress,
+}
+
+/// A document the report refers to (stored elsewhere: the e-office system).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    pub name: String,
+    /// Where it can be fetched: a document number or a URL.
+    pub reference: String,
+}
+
+pub struct Submission {
+    pub plan_id: String,
+    pub agency: Option<String>,
+    pub period: String,
+    pub narrative: Vec<TaskNarrative>,
+    pub figures: serde_json::Map<String, serde_json::Value>,
+    pub attachments: Vec<Attachment>,
+    pub change_reason: Option<String>,
+}
+
+pub struct ReportView {
+    pub report: PlanReportRow,
+    pub receipt: Option<Receipt>,
+}
+
+pub type Render = fn(&ReportView, StatusCode) -> Result<StoredResponse, ApiError>;
+
+fn not_found() -> ApiError {
+    ApiError::NotFound {
+        resource: "plan report",
+    }
+}
+
+fn field(pointer: impl Into<String>, code: &'static str, vi: &str, en: &str) -> FieldError {
+    FieldError::body(pointer, code, Text::new(vi.to_owned(), en.to_owned()))
+}
+
+fn snapshot(row: &PlanReportRow) -> Result<String, ApiError> {
+    Ok(serde_json::to_string(row).map_err(anyhow::Error::from)?)
+}
+
+/// Files (or files again) an agency's report for a period.
+#[tracing::instrument(skip_all)]
+pub async fn submit(
+    db: &Db,
+    user: &AuthUser,
+    submission: Submission,
+    body_sha256: String,
+    idempotent: Option<IdempotentRequest>,
+    dry_run: bool,
+    render: Render,
+) -> Result<Outcome, ApiError> {
+    let on_behalf = user.has_any(&[Role::Admin, Role::LaborAuthority]);
+    let agency = if on_behalf {
+        submission.agency.clone().ok_or_else(|| {
+            ApiError::field(
+                "/agency",
+                "agency_required",
+                Text::new(
+                    "Nêu mã cơ quan báo cáo khi nộp thay.",
+                    "Name the reporting agency when filing on its behalf.",
+                ),
+            )
+        })?
+    } else if user.has(Role::Agency) {
+        let own = user
+            .org
+            .clone()
+            .filter(|o| !o.is_empty())
+            .ok_or(ApiError::Forbidden)?;
+        if submission.agency.as_ref().is_some_and(|a| *a != own) {
+            return Err(ApiError::Forbidden);
+        }
+        own
+    } else {
+        return Err(ApiError::Forbidden);
+    };
+
+    let mut errors = Vec::new();
+    let period = Period::parse(&submission.period).filter(|p| schedule::is_reporting_period(*p));
+    if period.is_none() {
+        errors.push(field(
+            "/period",
+            "invalid_report_period",
+            "Kỳ báo cáo là 6 tháng đầu năm (2025-H1) hoặc cả năm (2025).",
+            "The reporting period is the first half (2025-H1) or the year (2025).",
+        ));
+    }
+    for (i, n) in submission.narrative.iter().enumerate() {
+        if n.text.trim().is_empty() {
+            errors.push(field(
+                format!("/narrative/{i}/text"),
+                "required",
+                "Cần nêu kết quả thực hiện nhiệm vụ.",
+                "Say what was done.",
+            ));
+        }
+    }
+    let Some((period, due_on)) = period
+        .and_then(|p| schedule::due_on(p).map(|d| (p, d)))
+        .filter(|_| errors.is_empty())
+    else {
+        return Err(ApiError::validation(errors));
+    };
+
+    let principal = user.principal();
+    let narrative = serde_json::to_string(&submission.narrative).map_err(anyhow::Error::from)?;
+    let figures = serde_json::to_string(&submission.figures).map_err(anyhow::Error::from)?;
+    let attachments =
+        serde_json::to_string(&submission.attachments).map_err(anyhow::Error::from)?;
+    db.run(move |conn| {
+        idempotency::execute(conn, idempotent.as_ref(), dry_run, |conn| {
+            if plans::find(conn, &submission.plan_id)?.is_none() {
+                return Err(ApiError::field(
+                    "/plan_id",
+                    "unknown_plan",
+                    Text::new("Không có kế hoạch này.", "No such plan."),
+                ));
+            }
+            let own_tasks: Vec<String> =
+                plans::tasks(conn, Some(&submission.plan_id), Some(&agency))?
+                    .into_iter()
+                    .map(|t| t.id)
+                    .collect();
+            if own_tasks.is_empty() {
+                return Err(ApiError::field(
+                    "/agency",
+                    "not_assigned",
+                    Text::new(
+                        "Cơ quan này không được giao nhiệm vụ nào trong kế hoạch.",
+                        "This agency has no task in the plan.",
+                    ),
+                ));
+            }
+            let foreign: Vec<FieldError> = submission
+                .narrative
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| !own_tasks.contains(&n.task_id))
+                .map(|(i, _)| {
+                    field(
+                        format!("/narrative/{i}/task_id"),
+                        "task_not_assigned",
+                        "Nhiệm vụ này không được giao cho cơ quan.",
+                        "This task is not assigned to the agency.",
+                    )
+                })
+                .collect();
+            if !foreign.is_empty() {
+                return Err(ApiError::validation(foreign));
+            }
+            let now = shared::db::now();
+            let existing = repo::find_for(conn, &submission.plan_id, &agency, &period.to_string())?;
+            let reason = submission
+                .change_reason
+                .as_deref()
+                .map(str::trim)
+                .filter(|r| !r.is_empty());
+            if existing
+                .as_ref()
+                .is_some_and(|e| e.status == ReportStatus::Accepted.as_str())
+                && reason.is_none()
+            {
+                return Err(ApiError::field(
+                    "/change_reason",
+                    "change_reason_required",
+                    Text::new(
+                        "Báo cáo đã được chấp nhận; sửa đổi phải nêu lý do (change_reason).",
+                        "The report was accepted; a change needs a change_reason.",
+                    ),
+                ));
+            }
+            let first_received_at = existing.as_ref().map_or(now, |e| e.first_received_at);
+            let row = PlanReportRow {
+                id: existing
+                    .as_ref()
+                    .map_or_else(|| Uuid::now_v7().to_string(), |e| e.id.clone()),
+                plan_id: submission.plan_id.clone(),
+                agency_code: agency.clone(),
+                period: period.to_string(),
+                due_on,
+                status: ReportStatus::Submitted.as_str().to_owned(),
+                narrative: narrative.clone(),
+                figures: figures.clone(),
+                attachments: attachments.clone(),
+                first_received_at,
+                received_at: now,
+                // Judged by the first filing: a resubmission asked for by Sở Nội vụ
+                // does not make a report late.
+                on_time: schedule::on_time(first_received_at, due_on),
+                submitted_by: principal.clone(),
+                review_comment: None,
+                reviewed_by: None,
+                reviewed_at: None,
+                version: existing.as_ref().map_or(1, |e| e.version + 1),
+            };
+            match &existing {
+                Some(old) => {
+                    if !repo::update_if_version(conn, &row, old.version)? {
+                        return Err(ApiError::PreconditionFailed {
+                            current_version: old.version + 1,
+                        });
+                    }
+                }
+                None => repo::insert(conn, &row)?,
+            }
+            let (action, default_reason) = match existing.as_ref().map(|e| e.status.as_str()) {
+                None => ("submit", "Nộp lần đầu"),
+                Some("returned") => ("resubmit", "Nộp lại sau khi bị trả lại"),
+                Some(_) => ("resubmit", "Nộp bản sửa đổi"),
+            };
+            repo::insert_revision(
+                conn,
+                &PlanReportRevisionRow {
+                    report_id: row.id.clone(),
+                    version: row.version,
+                    changed_at: now,
+                    changed_by: principal.clone(),
+                    action: action.into(),
+                    change_reason: reason.unwrap_or(default_reason).to_owned(),
+                    snapshot: snapshot(&row)?,
+                },
+            )?;
+            let receipt = if dry_run {
+                None
+            } else {
+                Some(receipts::issue(
+                    conn,
+                    RECEIPT_KIND,
+                    &row.id,
+                    &body_sha256,
+                    &principal,
+                    now,
+                )?)
+            };
+            let status = if existing.is_some() {
+                StatusCode::OK
+            } else {
+                StatusCode::CREATED
+            };
+            render(
+                &ReportView {
+                    report: row,
+                    receipt,
+                },
+                status,
+            )
+        })
+    })
+    .await
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Accept,
+    /// Trả lại: back to the agency with a comment.
+    Return,
+}
+
+/// Sở Nội vụ accepts or returns a submitted report (the version named by If-Match).
+#[allow(clippy::too_many_arguments)]
+pub async fn review(
+    db: &Db,
+    user: &AuthUser,
+    id: String,
+    expected_version: i64,
+    decision: Decision,
+    comment: Option<String>,
+    idempotent: Option<IdempotentRequest>,
+    dry_run: bool,
+    render: Render,
+) -> Result<Outcome, ApiError> {
+    user.require_any(&[Role::Admin, Role::LaborAuthority])?;
+    let comment = comment
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty());
+    if decision == Decision::Return && comment.is_none() {
+        return Err(ApiError::field(
+            "/comment",
+            "comment_required",
+            Text::new(
+                "Trả lại báo cáo phải kèm nhận xét (comment).",
+                "Returning a report needs a comment.",
+            ),
+        ));
+    }
+    let principal = user.principal();
+    db.run(move |conn| {
+        idempotency::execute(conn, idempotent.as_ref(), dry_run, |conn| {
+            let old = repo::find(conn, &id, None)?.ok_or_else(not_found)?;
+            shared::versioning::check_version(expected_version, old.version)?;
+            if old.status != ReportStatus::Submitted.as_str() {
+                return Err(ApiError::Conflict {
+                    code: "not_awaiting_review",
+                    detail: Text::new(
+                        "Báo cáo này không ở trạng thái chờ xem xét.",
+                        "This report is not awaiting review.",
+                    ),
+                });
+            }
+            let now = shared::db::now();
+            let status = match decision {
+                Decision::Accept => ReportStatus::Accepted,
+                Decision::Return => ReportStatus::Returned,
+            };
+            let row = PlanReportRow {
+                status: status.as_str().to_owned(),
+                review_comment: comment.clone(),
+                reviewed_by: Some(principal.clone()),
+                reviewed_at: Some(now),
+                version: old.version + 1,
+                ..old.clone()
+            };
+            if !repo::update_if_version(conn, &row, old.version)? {
+                return Err(ApiError::PreconditionFailed {
+                    current_version: old.version + 1,
+                });
+            }
+            repo::insert_revision(
+                conn,
+                &PlanReportRevisionRow {
+                    report_id: row.id.clone(),
+                    version: row.version,
+                    changed_at: now,
+                    changed_by: principal.clone(),
+                    action: status.as_str().into(),
+                    change_reason: comment.clone().unwrap_or_else(|| "Chấp nhận".into()),
+                    snapshot: snapshot(&row)?,
+                },
+            )?;
+            let receipt = latest_receipt(conn, &row.id)?;
+            render(
+                &ReportView {
+                    report: row,
+                    receipt,
+                },
+                StatusCode::OK,
+            )
+        })
+    })
+    .await
+}
+
+fn latest_receipt(conn: &mut DbConnection, id: &str) -> Result<Option<Receipt>, ApiError> {
+    Ok(receipts::for_subject(conn, RECEIPT_KIND, id)?.pop())
+}
+
+pub async fn get(db: &Db, user: &AuthUser, id: String) -> Result<ReportView, ApiError> {
+    let scope = super::agency_scope(user, &[])?;
+    db.run(move |conn| {
+        conn.transaction(|conn| {
+            let report = repo::find(conn, &id, scope.as_deref())?.ok_or_else(not_found)?;
+            let receipt = latest_receipt(conn, &report.id)?;
+            Ok::<_, ApiError>(ReportView { report, receipt })
+        })
+    })
+    .await
+}
+
+pub async fn list(
+    db: &Db,
+    user: &AuthUser,
+    agency: Option<String>,
+    period: Option<String>,
+    status: Option<ReportStatus>,
+    page: Page,
+) -> Result<(Vec<PlanReportRow>, Option<String>), ApiError> {
+    let scope = super::agency_scope(user, &[])?;
+    if scope.is_some() && agency.is_some() && agency != scope {
+        return Ok((Vec::new(), None));
+    }
+    let agency = scope.or(agency);
+    let fetch = page.clone();
+    let rows = db
+        .run(move |conn| {
+            repo::list(
+                conn,
+                agency.as_deref(),
+                period.as_deref(),
+                status.map(ReportStatus::as_str),
+                fetch.before.as_deref(),
+                fetch.fetch_limit(),
+            )
+        })
+        .await?;
+    Ok(page.finish(rows, |r| r.id.as_str()))
+}
+
+pub async fn revisions(
+    db: &Db,
+    user: &AuthUser,
+    id: String,
+) -> Result<Vec<PlanReportRevisionRow>, ApiError> {
+    let scope = super::agency_scope(user, &[])?;
+    db.run(move |conn| {
+        conn.transaction(|conn| {
+            repo::find(conn, &id, scope.as_deref())?.ok_or_else(not_found)?;
+            Ok::<_, ApiError>(repo::revisions(conn, &id)?)
+        })
+    })
+    .await
+}
