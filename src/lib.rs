@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use shared::config::{
-    AuthSettings, CorsSettings, DatabaseSettings, LogSettings, ServerSettings, Settings, Upstreams,
+    AuthSettings, CorsSettings, DatabaseSettings, EventSettings, LogSettings, ServerSettings,
+    Settings, Upstreams,
 };
 use shared::server::{Application, ServiceDef};
 use utoipa::openapi::OpenApi;
@@ -80,6 +81,7 @@ pub fn local_settings(
     options: &UpOptions,
     port: u16,
     jwks_path: &Path,
+    events_secret: &str,
 ) -> Settings {
     let file = options.data_dir.join(format!("{}.db", def.name));
     Settings {
@@ -109,8 +111,77 @@ pub fn local_settings(
             tasks: Some(format!("http://{}:{}", options.host, options.ports[2])),
             ..Upstreams::default()
         },
+        // The services of one `up` deliver events to each other on loopback, signed
+        // with the data folder's own secret.
+        events: EventSettings {
+            allow_internal_urls: true,
+            inbound_secrets: vec![events_secret.to_owned()],
+            ..EventSettings::default()
+        },
         service: Default::default(),
     }
+}
+
+/// The secret the services of a data folder sign their events to each other with
+/// (created on first use, readable by its owner only).
+pub fn events_secret(data_dir: &Path) -> anyhow::Result<String> {
+    let path = data_dir.join("keys").join("events-secret");
+    if let Ok(secret) = std::fs::read_to_string(&path) {
+        return Ok(secret.trim().to_owned());
+    }
+    std::fs::create_dir_all(data_dir.join("keys"))?;
+    let secret = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(&path)?, secret.as_bytes())?;
+    Ok(secret)
+}
+
+/// The flows between the suite's services (issue "events"): incidents tells
+/// health-stats of every establishment change, and tasks of every declared accident.
+/// Made once per data folder; the subscriptions live in the incidents database.
+pub fn wire_events(
+    incidents: &Application,
+    options: &UpOptions,
+    secret: &str,
+) -> anyhow::Result<usize> {
+    use shared::events::subscriptions::{self, SubscriptionRow};
+    let flows = [
+        (options.ports[1], "establishment.upserted"),
+        (
+            options.ports[2],
+            "accident.declared,accident.investigation_overdue",
+        ),
+    ];
+    let mut conn = incidents.db().get().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let existing = subscriptions::all(&mut conn)?;
+    let mut added = 0;
+    for (port, types) in flows {
+        let url = format!("http://{}:{port}/internal/v1/events", options.host);
+        if existing.iter().any(|s| s.url == url) {
+            continue;
+        }
+        subscriptions::insert(
+            &mut conn,
+            &SubscriptionRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                url,
+                event_types: types.to_owned(),
+                secret: secret.to_owned(),
+                active: true,
+                created_by: "atvsld up".to_owned(),
+                created_at: shared::db::now(),
+            },
+        )?;
+        added += 1;
+    }
+    Ok(added)
 }
 
 /// The development keys of a data folder (created on first use).

@@ -195,17 +195,21 @@ async fn up(options: atvsld::UpOptions) -> anyhow::Result<()> {
         )
     })?;
     let keys = atvsld::dev_keys(&options.data_dir)?;
+    let secret = atvsld::events_secret(&options.data_dir)?;
     let planned = atvsld::services()
         .into_iter()
         .zip(options.ports)
         .map(|(def, port)| {
             (
                 def,
-                atvsld::local_settings(def, &options, port, &keys.jwks_path),
+                atvsld::local_settings(def, &options, port, &keys.jwks_path, &secret),
             )
         })
         .collect::<Vec<_>>();
     let apps = atvsld::start(planned).await?;
+    if let Some(incidents) = apps.first() {
+        atvsld::wire_events(incidents, &options, &secret)?;
+    }
     println!(
         "ATVSLĐ suite is running (data in {}):",
         options.data_dir.display()

@@ -23,7 +23,44 @@ pub struct Settings<S = NoExtra> {
     #[serde(default)]
     pub upstreams: Upstreams,
     #[serde(default)]
+    pub events: EventSettings,
+    #[serde(default)]
     pub service: S,
+}
+
+/// The outbox dispatcher and the event receiver.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EventSettings {
+    /// Run the dispatcher in this process.
+    pub dispatch: bool,
+    /// Accept subscription URLs on loopback and private networks (development, or
+    /// the suite's own services inside one cluster). Off by default: no SSRF door.
+    pub allow_internal_urls: bool,
+    /// Secrets whose HMAC signature `/internal/v1/events` accepts.
+    pub inbound_secrets: Vec<String>,
+    /// Attempts before a delivery is dead-lettered.
+    pub max_attempts: u32,
+    /// First retry delay; it doubles with each attempt.
+    pub retry_base_ms: u64,
+    /// Time allowed for one delivery.
+    pub timeout_ms: u64,
+    /// Pause between dispatch rounds when nothing is due.
+    pub poll_ms: u64,
+}
+
+impl Default for EventSettings {
+    fn default() -> Self {
+        Self {
+            dispatch: true,
+            allow_internal_urls: false,
+            inbound_secrets: Vec::new(),
+            max_attempts: 8,
+            retry_base_ms: 1000,
+            timeout_ms: 5000,
+            poll_ms: 500,
+        }
+    }
 }
 
 /// Where the other services of the suite answer, for reads across services.
@@ -169,6 +206,7 @@ fn environment() -> config::Environment {
         .try_parsing(true)
         .list_separator(",")
         .with_list_parse_key("cors.allowed_origins")
+        .with_list_parse_key("events.inbound_secrets")
 }
 
 #[cfg(test)]

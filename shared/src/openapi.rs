@@ -46,6 +46,10 @@ pub fn finish(mut api: OpenApi, title: &str, description: &str) -> OpenApi {
     api.info.description = Some(description.to_owned());
     api.info.version = env!("CARGO_PKG_VERSION").to_owned();
     api.info.license = Some(utoipa::openapi::License::new("MIT OR Apache-2.0"));
+    api.info.contact = Some(contact());
+    api.servers = Some(vec![server(
+        "This service on its own port; behind the gateway, under /<service name>",
+    )]);
 
     for (path, item) in api.paths.paths.iter_mut() {
         let protected = path.starts_with("/api/");
@@ -99,6 +103,23 @@ pub fn finish(mut api: OpenApi, title: &str, description: &str) -> OpenApi {
     }
     tags.sort_by(|a, b| a.name.cmp(&b.name));
     api
+}
+
+/// Who answers for the API (Spectral's `info-contact`).
+fn contact() -> utoipa::openapi::Contact {
+    utoipa::openapi::ContactBuilder::new()
+        .name(Some(
+            "Sở Nội vụ tỉnh Cao Bằng (provincial labour authority), ATVSLĐ suite maintainers",
+        ))
+        .build()
+}
+
+/// A relative server URL: the document is served by the host it describes.
+fn server(description: &str) -> utoipa::openapi::Server {
+    utoipa::openapi::server::ServerBuilder::new()
+        .url("/")
+        .description(Some(description))
+        .build()
 }
 
 fn add_operations_paths(paths: &mut Paths) {
@@ -155,11 +176,16 @@ pub fn merge(services: &[(&str, OpenApi)]) -> OpenApi {
             ))
             .version(env!("CARGO_PKG_VERSION"))
             .license(Some(utoipa::openapi::License::new("MIT OR Apache-2.0")))
+            .contact(Some(contact()))
             .build(),
         Paths::new(),
     );
+    merged.servers = Some(vec![server(
+        "The gateway: each service under /incidents, /health-stats or /tasks",
+    )]);
+    let colliding = colliding_schemas(services);
     for (prefix, api) in services {
-        let mut api = api.clone();
+        let mut api = rename_schemas(api, &colliding, &pascal_case(prefix));
         for (path, mut item) in std::mem::take(&mut api.paths.paths) {
             for op in operations_mut(&mut item) {
                 op.operation_id = op
@@ -186,4 +212,107 @@ pub fn merge(services: &[(&str, OpenApi)]) -> OpenApi {
         tags.sort_by(|a, b| a.name.cmp(&b.name));
     }
     merged
+}
+
+/// Schema names that two services use for different schemas; the merged document
+/// keeps both under a service prefix (`IncidentsHeadcount`, `HealthStatsHeadcount`)
+/// instead of letting the last service's schema replace the first's.
+fn colliding_schemas(services: &[(&str, OpenApi)]) -> std::collections::BTreeSet<String> {
+    let mut seen: std::collections::BTreeMap<String, serde_json::Value> = Default::default();
+    let mut colliding = std::collections::BTreeSet::new();
+    for (_, api) in services {
+        for (name, schema) in api.components.iter().flat_map(|c| c.schemas.iter()) {
+            let value = serde_json::to_value(schema).unwrap_or_default();
+            match seen.get(name) {
+                Some(first) if *first != value => {
+                    colliding.insert(name.clone());
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert(name.clone(), value);
+                }
+            }
+        }
+    }
+    colliding
+}
+
+/// `health-stats` → `HealthStats`.
+fn pascal_case(name: &str) -> String {
+    name.split(['-', '_'])
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// A copy of `api` with the schemas named in `names` renamed to `prefix` + name, and
+/// every reference to them rewritten.
+fn rename_schemas(
+    api: &OpenApi,
+    names: &std::collections::BTreeSet<String>,
+    prefix: &str,
+) -> OpenApi {
+    fn rewrite(
+        value: &mut serde_json::Value,
+        names: &std::collections::BTreeSet<String>,
+        prefix: &str,
+    ) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, v) in map.iter_mut() {
+                    if key == "$ref" {
+                        if let Some(name) = v
+                            .as_str()
+                            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                            .filter(|n| names.contains(*n))
+                        {
+                            *v = serde_json::Value::String(format!(
+                                "#/components/schemas/{prefix}{name}"
+                            ));
+                        }
+                    } else {
+                        rewrite(v, names, prefix);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for v in items {
+                    rewrite(v, names, prefix);
+                }
+            }
+            _ => {}
+        }
+    }
+    let uses_any = api
+        .components
+        .as_ref()
+        .is_some_and(|c| c.schemas.keys().any(|n| names.contains(n)));
+    if !uses_any {
+        return api.clone();
+    }
+    let Ok(mut value) = serde_json::to_value(api) else {
+        return api.clone();
+    };
+    rewrite(&mut value, names, prefix);
+    if let Some(schemas) = value
+        .pointer_mut("/components/schemas")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        let renamed: Vec<String> = schemas
+            .keys()
+            .filter(|n| names.contains(*n))
+            .cloned()
+            .collect();
+        for name in renamed {
+            if let Some(schema) = schemas.remove(&name) {
+                schemas.insert(format!("{prefix}{name}"), schema);
+            }
+        }
+    }
+    serde_json::from_value(value).unwrap_or_else(|_| api.clone())
 }

@@ -38,6 +38,8 @@ pub struct ServiceDef {
     /// Runs once the database is migrated, before the service listens: seeds data,
     /// spawns background jobs.
     pub on_start: Option<fn(&Db) -> anyhow::Result<()>>,
+    /// Applies the events this service receives at `/internal/v1/events`.
+    pub on_event: Option<crate::routes::internal::EventHandler>,
 }
 
 impl ServiceDef {
@@ -50,6 +52,10 @@ impl ServiceDef {
                 utoipa_actix_web::scope("/api/v1")
                     .configure(self.configure)
                     .configure(crate::routes::configure),
+            )
+            .service(
+                utoipa_actix_web::scope("/internal/v1")
+                    .configure(crate::routes::internal::configure),
             )
             .split_for_parts();
         crate::openapi::finish(api, self.title, self.description)
@@ -122,6 +128,14 @@ impl Application {
             std::time::Duration::from_millis(settings.upstreams.timeout_ms),
         )?);
         let cors_settings = settings.cors.clone();
+        let events = web::Data::new(settings.events.clone());
+        let receiver = web::Data::new(crate::routes::internal::Receiver {
+            handler: def.on_event,
+            secrets: settings.events.inbound_secrets.clone(),
+        });
+        if settings.events.dispatch {
+            crate::events::dispatcher::spawn(db.clone(), settings.events.clone())?;
+        }
 
         let server = HttpServer::new(move || {
             App::new()
@@ -133,10 +147,16 @@ impl Application {
                 .app_data(body_limit.clone())
                 .app_data(extract::query_config())
                 .app_data(extract::path_config())
+                .app_data(events.clone())
+                .app_data(receiver.clone())
                 .service(
                     utoipa_actix_web::scope("/api/v1")
                         .configure(def.configure)
                         .configure(crate::routes::configure),
+                )
+                .service(
+                    utoipa_actix_web::scope("/internal/v1")
+                        .configure(crate::routes::internal::configure),
                 )
                 .into_app()
                 .route("/healthz", web::get().to(health::healthz))

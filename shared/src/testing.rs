@@ -154,6 +154,12 @@ pub fn settings(db: &TestDatabase, keys: &TestKeys) -> Settings {
         log: LogSettings::default(),
         cors: CorsSettings::default(),
         upstreams: Default::default(),
+        // Tests that are about events turn the dispatcher on; the others need no
+        // background polling of their database.
+        events: crate::config::EventSettings {
+            dispatch: false,
+            ..Default::default()
+        },
         service: Default::default(),
     }
 }

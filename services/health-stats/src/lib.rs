@@ -17,6 +17,7 @@ pub static SERVICE: ServiceDef = ServiceDef {
     description: "Periodic health checks, occupational disease (bệnh nghề nghiệp) and work-environment monitoring (quan trắc môi trường lao động) — Cao Bằng, Kế hoạch 664/KH-UBND.",
     api_doc: openapi::ApiDoc::openapi,
     configure: routes::configure,
+    on_event: Some(service::events::on_event),
     on_start: None,
     migrations: &db::MIGRATIONS,
 };

@@ -16,6 +16,7 @@ pub static SERVICE: ServiceDef = ServiceDef {
     description: "Establishments, occupational accidents (tai nạn lao động) and their statistics — Cao Bằng, Kế hoạch 664/KH-UBND.",
     api_doc: openapi::ApiDoc::openapi,
     configure: routes::configure,
+    on_event: None,
     on_start: None,
     migrations: &db::MIGRATIONS,
 };

@@ -20,6 +20,7 @@ pub static SERVICE: ServiceDef = ServiceDef {
     api_doc: openapi::ApiDoc::openapi,
     configure: routes::configure,
     // Plan 664 on an empty database, this year's deadlines, the reminders job.
+    on_event: Some(service::events::on_event),
     on_start: Some(service::seed::on_start),
     migrations: &db::MIGRATIONS,
 };

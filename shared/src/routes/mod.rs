@@ -3,7 +3,9 @@
 //! [`crate::server`] mounts them beside each service's own routes.
 
 pub mod audit;
+pub mod internal;
 pub mod receipts;
+pub mod subscriptions;
 
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -12,12 +14,15 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn configure(cfg: &mut ServiceConfig) {
     receipts::configure(cfg);
     audit::configure(cfg);
+    subscriptions::configure(cfg);
 }
 
 /// The tags of the shared routes, merged into every service's document.
 #[derive(OpenApi)]
 #[openapi(tags(
     (name = "receipts", description = "Biên nhận: checking the filing receipts that statutory submissions answer with."),
+    (name = "subscriptions", description = "Đăng ký nhận sự kiện: webhooks for this service's events, their delivery log and replay (admin only)."),
+    (name = "internal", description = "Service-to-service event delivery, signed with a shared secret."),
     (name = "audit", description = "Nhật ký truy cập dữ liệu cá nhân: the tamper-evident audit trail (admin only)."),
 ))]
 pub struct SharedDoc;

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod disease_cases;
+pub mod events;
 pub mod health_reports;
 pub mod health_statistics;
 pub mod monitoring;

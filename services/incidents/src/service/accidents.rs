@@ -209,6 +209,38 @@ fn record_revision(
     Ok(())
 }
 
+/// Announces a declaration to subscribers (tasks opens a follow-up task for grave
+/// cases). No personal data leaves in the event: counts and clocks only.
+fn publish_declared(conn: &mut DbConnection, view: &AccidentView) -> Result<(), ApiError> {
+    let a = &view.accident;
+    let count = |s: Severity| {
+        view.casualties
+            .iter()
+            .filter(|c| Severity::parse(&c.severity) == Some(s))
+            .count()
+    };
+    shared::events::outbox::publish(
+        conn,
+        crate::SERVICE.name,
+        "accident.declared",
+        &a.id,
+        &serde_json::json!({
+            "sector": a.sector,
+            "establishment_tax_code": a.establishment_tax_code,
+            "commune_code": a.commune_code,
+            "occurred_at": a.occurred_at.and_utc(),
+            "notified_at": a.notified_at.and_utc(),
+            "case_severity": a.case_severity,
+            "fatal": count(Severity::Fatal),
+            "serious": count(Severity::Serious),
+            "requires_immediate_declaration": a.requires_immediate_declaration,
+            "investigation_level": a.investigation_level,
+            "investigation_deadline": a.deadline_at.and_utc(),
+        }),
+    )?;
+    Ok(())
+}
+
 /// Records a declaration (khai báo TNLĐ).
 #[tracing::instrument(skip_all)]
 pub async fn declare(
@@ -319,6 +351,7 @@ pub async fn declare(
             };
             count(conn, &[], &view)?;
             record_revision(conn, &view, &principal, "Khai báo (declared)")?;
+            publish_declared(conn, &view)?;
             audit(conn, &user, "create", &view.casualties)?;
             render(&view, &valid.warnings, actix_web::http::StatusCode::CREATED)
         })

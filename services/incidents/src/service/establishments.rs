@@ -282,5 +282,22 @@ fn record_revision(
             snapshot,
         },
     )?;
+    // Every change is announced, in the same transaction, to the services that keep a
+    // copy of the registry (health-stats) and to subscribers.
+    shared::events::outbox::publish(
+        conn,
+        crate::SERVICE.name,
+        "establishment.upserted",
+        &row.id,
+        &serde_json::json!({
+            "tax_code": row.tax_code,
+            "name": row.name,
+            "commune_code": row.commune_code,
+            "vsic_code": row.vsic_code,
+            "vsic_section": row.vsic_section,
+            "ownership_type": row.ownership_type,
+            "version": row.version,
+        }),
+    )?;
     Ok(())
 }

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod code_lists;
 mod establishments;
+mod events;
 mod helpers;
 mod problems;
 mod receipts;

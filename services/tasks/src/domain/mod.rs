@@ -1,6 +1,8 @@
 //! Plain types and rules of the plan, without I/O: reporting deadlines and
-//! timeliness, reminders, KPI arithmetic, task statuses, and the seed file's shape.
+//! timeliness, reminders, KPI arithmetic, task statuses, which live figures concern
+//! which agency, and the seed file's shape.
 
+pub mod draft;
 pub mod kpi;
 pub mod schedule;
 pub mod seed;

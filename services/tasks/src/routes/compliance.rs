@@ -116,6 +116,11 @@ pub async fn get_compliance(
         shared::time::today(),
     )
     .await?;
+    Ok(HttpResponse::Ok().json(report_of(c, period)))
+}
+
+/// The answer for a computed compliance.
+pub(crate) fn report_of(c: service::Compliance, period: Period) -> ComplianceReport {
     let count = |s: FilingStatus| c.agencies.iter().filter(|e| e.status == s).count();
     let expected = c.agencies.len();
     let (on_time, late, returned) = (
@@ -133,7 +138,7 @@ pub async fn get_compliance(
         on_time_percent: percent(on_time, expected),
         filed_percent: percent(on_time + late + returned, expected),
     };
-    Ok(HttpResponse::Ok().json(ComplianceReport {
+    ComplianceReport {
         plan_id: c.plan_id,
         period: period.to_string(),
         due_on: c.due_on,
@@ -169,5 +174,5 @@ pub async fn get_compliance(
                     .collect(),
             })
             .collect(),
-    }))
+    }
 }

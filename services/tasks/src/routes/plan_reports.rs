@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
+use shared::config::Upstreams;
 use shared::db::Db;
 use shared::error::ApiError;
 use shared::extract::Json;
@@ -15,14 +16,20 @@ use shared::receipts::Receipt;
 use shared::versioning;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::domain::seed::AssignmentRole;
 use crate::domain::status::ReportStatus;
+use crate::service::drafts::{self, Draft};
 use crate::service::plan_reports::{
     self as service, Attachment, Decision, ReportView, Submission, TaskNarrative,
 };
 
+use super::plans::KpiUnavailable;
+
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(submit_plan_report)
         .service(list_plan_reports)
+        // Before `/plan-reports/{id}`, which would take `draft` for an id.
+        .service(get_plan_report_draft)
         .service(get_plan_report)
         .service(review_plan_report)
         .service(list_plan_report_revisions);
@@ -328,4 +335,194 @@ pub async fn list_plan_report_revisions(
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
     Ok(HttpResponse::Ok().json(PlanReportRevisionList { items }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DraftParams {
+    /// The reporting agency; an agency may only ask for its own.
+    #[param(example = "SYT")]
+    pub agency: String,
+    /// `2025-H1` or `2025`.
+    pub period: String,
+    /// The plan; plan 664 when absent.
+    pub plan_id: Option<uuid::Uuid>,
+}
+
+/// The report to file, in the shape `POST /plan-reports` takes: write the
+/// narrative's texts, check the figures, and send it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DraftReport {
+    pub plan_id: String,
+    pub agency: String,
+    pub period: String,
+    /// One entry per assigned task; the texts of a report already filed, else empty.
+    pub narrative: Vec<TaskNarrative>,
+    /// `tasks_assigned`, and one object per source of live figures, under its key.
+    #[schema(value_type = Object)]
+    pub figures: serde_json::Map<String, serde_json::Value>,
+    pub attachments: Vec<Attachment>,
+}
+
+/// A task the agency reports on.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DraftTask {
+    pub task_id: String,
+    pub item: Option<i32>,
+    pub section: String,
+    pub text: String,
+    pub role: AssignmentRole,
+}
+
+/// Where a set of live figures came from, or why it is missing.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DraftSource {
+    /// Its key in `report.figures`.
+    #[schema(example = "health_statistics")]
+    pub key: String,
+    pub label: String,
+    pub available: bool,
+    /// Only the first page of a long list was counted.
+    pub truncated: bool,
+    pub unavailable: Option<KpiUnavailable>,
+}
+
+/// The agency's report for the period as it stands.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DraftExistingReport {
+    pub id: String,
+    pub status: ReportStatus,
+    pub version: i64,
+}
+
+/// A prefilled draft of a plan report.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PlanReportDraft {
+    pub report: DraftReport,
+    pub agency_name: String,
+    /// The first day on which the report is late.
+    pub due_on: NaiveDate,
+    /// A report already filed for the period; filing the draft makes a new version.
+    pub existing_report: Option<DraftExistingReport>,
+    pub tasks: Vec<DraftTask>,
+    pub sources: Vec<DraftSource>,
+}
+
+impl PlanReportDraft {
+    fn from_draft(d: Draft) -> Result<Self, ApiError> {
+        let (old_narrative, mut figures, attachments) = match &d.existing {
+            Some(r) => (
+                parse::<Vec<TaskNarrative>>(&r.narrative)?,
+                parse::<serde_json::Map<String, serde_json::Value>>(&r.figures)?,
+                parse::<Vec<Attachment>>(&r.attachments)?,
+            ),
+            None => Default::default(),
+        };
+        let narrative = d
+            .tasks
+            .iter()
+            .map(|(t, _)| {
+                old_narrative
+                    .iter()
+                    .find(|n| n.task_id == t.id)
+                    .cloned()
+                    .unwrap_or_else(|| TaskNarrative {
+                        task_id: t.id.clone(),
+                        text: String::new(),
+                        progress: Default::default(),
+                    })
+            })
+            .collect();
+        figures.insert("tasks_assigned".into(), d.tasks.len().into());
+        let mut sources = Vec::new();
+        for s in d.sources {
+            let unavailable = match s.figures {
+                Ok(found) => {
+                    figures.insert(s.source.key.into(), found.into());
+                    None
+                }
+                Err(u) => Some(KpiUnavailable {
+                    reason: u.reason,
+                    detail: u.detail,
+                }),
+            };
+            sources.push(DraftSource {
+                key: s.source.key.into(),
+                label: s.source.label.into(),
+                available: unavailable.is_none(),
+                truncated: s.truncated,
+                unavailable,
+            });
+        }
+        Ok(Self {
+            report: DraftReport {
+                plan_id: d.plan_id,
+                agency: d.agency.code.clone(),
+                period: d.period.to_string(),
+                narrative,
+                figures,
+                attachments,
+            },
+            agency_name: d.agency.name,
+            due_on: d.due_on,
+            existing_report: d.existing.map(|r| DraftExistingReport {
+                status: ReportStatus::parse(&r.status).unwrap_or(ReportStatus::Submitted),
+                id: r.id,
+                version: r.version,
+            }),
+            tasks: d
+                .tasks
+                .into_iter()
+                .map(|(t, a)| DraftTask {
+                    task_id: t.id,
+                    item: t.item,
+                    section: t.section,
+                    text: t.text,
+                    role: AssignmentRole::parse(&a.role).unwrap_or(AssignmentRole::Lead),
+                })
+                .collect(),
+            sources,
+        })
+    }
+}
+
+/// A prefilled draft of a plan report
+///
+/// Dự thảo báo cáo: for an agency and a period, the report it would file, prefilled
+/// with its assigned tasks (and the texts of a report already filed) and the live
+/// figures that concern it, read from the other services with the caller's token:
+/// for Sở Y tế the occupational-health and monitoring statistics, for Sở Xây dựng,
+/// Sở Công Thương and Sở Nông nghiệp và Môi trường their sector's accidents, for a
+/// commune committee (`UBND-XA-<commune code>`, or `UBND-XA` for all) its accidents.
+/// A source that cannot be had is listed as unavailable with the reason; the draft
+/// still comes within the configured time. An agency drafts only its own report.
+#[utoipa::path(
+    tag = "plan-reports",
+    params(DraftParams),
+    responses((status = 200, description = "The draft", body = PlanReportDraft))
+)]
+#[get("/plan-reports/draft")]
+pub async fn get_plan_report_draft(
+    req: HttpRequest,
+    user: AuthUser,
+    db: web::Data<Db>,
+    client: web::Data<reqwest::Client>,
+    upstreams: web::Data<Upstreams>,
+    params: web::Query<DraftParams>,
+) -> Result<HttpResponse, ApiError> {
+    let p = params.into_inner();
+    let period = Period::parse_parameter("period", &p.period)?;
+    let draft = drafts::draft(
+        &db,
+        &user,
+        &client,
+        &upstreams,
+        super::bearer_of(&req),
+        p.plan_id.map(|i| i.to_string()),
+        p.agency.trim().to_owned(),
+        period,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(PlanReportDraft::from_draft(draft)?))
 }

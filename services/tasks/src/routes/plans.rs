@@ -1,6 +1,5 @@
 //! `/api/v1/plans`: plans, their targets and their KPIs.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -242,15 +241,7 @@ pub async fn get_plan_kpis(
         ));
     }
     // The caller's own token goes to the other services: they decide what it may read.
-    let bearer = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(|t| t.trim().to_owned());
+    let bearer = super::bearer_of(&req);
     let results = kpis::kpis(
         &db,
         &user,
@@ -261,13 +252,18 @@ pub async fn get_plan_kpis(
         params.year,
     )
     .await?;
+    Ok(HttpResponse::Ok().json(kpi_report_of(id.to_string(), params.year, &results)))
+}
+
+/// The answer for computed KPIs.
+pub(crate) fn kpi_report_of(plan_id: String, year: i32, results: &[kpis::KpiResult]) -> KpiReport {
     let items = results
         .iter()
         .map(|r| {
             let missing = r.current.as_ref().err().or(r.previous.as_ref().err());
             Kpi {
                 target: TargetResponse::from(&r.target),
-                year: params.year,
+                year,
                 available: missing.is_none(),
                 current: r.current.as_ref().ok().cloned(),
                 previous: r.previous.as_ref().ok().cloned(),
@@ -280,9 +276,9 @@ pub async fn get_plan_kpis(
             }
         })
         .collect();
-    Ok(HttpResponse::Ok().json(KpiReport {
-        plan_id: id.to_string(),
-        year: params.year,
+    KpiReport {
+        plan_id,
+        year,
         items,
-    }))
+    }
 }

@@ -38,6 +38,8 @@ pub enum UnavailableReason {
     UnexpectedResponse,
     /// The target's source is not one this service knows.
     UnknownSource,
+    /// The source has no figure for this kind of period (monitoring is yearly).
+    NotApplicable,
 }
 
 #[derive(Clone, Debug)]
@@ -119,7 +121,7 @@ fn source_of(target: &TargetRow, upstreams: &Upstreams) -> Option<Source> {
     }
 }
 
-fn unavailable(reason: UnavailableReason, detail: impl Into<String>) -> Unavailable {
+pub(crate) fn unavailable(reason: UnavailableReason, detail: impl Into<String>) -> Unavailable {
     Unavailable {
         reason,
         detail: detail.into(),
@@ -127,7 +129,7 @@ fn unavailable(reason: UnavailableReason, detail: impl Into<String>) -> Unavaila
 }
 
 /// One GET with retries, all of it before `deadline`.
-async fn get_json(
+pub(crate) async fn get_json(
     client: &reqwest::Client,
     url: &str,
     bearer: Option<&str>,
@@ -193,7 +195,7 @@ async fn get_json(
         tokio::time::sleep(pause).await;
         backoff *= 2;
     }
-    tracing::warn!(url, reason = ?last.reason, detail = %last.detail, "a KPI source is unavailable");
+    tracing::warn!(url, reason = ?last.reason, detail = %last.detail, "an upstream source is unavailable");
     Err(last)
 }
 

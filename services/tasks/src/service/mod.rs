@@ -2,6 +2,9 @@
 //! and the calls to the other services (never inside a unit of work).
 
 pub mod compliance;
+pub mod consolidated;
+pub mod drafts;
+pub mod events;
 pub mod kpis;
 pub mod plan_reports;
 pub mod plans;

@@ -19,6 +19,20 @@ pub async fn spawn_app() -> TestApp {
     }
 }
 
+/// The service with both other services at `upstream` (e.g. a stub).
+pub async fn spawn_app_with_upstream(upstream: &str, timeout_ms: u64) -> TestApp {
+    let upstream = upstream.to_owned();
+    let adjust = move |s: &mut shared::config::Settings| {
+        s.upstreams.incidents = Some(upstream.clone());
+        s.upstreams.health_stats = Some(upstream);
+        s.upstreams.timeout_ms = timeout_ms;
+    };
+    match TestService::spawn_with(&tasks::SERVICE, adjust).await {
+        Ok(svc) => TestApp { svc },
+        Err(e) => panic!("the tasks service did not start: {e:#}"),
+    }
+}
+
 impl TestApp {
     pub fn token(&self, role: Role, org: Option<&str>) -> String {
         self.svc.token(role, org)

@@ -3,8 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+mod consolidated;
+mod drafts;
 mod helpers;
 mod operations;
 mod plan_reports;
 mod plans;
 mod reminders;
+mod stub;

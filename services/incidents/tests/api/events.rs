@@ -1,0 +1,227 @@
+//! The outbox, its dispatcher and the subscriptions API, against a real webhook receiver.
+
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use serde_json::{Value, json};
+use shared::auth::Role;
+
+use crate::helpers::{
+    TestApp, assert_problem, establishment, json_of, spawn_app, spawn_app_with, tax_code,
+};
+
+/// What the webhook received: the signature header and the body of each request.
+type Received = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
+/// A partner's webhook: records what it receives and answers with `status`.
+struct Receiver {
+    url: String,
+    received: Received,
+    status: Arc<AtomicU16>,
+}
+
+fn receiver() -> Receiver {
+    let received: Received = Arc::default();
+    let status = Arc::new(AtomicU16::new(200));
+    let (r, s) = (received.clone(), status.clone());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/hook",
+        listener.local_addr().unwrap().port()
+    );
+    let server = HttpServer::new(move || {
+        let (r, s) = (r.clone(), s.clone());
+        App::new().route(
+            "/hook",
+            web::post().to(move |req: HttpRequest, body: web::Bytes| {
+                let (r, s) = (r.clone(), s.clone());
+                async move {
+                    let signature = req
+                        .headers()
+                        .get("x-atvsld-signature")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    r.lock().unwrap().push((signature, body.to_vec()));
+                    HttpResponse::build(
+                        actix_web::http::StatusCode::from_u16(s.load(Ordering::SeqCst)).unwrap(),
+                    )
+                    .finish()
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    tokio::spawn(server);
+    Receiver {
+        url,
+        received,
+        status,
+    }
+}
+
+async fn fast_events_app() -> TestApp {
+    spawn_app_with(|s| {
+        s.events.dispatch = true;
+        s.events.allow_internal_urls = true;
+        s.events.retry_base_ms = 20;
+        s.events.max_attempts = 3;
+        s.events.poll_ms = 20;
+    })
+    .await
+}
+
+async fn subscribe(app: &TestApp, url: &str, types: &[&str]) -> Value {
+    let res = app
+        .post(
+            "/api/v1/subscriptions",
+            &app.admin(),
+            &json!({"url": url, "event_types": types}),
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 201);
+    json_of(res).await
+}
+
+async fn wait_until(mut done: impl FnMut() -> bool) {
+    for _ in 0..200 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("timed out waiting");
+}
+
+#[tokio::test]
+async fn internal_urls_are_refused_by_default_and_only_admins_subscribe() {
+    let app = spawn_app().await;
+    let res = app
+        .post(
+            "/api/v1/subscriptions",
+            &app.admin(),
+            &json!({"url": "http://127.0.0.1/", "event_types": ["*"]}),
+        )
+        .await;
+    let problem = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["code"], "internal_url_refused");
+    let res = app
+        .post(
+            "/api/v1/subscriptions",
+            &app.token(Role::LaborAuthority, None),
+            &json!({"url": "https://example.org/", "event_types": ["*"]}),
+        )
+        .await;
+    assert_problem(res, 403, "forbidden").await;
+}
+
+#[tokio::test]
+async fn a_subscriber_receives_signed_events_of_its_types_only() {
+    let app = fast_events_app().await;
+    let hook = receiver();
+    let subscription = subscribe(&app, &hook.url, &["establishment.upserted"]).await;
+    let secret = subscription["secret"].as_str().unwrap().to_owned();
+    assert!(
+        json_of(app.get("/api/v1/subscriptions", &app.admin()).await).await["items"][0]
+            .get("secret")
+            .is_none(),
+        "shown once"
+    );
+
+    let created = app.create_establishment(&establishment(&tax_code(1))).await;
+    wait_until(|| !hook.received.lock().unwrap().is_empty()).await;
+    let (signature, body) = hook.received.lock().unwrap()[0].clone();
+    assert!(
+        shared::events::verify(&[secret], &body, &signature),
+        "a valid signature"
+    );
+    let envelope: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(envelope["type"], "establishment.upserted");
+    assert_eq!(envelope["source"], "incidents");
+    assert_eq!(envelope["subject"], created["id"]);
+    assert_eq!(envelope["data"]["tax_code"], tax_code(1));
+
+    let deliveries = json_of(
+        app.get(
+            &format!(
+                "/api/v1/subscriptions/{}/deliveries",
+                subscription["id"].as_str().unwrap()
+            ),
+            &app.admin(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(deliveries["items"][0]["status"], "delivered");
+    assert_eq!(
+        deliveries["items"].as_array().unwrap().len(),
+        1,
+        "no other event types"
+    );
+}
+
+#[tokio::test]
+async fn a_failing_delivery_is_retried_then_dead_lettered_and_replays_after_the_fix() {
+    let app = fast_events_app().await;
+    let hook = receiver();
+    hook.status.store(500, Ordering::SeqCst);
+    let subscription = subscribe(&app, &hook.url, &["*"]).await;
+    let path = format!(
+        "/api/v1/subscriptions/{}/deliveries",
+        subscription["id"].as_str().unwrap()
+    );
+    app.create_establishment(&establishment(&tax_code(2))).await;
+
+    let mut dead = Value::Null;
+    for _ in 0..200 {
+        let list = json_of(app.get(&path, &app.admin()).await).await;
+        if list["items"][0]["status"] == "dead" {
+            dead = list["items"][0].clone();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(dead["attempts"], 3, "{dead}");
+    assert_eq!(dead["last_status"], 500);
+    assert_eq!(hook.received.lock().unwrap().len(), 3);
+
+    hook.status.store(200, Ordering::SeqCst);
+    let res = app
+        .post(
+            &format!("{path}/{}/replay", dead["id"].as_str().unwrap()),
+            &app.admin(),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 202);
+    wait_until(|| hook.received.lock().unwrap().len() == 4).await;
+    let mut status = Value::Null;
+    for _ in 0..100 {
+        status = json_of(app.get(&path, &app.admin()).await).await["items"][0]["status"].clone();
+        if status == "delivered" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(status, "delivered");
+}
+
+#[tokio::test]
+async fn an_unsigned_event_is_refused() {
+    let app = spawn_app().await;
+    let res = app
+        .svc
+        .client
+        .post(app.svc.url("/internal/v1/events"))
+        .header("x-atvsld-signature", "sha256=00")
+        .json(&json!({"id": "x", "type": "t", "occurred_at": "2026-01-01T00:00:00Z", "source": "s", "subject": "s", "data": {}}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 401, "unauthorized").await;
+}

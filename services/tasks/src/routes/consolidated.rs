@@ -1,0 +1,201 @@
+//! `/api/v1/plans/{id}/consolidated-report`: what Sở Nội vụ sends up — compliance,
+//! the agencies' reports and the KPIs — as JSON or as an Excel workbook.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use shared::auth::AuthUser;
+use shared::config::Upstreams;
+use shared::db::Db;
+use shared::error::ApiError;
+use shared::period::Period;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::status::ReportStatus;
+use crate::service::consolidated::{self as service, Consolidated};
+
+use super::compliance::{self, ComplianceReport};
+use super::plans::{self, KpiReport};
+use super::xlsx;
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(get_consolidated_report);
+}
+
+/// The media type of an `.xlsx` workbook.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Json,
+    Xlsx,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ConsolidatedParams {
+    /// `2025` (the annual report) or `2025-H1`; the KPIs are those of its year.
+    #[param(example = "2025")]
+    pub period: String,
+    /// `xlsx` for the workbook; otherwise as `Accept` asks (JSON by default).
+    #[param(inline)]
+    pub format: Option<ExportFormat>,
+}
+
+/// The plan reported on.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ConsolidatedPlan {
+    pub id: String,
+    #[schema(example = "664/KH-UBND")]
+    pub number: String,
+    pub title: String,
+}
+
+/// An agency's report for the period.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ConsolidatedAgencyReport {
+    pub agency: String,
+    pub name: String,
+    pub report_id: String,
+    pub status: ReportStatus,
+    /// How many times it was filed or reviewed.
+    pub version: i64,
+    /// When first filed; this decides timeliness.
+    pub first_received_at: DateTime<Utc>,
+    /// When the latest version was filed.
+    pub received_at: DateTime<Utc>,
+    pub on_time: bool,
+    pub review_comment: Option<String>,
+}
+
+/// The consolidated report (báo cáo tổng hợp tình hình thực hiện Kế hoạch).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ConsolidatedReport {
+    pub plan: ConsolidatedPlan,
+    pub period: String,
+    pub generated_at: DateTime<Utc>,
+    pub compliance: ComplianceReport,
+    /// The reports filed for the period, by agency code.
+    pub reports: Vec<ConsolidatedAgencyReport>,
+    /// The plan's KPIs for the period's year.
+    pub kpis: KpiReport,
+}
+
+/// The workbook, as sent with `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)] // a schema only: the handler sends the bytes themselves
+pub struct XlsxWorkbook(Vec<u8>);
+
+impl ConsolidatedReport {
+    fn from_consolidated(c: Consolidated) -> Self {
+        let name_of = |code: &str| {
+            c.agencies
+                .iter()
+                .find(|a| a.code == code)
+                .map_or_else(|| code.to_owned(), |a| a.name.clone())
+        };
+        let mut reports: Vec<ConsolidatedAgencyReport> = c
+            .reports
+            .iter()
+            .map(|r| ConsolidatedAgencyReport {
+                agency: r.agency_code.clone(),
+                name: name_of(&r.agency_code),
+                report_id: r.id.clone(),
+                status: ReportStatus::parse(&r.status).unwrap_or(ReportStatus::Submitted),
+                version: r.version,
+                first_received_at: r.first_received_at.and_utc(),
+                received_at: r.received_at.and_utc(),
+                on_time: r.on_time,
+                review_comment: r.review_comment.clone(),
+            })
+            .collect();
+        reports.sort_by(|a, b| a.agency.cmp(&b.agency));
+        Self {
+            plan: ConsolidatedPlan {
+                id: c.plan.id.clone(),
+                number: c.plan.number.clone(),
+                title: c.plan.title.clone(),
+            },
+            period: c.period.to_string(),
+            generated_at: Utc::now(),
+            kpis: plans::kpi_report_of(c.plan.id, c.period.year(), &c.kpis),
+            compliance: compliance::report_of(c.compliance, c.period),
+            reports,
+        }
+    }
+}
+
+/// Whether the caller asked for the workbook.
+fn wants_xlsx(req: &HttpRequest, format: Option<ExportFormat>) -> bool {
+    match format {
+        Some(f) => f == ExportFormat::Xlsx,
+        None => req
+            .headers()
+            .get_all(header::ACCEPT)
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|t| t.split(';').next().is_some_and(|m| m.trim() == XLSX)),
+    }
+}
+
+/// Consolidated report of a plan
+///
+/// Báo cáo tổng hợp: what Sở Nội vụ sends to UBND tỉnh and Bộ Nội vụ for a period —
+/// compliance (who reported on time, late, returned or not at all, and where each
+/// task stands), the agencies' reports (status, when received, on time), and the
+/// plan's KPIs for the period's year. As JSON, or as an Excel workbook with one
+/// sheet per part and Vietnamese headings (`Accept:
+/// application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` or
+/// `?format=xlsx`), sent as an attachment. Sở Nội vụ, admin and viewers.
+#[utoipa::path(
+    tag = "plans",
+    params(("id" = String, Path, description = "Plan id"), ConsolidatedParams),
+    responses((status = 200, description = "The consolidated report",
+        content(
+            (ConsolidatedReport = "application/json"),
+            (XlsxWorkbook = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ),
+        headers(("Content-Disposition" = String, description = "`attachment; filename=...` for the workbook"))
+    ))
+)]
+#[get("/plans/{id}/consolidated-report")]
+#[allow(clippy::too_many_arguments)]
+pub async fn get_consolidated_report(
+    req: HttpRequest,
+    user: AuthUser,
+    db: web::Data<Db>,
+    client: web::Data<reqwest::Client>,
+    upstreams: web::Data<Upstreams>,
+    id: web::Path<uuid::Uuid>,
+    params: web::Query<ConsolidatedParams>,
+) -> Result<HttpResponse, ApiError> {
+    let p = params.into_inner();
+    let period = Period::parse_parameter("period", &p.period)?;
+    let consolidated = service::consolidated(
+        &db,
+        &user,
+        &client,
+        &upstreams,
+        super::bearer_of(&req),
+        id.to_string(),
+        period,
+        shared::time::today(),
+    )
+    .await?;
+    let report = ConsolidatedReport::from_consolidated(consolidated);
+    if !wants_xlsx(&req, p.format) {
+        return Ok(HttpResponse::Ok().json(report));
+    }
+    let bytes = xlsx::workbook(&report)?;
+    Ok(HttpResponse::Ok()
+        .content_type(XLSX)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", xlsx::file_name(&report)),
+        ))
+        .body(bytes))
+}

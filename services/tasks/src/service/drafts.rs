@@ -1,0 +1,193 @@
+//! Prefilled drafts of plan reports: the agency's tasks, its report so far if it
+//! has one, and the live figures that concern it (`domain::draft`), fetched from the
+//! other services over HTTP with the caller's token like the KPIs are. A source
+//! that cannot be had is listed with the reason; the draft still comes.
+
+use std::time::Duration;
+
+use diesel::Connection;
+use serde_json::{Map, Value};
+use shared::auth::{AuthUser, Role};
+use shared::config::Upstreams;
+use shared::db::Db;
+use shared::error::{ApiError, Text};
+use shared::period::Period;
+use tokio::time::Instant;
+
+use crate::db::models::{AgencyRow, AssignmentRow, PlanReportRow, TaskRow};
+use crate::db::{agencies, plan_reports, plans};
+use crate::domain::draft::{self, FigureSource, Upstream};
+use crate::domain::schedule;
+use crate::service::kpis::{self, Unavailable, UnavailableReason};
+
+/// Where one source of figures stands in a draft.
+pub struct SourceOutcome {
+    pub source: &'static FigureSource,
+    pub figures: Result<Map<String, Value>, Unavailable>,
+    /// The answer had more items than were read.
+    pub truncated: bool,
+}
+
+pub struct Draft {
+    pub plan_id: String,
+    pub agency: AgencyRow,
+    pub period: Period,
+    pub due_on: chrono::NaiveDate,
+    /// The agency's tasks in the plan, with its role in each.
+    pub tasks: Vec<(TaskRow, AssignmentRow)>,
+    /// Its report for the period so far, if any.
+    pub existing: Option<PlanReportRow>,
+    pub sources: Vec<SourceOutcome>,
+}
+
+fn parameter_error(name: &str, code: &'static str, vi: &'static str, en: &'static str) -> ApiError {
+    ApiError::bad_parameter(name, code, Text::new(vi, en))
+}
+
+/// The agency a caller may draft for: an agency only for itself; Sở Nội vụ and
+/// admin for any (as when filing on its behalf).
+fn drafting_agency(user: &AuthUser, asked: String) -> Result<String, ApiError> {
+    if user.has_any(&[Role::Admin, Role::LaborAuthority]) {
+        return Ok(asked);
+    }
+    if !user.has(Role::Agency) {
+        return Err(ApiError::Forbidden);
+    }
+    match user.org.as_deref().filter(|o| !o.is_empty()) {
+        Some(own) if own == asked => Ok(asked),
+        _ => Err(ApiError::Forbidden),
+    }
+}
+
+async fn fetch(
+    client: &reqwest::Client,
+    upstreams: &Upstreams,
+    source: &'static FigureSource,
+    period: Period,
+    commune: Option<&str>,
+    bearer: Option<&str>,
+    deadline: Instant,
+) -> SourceOutcome {
+    let outcome = |figures, truncated| SourceOutcome {
+        source,
+        figures,
+        truncated,
+    };
+    if !draft::applies_to(source, period) {
+        return outcome(
+            Err(kpis::unavailable(
+                UnavailableReason::NotApplicable,
+                "yearly figures only: ask for the year",
+            )),
+            false,
+        );
+    }
+    let base = match source.upstream {
+        Upstream::Incidents => upstreams.incidents.as_deref(),
+        Upstream::HealthStats => upstreams.health_stats.as_deref(),
+    };
+    let Some(base) = base else {
+        return outcome(
+            Err(kpis::unavailable(
+                UnavailableReason::NotConfigured,
+                "no upstream URL configured",
+            )),
+            false,
+        );
+    };
+    let url = draft::url(base, source, period, commune);
+    match kpis::get_json(client, &url, bearer, deadline).await {
+        Ok(body) => outcome(
+            draft::extract(source, &body)
+                .map_err(|e| kpis::unavailable(UnavailableReason::UnexpectedResponse, e)),
+            draft::is_truncated(source, &body),
+        ),
+        Err(e) => outcome(Err(e), false),
+    }
+}
+
+/// A draft of `agency`'s report on plan `plan_id` (the plan when `None`) for `period`.
+#[allow(clippy::too_many_arguments)]
+pub async fn draft(
+    db: &Db,
+    user: &AuthUser,
+    client: &reqwest::Client,
+    upstreams: &Upstreams,
+    bearer: Option<String>,
+    plan_id: Option<String>,
+    agency: String,
+    period: Period,
+) -> Result<Draft, ApiError> {
+    let agency = drafting_agency(user, agency)?;
+    let Some(due_on) = Some(period)
+        .filter(|p| schedule::is_reporting_period(*p))
+        .and_then(schedule::due_on)
+    else {
+        return Err(parameter_error(
+            "period",
+            "invalid_report_period",
+            "Kỳ báo cáo là 6 tháng đầu năm (2025-H1) hoặc cả năm (2025).",
+            "The reporting period is the first half (2025-H1) or the year (2025).",
+        ));
+    };
+    let (plan_id, agency, tasks, existing) = db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                let plan = match &plan_id {
+                    Some(id) => plans::find(conn, id)?,
+                    None => plans::all(conn)?.into_iter().last(),
+                }
+                .ok_or(ApiError::NotFound { resource: "plan" })?;
+                let Some(row) = agencies::find(conn, &agency)? else {
+                    return Err(parameter_error(
+                        "agency",
+                        "unknown_agency",
+                        "Không có cơ quan này.",
+                        "No such agency.",
+                    ));
+                };
+                let tasks = plans::tasks(conn, Some(&plan.id), Some(&agency))?;
+                if tasks.is_empty() {
+                    return Err(parameter_error(
+                        "agency",
+                        "not_assigned",
+                        "Cơ quan này không được giao nhiệm vụ nào trong kế hoạch.",
+                        "This agency has no task in the plan.",
+                    ));
+                }
+                let ids: Vec<String> = tasks.iter().map(|t| t.id.clone()).collect();
+                let assignments = plans::assignments_of(conn, &ids)?;
+                let tasks = tasks
+                    .into_iter()
+                    .filter_map(|t| {
+                        let own = assignments
+                            .iter()
+                            .find(|a| a.task_id == t.id && a.agency_code == agency)?
+                            .clone();
+                        Some((t, own))
+                    })
+                    .collect::<Vec<_>>();
+                let existing =
+                    plan_reports::find_for(conn, &plan.id, &agency, &period.to_string())?;
+                Ok::<_, ApiError>((plan.id, row, tasks, existing))
+            })
+        })
+        .await?;
+
+    let deadline = Instant::now() + Duration::from_millis(upstreams.timeout_ms);
+    let commune = draft::commune_code_of(&agency.code);
+    let bearer = bearer.as_deref();
+    let calls = draft::sources_for(&agency.code, &agency.kind)
+        .into_iter()
+        .map(|s| fetch(client, upstreams, s, period, commune, bearer, deadline));
+    let sources = futures_util::future::join_all(calls).await;
+    Ok(Draft {
+        plan_id,
+        agency,
+        period,
+        due_on,
+        tasks,
+        existing,
+        sources,
+    })
+}

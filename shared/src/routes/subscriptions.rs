@@ -1,0 +1,316 @@
+//! `/api/v1/subscriptions`: who receives this service's events (admin only).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::{AuthUser, Role};
+use crate::config::EventSettings;
+use crate::db::Db;
+use crate::error::{ApiError, FieldError, Text};
+use crate::events::dispatcher;
+use crate::events::schema::{deliveries, outbox_events};
+use crate::events::subscriptions::{self as repo, SubscriptionRow};
+use crate::extract::Json;
+use crate::idempotency::{self, IdempotentRequest, StoredResponse, WriteParams};
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_subscription)
+        .service(list_subscriptions)
+        .service(deactivate_subscription)
+        .service(list_deliveries)
+        .service(replay_delivery);
+}
+
+/// A new subscription.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"url": "https://lgsp.caobang.gov.vn/hooks/atvsld", "event_types": ["accident.declared"]}))]
+pub struct CreateSubscriptionRequest {
+    /// Where events are POSTed. Internal addresses are refused unless the service allows them.
+    pub url: String,
+    /// Event types to receive; `*` for all.
+    pub event_types: Vec<String>,
+}
+
+/// A subscription. Its `secret` is shown once, in the answer to its creation.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SubscriptionResponse {
+    pub id: String,
+    pub url: String,
+    pub event_types: Vec<String>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    /// HMAC-SHA256 key of the `X-Atvsld-Signature` header: `sha256=<hex of HMAC(secret, body)>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+impl SubscriptionResponse {
+    fn of(row: &SubscriptionRow, with_secret: bool) -> Self {
+        Self {
+            id: row.id.clone(),
+            url: row.url.clone(),
+            event_types: row.event_types.split(',').map(str::to_owned).collect(),
+            active: row.active,
+            created_at: row.created_at.and_utc(),
+            secret: with_secret.then(|| row.secret.clone()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SubscriptionList {
+    pub items: Vec<SubscriptionResponse>,
+}
+
+/// One delivery of one event to this subscriber.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DeliveryResponse {
+    pub id: String,
+    pub event_id: String,
+    pub event_type: String,
+    /// `pending`, `delivered` or `dead` (dead-lettered after too many failures).
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DeliveryList {
+    /// Newest first, at most 500.
+    pub items: Vec<DeliveryResponse>,
+}
+
+fn new_secret() -> String {
+    format!(
+        "whsec_{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// Subscribe to events
+///
+/// Đăng ký nhận sự kiện (admin). Each event is POSTed as JSON with an HMAC-SHA256
+/// signature; failed deliveries are retried with backoff, then dead-lettered.
+#[utoipa::path(
+    tag = "subscriptions",
+    params(WriteParams, ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+    request_body = CreateSubscriptionRequest,
+    responses((status = 201, description = "Subscribed; the secret is shown this once", body = SubscriptionResponse))
+)]
+#[post("/subscriptions")]
+pub async fn create_subscription(
+    req: HttpRequest,
+    user: AuthUser,
+    db: web::Data<Db>,
+    settings: web::Data<EventSettings>,
+    params: web::Query<WriteParams>,
+    body: Json<CreateSubscriptionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_any(&[Role::Admin])?;
+    let idempotent = IdempotentRequest::from_request(&req, &user.principal(), &body.sha256)?;
+    let request = body.body;
+    repo::check_url(&request.url, settings.allow_internal_urls)?;
+    let types: Vec<String> = request
+        .event_types
+        .iter()
+        .map(|t| t.trim().to_owned())
+        .collect();
+    if types.is_empty()
+        || types
+            .iter()
+            .any(|t| t.is_empty() || t.contains(',') || t.len() > 100)
+    {
+        return Err(ApiError::validation(vec![FieldError::body(
+            "/event_types",
+            "invalid_event_types",
+            Text::new(
+                "Cần ít nhất một loại sự kiện hợp lệ (hoặc *).",
+                "At least one valid event type (or *) is required.",
+            ),
+        )]));
+    }
+    let row = SubscriptionRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        url: request.url,
+        event_types: types.join(","),
+        secret: new_secret(),
+        active: true,
+        created_by: user.principal(),
+        created_at: crate::db::now(),
+    };
+    let outcome = db
+        .run(move |conn| {
+            idempotency::execute(conn, idempotent.as_ref(), params.dry_run, |conn| {
+                repo::insert(conn, &row)?;
+                Ok(
+                    StoredResponse::new(
+                        StatusCode::CREATED,
+                        &SubscriptionResponse::of(&row, true),
+                    )?
+                    .with_location(format!("/api/v1/subscriptions/{}", row.id)),
+                )
+            })
+        })
+        .await?;
+    Ok(outcome.into_response())
+}
+
+/// List subscriptions
+#[utoipa::path(tag = "subscriptions", responses((status = 200, description = "All subscriptions (no secrets)", body = SubscriptionList)))]
+#[get("/subscriptions")]
+pub async fn list_subscriptions(
+    user: AuthUser,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_any(&[Role::Admin])?;
+    let rows = db.run(repo::all).await?;
+    Ok(HttpResponse::Ok().json(SubscriptionList {
+        items: rows
+            .iter()
+            .map(|r| SubscriptionResponse::of(r, false))
+            .collect(),
+    }))
+}
+
+/// Deactivate a subscription
+///
+/// It receives no new events; its delivery log stays readable.
+#[utoipa::path(
+    tag = "subscriptions",
+    params(("id" = String, Path, description = "Subscription id")),
+    responses((status = 204, description = "Deactivated"))
+)]
+#[delete("/subscriptions/{id}")]
+pub async fn deactivate_subscription(
+    user: AuthUser,
+    db: web::Data<Db>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_any(&[Role::Admin])?;
+    let changed = db
+        .run(move |conn| repo::set_active(conn, &id.to_string(), false))
+        .await?;
+    if changed == 0 {
+        return Err(ApiError::NotFound {
+            resource: "subscription",
+        });
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Deliveries to a subscriber
+///
+/// Nhật ký gửi sự kiện: each event's delivery, its attempts and its last error.
+#[utoipa::path(
+    tag = "subscriptions",
+    params(("id" = String, Path, description = "Subscription id")),
+    responses((status = 200, description = "Deliveries, newest first", body = DeliveryList))
+)]
+#[get("/subscriptions/{id}/deliveries")]
+pub async fn list_deliveries(
+    user: AuthUser,
+    db: web::Data<Db>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_any(&[Role::Admin])?;
+    let id = id.to_string();
+    let rows = db
+        .run(move |conn| {
+            repo::find(conn, &id)?.ok_or(ApiError::NotFound {
+                resource: "subscription",
+            })?;
+            Ok::<_, ApiError>(
+                deliveries::table
+                    .inner_join(outbox_events::table)
+                    .filter(deliveries::subscription_id.eq(&id))
+                    .order(deliveries::id.desc())
+                    .limit(500)
+                    .select((
+                        deliveries::id,
+                        deliveries::event_id,
+                        outbox_events::event_type,
+                        deliveries::status,
+                        deliveries::attempts,
+                        deliveries::next_attempt_at,
+                        deliveries::last_status,
+                        deliveries::last_error,
+                        deliveries::updated_at,
+                    ))
+                    .load::<(
+                        String,
+                        String,
+                        String,
+                        String,
+                        i64,
+                        chrono::NaiveDateTime,
+                        Option<i64>,
+                        Option<String>,
+                        chrono::NaiveDateTime,
+                    )>(conn)?,
+            )
+        })
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(
+            |(
+                id,
+                event_id,
+                event_type,
+                status,
+                attempts,
+                next,
+                last_status,
+                last_error,
+                updated,
+            )| DeliveryResponse {
+                id,
+                event_id,
+                event_type,
+                status,
+                attempts,
+                next_attempt_at: next.and_utc(),
+                last_status,
+                last_error,
+                updated_at: updated.and_utc(),
+            },
+        )
+        .collect();
+    Ok(HttpResponse::Ok().json(DeliveryList { items }))
+}
+
+/// Replay a delivery
+///
+/// Gửi lại: puts a dead-lettered (or any) delivery back in the queue, due now.
+#[utoipa::path(
+    tag = "subscriptions",
+    params(("id" = String, Path, description = "Subscription id"), ("delivery_id" = String, Path, description = "Delivery id")),
+    responses((status = 202, description = "Queued again"))
+)]
+#[post("/subscriptions/{id}/deliveries/{delivery_id}/replay")]
+pub async fn replay_delivery(
+    user: AuthUser,
+    db: web::Data<Db>,
+    path: web::Path<(uuid::Uuid, uuid::Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_any(&[Role::Admin])?;
+    let (id, delivery) = path.into_inner();
+    let replayed = db
+        .run(move |conn| dispatcher::replay(conn, &delivery.to_string(), &id.to_string()))
+        .await?;
+    if !replayed {
+        return Err(ApiError::NotFound {
+            resource: "delivery",
+        });
+    }
+    Ok(HttpResponse::Accepted().json(serde_json::json!({"status": "pending"})))
+}
