@@ -1,6 +1,8 @@
 //! `atvsld`: run the ATVSLĐ suite and administer it.
 #![allow(clippy::print_stdout)] // a command-line tool speaks on stdout
 
+mod import;
+
 use std::path::PathBuf;
 
 use anyhow::Context as _;
@@ -80,6 +82,25 @@ enum Command {
         data_dir: PathBuf,
         #[arg(long, hide_env_values = true)]
         database_url: Option<String>,
+    },
+    /// Import a JSON, NDJSON or CSV file (format from its extension) through a bulk
+    /// endpoint; a large file runs as a job, followed with a progress bar on stderr.
+    Import {
+        file: PathBuf,
+        /// What the rows are: establishments.
+        #[arg(long)]
+        to: String,
+        /// The service that takes them.
+        #[arg(long, env = "ATVSLD_URL", default_value = "http://127.0.0.1:8081")]
+        url: String,
+        /// Bearer token; by default a development admin token signed with the data folder's keys.
+        #[arg(long, env = "ATVSLD_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Check every row and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, env = "ATVSLD_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
     },
     /// Write the OpenAPI documents (one per service and the merged atvsld.json).
     Openapi {
@@ -166,6 +187,34 @@ async fn main() -> anyhow::Result<()> {
             let added = tokio::task::spawn_blocking(move || atvsld::seed_plan_664(&url)).await??;
             println!("tasks: {added} plan(s) loaded");
             Ok(())
+        }
+        Command::Import {
+            file,
+            to,
+            url,
+            token,
+            dry_run,
+            data_dir,
+        } => {
+            let token = match token {
+                Some(token) => token,
+                None => atvsld::dev_keys(&data_dir)?.signer.token(
+                    atvsld::DEV_ISSUER,
+                    atvsld::DEV_AUDIENCE,
+                    "dev-import",
+                    &[Role::Admin],
+                    None,
+                    atvsld::parse_ttl("1h")?,
+                )?,
+            };
+            import::run(import::ImportOptions {
+                file: &file,
+                to: &to,
+                url: &url,
+                token: &token,
+                dry_run,
+            })
+            .await
         }
         Command::Openapi { dir, check } => {
             if check {

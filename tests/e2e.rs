@@ -175,6 +175,18 @@ mod security_matrix {
             &[LaborAuthority, Agency, Enterprise, Commune, Insurer, Viewer],
         ),
         (
+            "health_stats_get_bhxh_disease_cases",
+            &[
+                Admin,
+                LaborAuthority,
+                HealthAuthority,
+                Agency,
+                Enterprise,
+                Commune,
+                Viewer,
+            ],
+        ),
+        (
             "health_stats_get_disease_case",
             &[Agency, Commune, Insurer, Viewer],
         ),
@@ -196,6 +208,10 @@ mod security_matrix {
         ),
         ("health_stats_list_audit_events", ALL_BUT_ADMIN),
         (
+            "health_stats_list_bhxh_benefit_decisions",
+            &[LaborAuthority, Agency, Enterprise, Commune, Insurer, Viewer],
+        ),
+        (
             "health_stats_list_disease_cases",
             &[Agency, Commune, Insurer, Viewer],
         ),
@@ -212,6 +228,18 @@ mod security_matrix {
             &[Agency, Commune, Insurer, Viewer],
         ),
         ("health_stats_list_receipt_keys", OPEN),
+        (
+            "health_stats_receive_bhxh_benefit_decisions",
+            &[
+                Admin,
+                LaborAuthority,
+                HealthAuthority,
+                Agency,
+                Enterprise,
+                Commune,
+                Viewer,
+            ],
+        ),
         (
             "health_stats_record_disease_case",
             &[LaborAuthority, Agency, Enterprise, Commune, Insurer, Viewer],
@@ -248,6 +276,29 @@ mod security_matrix {
             "incidents_get_accident_statistics",
             &[Enterprise, Commune, Insurer],
         ),
+        (
+            "incidents_get_bhxh_accident_cases",
+            &[
+                Admin,
+                LaborAuthority,
+                HealthAuthority,
+                Agency,
+                Enterprise,
+                Commune,
+                Viewer,
+            ],
+        ),
+        (
+            "incidents_get_bhxh_reconciliation",
+            &[
+                HealthAuthority,
+                Agency,
+                Enterprise,
+                Commune,
+                Insurer,
+                Viewer,
+            ],
+        ),
         ("incidents_get_code_list", OPEN),
         ("incidents_get_establishment", &[Insurer, Viewer]),
         ("incidents_get_investigation", &[Agency, Insurer, Viewer]),
@@ -269,6 +320,17 @@ mod security_matrix {
         ),
         ("incidents_list_accidents", &[Agency, Insurer, Viewer]),
         ("incidents_list_audit_events", ALL_BUT_ADMIN),
+        (
+            "incidents_list_bhxh_benefit_decisions",
+            &[
+                HealthAuthority,
+                Agency,
+                Enterprise,
+                Commune,
+                Insurer,
+                Viewer,
+            ],
+        ),
         ("incidents_list_code_lists", OPEN),
         ("incidents_list_establishment_revisions", &[Insurer, Viewer]),
         ("incidents_list_establishments", &[Insurer, Viewer]),
@@ -276,6 +338,18 @@ mod security_matrix {
         (
             "incidents_raise_casualty_severity",
             &[HealthAuthority, Agency, Insurer, Viewer],
+        ),
+        (
+            "incidents_receive_bhxh_benefit_decisions",
+            &[
+                Admin,
+                LaborAuthority,
+                HealthAuthority,
+                Agency,
+                Enterprise,
+                Commune,
+                Viewer,
+            ],
         ),
         (
             "incidents_save_investigation",
@@ -359,6 +433,21 @@ mod security_matrix {
         ("tasks_verify_receipt", OPEN),
         ("incidents_create_subscription", ALL_BUT_ADMIN),
         ("incidents_list_subscriptions", ALL_BUT_ADMIN),
+        (
+            "incidents_import_establishments",
+            &[
+                HealthAuthority,
+                Agency,
+                Enterprise,
+                Commune,
+                Insurer,
+                Viewer,
+            ],
+        ),
+        // Anyone may ask; a job that is not the caller's is 404 (MAY_BE_ABSENT).
+        ("incidents_get_job", &[]),
+        ("health_stats_get_job", &[]),
+        ("tasks_get_job", &[]),
         ("incidents_deactivate_subscription", ALL_BUT_ADMIN),
         ("incidents_list_deliveries", ALL_BUT_ADMIN),
         ("incidents_replay_delivery", ALL_BUT_ADMIN),
@@ -411,6 +500,9 @@ mod security_matrix {
         "tasks_deactivate_subscription",
         "tasks_list_deliveries",
         "tasks_replay_delivery",
+        "incidents_get_job",
+        "health_stats_get_job",
+        "tasks_get_job",
     ];
 
     /// The id used for objects the matrix does not create.
@@ -872,7 +964,7 @@ mod security_matrix {
                     let collection = segments[i - 1];
                     if collection == "plans" {
                         plan_id.to_owned()
-                    } else if collection == "subscriptions" {
+                    } else if collection == "subscriptions" || collection == "jobs" {
                         ABSENT_ID.to_owned()
                     } else {
                         owner.ids.get(collection).cloned().ok_or_else(|| {

@@ -100,6 +100,10 @@ pub struct ServerSettings {
     pub workers: usize,
     /// Largest accepted JSON body, in bytes.
     pub body_limit_bytes: usize,
+    /// Largest bulk-import body, in bytes (api.md: 32 MiB).
+    pub bulk_body_limit_bytes: usize,
+    /// Bulk batches up to this many rows are answered at once; larger ones run as a job.
+    pub bulk_sync_rows: usize,
 }
 
 impl Default for ServerSettings {
@@ -109,6 +113,8 @@ impl Default for ServerSettings {
             port: 8080,
             workers: 2,
             body_limit_bytes: 1024 * 1024,
+            bulk_body_limit_bytes: 32 * 1024 * 1024,
+            bulk_sync_rows: 1000,
         }
     }
 }

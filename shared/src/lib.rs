@@ -12,6 +12,7 @@ pub mod extract;
 pub mod health;
 pub mod http_client;
 pub mod idempotency;
+pub mod jobs;
 pub mod openapi;
 pub mod pagination;
 pub mod period;

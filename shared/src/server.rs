@@ -40,6 +40,8 @@ pub struct ServiceDef {
     pub on_start: Option<fn(&Db) -> anyhow::Result<()>>,
     /// Applies the events this service receives at `/internal/v1/events`.
     pub on_event: Option<crate::routes::internal::EventHandler>,
+    /// Applies a chunk of a bulk import; set, it makes the server run queued jobs.
+    pub import: Option<crate::jobs::ImportFn>,
 }
 
 impl ServiceDef {
@@ -136,6 +138,13 @@ impl Application {
         if settings.events.dispatch {
             crate::events::dispatcher::spawn(db.clone(), settings.events.clone())?;
         }
+        if let Some(import) = def.import {
+            crate::jobs::runner::spawn(db.clone(), import);
+        }
+        let bulk_limits = web::Data::new(crate::jobs::bulk::BulkLimits {
+            body_limit_bytes: settings.server.bulk_body_limit_bytes,
+            sync_rows: settings.server.bulk_sync_rows,
+        });
 
         let server = HttpServer::new(move || {
             App::new()
@@ -145,6 +154,7 @@ impl Application {
                 .app_data(http.clone())
                 .app_data(verifier.clone())
                 .app_data(body_limit.clone())
+                .app_data(bulk_limits.clone())
                 .app_data(extract::query_config())
                 .app_data(extract::path_config())
                 .app_data(events.clone())

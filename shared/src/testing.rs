@@ -144,6 +144,7 @@ pub fn settings(db: &TestDatabase, keys: &TestKeys) -> Settings {
             port: 0,
             workers: 1,
             body_limit_bytes: 1024 * 1024,
+            ..ServerSettings::default()
         },
         database: DatabaseSettings {
             url: SecretString::from(db.url.clone()),

@@ -17,6 +17,7 @@ pub static SERVICE: ServiceDef = ServiceDef {
     api_doc: openapi::ApiDoc::openapi,
     configure: routes::configure,
     on_event: None,
-    on_start: None,
+    on_start: Some(service::overdue::on_start),
     migrations: &db::MIGRATIONS,
+    import: Some(service::establishments::import::run),
 };

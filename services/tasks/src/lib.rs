@@ -23,4 +23,5 @@ pub static SERVICE: ServiceDef = ServiceDef {
     on_event: Some(service::events::on_event),
     on_start: Some(service::seed::on_start),
     migrations: &db::MIGRATIONS,
+    import: None,
 };

@@ -1,5 +1,6 @@
 //! Storage of the health-stats service.
 
+pub mod bhxh;
 pub mod disease_cases;
 pub mod establishments;
 pub mod health_reports;

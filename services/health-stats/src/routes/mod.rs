@@ -1,5 +1,6 @@
 //! HTTP routes of the health-stats service, mounted under `/api/v1`.
 
+pub mod bhxh;
 pub mod disease_cases;
 pub mod health_reports;
 pub mod health_statistics;
@@ -10,4 +11,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     disease_cases::configure(cfg);
     health_statistics::configure(cfg);
     monitoring::configure(cfg);
+    bhxh::configure(cfg);
 }

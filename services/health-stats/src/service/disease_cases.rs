@@ -13,6 +13,7 @@ use super::access;
 use crate::db::establishments::{self as establishments_repo, EstablishmentRow};
 use crate::db::models::{DiseaseCaseRevisionRow, DiseaseCaseRow};
 use crate::db::{disease_cases as repo, health_statistics as stats_repo};
+use crate::domain::bhxh::FeedReason;
 use crate::domain::disease_case::{self as rules, CaseStatus, NewCase};
 use crate::domain::health_statistics::{self as stats, Dims};
 
@@ -134,6 +135,7 @@ pub async fn record(
             repo::insert(conn, &row)?;
             stats_repo::apply(conn, shared::time::today(), &stats::delta(&[], &contributions(&row)))?;
             revision(conn, &row, &user.principal(), "Ghi nhận (recorded)")?;
+            super::bhxh::record_change(conn, &row.id, FeedReason::Diagnosed)?;
             audit(conn, &user, "create", &[&row])?;
             render(&row, actix_web::http::StatusCode::CREATED)
         })
@@ -238,6 +240,7 @@ pub async fn assess(
                 });
             }
             revision(conn, &next, &user.principal(), &reason)?;
+            super::bhxh::record_change(conn, &next.id, FeedReason::Assessed)?;
             audit(conn, &user, "update", &[&next])?;
             Ok::<_, ApiError>(next)
         })

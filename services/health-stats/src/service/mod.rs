@@ -1,6 +1,7 @@
 //! Use-cases of the health-stats service: authorisation, then one unit of work each.
 
 pub mod access;
+pub mod bhxh;
 pub mod disease_cases;
 pub mod events;
 pub mod health_reports;

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+mod bhxh;
 mod disease_cases;
 mod events;
 mod health_reports;

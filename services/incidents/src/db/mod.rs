@@ -2,6 +2,7 @@
 
 pub mod accident_reports;
 pub mod accidents;
+pub mod bhxh;
 pub mod establishments;
 pub mod models;
 pub mod schema;

@@ -183,3 +183,5 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(accident_reports, establishments);
+
+diesel::allow_tables_to_appear_in_same_query!(accidents, investigations);

@@ -2,6 +2,7 @@
 
 pub mod accident;
 pub mod accident_report;
+pub mod bhxh;
 pub mod declaration;
 pub mod establishment;
 pub mod investigation;

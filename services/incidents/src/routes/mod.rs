@@ -3,15 +3,19 @@
 pub mod accident_dto;
 pub mod accident_reports;
 pub mod accidents;
+pub mod bhxh;
 pub mod code_lists;
 pub mod dto;
 pub mod establishments;
+pub mod establishments_import;
 pub mod statistics;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    establishments_import::configure(cfg);
     establishments::configure(cfg);
     accidents::configure(cfg);
     accident_reports::configure(cfg);
     statistics::configure(cfg);
     code_lists::configure(cfg);
+    bhxh::configure(cfg);
 }

@@ -564,7 +564,7 @@ pub async fn correct(
         id,
         version,
         reason,
-        Box::new(move |view, _conn| {
+        Box::new(move |view, conn| {
             // Re-check the whole declaration as it would stand after the correction.
             let a = &view.accident;
             let offset = shared::time::vietnam();
@@ -589,6 +589,16 @@ pub async fn correct(
             let valid =
                 declaration::validate(declaration, Utc::now()).map_err(ApiError::validation)?;
             let d = valid.declaration;
+            let date_changed = view.accident.occurred_at != utc(d.occurred_at);
+            if date_changed && super::bhxh::is_confirmed(view.investigation.as_ref()) {
+                let all: Vec<&CasualtyRow> = view.casualties.iter().collect();
+                super::bhxh::record_change(
+                    conn,
+                    &view.accident.id,
+                    &all,
+                    crate::domain::bhxh::FeedReason::Corrected,
+                )?;
+            }
             let a = &mut view.accident;
             a.occurred_at = utc(d.occurred_at);
             a.commune_code = d.place.commune_code;
@@ -752,6 +762,14 @@ pub async fn raise_severity(
                 changed_by: by,
             };
             repo::insert_severity_change(conn, &change_row)?;
+            if super::bhxh::is_confirmed(view.investigation.as_ref()) {
+                super::bhxh::record_change(
+                    conn,
+                    &view.accident.id,
+                    &[&*casualty],
+                    crate::domain::bhxh::FeedReason::SeverityRaised,
+                )?;
+            }
             view.severity_changes.push(change_row);
             Ok(())
         }),
@@ -820,8 +838,16 @@ pub async fn save_investigation(
                 record_announced_on: record.record_announced_on,
                 updated_at: shared::db::now(),
             };
+            let was_confirmed = super::bhxh::is_confirmed(view.investigation.as_ref());
             repo::save_investigation(conn, &row)?;
             view.investigation = Some(row);
+            super::bhxh::investigation_saved(
+                conn,
+                &view.accident.id,
+                &view.casualties,
+                was_confirmed,
+                record.is_occupational_accident == Some(true),
+            )?;
             Ok(())
         }),
         write,

@@ -1,5 +1,7 @@
 //! Registering, reading and changing establishments.
 
+pub mod import;
+
 use diesel::Connection;
 use shared::auth::AuthUser;
 use shared::db::Db;

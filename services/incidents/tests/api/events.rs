@@ -225,3 +225,32 @@ async fn an_unsigned_event_is_refused() {
         .unwrap();
     assert_problem(res, 401, "unauthorized").await;
 }
+
+#[tokio::test]
+async fn an_overdue_investigation_is_announced_once() {
+    let app = spawn_app().await;
+    app.create_establishment(&establishment(&tax_code(3))).await;
+    let notified = chrono::Utc::now() - chrono::Duration::days(10);
+    let declaration = json!({
+        "sector": "with_labour_relation", "employer": {"tax_code": tax_code(3)},
+        "occurred_at": notified.to_rfc3339(), "notified_at": notified.to_rfc3339(),
+        "place": {"commune_code": "01273", "address": "x"}, "description": "x",
+        "casualties": [{"personal_id": "004090012345", "full_name": "A", "gender": "male", "birth_year": 1990,
+                        "contract_type": "indefinite", "severity": "minor"}]
+    });
+    let res = app
+        .post("/api/v1/accidents", &app.admin(), &declaration)
+        .await;
+    assert_eq!(res.status().as_u16(), 201);
+    let mut conn = app.svc.app_db.get().unwrap();
+    let now = shared::db::now();
+    assert_eq!(
+        incidents::service::overdue::announce(&mut conn, now).unwrap(),
+        1
+    );
+    assert_eq!(
+        incidents::service::overdue::announce(&mut conn, now).unwrap(),
+        0,
+        "once"
+    );
+}

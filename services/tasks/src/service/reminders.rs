@@ -57,6 +57,23 @@ pub fn run(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, ApiError>
                             created_at: shared::db::now(),
                         };
                         if repo::insert_or_ignore(conn, &row)? {
+                            // Subscribers (the provincial portal, e-mail or SMS gateways)
+                            // hear of each reminder once, in the transaction that makes it.
+                            shared::events::outbox::publish(
+                                conn,
+                                crate::SERVICE.name,
+                                "plan_report.reminder",
+                                &row.id,
+                                &serde_json::json!({
+                                    "plan_id": row.plan_id,
+                                    "agency_code": row.agency_code,
+                                    "agency_name": agency.name,
+                                    "period": row.period,
+                                    "kind": row.kind,
+                                    "due_on": row.due_on,
+                                    "remind_on": row.remind_on,
+                                }),
+                            )?;
                             made += 1;
                         }
                     }

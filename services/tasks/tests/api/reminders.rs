@@ -99,3 +99,29 @@ async fn replicas_running_the_job_at_once_make_each_reminder_once() {
         .await;
     assert_eq!(list["items"].as_array().unwrap().len(), total);
 }
+
+#[tokio::test]
+async fn each_reminder_is_published_once_as_an_event() {
+    use diesel::prelude::*;
+    let app = spawn_app().await;
+    let db = app.svc.app_db.clone();
+    let made = db
+        .run(|conn| tasks::service::reminders::run(conn, day(2025, 6, 8)))
+        .await
+        .unwrap();
+    assert!(made > 0);
+    db.run(|conn| tasks::service::reminders::run(conn, day(2025, 6, 8)))
+        .await
+        .unwrap();
+    let mut conn = db.get().unwrap();
+    let events: i64 = shared::events::schema::outbox_events::table
+        .filter(shared::events::schema::outbox_events::event_type.eq("plan_report.reminder"))
+        .count()
+        .get_result(&mut *conn)
+        .unwrap();
+    assert_eq!(
+        events,
+        i64::try_from(made).unwrap(),
+        "one event per reminder, none for the second run"
+    );
+}

@@ -1,0 +1,59 @@
+//! Announcing investigations whose statutory deadline passed without an announced
+//! record (`accident.investigation_overdue`), once per accident, from a background job.
+
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use shared::db::{Db, DbConnection};
+use shared::error::ApiError;
+
+use crate::db::schema::{accidents, investigations};
+
+const EVENT: &str = "accident.investigation_overdue";
+/// How often the job looks; deadlines are days long, so minutes of delay do not matter.
+const EVERY: Duration = Duration::from_secs(300);
+
+/// Publishes the event for every open accident past its deadline with no announced
+/// record that has not had it yet; returns how many were announced.
+pub fn announce(conn: &mut DbConnection, now: NaiveDateTime) -> Result<usize, ApiError> {
+    conn.transaction(|conn| {
+        let late: Vec<(String, NaiveDateTime, String)> = accidents::table
+            .left_join(investigations::table.on(investigations::accident_id.eq(accidents::id)))
+            .filter(accidents::status.eq_any(["declared", "under_investigation"]))
+            .filter(accidents::deadline_at.lt(now))
+            .filter(investigations::record_announced_on.is_null())
+            .select((accidents::id, accidents::deadline_at, accidents::investigation_level))
+            .limit(500)
+            .load(conn)?;
+        let mut announced = 0;
+        for (id, deadline, level) in late {
+            if shared::events::outbox::published(conn, EVENT, &id)? {
+                continue;
+            }
+            shared::events::outbox::publish(
+                conn,
+                crate::SERVICE.name,
+                EVENT,
+                &id,
+                &serde_json::json!({ "investigation_deadline": deadline.and_utc(), "investigation_level": level }),
+            )?;
+            announced += 1;
+        }
+        Ok(announced)
+    })
+}
+
+/// Starts the job (the `on_start` hook of the service).
+pub fn on_start(db: &Db) -> anyhow::Result<()> {
+    let db = db.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = db.run(|conn| announce(conn, shared::db::now())).await {
+                tracing::warn!(error = %e, "overdue investigations could not be announced");
+            }
+            tokio::time::sleep(EVERY).await;
+        }
+    });
+    Ok(())
+}

@@ -1,0 +1,244 @@
+//! Running queued jobs: claim one, apply its payload chunk by chunk, each chunk in one
+//! transaction with its results and the progress counters, then mark it done.
+//!
+//! A claimed job is leased; every committed chunk renews the lease. A runner that
+//! dies leaves the job to be claimed again once the lease runs out, and the next
+//! runner goes on from the first row not yet done. On PostgreSQL several replicas may
+//! run jobs: the claim is `FOR UPDATE SKIP LOCKED`.
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+
+use super::{FAILED, ImportChunk, ImportFn, ItemResult, QUEUED, RUNNING, SUCCEEDED, Summary};
+use super::{job_chunks, jobs};
+use crate::db::{Db, DbConnection};
+use crate::error::ApiError;
+
+/// Rows per transaction.
+pub const CHUNK: usize = 500;
+const LEASE_SECONDS: i64 = 120;
+const IDLE: Duration = Duration::from_millis(250);
+
+/// A job taken by this runner.
+#[derive(Clone, Debug)]
+pub struct Claimed {
+    pub id: String,
+    pub kind: String,
+    pub dry_run: bool,
+    pub created_by: String,
+    pub done: i64,
+    pub payload: String,
+}
+
+/// Claims the oldest queued job, or a running one whose lease ran out.
+pub fn claim(
+    conn: &mut DbConnection,
+    now: chrono::NaiveDateTime,
+) -> Result<Option<Claimed>, ApiError> {
+    conn.transaction(|conn| {
+        let due = jobs::table
+            .filter(
+                jobs::status
+                    .eq(QUEUED)
+                    .or(jobs::status.eq(RUNNING).and(jobs::lease_until.lt(now))),
+            )
+            .order(jobs::id)
+            .limit(1)
+            .select(jobs::id);
+        let id: Option<String> = match conn {
+            DbConnection::Postgres(c) => due.for_update().skip_locked().first(c).optional()?,
+            // One SQLite writer at a time: the transaction is the lock.
+            DbConnection::Sqlite(c) => due.first(c).optional()?,
+        };
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        diesel::update(jobs::table.find(&id))
+            .set((
+                jobs::status.eq(RUNNING),
+                jobs::lease_until.eq(now + chrono::Duration::seconds(LEASE_SECONDS)),
+                jobs::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        let (kind, dry_run, created_by, done, payload) = jobs::table
+            .find(&id)
+            .select((
+                jobs::kind,
+                jobs::dry_run,
+                jobs::created_by,
+                jobs::done,
+                jobs::payload,
+            ))
+            .first::<(String, bool, String, i64, String)>(conn)?;
+        Ok(Some(Claimed {
+            id,
+            kind,
+            dry_run,
+            created_by,
+            done,
+            payload,
+        }))
+    })
+}
+
+enum ChunkError {
+    Api(ApiError),
+    /// Roll back a dry run's writes, keeping its results.
+    DryRun(Vec<ItemResult>),
+}
+
+impl From<diesel::result::Error> for ChunkError {
+    fn from(e: diesel::result::Error) -> Self {
+        ChunkError::Api(e.into())
+    }
+}
+
+impl From<ApiError> for ChunkError {
+    fn from(e: ApiError) -> Self {
+        ChunkError::Api(e)
+    }
+}
+
+/// Records one chunk's results and advances the job, if no other runner did.
+fn record(
+    conn: &mut DbConnection,
+    claimed: &Claimed,
+    first_index: usize,
+    results: &[ItemResult],
+) -> Result<(), ApiError> {
+    let summary = Summary::of(results);
+    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    let start = i64::try_from(first_index).unwrap_or(i64::MAX);
+    let now = crate::db::now();
+    let advanced = diesel::update(
+        jobs::table
+            .filter(jobs::id.eq(&claimed.id))
+            .filter(jobs::done.eq(start)),
+    )
+    .set((
+        jobs::done.eq(jobs::done + n(summary.total)),
+        jobs::created.eq(jobs::created + n(summary.created)),
+        jobs::updated.eq(jobs::updated + n(summary.updated)),
+        jobs::unchanged.eq(jobs::unchanged + n(summary.unchanged)),
+        jobs::rejected.eq(jobs::rejected + n(summary.rejected)),
+        jobs::lease_until.eq(now + chrono::Duration::seconds(LEASE_SECONDS)),
+        jobs::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if advanced != 1 {
+        return Err(ApiError::Conflict {
+            code: "job_taken_over",
+            detail: crate::error::Text::new(
+                "Một tiến trình khác đã tiếp quản công việc này.",
+                "Another runner took this job over.",
+            ),
+        });
+    }
+    diesel::insert_into(job_chunks::table)
+        .values((
+            job_chunks::job_id.eq(&claimed.id),
+            job_chunks::first_index.eq(start),
+            job_chunks::results.eq(serde_json::to_string(results).map_err(anyhow::Error::from)?),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Applies one chunk and records it; a dry run's writes are rolled back first.
+fn run_chunk(
+    conn: &mut DbConnection,
+    import: ImportFn,
+    claimed: &Claimed,
+    chunk: &ImportChunk<'_>,
+) -> Result<(), ApiError> {
+    if claimed.dry_run {
+        let results =
+            match conn.transaction(|c| Err::<(), _>(ChunkError::DryRun(import(c, chunk)?))) {
+                Err(ChunkError::DryRun(results)) => results,
+                Err(ChunkError::Api(e)) => return Err(e),
+                Ok(()) => {
+                    return Err(ApiError::Internal(anyhow::anyhow!(
+                        "dry run did not roll back"
+                    )));
+                }
+            };
+        return conn.transaction(|c| record(c, claimed, chunk.first_index, &results));
+    }
+    conn.transaction(|c| {
+        let results = import(c, chunk)?;
+        record(c, claimed, chunk.first_index, &results)
+    })
+}
+
+fn finish(conn: &mut DbConnection, id: &str, error: Option<String>) -> Result<(), ApiError> {
+    diesel::update(jobs::table.find(id))
+        .set((
+            jobs::status.eq(if error.is_some() { FAILED } else { SUCCEEDED }),
+            jobs::error.eq(error),
+            // The payload is not needed once the results are kept.
+            jobs::payload.eq("[]"),
+            jobs::updated_at.eq(crate::db::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Runs one claimed job to its end.
+pub async fn run(db: &Db, import: ImportFn, claimed: Claimed) -> Result<(), ApiError> {
+    let items: Vec<serde_json::Value> =
+        serde_json::from_str(&claimed.payload).map_err(anyhow::Error::from)?;
+    let start = usize::try_from(claimed.done).unwrap_or(0);
+    let mut failure = None;
+    let mut first = start;
+    while first < items.len() {
+        let end = (first + CHUNK).min(items.len());
+        let slice = items.get(first..end).unwrap_or_default().to_vec();
+        let job = claimed.clone();
+        let outcome = db
+            .run(move |conn| {
+                let chunk = ImportChunk {
+                    kind: &job.kind,
+                    principal: &job.created_by,
+                    first_index: first,
+                    items: &slice,
+                };
+                run_chunk(conn, import, &job, &chunk)
+            })
+            .await;
+        if let Err(e) = outcome {
+            tracing::warn!(job = %claimed.id, first_index = first, error = %e, "import chunk failed");
+            failure = Some(format!("rows from {first}: {e}"));
+            break;
+        }
+        first = end;
+    }
+    let id = claimed.id.clone();
+    db.run(move |conn| finish(conn, &id, failure)).await
+}
+
+/// One round: claim a job and run it. Returns whether there was one.
+pub async fn run_once(db: &Db, import: ImportFn) -> Result<bool, ApiError> {
+    let Some(claimed) = db.run(|conn| claim(conn, crate::db::now())).await? else {
+        return Ok(false);
+    };
+    tracing::info!(job = %claimed.id, kind = %claimed.kind, "job claimed");
+    run(db, import, claimed).await?;
+    Ok(true)
+}
+
+/// Runs jobs until the process ends.
+pub fn spawn(db: Db, import: ImportFn) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match run_once(&db, import).await {
+                Ok(true) => {}
+                Ok(false) => tokio::time::sleep(IDLE).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "job round failed");
+                    tokio::time::sleep(IDLE).await;
+                }
+            }
+        }
+    })
+}
