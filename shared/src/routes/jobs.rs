@@ -16,7 +16,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 
 /// Rows done of the total.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Progress {
+pub struct JobProgress {
     pub done: u64,
     pub total: u64,
 }
@@ -31,7 +31,7 @@ pub struct JobResponse {
     pub status: String,
     /// A dry run validates every row and writes nothing.
     pub dry_run: bool,
-    pub progress: Progress,
+    pub progress: JobProgress,
     /// Counts of the rows done so far.
     pub summary: Summary,
     /// Per-row results, in request order, once the job has ended.
@@ -52,7 +52,7 @@ impl JobResponse {
             kind: row.kind.clone(),
             status: row.status.clone(),
             dry_run: row.dry_run,
-            progress: Progress {
+            progress: JobProgress {
                 done: n(row.done),
                 total: n(row.total),
             },
