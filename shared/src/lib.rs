@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bhxh;
 pub mod calendar;
 pub mod config;
 pub mod context;
