@@ -469,6 +469,10 @@ mod security_matrix {
             "tasks_get_consolidated_report",
             &[HealthAuthority, Agency, Enterprise, Commune, Insurer],
         ),
+        (
+            "health_stats_import_health_exam_reports",
+            &[LaborAuthority, Agency, Enterprise, Commune, Insurer, Viewer],
+        ),
     ];
 
     /// Audit trails are for admin only.

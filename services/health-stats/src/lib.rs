@@ -20,5 +20,5 @@ pub static SERVICE: ServiceDef = ServiceDef {
     on_event: Some(service::events::on_event),
     on_start: None,
     migrations: &db::MIGRATIONS,
-    import: None,
+    import: Some(service::health_import::run),
 };

@@ -20,6 +20,7 @@ use crate::service::health_reports::{self as service, ReportView, Submission};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(submit_health_exam_report)
+        .service(import_health_exam_reports)
         .service(list_health_exam_reports)
         .service(get_health_exam_report);
 }
@@ -196,4 +197,66 @@ pub async fn get_health_exam_report(
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, versioning::etag(view.report.version)))
         .json(HealthReportResponse::from_view(&view)?))
+}
+
+/// Import occupational-health reports
+///
+/// Nhập hàng loạt báo cáo y tế lao động (`admin`, `health_authority`). The body is a JSON
+/// array or NDJSON of reports as `POST /health-exam-reports` takes them, or a UTF-8 CSV
+/// with a header row (no disease counts in CSV). CSV headers are the field names
+/// (`establishment.tax_code`, `figures.workers.total`…) or their Vietnamese names:
+/// `Kỳ báo cáo` → `period`, `Mã số thuế` → `establishment.tax_code`, `Tên cơ sở` →
+/// `establishment.name`, `Mã xã` → `establishment.commune_code`, `Mã ngành` →
+/// `establishment.vsic_code`, `Loại hình` → `establishment.ownership_type`, `Tổng số lao
+/// động` → `figures.workers.total`, `Lao động nữ` → `figures.workers.female`, `Lao động
+/// nặng nhọc, độc hại` → `figures.hazardous_workers.total`, `Số người khám sức khỏe định
+/// kỳ` → `figures.periodic_exams`, `Số người tiếp xúc yếu tố có hại` →
+/// `figures.exposed_workers`, `Số người khám phát hiện bệnh nghề nghiệp` →
+/// `figures.bnn_examined`.
+///
+/// Each row is a filing checked by the rules of a single report, with its own receipt. A
+/// report already filed for the period is `updated` (a revision "Nhập hàng loạt") or
+/// `unchanged`; a row that breaks a rule is `rejected` with problems pointing at it. Large
+/// batches run as a job (`202`, `Location: /api/v1/jobs/{id}`); `?dry_run=true` checks
+/// everything and writes nothing.
+#[utoipa::path(
+    tag = "health-exam-reports",
+    params(WriteParams),
+    request_body(
+        description = "Reports as a JSON array, NDJSON (one object a line) or CSV",
+        content(
+            (Vec<SubmitHealthReportRequest> = "application/json"),
+            (String = "application/x-ndjson"),
+            (String = "text/csv"),
+        )
+    ),
+    responses(
+        (status = 200, description = "Applied (or checked, in a dry run): a result per row and a summary", body = shared::jobs::BulkResponse),
+        (status = 202, description = "A large batch, running as a job", body = shared::routes::jobs::JobResponse,
+            headers(("Location" = String, description = "The job, `/api/v1/jobs/{id}`"))),
+    )
+)]
+#[post("/health-exam-reports/import")]
+pub async fn import_health_exam_reports(
+    req: HttpRequest,
+    user: AuthUser,
+    db: web::Data<Db>,
+    params: web::Query<WriteParams>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    user.require_any(&[
+        shared::auth::Role::Admin,
+        shared::auth::Role::HealthAuthority,
+    ])?;
+    shared::jobs::bulk::submit(
+        &req,
+        payload,
+        &db,
+        user.principal(),
+        crate::service::health_import::KIND,
+        crate::service::health_import::COLUMNS,
+        crate::service::health_import::run,
+        params.dry_run,
+    )
+    .await
 }

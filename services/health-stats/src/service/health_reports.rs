@@ -13,7 +13,7 @@ use super::access;
 use crate::db::establishments::{self as establishments_repo, EstablishmentRow};
 use crate::db::models::{HealthReportRevisionRow, HealthReportRow};
 use crate::db::{health_reports as repo, health_statistics as stats_repo};
-use crate::domain::establishment::{self, EstablishmentFacts};
+use crate::domain::establishment::{self, EstablishmentFacts, ValidEstablishment};
 use crate::domain::health_report::{self as rules, HealthFigures};
 use crate::domain::health_statistics::{self as stats, Dims};
 
@@ -49,18 +49,23 @@ fn contributions(row: &HealthReportRow) -> Vec<(stats::StatKey, stats::Counters)
     stats::report_contributions(&row.period, &dims, figures_of(row).as_ref())
 }
 
-/// Files a report, or a corrected version of one (with a reason).
-#[tracing::instrument(skip_all)]
-pub async fn submit(
-    db: &Db,
-    user: &AuthUser,
-    submission: Submission,
-    body_sha256: String,
-    idempotent: Option<IdempotentRequest>,
-    dry_run: bool,
-    render: Render,
-) -> Result<Outcome, ApiError> {
-    let scope = access::write_reports(user)?;
+/// A report that passed every check, ready to file.
+pub struct Filing {
+    period: Period,
+    establishment: ValidEstablishment,
+    nil_report: bool,
+    figures_json: Option<String>,
+    change_reason: Option<String>,
+}
+
+impl Filing {
+    pub fn tax_code(&self) -> &str {
+        &self.establishment.tax_code
+    }
+}
+
+/// The checks of a report, before any database work.
+pub fn check(submission: Submission) -> Result<Filing, Vec<FieldError>> {
     let mut errors: Vec<FieldError> = Vec::new();
     let period =
         Period::parse(&submission.period).filter(|p| shared::calendar::is_reporting_period(*p));
@@ -80,89 +85,203 @@ pub async fn submit(
         submission.nil_report,
         submission.figures.as_ref(),
     ));
-    let (Some(period), Some(establishment)) = (period, establishment) else {
-        return Err(ApiError::validation(errors));
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    if !scope.allows(&establishment.tax_code) {
-        return Err(ApiError::Forbidden);
-    }
-    let principal = user.principal();
     let figures_json = submission
         .figures
         .as_ref()
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(anyhow::Error::from)?;
-    db.run(move |conn| {
-        idempotency::execute(conn, idempotent.as_ref(), dry_run, |conn| {
-            let now = shared::db::now();
-            establishments_repo::upsert(
-                conn,
-                &EstablishmentRow {
-                    tax_code: establishment.tax_code.clone(),
-                    name: establishment.name.clone(),
-                    commune_code: establishment.commune_code.clone(),
-                    vsic_section: establishment.vsic_section.clone(),
-                    ownership_type: establishment.ownership_type.clone(),
-                    updated_at: now,
+        .and_then(|f| serde_json::to_string(f).ok());
+    match (period, establishment) {
+        (Some(period), Some(establishment)) if errors.is_empty() => Ok(Filing {
+            period,
+            establishment,
+            nil_report: submission.nil_report,
+            figures_json,
+            change_reason: submission.change_reason,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// What filing did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Filed {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// How a report that already exists for the period is treated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Correction {
+    /// The API: a corrected version needs its `change_reason`.
+    NeedsReason,
+    /// A bulk import: the row corrects the report, or leaves it if nothing differs.
+    Bulk,
+}
+
+const BULK_REASON: &str = "Nhập hàng loạt";
+
+/// Files a checked report in the caller's transaction, with its revision, the
+/// statistics counters and (unless `receipt` is false) a filing receipt.
+pub fn file(
+    conn: &mut DbConnection,
+    principal: &str,
+    filing: &Filing,
+    body_sha256: &str,
+    receipt: bool,
+    correction: Correction,
+) -> Result<(ReportView, Filed), ApiError> {
+    let now = shared::db::now();
+    let establishment = &filing.establishment;
+    establishments_repo::upsert(
+        conn,
+        &EstablishmentRow {
+            tax_code: establishment.tax_code.clone(),
+            name: establishment.name.clone(),
+            commune_code: establishment.commune_code.clone(),
+            vsic_section: establishment.vsic_section.clone(),
+            ownership_type: establishment.ownership_type.clone(),
+            updated_at: now,
+        },
+    )?;
+    let existing = repo::find_for(conn, &establishment.tax_code, &filing.period.to_string())?;
+    let given = filing
+        .change_reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    let reason = match (&existing, correction, given) {
+        (Some(old), Correction::Bulk, _)
+            if old.nil_report == filing.nil_report && old.figures == filing.figures_json =>
+        {
+            let receipt = latest_receipt(conn, &old.id)?;
+            return Ok((
+                ReportView {
+                    report: old.clone(),
+                    receipt,
                 },
-            )?;
-            let existing = repo::find_for(conn, &establishment.tax_code, &period.to_string())?;
-            let reason = submission.change_reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
-            if existing.is_some() && reason.is_none() {
-                return Err(ApiError::Conflict {
-                    code: "report_exists",
-                    detail: Text::new(
-                        "Đã có báo cáo cho kỳ này; gửi lại kèm change_reason để nộp bản sửa đổi.",
-                        "A report for this period exists; send change_reason to file a corrected version.",
-                    ),
+                Filed::Unchanged,
+            ));
+        }
+        (Some(_), Correction::NeedsReason, None) => {
+            return Err(ApiError::Conflict {
+                code: "report_exists",
+                detail: Text::new(
+                    "Đã có báo cáo cho kỳ này; gửi lại kèm change_reason để nộp bản sửa đổi.",
+                    "A report for this period exists; send change_reason to file a corrected version.",
+                ),
+            });
+        }
+        (Some(_), Correction::Bulk, None) => BULK_REASON,
+        (_, _, Some(reason)) => reason,
+        (None, _, None) => "Nộp lần đầu (first filing)",
+    };
+    let due = rules::due_date(filing.period);
+    let first_received_at = existing.as_ref().map_or(now, |e| e.first_received_at);
+    let row = HealthReportRow {
+        id: existing
+            .as_ref()
+            .map_or_else(|| Uuid::now_v7().to_string(), |e| e.id.clone()),
+        period: filing.period.to_string(),
+        tax_code: establishment.tax_code.clone(),
+        commune_code: establishment.commune_code.clone(),
+        vsic_section: establishment.vsic_section.clone(),
+        ownership_type: establishment.ownership_type.clone(),
+        nil_report: filing.nil_report,
+        figures: filing.figures_json.clone(),
+        due_on: due,
+        first_received_at,
+        received_at: now,
+        // Timeliness is judged by the first filing; a correction does not make it late.
+        on_time: due.is_none_or(|d| shared::calendar::on_time(first_received_at, d)),
+        submitted_by: principal.to_owned(),
+        version: existing.as_ref().map_or(1, |e| e.version + 1),
+    };
+    let before = existing.as_ref().map(contributions).unwrap_or_default();
+    match &existing {
+        Some(old) => {
+            if !repo::update_if_version(conn, &row, old.version)? {
+                return Err(ApiError::PreconditionFailed {
+                    current_version: old.version + 1,
                 });
             }
-            let due = rules::due_date(period);
-            let first_received_at = existing.as_ref().map_or(now, |e| e.first_received_at);
-            let row = HealthReportRow {
-                id: existing.as_ref().map_or_else(|| Uuid::now_v7().to_string(), |e| e.id.clone()),
-                period: period.to_string(),
-                tax_code: establishment.tax_code.clone(),
-                commune_code: establishment.commune_code.clone(),
-                vsic_section: establishment.vsic_section.clone(),
-                ownership_type: establishment.ownership_type.clone(),
-                nil_report: submission.nil_report,
-                figures: figures_json.clone(),
-                due_on: due,
-                first_received_at,
-                received_at: now,
-                on_time: due.is_none_or(|d| shared::calendar::on_time(first_received_at, d)),
-                submitted_by: principal.clone(),
-                version: existing.as_ref().map_or(1, |e| e.version + 1),
-            };
-            let before = existing.as_ref().map(contributions).unwrap_or_default();
-            match &existing {
-                Some(old) => {
-                    if !repo::update_if_version(conn, &row, old.version)? {
-                        return Err(ApiError::PreconditionFailed { current_version: old.version + 1 });
-                    }
-                }
-                None => repo::insert(conn, &row)?,
-            }
-            stats_repo::apply(conn, shared::time::today(), &stats::delta(&before, &contributions(&row)))?;
-            repo::insert_revision(
+        }
+        None => repo::insert(conn, &row)?,
+    }
+    stats_repo::apply(
+        conn,
+        shared::time::today(),
+        &stats::delta(&before, &contributions(&row)),
+    )?;
+    repo::insert_revision(
+        conn,
+        &HealthReportRevisionRow {
+            report_id: row.id.clone(),
+            version: row.version,
+            received_at: now,
+            submitted_by: principal.to_owned(),
+            change_reason: reason.to_owned(),
+            snapshot: serde_json::to_string(&row).map_err(anyhow::Error::from)?,
+        },
+    )?;
+    let receipt = if receipt {
+        Some(receipts::issue(
+            conn,
+            RECEIPT_KIND,
+            &row.id,
+            body_sha256,
+            principal,
+            now,
+        )?)
+    } else {
+        None
+    };
+    let filed = if existing.is_some() {
+        Filed::Updated
+    } else {
+        Filed::Created
+    };
+    Ok((
+        ReportView {
+            report: row,
+            receipt,
+        },
+        filed,
+    ))
+}
+
+/// Files a report, or a corrected version of one (with a reason).
+#[tracing::instrument(skip_all)]
+pub async fn submit(
+    db: &Db,
+    user: &AuthUser,
+    submission: Submission,
+    body_sha256: String,
+    idempotent: Option<IdempotentRequest>,
+    dry_run: bool,
+    render: Render,
+) -> Result<Outcome, ApiError> {
+    let scope = access::write_reports(user)?;
+    let filing = check(submission).map_err(ApiError::validation)?;
+    if !scope.allows(filing.tax_code()) {
+        return Err(ApiError::Forbidden);
+    }
+    let principal = user.principal();
+    db.run(move |conn| {
+        idempotency::execute(conn, idempotent.as_ref(), dry_run, |conn| {
+            let (view, filed) = file(
                 conn,
-                &HealthReportRevisionRow {
-                    report_id: row.id.clone(),
-                    version: row.version,
-                    received_at: now,
-                    submitted_by: principal.clone(),
-                    change_reason: reason.unwrap_or("Nộp lần đầu (first filing)").to_owned(),
-                    snapshot: serde_json::to_string(&row).map_err(anyhow::Error::from)?,
-                },
+                &principal,
+                &filing,
+                &body_sha256,
+                !dry_run,
+                Correction::NeedsReason,
             )?;
-            let receipt = if dry_run { None } else { Some(receipts::issue(conn, RECEIPT_KIND, &row.id, &body_sha256, &principal, now)?) };
-            let status = if existing.is_some() { actix_web::http::StatusCode::OK } else { actix_web::http::StatusCode::CREATED };
-            render(&ReportView { report: row, receipt }, status)
+            let status = if filed == Filed::Created {
+                actix_web::http::StatusCode::CREATED
+            } else {
+                actix_web::http::StatusCode::OK
+            };
+            render(&view, status)
         })
     })
     .await

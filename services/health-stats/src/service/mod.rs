@@ -4,6 +4,7 @@ pub mod access;
 pub mod bhxh;
 pub mod disease_cases;
 pub mod events;
+pub mod health_import;
 pub mod health_reports;
 pub mod health_statistics;
 pub mod monitoring;

@@ -6,6 +6,7 @@
 mod bhxh;
 mod disease_cases;
 mod events;
+mod health_import;
 mod health_reports;
 mod health_statistics;
 mod helpers;
