@@ -198,10 +198,6 @@ pub async fn update(
             if same_facts(&current, &next) {
                 return Ok(current);
             }
-            let next = EstablishmentRow {
-                external_ref_owner: current.external_ref_owner.clone(),
-                ..next
-            };
             if !repo::update_if_version(conn, &next, current.version)? {
                 return Err(ApiError::PreconditionFailed {
                     current_version: current.version + 1,
