@@ -1,6 +1,7 @@
 //! Events between the services: incidents → tasks (a follow-up task for a grave
-//! accident) and incidents → health-stats (the establishment registry), delivered at
-//! least once with exactly-once effect, even across a restart of the receiver.
+//! accident, marked overdue when its investigation is late) and incidents →
+//! health-stats (the establishment registry), delivered at least once with
+//! exactly-once effect, even across a restart of the receiver.
 
 use std::time::Duration;
 
@@ -23,8 +24,8 @@ fn event_settings(db: &TestDatabase, keys: &TestKeys, port: u16) -> shared::conf
     s
 }
 
-/// Tasks that follow up the accident `id` (by the id the task text quotes).
-async fn follow_ups(client: &reqwest::Client, tasks: &str, token: &str, id: &str) -> usize {
+/// Tasks that follow up the accident `id` (by the record they name).
+async fn follow_ups(client: &reqwest::Client, tasks: &str, token: &str, id: &str) -> Vec<Value> {
     let list: Value = client
         .get(format!("{tasks}/api/v1/tasks?agency=SNV"))
         .bearer_auth(token)
@@ -34,12 +35,14 @@ async fn follow_ups(client: &reqwest::Client, tasks: &str, token: &str, id: &str
         .json()
         .await
         .unwrap();
+    let source_ref = format!("incidents:accident:{id}");
     list["items"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|t| t["text"].as_str().is_some_and(|x| x.contains(id)))
-        .count()
+        .filter(|t| t["source_ref"] == source_ref.as_str())
+        .cloned()
+        .collect()
 }
 
 async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
@@ -52,8 +55,8 @@ async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
     panic!("timed out waiting for {what}");
 }
 
-fn fatal_accident(tax_code: &str, personal_id: &str) -> Value {
-    let at = chrono::Utc::now() - chrono::Duration::hours(3);
+fn fatal_accident(tax_code: &str, personal_id: &str, days_ago: i64) -> Value {
+    let at = chrono::Utc::now() - chrono::Duration::hours(3) - chrono::Duration::days(days_ago);
     json!({
         "sector": "with_labour_relation", "employer": {"tax_code": tax_code},
         "occurred_at": at.to_rfc3339(), "notified_at": at.to_rfc3339(), "police_notified_at": at.to_rfc3339(),
@@ -90,6 +93,7 @@ async fn a_grave_accident_opens_one_follow_up_task_even_across_a_restart_of_task
     );
     let tasks_handle = tasks.handle();
     let health_db = health.db().clone();
+    let incidents_db = incidents.db().clone();
     for app in [incidents, health, tasks] {
         tokio::spawn(app.run_until_stopped());
     }
@@ -117,11 +121,11 @@ async fn a_grave_accident_opens_one_follow_up_task_even_across_a_restart_of_task
     })
     .await;
 
-    let declare = async |personal_id: &str| -> String {
+    let declare = async |personal_id: &str, days_ago: i64| -> String {
         let res = client
             .post(format!("{}/api/v1/accidents", base(ports[0])))
             .bearer_auth(&admin)
-            .json(&fatal_accident(tax_code, personal_id))
+            .json(&fatal_accident(tax_code, personal_id, days_ago))
             .send()
             .await
             .unwrap();
@@ -131,16 +135,16 @@ async fn a_grave_accident_opens_one_follow_up_task_even_across_a_restart_of_task
             .unwrap()
             .to_owned()
     };
-    let first = declare("004090012345").await;
+    let first = declare("004090012345", 0).await;
     let tasks_url = base(ports[2]);
     eventually("the first follow-up task", async || {
-        follow_ups(&client, &tasks_url, &admin, &first).await == 1
+        follow_ups(&client, &tasks_url, &admin, &first).await.len() == 1
     })
     .await;
 
     // tasks goes down; a second accident is declared meanwhile.
     tasks_handle.stop(true).await;
-    let second = declare("004090012346").await;
+    let second = declare("004090012346", 0).await;
     tokio::time::sleep(Duration::from_millis(400)).await;
 
     // tasks comes back on the same port and database: the event arrives, once.
@@ -150,18 +154,40 @@ async fn a_grave_accident_opens_one_follow_up_task_even_across_a_restart_of_task
             .unwrap();
     tokio::spawn(tasks_again.run_until_stopped());
     eventually("the second follow-up task", async || {
-        follow_ups(&client, &tasks_url, &admin, &second).await == 1
+        follow_ups(&client, &tasks_url, &admin, &second).await.len() == 1
     })
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
-        follow_ups(&client, &tasks_url, &admin, &first).await,
+        follow_ups(&client, &tasks_url, &admin, &first).await.len(),
         1,
         "no duplicate of the first"
     );
     assert_eq!(
-        follow_ups(&client, &tasks_url, &admin, &second).await,
+        follow_ups(&client, &tasks_url, &admin, &second).await.len(),
         1,
         "no duplicate of the second"
     );
+
+    // An accident declared 40 days after it happened: its 30-day provincial
+    // investigation is already late. The overdue job announces it, and tasks marks
+    // the follow-up task overdue; the timely accidents' tasks stay as they are.
+    let late = declare("004090012347", 40).await;
+    eventually("the late accident's follow-up task", async || {
+        follow_ups(&client, &tasks_url, &admin, &late).await.len() == 1
+    })
+    .await;
+    let mut conn = incidents_db.get().unwrap();
+    let announced = incidents::service::overdue::announce(&mut conn, shared::db::now()).unwrap();
+    assert_eq!(announced, 1, "only the late investigation is overdue");
+    drop(conn);
+    eventually("the follow-up task marked overdue", async || {
+        follow_ups(&client, &tasks_url, &admin, &late)
+            .await
+            .first()
+            .is_some_and(|t| t["overdue_since"].is_string())
+    })
+    .await;
+    let first_task = follow_ups(&client, &tasks_url, &admin, &first).await;
+    assert_eq!(first_task[0]["overdue_since"], Value::Null);
 }

@@ -18,16 +18,21 @@ const EVERY: Duration = Duration::from_secs(300);
 /// record that has not had it yet; returns how many were announced.
 pub fn announce(conn: &mut DbConnection, now: NaiveDateTime) -> Result<usize, ApiError> {
     conn.transaction(|conn| {
-        let late: Vec<(String, NaiveDateTime, String)> = accidents::table
+        let late: Vec<(String, NaiveDateTime, String, bool)> = accidents::table
             .left_join(investigations::table.on(investigations::accident_id.eq(accidents::id)))
             .filter(accidents::status.eq_any(["declared", "under_investigation"]))
             .filter(accidents::deadline_at.lt(now))
             .filter(investigations::record_announced_on.is_null())
-            .select((accidents::id, accidents::deadline_at, accidents::investigation_level))
+            .select((
+                accidents::id,
+                accidents::deadline_at,
+                accidents::investigation_level,
+                accidents::requires_immediate_declaration,
+            ))
             .limit(500)
             .load(conn)?;
         let mut announced = 0;
-        for (id, deadline, level) in late {
+        for (id, deadline, level, grave) in late {
             if shared::events::outbox::published(conn, EVENT, &id)? {
                 continue;
             }
@@ -36,7 +41,13 @@ pub fn announce(conn: &mut DbConnection, now: NaiveDateTime) -> Result<usize, Ap
                 crate::SERVICE.name,
                 EVENT,
                 &id,
-                &serde_json::json!({ "investigation_deadline": deadline.and_utc(), "investigation_level": level }),
+                // Whether tasks has a follow-up task for it (a fatal accident, or two
+                // or more seriously injured: the ones declared at once).
+                &serde_json::json!({
+                    "investigation_deadline": deadline.and_utc(),
+                    "investigation_level": level,
+                    "requires_immediate_declaration": grave,
+                }),
             )?;
             announced += 1;
         }

@@ -72,6 +72,10 @@ pub struct TaskRow {
     pub position: i32,
     pub created_by: String,
     pub created_at: NaiveDateTime,
+    /// The record of another service this task follows up (`incidents:accident:<id>`).
+    pub source_ref: Option<String>,
+    /// When the source service announced that record late.
+    pub overdue_since: Option<NaiveDateTime>,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]

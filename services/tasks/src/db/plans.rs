@@ -1,7 +1,7 @@
 //! Repository functions for plans, their targets, tasks, assignments and the
 //! deadlines of their recurring reports.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use shared::db::DbConnection;
 
@@ -157,4 +157,27 @@ pub fn deadlines(conn: &mut DbConnection, plan_id: &str) -> QueryResult<Vec<(Str
         .order(report_deadlines::due_on.asc())
         .select((report_deadlines::period, report_deadlines::due_on))
         .load(conn)
+}
+
+/// The task that follows up `source_ref` (a record of another service), if any.
+pub fn find_task_by_source(
+    conn: &mut DbConnection,
+    source_ref: &str,
+) -> QueryResult<Option<TaskRow>> {
+    tasks::table
+        .filter(tasks::source_ref.eq(source_ref))
+        .select(TaskRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn mark_task_overdue(
+    conn: &mut DbConnection,
+    id: &str,
+    since: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(tasks::table.find(id))
+        .set(tasks::overdue_since.eq(since))
+        .execute(conn)
+        .map(|_| ())
 }

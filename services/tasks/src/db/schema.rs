@@ -56,6 +56,8 @@ diesel::table! {
         position -> Integer,
         created_by -> Text,
         created_at -> Timestamp,
+        source_ref -> Nullable<Text>,
+        overdue_since -> Nullable<Timestamp>,
     }
 }
 

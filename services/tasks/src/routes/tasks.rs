@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
 use shared::db::Db;
@@ -42,6 +42,12 @@ pub struct TaskResponse {
     pub due_on: Option<NaiveDate>,
     pub recurrence: Option<Recurrence>,
     pub assignments: Vec<Assignment>,
+    /// The record of another service that this task follows up, for tasks opened by
+    /// an event: `incidents:accident:<accident id>` for an accident investigation.
+    pub source_ref: Option<String>,
+    /// When the source service announced the record late (quá hạn), e.g. an
+    /// investigation whose statutory deadline passed without an announced record.
+    pub overdue_since: Option<DateTime<Utc>>,
 }
 
 impl From<&TaskView> for TaskResponse {
@@ -63,6 +69,8 @@ impl From<&TaskView> for TaskResponse {
                     role: AssignmentRole::parse(&a.role).unwrap_or(AssignmentRole::Lead),
                 })
                 .collect(),
+            source_ref: t.source_ref.clone(),
+            overdue_since: t.overdue_since.map(|at| at.and_utc()),
         }
     }
 }

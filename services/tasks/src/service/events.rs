@@ -2,8 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use shared::db::DbConnection;
-use shared::error::ApiError;
+use shared::error::{ApiError, Text};
 use shared::events::Envelope;
 
 use crate::db::models::{AssignmentRow, TaskRow};
@@ -24,22 +25,46 @@ struct AccidentDeclared {
     investigation_deadline: DateTime<Utc>,
 }
 
+#[derive(Deserialize)]
+struct InvestigationOverdue {
+    /// Whether the accident is one that has a follow-up task here (incidents announces
+    /// every late investigation, not only the grave ones).
+    requires_immediate_declaration: bool,
+}
+
+/// What the tasks service does with an event of another service.
+pub fn on_event(conn: &mut DbConnection, event: &Envelope) -> Result<(), ApiError> {
+    match event.event_type.as_str() {
+        "accident.declared" => open_follow_up(conn, event, data(event)?),
+        "accident.investigation_overdue" => mark_overdue(conn, event, &data(event)?),
+        _ => Ok(()),
+    }
+}
+
+fn data<T: DeserializeOwned>(event: &Envelope) -> Result<T, ApiError> {
+    serde_json::from_value(event.data.clone()).map_err(|e| ApiError::BadRequest {
+        code: "malformed_event",
+        detail: Text::new(
+            "Sự kiện không đúng định dạng.",
+            format!("Malformed {}: {e}", event.event_type),
+        ),
+        errors: vec![],
+    })
+}
+
+/// The record a follow-up task of an accident event names.
+fn accident_ref(event: &Envelope) -> String {
+    format!("{}:accident:{}", event.source, event.subject)
+}
+
 /// `accident.declared` for a fatal accident, or one that seriously injured two or
 /// more, opens an investigation follow-up task for Sở Nội vụ due on the statutory
 /// deadline. Redeliveries never reach here twice (the inbox de-duplicates).
-pub fn on_event(conn: &mut DbConnection, event: &Envelope) -> Result<(), ApiError> {
-    if event.event_type != "accident.declared" {
-        return Ok(());
-    }
-    let accident: AccidentDeclared =
-        serde_json::from_value(event.data.clone()).map_err(|e| ApiError::BadRequest {
-            code: "malformed_event",
-            detail: shared::error::Text::new(
-                "Sự kiện không đúng định dạng.",
-                format!("Malformed accident.declared: {e}"),
-            ),
-            errors: vec![],
-        })?;
+fn open_follow_up(
+    conn: &mut DbConnection,
+    event: &Envelope,
+    accident: AccidentDeclared,
+) -> Result<(), ApiError> {
     if !accident.requires_immediate_declaration {
         return Ok(());
     }
@@ -85,6 +110,8 @@ pub fn on_event(conn: &mut DbConnection, event: &Envelope) -> Result<(), ApiErro
         position: plans::next_position(conn, &plan.id)?,
         created_by: format!("event:{}", event.source),
         created_at: shared::db::now(),
+        source_ref: Some(accident_ref(event)),
+        overdue_since: None,
     };
     let lead = AssignmentRow {
         task_id: task.id.clone(),
@@ -93,4 +120,35 @@ pub fn on_event(conn: &mut DbConnection, event: &Envelope) -> Result<(), ApiErro
     };
     plans::insert_task(conn, &task, &[lead])?;
     Ok(())
+}
+
+/// `accident.investigation_overdue`: the statutory deadline of the accident's
+/// investigation passed without an announced record, so its follow-up task is overdue
+/// from the event's time. Events can arrive out of order: when the task of an accident
+/// that has one is not here yet, the event is refused (409) and the sender retries it
+/// after `accident.declared` has arrived. Accidents without a follow-up task (neither
+/// fatal nor two seriously injured) are ignored.
+fn mark_overdue(
+    conn: &mut DbConnection,
+    event: &Envelope,
+    overdue: &InvestigationOverdue,
+) -> Result<(), ApiError> {
+    let source_ref = accident_ref(event);
+    match plans::find_task_by_source(conn, &source_ref)? {
+        Some(task) if task.overdue_since.is_none() => {
+            // When incidents found it late; micros, as both backends store them.
+            let since = chrono::SubsecRound::trunc_subsecs(event.occurred_at.naive_utc(), 6);
+            plans::mark_task_overdue(conn, &task.id, since)?;
+            Ok(())
+        }
+        Some(_) => Ok(()),
+        None if overdue.requires_immediate_declaration => Err(ApiError::Conflict {
+            code: "follow_up_task_not_yet_known",
+            detail: Text::new(
+                "Chưa có nhiệm vụ theo dõi của vụ tai nạn này; gửi lại sau.",
+                "The accident's follow-up task is not here yet; send the event again later.",
+            ),
+        }),
+        None => Ok(()),
+    }
 }

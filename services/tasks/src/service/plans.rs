@@ -343,6 +343,8 @@ pub async fn create_task(
                 position: plans::next_position(conn, &new.plan_id)?,
                 created_by: principal.clone(),
                 created_at: shared::db::now(),
+                source_ref: None,
+                overdue_since: None,
             };
             let assignments: Vec<AssignmentRow> = new
                 .assignments

@@ -95,6 +95,8 @@ pub fn load(conn: &mut DbConnection, file: &SeedFile) -> anyhow::Result<usize> {
                         position: i32::try_from(i)? + 1,
                         created_by: SEEDED_BY.into(),
                         created_at: now,
+                        source_ref: None,
+                        overdue_since: None,
                     },
                     &assigned,
                 )?;

@@ -5,6 +5,7 @@
 
 mod consolidated;
 mod drafts;
+mod events;
 mod helpers;
 mod operations;
 mod plan_reports;
