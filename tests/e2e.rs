@@ -187,6 +187,10 @@ mod security_matrix {
             ],
         ),
         (
+            "health_stats_get_bhxh_disease_reconciliation",
+            &[Agency, Enterprise, Commune, Insurer, Viewer],
+        ),
+        (
             "health_stats_get_disease_case",
             &[Agency, Commune, Insurer, Viewer],
         ),
@@ -1635,27 +1639,10 @@ async fn a_slow_service_makes_its_kpi_unavailable_within_the_timeout() {
 // draft and consolidated report reading the same live figures (issue 5).
 // ─────────────────────────────────────────────────────────────────────────────
 
-/// A valid 10-digit tax code for establishment `n` (the check digit computed).
-fn kpi_tax_code(n: u32) -> String {
-    const WEIGHTS: [u32; 9] = [31, 29, 23, 19, 17, 13, 7, 5, 3];
-    (0..10)
-        .map(|k| format!("04{:07}", (n * 10 + k) % 10_000_000))
-        .find_map(|first9| {
-            let sum: u32 = first9
-                .bytes()
-                .zip(WEIGHTS)
-                .map(|(d, w)| u32::from(d - b'0') * w)
-                .sum();
-            let check = 10 - sum % 11;
-            (check < 10).then(|| format!("{first9}{check}"))
-        })
-        .unwrap()
-}
-
 fn health_exam_report(period: i32, n: u32, bnn_examined: u32) -> Value {
     json!({
         "period": period.to_string(),
-        "establishment": {"tax_code": kpi_tax_code(n), "name": format!("Cơ sở {n}"),
+        "establishment": {"tax_code": shared::testing::tax_code(n), "name": format!("Cơ sở {n}"),
                           "commune_code": "01273", "vsic_code": "07100", "ownership_type": "2"},
         "figures": {
             "workers": {"total": 300, "female": 10},
@@ -1671,7 +1658,7 @@ fn health_exam_report(period: i32, n: u32, bnn_examined: u32) -> Value {
 fn monitoring_report(year: i32, n: u32, harmful: bool) -> Value {
     json!({
         "organisation": {"name": "Trung tâm Kiểm soát bệnh tật tỉnh Cao Bằng", "licence_number": "15/2019/SYT-QTMTLĐ"},
-        "establishment": {"tax_code": kpi_tax_code(n), "name": format!("Công ty TNHH Khoáng sản số {n}"),
+        "establishment": {"tax_code": shared::testing::tax_code(n), "name": format!("Công ty TNHH Khoáng sản số {n}"),
                           "commune_code": "01273", "vsic_code": "0710", "ownership_type": "2"},
         "monitored_on": format!("{year}-05-12"),
         "has_harmful_factors": harmful,
@@ -1811,3 +1798,6 @@ async fn the_health_kpis_match_hand_computed_figures_from_the_health_stats_servi
 // Events between the services (outbox, dispatcher, receivers).
 #[path = "e2e/events.rs"]
 mod events;
+// The BHXH reconciliation across incidents and health-stats.
+#[path = "e2e/reconciliation.rs"]
+mod reconciliation;

@@ -211,3 +211,34 @@ pub fn list_decisions(
         .select(DecisionRow::as_select())
         .load(conn)
 }
+
+/// Cases diagnosed on `from` ..< `before`, by id.
+pub fn cases_diagnosed_between(
+    conn: &mut DbConnection,
+    from: NaiveDate,
+    before: NaiveDate,
+) -> QueryResult<Vec<DiseaseCaseRow>> {
+    disease_cases::table
+        .filter(disease_cases::diagnosed_on.ge(from))
+        .filter(disease_cases::diagnosed_on.lt(before))
+        .order(disease_cases::id)
+        .select(DiseaseCaseRow::as_select())
+        .load(conn)
+}
+
+/// The cases among `ids` that have at least one decision.
+pub fn cases_with_decision(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<String>> {
+    use bhxh_benefit_decisions::dsl as d;
+    let mut found = Vec::new();
+    // Chunks keep the bind count well under SQLite's limit.
+    for chunk in ids.chunks(1000) {
+        found.extend(
+            d::bhxh_benefit_decisions
+                .filter(d::case_id.eq_any(chunk))
+                .select(d::case_id.assume_not_null())
+                .distinct()
+                .load::<String>(conn)?,
+        );
+    }
+    Ok(found)
+}

@@ -1,11 +1,13 @@
 //! `/api/v1/exchange/bhxh`: the exchange with BHXH (Vietnam Social Security) — the feed
-//! of diagnosed occupational-disease cases and the benefit decisions BHXH sends back.
+//! of diagnosed occupational-disease cases, the benefit decisions BHXH sends back, and
+//! the disease part of their reconciliation.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
+use shared::bhxh::reconciliation::{Reconciliation, ReconciliationParams, ReconciliationPart};
 use shared::db::Db;
 use shared::error::{ApiError, FieldError, Location, Text};
 use shared::extract::Json;
@@ -20,7 +22,8 @@ use crate::service::bhxh::{self as service, ItemOutcome, ItemResult};
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(get_bhxh_disease_cases)
         .service(receive_bhxh_benefit_decisions)
-        .service(list_bhxh_benefit_decisions);
+        .service(list_bhxh_benefit_decisions)
+        .service(get_bhxh_disease_reconciliation);
 }
 
 /// A problem of one decision of a batch.
@@ -358,4 +361,39 @@ pub async fn list_bhxh_benefit_decisions(
         .map(DiseaseBenefitDecisionView::from)
         .collect();
     Ok(HttpResponse::Ok().json(DiseaseBenefitDecisionList { items, next_cursor }))
+}
+
+/// Reconcile BHXH decisions with occupational-disease cases
+///
+/// Đối soát (bệnh nghề nghiệp): decisions dated in the year that match no diagnosed case
+/// of that person (unreported disease), and cases diagnosed in the year with no decision
+/// `wait_days` after the diagnosis (a claim never made). Each row explains itself.
+/// incidents' reconciliation lists this part beside the accidents. `health_authority`,
+/// `labor_authority` and `admin`; reading is audited.
+#[utoipa::path(
+    tag = "exchange-bhxh",
+    params(ReconciliationParams),
+    responses((status = 200, description = "The disease part of the reconciliation", body = Reconciliation))
+)]
+#[get("/exchange/bhxh/reconciliation")]
+pub async fn get_bhxh_disease_reconciliation(
+    user: AuthUser,
+    db: web::Data<Db>,
+    params: web::Query<ReconciliationParams>,
+) -> Result<HttpResponse, ApiError> {
+    let (year, wait_days) = params.parse()?;
+    let today = shared::time::today();
+    let items =
+        crate::service::reconciliation::reconciliation(&db, &user, year, wait_days, today).await?;
+    Ok(HttpResponse::Ok().json(Reconciliation {
+        period: year.to_string(),
+        wait_days,
+        as_of: today,
+        items,
+        parts: vec![ReconciliationPart {
+            source: crate::SERVICE.name.to_owned(),
+            available: true,
+            unavailable: None,
+        }],
+    }))
 }

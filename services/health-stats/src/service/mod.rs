@@ -8,3 +8,4 @@ pub mod health_import;
 pub mod health_reports;
 pub mod health_statistics;
 pub mod monitoring;
+pub mod reconciliation;

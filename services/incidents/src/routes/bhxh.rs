@@ -6,6 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
+use shared::bhxh::reconciliation::{Reconciliation, ReconciliationParams};
+use shared::config::Upstreams;
 use shared::db::Db;
 use shared::error::{ApiError, Text};
 use shared::extract::Json;
@@ -16,7 +18,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::accident_dto::{Warning, warnings};
 use crate::db::bhxh::{DecisionFilter, DecisionRow};
 use crate::domain::bhxh::{self as rules, BenefitDecision, FeedReason};
-use crate::service::bhxh::{self as service, ItemOutcome, ItemResult, ReconciliationRow};
+use crate::service::bhxh::{self as service, ItemOutcome, ItemResult};
+use crate::service::reconciliation::{DiseasePart, reconciliation};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(get_bhxh_accident_cases)
@@ -351,59 +354,16 @@ pub async fn list_bhxh_benefit_decisions(
     Ok(HttpResponse::Ok().json(BenefitDecisionList { items, next_cursor }))
 }
 
-/// Parameters of the reconciliation.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ReconciliationParams {
-    /// The year (`2026`): decisions dated in it, accidents that occurred in it.
-    pub period: String,
-    /// Days after the accident without a decision before a fatal casualty is listed
-    /// (default 60).
-    pub wait_days: Option<i64>,
-}
-
-/// What a reconciliation row is about.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum FindingKind {
-    /// A BHXH decision for which no accident record exists: a sign of an accident
-    /// that was never declared.
-    DecisionWithoutAccident,
-    /// A fatal casualty with no BHXH decision after the waiting period.
-    FatalWithoutDecision,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ReconciliationItem {
-    pub kind: FindingKind,
-    /// Why the row is listed, in the caller's language.
-    pub explanation: String,
-    pub decision_id: Option<String>,
-    pub decision_number: Option<String>,
-    pub decision_date: Option<NaiveDate>,
-    pub case_reference: Option<String>,
-    pub casualty_id: Option<String>,
-    pub accident_id: Option<String>,
-    pub accident_date: Option<NaiveDate>,
-    pub personal_id: String,
-    pub days_since_accident: Option<i64>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Reconciliation {
-    pub period: String,
-    pub wait_days: i64,
-    pub as_of: NaiveDate,
-    pub items: Vec<ReconciliationItem>,
-}
-
-/// Reconcile BHXH decisions with accident records
+/// Reconcile BHXH decisions with accident and occupational-disease records
 ///
 /// Đối soát: decisions dated in the year whose case reference matches no accident
-/// casualty of that person (under-reported accidents), and fatal casualties of the
-/// year with no decision `wait_days` after the accident. Each row explains itself.
-/// The disease part (health-stats) is not included. `labor_authority` and `admin`.
+/// casualty of that person (under-reported accidents), fatal casualties of the year with
+/// no decision `wait_days` after the accident, and — read from health-stats with the
+/// caller's token — disease decisions with no diagnosed case and diagnosed cases with
+/// no decision after `wait_days`. Each row explains itself; `parts` says whether the
+/// disease part could be read (health-stats down or slow: `available: false`, with the
+/// reason, within `upstreams.timeout_ms`). `labor_authority` and `admin`; reading is
+/// audited.
 #[utoipa::path(
     tag = "exchange-bhxh",
     params(ReconciliationParams),
@@ -411,109 +371,20 @@ pub struct Reconciliation {
 )]
 #[get("/exchange/bhxh/reconciliation")]
 pub async fn get_bhxh_reconciliation(
+    req: HttpRequest,
     user: AuthUser,
     db: web::Data<Db>,
+    client: web::Data<reqwest::Client>,
+    upstreams: web::Data<Upstreams>,
     params: web::Query<ReconciliationParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let p = params.into_inner();
-    let invalid_period = || {
-        ApiError::bad_parameter(
-            "period",
-            "invalid_period",
-            Text::new(
-                "period phải là một năm, ví dụ 2026.",
-                "period must be a year, e.g. 2026.",
-            ),
-        )
+    let (year, wait_days) = params.parse()?;
+    let disease = DiseasePart {
+        client: &client,
+        upstreams: &upstreams,
+        bearer: shared::http_client::bearer_of(&req),
     };
-    let year = p
-        .period
-        .trim()
-        .parse::<i32>()
-        .ok()
-        .filter(|y| (2000..=2100).contains(y))
-        .ok_or_else(invalid_period)?;
-    let wait_days = p.wait_days.unwrap_or(60);
-    if !(0..=3650).contains(&wait_days) {
-        return Err(ApiError::bad_parameter(
-            "wait_days",
-            "invalid_wait_days",
-            Text::new(
-                "wait_days phải từ 0 đến 3650.",
-                "wait_days must be between 0 and 3650.",
-            ),
-        ));
-    }
     let today = shared::time::today();
-    let rows = service::reconciliation(&db, &user, year, wait_days, today).await?;
-    let lang = shared::context::current().lang;
-    let vietnam = shared::time::vietnam();
-    let items = rows
-        .into_iter()
-        .map(|row| match row {
-            ReconciliationRow::Decision(d) => ReconciliationItem {
-                kind: FindingKind::DecisionWithoutAccident,
-                explanation: Text::new(
-                    format!(
-                        "Quyết định {} ngày {} của BHXH không khớp với người bị nạn nào trong hồ sơ tai nạn lao động (mã hồ sơ {} không phải của người có số định danh này): có thể có vụ tai nạn chưa được khai báo.",
-                        d.decision_number, d.decision_date, d.case_reference
-                    ),
-                    format!(
-                        "BHXH decision {} of {} matches no casualty in the accident records (case reference {} is not this person's): an accident may not have been declared.",
-                        d.decision_number, d.decision_date, d.case_reference
-                    ),
-                )
-                .get(lang)
-                .to_owned(),
-                decision_id: Some(d.id),
-                decision_number: Some(d.decision_number),
-                decision_date: Some(d.decision_date),
-                case_reference: Some(d.case_reference),
-                casualty_id: None,
-                accident_id: None,
-                accident_date: None,
-                personal_id: d.personal_id,
-                days_since_accident: None,
-            },
-            ReconciliationRow::Casualty {
-                casualty,
-                accident,
-                days_since,
-            } => {
-                let date = accident
-                    .occurred_at
-                    .and_utc()
-                    .with_timezone(&vietnam)
-                    .date_naive();
-                ReconciliationItem {
-                    kind: FindingKind::FatalWithoutDecision,
-                    explanation: Text::new(
-                        format!(
-                            "Người bị nạn chết trong vụ tai nạn ngày {date}, đã {days_since} ngày (quá {wait_days} ngày) mà chưa có quyết định hưởng chế độ nào của BHXH."
-                        ),
-                        format!(
-                            "A worker died in the accident of {date}, {days_since} days ago (more than {wait_days}), and BHXH has sent no benefit decision."
-                        ),
-                    )
-                    .get(lang)
-                    .to_owned(),
-                    decision_id: None,
-                    decision_number: None,
-                    decision_date: None,
-                    case_reference: None,
-                    casualty_id: Some(casualty.id),
-                    accident_id: Some(accident.id),
-                    accident_date: Some(date),
-                    personal_id: casualty.personal_id,
-                    days_since_accident: Some(days_since),
-                }
-            }
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(Reconciliation {
-        period: year.to_string(),
-        wait_days,
-        as_of: today,
-        items,
-    }))
+    let answer = reconciliation(&db, &user, disease, year, wait_days, today).await?;
+    Ok(HttpResponse::Ok().json(answer))
 }

@@ -1,6 +1,6 @@
 //! The BHXH exchange (domain.md §5): the change feed of confirmed occupational-accident
-//! casualties for the `insurer`, the benefit decisions BHXH sends back, and the
-//! reconciliation of the two.
+//! casualties for the `insurer` and the benefit decisions BHXH sends back (their
+//! reconciliation is in [`super::reconciliation`]).
 //!
 //! Every change that makes a casualty enter, change in or leave the feed appends a
 //! row to `bhxh_accident_feed` in the transaction of that change ([`record_change`]);
@@ -9,7 +9,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::NaiveDate;
 use diesel::Connection;
 use shared::auth::{AuthUser, Role};
 use shared::db::{Db, DbConnection};
@@ -34,7 +33,7 @@ fn insurer_only(user: &AuthUser) -> Result<(), ApiError> {
     }
 }
 
-fn decision_readers(user: &AuthUser) -> Result<(), ApiError> {
+pub(crate) fn decision_readers(user: &AuthUser) -> Result<(), ApiError> {
     if user.has_any(&[Role::Admin, Role::LaborAuthority]) {
         Ok(())
     } else {
@@ -446,106 +445,4 @@ pub async fn list_decisions(
         })
         .await?;
     Ok(page.finish(rows, |r| r.id.as_str()))
-}
-
-/// One row of the reconciliation.
-#[derive(Clone, Debug)]
-pub enum ReconciliationRow {
-    /// A decision whose case reference names no casualty of that person.
-    Decision(Box<DecisionRow>),
-    /// A fatal casualty with no decision after the waiting period.
-    Casualty {
-        casualty: Box<CasualtyRow>,
-        accident: Box<AccidentRow>,
-        days_since: i64,
-    },
-}
-
-/// The reconciliation of `year`: decisions dated in it that match no accident record,
-/// and fatal casualties of accidents in it with no decision `wait_days` after the
-/// accident (as of `today`).
-pub async fn reconciliation(
-    db: &Db,
-    user: &AuthUser,
-    year: i32,
-    wait_days: i64,
-    today: NaiveDate,
-) -> Result<Vec<ReconciliationRow>, ApiError> {
-    decision_readers(user)?;
-    let start = NaiveDate::from_ymd_opt(year, 1, 1);
-    let end = NaiveDate::from_ymd_opt(year + 1, 1, 1);
-    let (Some(start), Some(end)) = (start, end) else {
-        return Err(ApiError::bad_parameter(
-            "period",
-            "invalid_period",
-            Text::new("Năm không hợp lệ.", "Invalid year."),
-        ));
-    };
-    let user = user.clone();
-    db.run(move |conn| {
-        conn.transaction(|conn| {
-            let mut rows = Vec::new();
-            let filter = DecisionFilter {
-                unmatched: Some(true),
-                decided_from: Some(start),
-                decided_before: Some(end),
-                ..DecisionFilter::default()
-            };
-            let mut decisions = repo::list_decisions(conn, &filter, None, i64::MAX)?;
-            decisions.sort_by(|a, b| a.decision_date.cmp(&b.decision_date).then(a.id.cmp(&b.id)));
-            rows.extend(
-                decisions
-                    .into_iter()
-                    .map(|d| ReconciliationRow::Decision(Box::new(d))),
-            );
-            // Accident times are stored in UTC; the year is Viet Nam's (UTC+7).
-            let vietnam_midnight =
-                |d: NaiveDate| d.and_time(chrono::NaiveTime::MIN) - chrono::Duration::hours(7);
-            let fatal = repo::casualties_of_severity(
-                conn,
-                crate::domain::accident::Severity::Fatal.as_str(),
-                vietnam_midnight(start),
-                vietnam_midnight(end),
-            )?;
-            let ids: Vec<String> = fatal.iter().map(|(c, _)| c.id.clone()).collect();
-            let decided: HashSet<String> = repo::casualties_with_decision(conn, &ids)?
-                .into_iter()
-                .collect();
-            for (casualty, accident) in fatal {
-                let occurred_on = accident
-                    .occurred_at
-                    .and_utc()
-                    .with_timezone(&shared::time::vietnam())
-                    .date_naive();
-                let days_since = (today - occurred_on).num_days();
-                if days_since > wait_days && !decided.contains(&casualty.id) {
-                    rows.push(ReconciliationRow::Casualty {
-                        casualty: Box::new(casualty),
-                        accident: Box::new(accident),
-                        days_since,
-                    });
-                }
-            }
-            let mut seen = HashSet::new();
-            let decision_ids: Vec<&str> = rows
-                .iter()
-                .filter_map(|r| match r {
-                    ReconciliationRow::Decision(d) => Some(d.id.as_str()),
-                    ReconciliationRow::Casualty { .. } => None,
-                })
-                .collect();
-            let casualty_ids: Vec<&str> = rows
-                .iter()
-                .filter_map(|r| match r {
-                    ReconciliationRow::Casualty { casualty, .. } => Some(casualty.id.as_str()),
-                    ReconciliationRow::Decision(_) => None,
-                })
-                .filter(|id| seen.insert(*id))
-                .collect();
-            shared::audit::record(conn, &user, "read", "benefit_decision", &decision_ids)?;
-            shared::audit::record(conn, &user, "read", "casualty", &casualty_ids)?;
-            Ok::<_, ApiError>(rows)
-        })
-    })
-    .await
 }

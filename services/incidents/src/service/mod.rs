@@ -5,4 +5,5 @@ pub mod accidents;
 pub mod bhxh;
 pub mod establishments;
 pub mod overdue;
+pub mod reconciliation;
 pub mod statistics;

@@ -450,7 +450,10 @@ async fn reconciliation_lists_a_made_up_decision_and_a_fatal_casualty_without_on
         .await;
     assert_eq!(res.status().as_u16(), 200);
 
-    let year = Utc::now().with_timezone(&shared::time::vietnam()).year();
+    // The year the accidents (three days ago) happened in, in Viet Nam.
+    let year = (Utc::now() - chrono::Duration::days(3))
+        .with_timezone(&shared::time::vietnam())
+        .year();
     let labor = app.token(Role::LaborAuthority, Some("SNV"));
     let res = app
         .get(
@@ -460,6 +463,15 @@ async fn reconciliation_lists_a_made_up_decision_and_a_fatal_casualty_without_on
         .await;
     assert_eq!(res.status().as_u16(), 200);
     let body = json_of(res).await;
+    // This service alone: its part is there, health-stats' is missing and says why.
+    assert_eq!(
+        body["parts"],
+        json!([
+            {"source": "incidents", "available": true, "unavailable": null},
+            {"source": "health-stats", "available": false,
+             "unavailable": {"reason": "not_configured", "detail": "no health-stats URL configured"}}
+        ])
+    );
     let items = body["items"].as_array().unwrap();
     let by_kind: HashMap<&str, Vec<&Value>> = items.iter().fold(HashMap::new(), |mut m, i| {
         m.entry(i["kind"].as_str().unwrap()).or_default().push(i);

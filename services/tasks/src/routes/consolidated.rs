@@ -180,7 +180,7 @@ pub async fn get_consolidated_report(
         &user,
         &client,
         &upstreams,
-        super::bearer_of(&req),
+        shared::http_client::bearer_of(&req),
         id.to_string(),
         period,
         shared::time::today(),

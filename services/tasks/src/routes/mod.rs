@@ -9,19 +9,6 @@ pub mod reminders;
 pub mod tasks;
 pub mod xlsx;
 
-/// The caller's bearer token, passed on to the other services: they decide what it
-/// may read there.
-pub(crate) fn bearer_of(req: &actix_web::HttpRequest) -> Option<String> {
-    req.headers()
-        .get(actix_web::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(|t| t.trim().to_owned())
-}
-
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     agencies::configure(cfg);
     plans::configure(cfg);

@@ -23,8 +23,6 @@ use crate::service::plan_reports::{
     self as service, Attachment, Decision, ReportView, Submission, TaskNarrative,
 };
 
-use super::plans::KpiUnavailable;
-
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(submit_plan_report)
         .service(list_plan_reports)
@@ -385,7 +383,7 @@ pub struct DraftSource {
     pub available: bool,
     /// Only the first page of a long list was counted.
     pub truncated: bool,
-    pub unavailable: Option<KpiUnavailable>,
+    pub unavailable: Option<shared::http_client::Unavailable>,
 }
 
 /// The agency's report for the period as it stands.
@@ -442,10 +440,7 @@ impl PlanReportDraft {
                     figures.insert(s.source.key.into(), found.into());
                     None
                 }
-                Err(u) => Some(KpiUnavailable {
-                    reason: u.reason,
-                    detail: u.detail,
-                }),
+                Err(u) => Some(u),
             };
             sources.push(DraftSource {
                 key: s.source.key.into(),
@@ -518,7 +513,7 @@ pub async fn get_plan_report_draft(
         &user,
         &client,
         &upstreams,
-        super::bearer_of(&req),
+        shared::http_client::bearer_of(&req),
         p.plan_id.map(|i| i.to_string()),
         p.agency.trim().to_owned(),
         period,

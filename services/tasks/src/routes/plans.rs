@@ -12,7 +12,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::db::models::TargetRow;
 use crate::domain::kpi::Direction;
 use crate::domain::seed::{LegalBasis, SolutionGroup};
-use crate::service::kpis::{self, Figure, UnavailableReason};
+use shared::http_client::Unavailable;
+
+use crate::service::kpis::{self, Figure};
 use crate::service::plans::{self as service, PlanView};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -181,13 +183,6 @@ pub struct KpiParams {
     pub year: i32,
 }
 
-/// A figure that could not be had.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct KpiUnavailable {
-    pub reason: UnavailableReason,
-    pub detail: String,
-}
-
 /// One target's KPI.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Kpi {
@@ -202,7 +197,7 @@ pub struct Kpi {
     /// Whether the change meets the target; `null` when it cannot be computed.
     pub on_track: Option<bool>,
     /// Why a figure is missing (the first that is).
-    pub unavailable: Option<KpiUnavailable>,
+    pub unavailable: Option<Unavailable>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -241,7 +236,7 @@ pub async fn get_plan_kpis(
         ));
     }
     // The caller's own token goes to the other services: they decide what it may read.
-    let bearer = super::bearer_of(&req);
+    let bearer = shared::http_client::bearer_of(&req);
     let results = kpis::kpis(
         &db,
         &user,
@@ -269,10 +264,7 @@ pub(crate) fn kpi_report_of(plan_id: String, year: i32, results: &[kpis::KpiResu
                 previous: r.previous.as_ref().ok().cloned(),
                 change_percent: r.change_percent(),
                 on_track: r.on_track(),
-                unavailable: missing.map(|u| KpiUnavailable {
-                    reason: u.reason,
-                    detail: u.detail.clone(),
-                }),
+                unavailable: missing.cloned(),
             }
         })
         .collect();

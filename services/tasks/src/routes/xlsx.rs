@@ -9,7 +9,7 @@ use shared::error::ApiError;
 use crate::domain::kpi::Direction;
 use crate::domain::seed::AgencyKind;
 use crate::domain::status::{FilingStatus, ReportStatus, TaskStatus};
-use crate::service::kpis::UnavailableReason;
+use shared::http_client::UnavailableReason;
 
 use super::consolidated::ConsolidatedReport;
 

@@ -18,7 +18,7 @@ use crate::db::models::{AgencyRow, AssignmentRow, PlanReportRow, TaskRow};
 use crate::db::{agencies, plan_reports, plans};
 use crate::domain::draft::{self, FigureSource, Upstream};
 use crate::domain::schedule;
-use crate::service::kpis::{self, Unavailable, UnavailableReason};
+use shared::http_client::{Unavailable, UnavailableReason, get_json, unavailable};
 
 /// Where one source of figures stands in a draft.
 pub struct SourceOutcome {
@@ -75,7 +75,7 @@ async fn fetch(
     };
     if !draft::applies_to(source, period) {
         return outcome(
-            Err(kpis::unavailable(
+            Err(unavailable(
                 UnavailableReason::NotApplicable,
                 "yearly figures only: ask for the year",
             )),
@@ -88,7 +88,7 @@ async fn fetch(
     };
     let Some(base) = base else {
         return outcome(
-            Err(kpis::unavailable(
+            Err(unavailable(
                 UnavailableReason::NotConfigured,
                 "no upstream URL configured",
             )),
@@ -96,10 +96,10 @@ async fn fetch(
         );
     };
     let url = draft::url(base, source, period, commune);
-    match kpis::get_json(client, &url, bearer, deadline).await {
+    match get_json(client, &url, bearer, deadline).await {
         Ok(body) => outcome(
             draft::extract(source, &body)
-                .map_err(|e| kpis::unavailable(UnavailableReason::UnexpectedResponse, e)),
+                .map_err(|e| unavailable(UnavailableReason::UnexpectedResponse, e)),
             draft::is_truncated(source, &body),
         ),
         Err(e) => outcome(Err(e), false),

@@ -11,42 +11,13 @@ use shared::auth::AuthUser;
 use shared::config::Upstreams;
 use shared::db::Db;
 use shared::error::ApiError;
+use shared::http_client::{Unavailable, UnavailableReason, get_json, unavailable};
 use tokio::time::Instant;
 use utoipa::ToSchema;
 
 use crate::db::models::TargetRow;
 use crate::db::plans;
 use crate::domain::kpi::{self, Direction};
-
-/// Attempts per call, and the pause before the second (doubled for each next one).
-const ATTEMPTS: u32 = 3;
-const FIRST_BACKOFF: Duration = Duration::from_millis(100);
-
-/// Why a figure is missing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum UnavailableReason {
-    /// No base URL for the service is configured.
-    NotConfigured,
-    /// The service could not be reached.
-    ConnectionFailed,
-    /// The service did not answer within the time allowed.
-    Timeout,
-    /// The service answered with an error status.
-    UpstreamError,
-    /// The answer lacks the expected figure.
-    UnexpectedResponse,
-    /// The target's source is not one this service knows.
-    UnknownSource,
-    /// The source has no figure for this kind of period (monitoring is yearly).
-    NotApplicable,
-}
-
-#[derive(Clone, Debug)]
-pub struct Unavailable {
-    pub reason: UnavailableReason,
-    pub detail: String,
-}
 
 /// One figure read from a statistics answer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -121,84 +92,6 @@ fn source_of(target: &TargetRow, upstreams: &Upstreams) -> Option<Source> {
     }
 }
 
-pub(crate) fn unavailable(reason: UnavailableReason, detail: impl Into<String>) -> Unavailable {
-    Unavailable {
-        reason,
-        detail: detail.into(),
-    }
-}
-
-/// One GET with retries, all of it before `deadline`.
-pub(crate) async fn get_json(
-    client: &reqwest::Client,
-    url: &str,
-    bearer: Option<&str>,
-    deadline: Instant,
-) -> Result<Value, Unavailable> {
-    let mut backoff = FIRST_BACKOFF;
-    let mut last = unavailable(UnavailableReason::Timeout, "no answer in time");
-    for attempt in 1..=ATTEMPTS {
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        if remaining.is_zero() {
-            break;
-        }
-        let mut request = shared::http_client::with_request_id(client.get(url));
-        if let Some(token) = bearer {
-            request = request.bearer_auth(token);
-        }
-        let retryable = match tokio::time::timeout(remaining, request.send()).await {
-            Err(_) => {
-                last = unavailable(UnavailableReason::Timeout, "no answer in time");
-                false
-            }
-            Ok(Err(e)) if e.is_timeout() => {
-                last = unavailable(UnavailableReason::Timeout, "no answer in time");
-                true
-            }
-            Ok(Err(e)) => {
-                tracing::debug!(error = %e, "upstream call failed");
-                last = unavailable(
-                    UnavailableReason::ConnectionFailed,
-                    "the service could not be reached",
-                );
-                true
-            }
-            Ok(Ok(res)) if res.status().is_success() => {
-                let body = tokio::time::timeout(
-                    deadline.saturating_duration_since(Instant::now()),
-                    res.json::<Value>(),
-                )
-                .await;
-                return match body {
-                    Ok(Ok(v)) => Ok(v),
-                    Ok(Err(e)) => Err(unavailable(
-                        UnavailableReason::UnexpectedResponse,
-                        e.to_string(),
-                    )),
-                    Err(_) => Err(unavailable(UnavailableReason::Timeout, "no answer in time")),
-                };
-            }
-            Ok(Ok(res)) => {
-                let status = res.status();
-                last = unavailable(
-                    UnavailableReason::UpstreamError,
-                    format!("HTTP {}", status.as_u16()),
-                );
-                // A refusal (4xx) will not change on retry; a 5xx may.
-                status.is_server_error()
-            }
-        };
-        if !retryable || attempt == ATTEMPTS {
-            break;
-        }
-        let pause = backoff.min(deadline.saturating_duration_since(Instant::now()));
-        tokio::time::sleep(pause).await;
-        backoff *= 2;
-    }
-    tracing::warn!(url, reason = ?last.reason, detail = %last.detail, "an upstream source is unavailable");
-    Err(last)
-}
-
 async fn figure(
     client: &reqwest::Client,
     source: Option<&Source>,
@@ -219,7 +112,7 @@ async fn figure(
         ));
     };
     let url = format!("{}{}{year}", base.trim_end_matches('/'), source.path);
-    let body = get_json(client, &url, bearer, deadline).await?;
+    let body: Value = get_json(client, &url, bearer, deadline).await?;
     let number = |pointer: &str| body.pointer(pointer).and_then(Value::as_f64);
     match body.pointer(source.value) {
         Some(v) if v.is_number() || v.is_null() => Ok(Figure {

@@ -2,6 +2,8 @@
 //! checks on a benefit decision BHXH sends back. Why a record is in a feed is each
 //! service's own (`FeedReason` in its `domain::bhxh`).
 
+pub mod reconciliation;
+
 use crate::error::{ApiError, FieldError, Text};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
