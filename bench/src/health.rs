@@ -14,15 +14,12 @@ use health_stats::db::models::{DiseaseCaseRow, HealthReportRow};
 use health_stats::domain::health_report::{DiseaseCount, Headcount, HealthFigures};
 use health_stats::domain::health_statistics::{self as stats, Counters, Dims, StatKey};
 use shared::auth::Role;
-use shared::testing::{TestDatabase, TestKeys, settings};
+use shared::testing::{TestKeys, settings};
 
 use crate::{OWNERSHIP, Rng, SECTIONS, percentile};
 
 pub async fn run(reports: u64, cases: u64) -> anyhow::Result<()> {
-    let db = match std::env::var("BENCH_DATABASE_URL") {
-        Ok(url) => TestDatabase::on_postgres(&url)?,
-        Err(_) => TestDatabase::new()?,
-    };
+    let db = crate::bench_database()?;
     let keys = TestKeys::new()?;
     let (app_db, _) = health_stats::SERVICE.connect_and_migrate(&settings(&db, &keys).database)?;
     let communes: Vec<&str> = shared::refdata::admin_units_in_force(shared::time::today())

@@ -12,6 +12,7 @@
 #![allow(clippy::print_stdout)] // a benchmark reports on stdout
 
 mod health;
+mod import;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -128,6 +129,21 @@ pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted.get(index).copied().unwrap_or_default()
 }
 
+/// A fresh database: on the PostgreSQL server of `BENCH_DATABASE_URL`, else SQLite in a
+/// temporary folder.
+pub(crate) fn bench_database() -> anyhow::Result<TestDatabase> {
+    match std::env::var("BENCH_DATABASE_URL") {
+        Ok(url) => {
+            println!(
+                "database: PostgreSQL ({})",
+                url.split('@').next_back().unwrap_or("?")
+            );
+            TestDatabase::on_postgres(&url)
+        }
+        Err(_) => TestDatabase::new(),
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -145,9 +161,17 @@ async fn main() -> anyhow::Result<()> {
             .unwrap_or(200_000);
         return health::run(reports, cases).await;
     }
+    if which == "establishment-import" {
+        let rows = args
+            .next()
+            .map(|a| a.parse())
+            .transpose()?
+            .unwrap_or(100_000);
+        return import::run(rows).await;
+    }
     anyhow::ensure!(
         which == "accident-statistics",
-        "unknown benchmark {which:?}; try accident-statistics or health-statistics"
+        "unknown benchmark {which:?}; try accident-statistics, health-statistics or establishment-import"
     );
     let count: u64 = args
         .next()
@@ -155,16 +179,7 @@ async fn main() -> anyhow::Result<()> {
         .transpose()?
         .unwrap_or(1_000_000);
 
-    if let Ok(url) = std::env::var("BENCH_DATABASE_URL") {
-        println!(
-            "database: PostgreSQL ({})",
-            url.split('@').next_back().unwrap_or("?")
-        );
-    }
-    let db = match std::env::var("BENCH_DATABASE_URL") {
-        Ok(url) => TestDatabase::on_postgres(&url)?,
-        Err(_) => TestDatabase::new()?,
-    };
+    let db = bench_database()?;
     let keys = TestKeys::new()?;
     let (app_db, _) = incidents::SERVICE.connect_and_migrate(&settings(&db, &keys).database)?;
 

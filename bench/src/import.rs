@@ -1,0 +1,165 @@
+//! `atvsld-bench establishment-import [ROWS]`: a ROWS-row (default 100,000) CSV of
+//! establishments, with Vietnamese headers and one row that breaks a rule, through the
+//! real incidents service's bulk endpoint as a job — first as a dry run, which must
+//! write nothing, then for real — following the job's progress until it ends.
+//! SQLite in a temporary folder, or PostgreSQL with `BENCH_DATABASE_URL`.
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use shared::auth::Role;
+use shared::testing::{TestDatabase, TestKeys, settings, tax_code};
+
+use crate::{Rng, bench_database};
+
+const VSIC: [&str; 6] = ["07100", "08101", "2394", "4100", "4933", "0161"];
+
+/// The file: a header in Vietnamese and ROWS establishments; row 7 has a tax code
+/// whose check digit is wrong.
+fn csv(rows: u32) -> String {
+    let mut rng = Rng(0x5DEE_CE66_D1CE_4E5B);
+    let communes: Vec<&str> = shared::refdata::admin_units_in_force(shared::time::today())
+        .map(|u| u.code.as_str())
+        .collect();
+    let mut text = String::from(
+        "Mã số thuế,Tên cơ sở,Mã ngành VSIC,Loại hình,Mã xã,Tổng số lao động,Lao động nữ,\"Lao động nặng nhọc, độc hại\"\n",
+    );
+    for n in 1..=rows {
+        let tax = if n == 7 {
+            "0100000000".to_owned()
+        } else {
+            tax_code(n)
+        };
+        let total = 5 + rng.below(500);
+        let _ = writeln!(
+            text,
+            "{tax},Công ty TNHH Thử tải {n},{},{},{},{total},{},{}",
+            rng.pick(&VSIC),
+            1 + rng.below(7),
+            rng.pick(&communes),
+            rng.below(total + 1),
+            rng.below(total + 1),
+        );
+    }
+    text
+}
+
+/// Posts the file and follows the job; the finished job and the seconds it took.
+async fn import(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    body: &str,
+    dry_run: bool,
+) -> anyhow::Result<(Value, f64)> {
+    let began = Instant::now();
+    let res = client
+        .post(format!(
+            "{base}/api/v1/establishments/import?dry_run={dry_run}"
+        ))
+        .bearer_auth(token)
+        .header("content-type", "text/csv; charset=utf-8")
+        .body(body.to_owned())
+        .send()
+        .await?;
+    anyhow::ensure!(
+        res.status().as_u16() == 202,
+        "expected a job (202), got {}",
+        res.status()
+    );
+    let location = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| anyhow::anyhow!("a 202 without Location"))?
+        .to_owned();
+    let mut last_done = u64::MAX;
+    loop {
+        let job: Value = client
+            .get(format!("{base}{location}"))
+            .bearer_auth(token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let done = job
+            .pointer("/progress/done")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        if done != last_done {
+            println!(
+                "  {:>6.1} s  {done} of {} rows",
+                began.elapsed().as_secs_f64(),
+                job.pointer("/progress/total")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0)
+            );
+            last_done = done;
+        }
+        match job.get("status").and_then(Value::as_str) {
+            Some("succeeded") => return Ok((job, began.elapsed().as_secs_f64())),
+            Some("failed") => anyhow::bail!("the job failed: {job}"),
+            _ => tokio::time::sleep(Duration::from_millis(500)).await,
+        }
+    }
+}
+
+async fn count(client: &reqwest::Client, base: &str, token: &str) -> anyhow::Result<usize> {
+    let page: Value = client
+        .get(format!("{base}/api/v1/establishments?limit=500"))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(page
+        .get("items")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len))
+}
+
+fn summary(job: &Value, key: &str) -> u64 {
+    job.pointer(&format!("/summary/{key}"))
+        .and_then(Value::as_u64)
+        .unwrap_or(0)
+}
+
+pub async fn run(rows: u32) -> anyhow::Result<()> {
+    let db: TestDatabase = bench_database()?;
+    let keys = TestKeys::new()?;
+    let app =
+        shared::server::Application::build(&incidents::SERVICE, &settings(&db, &keys)).await?;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(600))
+        .build()?;
+    let token = keys.token(Role::Admin, None);
+    let body = csv(rows);
+    println!("{rows} rows, {:.1} MB of CSV", body.len() as f64 / 1e6);
+
+    println!("dry run:");
+    let (job, dry_seconds) = import(&client, &base, &token, &body, true).await?;
+    let written = count(&client, &base, &token).await?;
+    anyhow::ensure!(written == 0, "the dry run wrote {written} establishments");
+    println!(
+        "dry run: {dry_seconds:.1} s, {} would be created, {} rejected, nothing written",
+        summary(&job, "created"),
+        summary(&job, "rejected")
+    );
+
+    println!("import:");
+    let (job, seconds) = import(&client, &base, &token, &body, false).await?;
+    let created = summary(&job, "created");
+    anyhow::ensure!(
+        created == u64::from(rows) - 1 && summary(&job, "rejected") == 1,
+        "unexpected summary: {}",
+        job.pointer("/summary").cloned().unwrap_or_default()
+    );
+    println!(
+        "import: {seconds:.1} s ({:.0} rows/s), {created} created, 1 rejected",
+        f64::from(rows) / seconds
+    );
+    Ok(())
+}
