@@ -71,11 +71,15 @@ pub struct UpOptions {
     /// Ports of incidents, health-stats and tasks.
     pub ports: [u16; 3],
     pub data_dir: PathBuf,
+    /// Where the services keep their data instead of SQLite files in the data folder:
+    /// a URL in which `{service}` stands for `incidents`, `health_stats` or `tasks`,
+    /// e.g. `postgres://postgres@127.0.0.1:5432/atvsld_{service}`.
+    pub database_url: Option<String>,
     pub log: LogSettings,
 }
 
-/// Settings of one service for `up`: its SQLite file in the data folder, the
-/// development JWKS.
+/// Settings of one service for `up`: its SQLite file in the data folder (or its
+/// database named by `database_url`), the development JWKS.
 pub fn local_settings(
     def: &ServiceDef,
     options: &UpOptions,
@@ -83,7 +87,13 @@ pub fn local_settings(
     jwks_path: &Path,
     events_secret: &str,
 ) -> Settings {
-    let file = options.data_dir.join(format!("{}.db", def.name));
+    let url = match &options.database_url {
+        Some(template) => template.replace("{service}", &def.name.replace('-', "_")),
+        None => format!(
+            "sqlite://{}",
+            options.data_dir.join(format!("{}.db", def.name)).display()
+        ),
+    };
     Settings {
         server: ServerSettings {
             host: options.host.clone(),
@@ -91,7 +101,7 @@ pub fn local_settings(
             ..ServerSettings::default()
         },
         database: DatabaseSettings {
-            url: format!("sqlite://{}", file.display()).into(),
+            url: url.into(),
             max_connections: None,
             connect_timeout_secs: 5,
         },

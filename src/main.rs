@@ -35,6 +35,11 @@ enum Command {
         tasks_port: u16,
         #[arg(long, env = "ATVSLD_DATA_DIR", default_value = "data")]
         data_dir: PathBuf,
+        /// The services' databases instead of SQLite files in the data folder: a URL
+        /// in which {service} stands for incidents, health_stats or tasks, e.g.
+        /// postgres://postgres@127.0.0.1:5432/atvsld_{service} (create them first).
+        #[arg(long, env = "ATVSLD_DATABASE_URL", hide_env_values = true)]
+        database_url: Option<String>,
         /// Log JSON lines instead of compact text.
         #[arg(long, env = "ATVSLD_LOG_JSON")]
         log_json: bool,
@@ -121,6 +126,7 @@ async fn main() -> anyhow::Result<()> {
             health_stats_port,
             tasks_port,
             data_dir,
+            database_url,
             log_json,
         } => {
             let log = LogSettings {
@@ -132,6 +138,7 @@ async fn main() -> anyhow::Result<()> {
                 host,
                 ports: [incidents_port, health_stats_port, tasks_port],
                 data_dir,
+                database_url,
                 log,
             })
             .await
@@ -259,10 +266,18 @@ async fn up(options: atvsld::UpOptions) -> anyhow::Result<()> {
     if let Some(incidents) = apps.first() {
         atvsld::wire_events(incidents, &options, &secret)?;
     }
-    println!(
-        "ATVSLĐ suite is running (data in {}):",
-        options.data_dir.display()
-    );
+    match &options.database_url {
+        // The part after the credentials only: a password never reaches the terminal.
+        Some(url) => println!(
+            "ATVSLĐ suite is running (databases {}, keys in {}):",
+            url.rsplit('@').next().unwrap_or_default(),
+            options.data_dir.display()
+        ),
+        None => println!(
+            "ATVSLĐ suite is running (data in {}):",
+            options.data_dir.display()
+        ),
+    }
     for (def, app) in atvsld::services().iter().zip(&apps) {
         let base = format!("http://{}:{}", options.host, app.port());
         println!("  {:<13} {base}/api/v1   docs: {base}/docs/", def.name);

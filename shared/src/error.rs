@@ -120,6 +120,9 @@ pub enum ApiError {
     /// Not found, or not the caller's to see: the two are never told apart.
     #[error("{resource} not found")]
     NotFound { resource: &'static str },
+    /// The path exists but not with this method (405); `allow` lists the methods it has.
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: String },
     #[error("conflict: {code}")]
     Conflict { code: &'static str, detail: Text },
     /// `If-Match` names a version that is no longer current (412).
@@ -180,6 +183,7 @@ impl ApiError {
             Self::Unauthorized => "unauthorized",
             Self::Forbidden => "forbidden",
             Self::NotFound { .. } => "not-found",
+            Self::MethodNotAllowed { .. } => "method-not-allowed",
             Self::Conflict { .. } => "conflict",
             Self::PreconditionFailed { .. } => "precondition-failed",
             Self::PreconditionRequired => "precondition-required",
@@ -201,6 +205,7 @@ impl ApiError {
             Self::Unauthorized => "unauthorized",
             Self::Forbidden => "forbidden",
             Self::NotFound { .. } => "not_found",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::PreconditionFailed { .. } => "version_mismatch",
             Self::PreconditionRequired => "if_match_required",
             Self::PayloadTooLarge { .. } => "payload_too_large",
@@ -222,6 +227,9 @@ impl ApiError {
             Self::Unauthorized => Text::new("Chưa xác thực", "Unauthenticated"),
             Self::Forbidden => Text::new("Không có quyền", "Forbidden"),
             Self::NotFound { .. } => Text::new("Không tìm thấy", "Not found"),
+            Self::MethodNotAllowed { .. } => {
+                Text::new("Phương thức không được hỗ trợ", "Method not allowed")
+            }
             Self::Conflict { .. } => Text::new("Xung đột dữ liệu", "Conflict"),
             Self::PreconditionFailed { .. } => {
                 Text::new("Phiên bản đã thay đổi", "Version changed")
@@ -263,6 +271,10 @@ impl ApiError {
             Self::NotFound { resource } => Text::new(
                 format!("Không tìm thấy {}.", resource_vi(resource)),
                 format!("No such {resource}."),
+            ),
+            Self::MethodNotAllowed { allow } => Text::new(
+                format!("Địa chỉ này chỉ nhận các phương thức: {allow}."),
+                format!("This address takes only: {allow}."),
             ),
             Self::PreconditionFailed { current_version } => Text::new(
                 format!(
@@ -375,6 +387,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
@@ -405,6 +418,9 @@ impl ResponseError for ApiError {
             }
             Self::Unavailable(_) => {
                 builder.insert_header((header::RETRY_AFTER, "5"));
+            }
+            Self::MethodNotAllowed { allow } => {
+                builder.insert_header((header::ALLOW, allow.as_str()));
             }
             _ => {}
         }

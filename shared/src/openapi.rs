@@ -1,9 +1,11 @@
 //! What every service's OpenAPI document has in common, added in one place so no
 //! handler annotation can forget it: bearer security on `/api/` operations, the
-//! problem+json error responses, the operations endpoints, and the suite merge.
+//! problem+json error responses, the dry-run answer, the exact schemas of the
+//! suite-wide parameters, the operations endpoints, and the suite merge.
 
-use utoipa::openapi::path::{HttpMethod, Operation, PathItem};
+use utoipa::openapi::path::{HttpMethod, Operation, Parameter, ParameterIn, PathItem};
 use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::Schema;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi, Paths, Ref, RefOr, ResponsesBuilder, Tag};
 use utoipa::{PartialSchema, ToSchema};
@@ -71,6 +73,10 @@ pub fn finish(mut api: OpenApi, title: &str, description: &str) -> OpenApi {
                         "Lỗi phía máy chủ (server error); the body never holds internals",
                     )
                 });
+            document_dry_run(op);
+            for parameter in op.parameters.iter_mut().flatten() {
+                constrain(parameter);
+            }
         }
     }
     add_operations_paths(&mut api.paths);
@@ -103,6 +109,65 @@ pub fn finish(mut api: OpenApi, title: &str, description: &str) -> OpenApi {
     }
     tags.sort_by(|a, b| a.name.cmp(&b.name));
     api
+}
+
+/// A write that takes `?dry_run=true` answers 200 with what it would have created
+/// (and `Dry-Run: true`), not 201: the same body, documented beside the 201.
+fn document_dry_run(op: &mut Operation) {
+    let takes_dry_run = op
+        .parameters
+        .iter()
+        .flatten()
+        .any(|p| p.name == "dry_run" && p.parameter_in == ParameterIn::Query);
+    let Some(RefOr::T(created)) = op.responses.responses.get("201") else {
+        return;
+    };
+    if !takes_dry_run || op.responses.responses.contains_key("200") {
+        return;
+    }
+    let mut answer = created.clone();
+    answer.description =
+        "Dry run (`?dry_run=true`, answered with `Dry-Run: true`): the answer a real write \
+         would give; nothing was written"
+            .into();
+    op.responses.responses.insert("200".into(), answer.into());
+}
+
+/// Query parameters whose names mean the same everywhere.
+const PERIOD_PATTERN: &str = "^(20[0-9]{2}|2100)(-H[12])?$";
+
+/// The schemas of the parameters every service reads with the same shared code say
+/// exactly what that code accepts, so a client can check them before sending:
+/// `limit` (`shared::pagination`), `period` (`shared::period`), `Idempotency-Key`
+/// (`shared::idempotency`) and `If-Match` (`shared::versioning`). A parameter whose
+/// handler set its own bounds keeps them.
+fn constrain(parameter: &mut Parameter) {
+    let Some(RefOr::T(Schema::Object(schema))) = parameter.schema.as_mut() else {
+        return;
+    };
+    match (&parameter.parameter_in, parameter.name.as_str()) {
+        (ParameterIn::Query, "limit") => {
+            schema.minimum.get_or_insert(utoipa::Number::Int(1));
+            schema.maximum.get_or_insert(utoipa::Number::Int(
+                isize::try_from(crate::pagination::MAX_LIMIT).unwrap_or(isize::MAX),
+            ));
+        }
+        (ParameterIn::Query, "period") => {
+            schema.pattern.get_or_insert_with(|| PERIOD_PATTERN.into());
+        }
+        (ParameterIn::Header, "Idempotency-Key") => {
+            schema.min_length.get_or_insert(1);
+            schema.max_length.get_or_insert(255);
+            // Printable ASCII without spaces.
+            schema.pattern.get_or_insert_with(|| "^[!-~]+$".into());
+        }
+        (ParameterIn::Header, "If-Match") => {
+            schema
+                .pattern
+                .get_or_insert_with(|| "^(W/)?\"?[0-9]{1,18}\"?$".into());
+        }
+        _ => {}
+    }
 }
 
 /// Who answers for the API (Spectral's `info-contact`).
@@ -165,7 +230,8 @@ fn add_operations_paths(paths: &mut Paths) {
 
 /// The suite document: each service's paths under its gateway prefix
 /// (`/incidents/api/v1/...`), operation ids prefixed with the service so they stay
-/// unique, components and tags merged.
+/// unique, components and tags merged. The `/internal/` endpoints stay in each
+/// service's own document only: the gateway does not route them.
 pub fn merge(services: &[(&str, OpenApi)]) -> OpenApi {
     let mut merged = OpenApi::new(
         utoipa::openapi::InfoBuilder::new()
@@ -187,6 +253,10 @@ pub fn merge(services: &[(&str, OpenApi)]) -> OpenApi {
     for (prefix, api) in services {
         let mut api = rename_schemas(api, &colliding, &pascal_case(prefix));
         for (path, mut item) in std::mem::take(&mut api.paths.paths) {
+            // Service-to-service endpoints are not routed by the gateway.
+            if path.starts_with("/internal/") {
+                continue;
+            }
             for op in operations_mut(&mut item) {
                 op.operation_id = op
                     .operation_id

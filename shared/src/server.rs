@@ -18,7 +18,6 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::JwtVerifier;
 use crate::config::{CorsSettings, Settings};
 use crate::db::{self, Db, Migrations};
-use crate::error::ApiError;
 use crate::extract::{self, BodyLimit};
 use crate::telemetry::RequestSpan;
 use crate::{context, health};
@@ -123,6 +122,7 @@ impl Application {
             .build()
             .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
         let spec = def.openapi();
+        let route_table = web::Data::new(crate::routes::unmatched::RouteTable::from_spec(&spec));
         let body_limit = web::Data::new(BodyLimit(settings.server.body_limit_bytes));
         let db_data = web::Data::new(db.clone());
         let upstreams = web::Data::new(settings.upstreams.clone());
@@ -182,9 +182,8 @@ impl Application {
                     }),
                 )
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
-                .default_service(web::to(|| async {
-                    Err::<actix_web::HttpResponse, _>(ApiError::NotFound { resource: "route" })
-                }))
+                .app_data(route_table.clone())
+                .default_service(web::to(crate::routes::unmatched::unmatched))
                 .wrap(cors(&cors_settings))
                 .wrap(metrics.clone())
                 .wrap(TracingLogger::<RequestSpan>::new())

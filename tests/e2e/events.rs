@@ -85,6 +85,7 @@ async fn a_grave_accident_opens_one_follow_up_task_even_across_a_restart_of_task
         host: "127.0.0.1".into(),
         ports,
         data_dir: std::env::temp_dir(),
+        database_url: None,
         log: Default::default(),
     };
     assert_eq!(

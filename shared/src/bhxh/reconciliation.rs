@@ -20,10 +20,11 @@ pub const DEFAULT_WAIT_DAYS: i64 = 60;
 pub struct ReconciliationParams {
     /// The year (`2026`): decisions dated in it; accidents that occurred and diseases
     /// diagnosed in it.
-    #[param(example = "2026")]
+    #[param(example = "2026", pattern = "^(20[0-9]{2}|2100)$")]
     pub period: String,
     /// Days after the accident or the diagnosis without a decision before the record
     /// is listed (default 60).
+    #[param(minimum = 0, maximum = 3650)]
     pub wait_days: Option<i64>,
 }
 

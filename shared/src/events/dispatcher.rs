@@ -45,9 +45,14 @@ type ClaimRow = (
 /// Claims up to `BATCH` due deliveries and leases them.
 pub fn claim(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Vec<Claimed>, ApiError> {
     conn.transaction(|conn| {
+        // A paused subscription's deliveries wait until it is resumed.
+        let active = subscriptions::table
+            .filter(subscriptions::active.eq(true))
+            .select(subscriptions::id);
         let due = deliveries::table
             .filter(deliveries::status.eq(PENDING))
             .filter(deliveries::next_attempt_at.le(now))
+            .filter(deliveries::subscription_id.eq_any(active))
             .order(deliveries::next_attempt_at)
             .limit(BATCH)
             .select(deliveries::id);

@@ -54,10 +54,10 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<SubscriptionRow>> {
         .load(conn)
 }
 
-/// The active subscriptions that want `event_type`.
-pub fn active_for(conn: &mut DbConnection, event_type: &str) -> QueryResult<Vec<SubscriptionRow>> {
+/// The subscriptions that want `event_type`, paused ones too: their deliveries wait
+/// for them to be resumed.
+pub fn wanting(conn: &mut DbConnection, event_type: &str) -> QueryResult<Vec<SubscriptionRow>> {
     let rows: Vec<SubscriptionRow> = subscriptions::table
-        .filter(subscriptions::active.eq(true))
         .select(SubscriptionRow::as_select())
         .load(conn)?;
     Ok(rows.into_iter().filter(|s| s.wants(event_type)).collect())

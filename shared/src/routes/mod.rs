@@ -7,6 +7,7 @@ pub mod internal;
 pub mod jobs;
 pub mod receipts;
 pub mod subscriptions;
+pub mod unmatched;
 
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -1,7 +1,7 @@
 //! `/api/v1/subscriptions`: who receives this service's events (admin only).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -20,7 +20,7 @@ use crate::idempotency::{self, IdempotentRequest, StoredResponse, WriteParams};
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_subscription)
         .service(list_subscriptions)
-        .service(deactivate_subscription)
+        .service(update_subscription)
         .service(list_deliveries)
         .service(replay_delivery);
 }
@@ -181,30 +181,45 @@ pub async fn list_subscriptions(
     }))
 }
 
-/// Deactivate a subscription
+/// What an administrator may change in a subscription.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"active": false}))]
+pub struct UpdateSubscriptionRequest {
+    /// `false` pauses deliveries: events still queue up for the subscription, and go out
+    /// when `true` resumes it. Nothing is lost, and the delivery log stays readable.
+    pub active: bool,
+}
+
+/// Pause or resume a subscription
 ///
-/// It receives no new events; its delivery log stays readable.
+/// Webhooks are never deleted: a paused one is sent nothing, its events wait for it to
+/// be resumed, and its delivery log stays readable.
 #[utoipa::path(
     tag = "subscriptions",
     params(("id" = String, Path, description = "Subscription id")),
-    responses((status = 204, description = "Deactivated"))
+    request_body = UpdateSubscriptionRequest,
+    responses((status = 200, description = "The subscription as it is now (no secret)", body = SubscriptionResponse))
 )]
-#[delete("/subscriptions/{id}")]
-pub async fn deactivate_subscription(
+#[patch("/subscriptions/{id}")]
+pub async fn update_subscription(
     user: AuthUser,
     db: web::Data<Db>,
     id: web::Path<uuid::Uuid>,
+    body: Json<UpdateSubscriptionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     user.require_any(&[Role::Admin])?;
-    let changed = db
-        .run(move |conn| repo::set_active(conn, &id.to_string(), false))
+    let active = body.body.active;
+    let row = db
+        .run(move |conn| {
+            let id = id.to_string();
+            repo::set_active(conn, &id, active)?;
+            repo::find(conn, &id)?.ok_or(ApiError::NotFound {
+                resource: "subscription",
+            })
+        })
         .await?;
-    if changed == 0 {
-        return Err(ApiError::NotFound {
-            resource: "subscription",
-        });
-    }
-    Ok(HttpResponse::NoContent().finish())
+    Ok(HttpResponse::Ok().json(SubscriptionResponse::of(&row, false)))
 }
 
 /// Deliveries to a subscriber

@@ -168,6 +168,9 @@ pub async fn list_health_exam_reports(
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
     let page = Page::parse(p.limit, p.cursor.as_deref())?;
+    if let Some(period) = &p.period {
+        shared::period::Period::parse_parameter("period", period)?;
+    }
     let (rows, next_cursor) = service::list(&db, &user, p.period, page).await?;
     let items = rows
         .into_iter()

@@ -366,6 +366,7 @@ pub async fn list_monitoring_report_revisions(
 #[into_params(parameter_in = Query)]
 pub struct StatisticsParams {
     /// The year, e.g. `2025` (monitoring is yearly: halves are refused).
+    #[param(pattern = "^(20[0-9]{2}|2100)$", example = "2025")]
     pub period: String,
     pub group_by: Option<GroupBy>,
     /// The figures as they stood at the end of this day (from the change history).

@@ -166,6 +166,62 @@ async fn a_subscriber_receives_signed_events_of_its_types_only() {
 }
 
 #[tokio::test]
+async fn a_paused_subscription_keeps_its_events_until_it_is_resumed() {
+    let app = fast_events_app().await;
+    let hook = receiver();
+    let subscription = subscribe(&app, &hook.url, &["establishment.upserted"]).await;
+    let path = format!(
+        "/api/v1/subscriptions/{}",
+        subscription["id"].as_str().unwrap()
+    );
+    let admin = app.admin();
+    let pause = async |active: bool| {
+        app.request(
+            reqwest::Method::PATCH,
+            &path,
+            Some(&admin),
+            Some(&json!({ "active": active })),
+        )
+        .await
+    };
+    let paused = pause(false).await;
+    assert_eq!(paused.status().as_u16(), 200);
+    let paused = json_of(paused).await;
+    assert_eq!(paused["active"], false);
+    assert!(paused.get("secret").is_none(), "the secret is shown once");
+
+    app.create_establishment(&establishment(&tax_code(2))).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        hook.received.lock().unwrap().is_empty(),
+        "nothing while paused"
+    );
+
+    assert_eq!(pause(true).await.status().as_u16(), 200);
+    wait_until(|| hook.received.lock().unwrap().len() == 1).await;
+
+    // Only an admin pauses; an unknown subscription is 404.
+    let res = app
+        .request(
+            reqwest::Method::PATCH,
+            &path,
+            Some(&app.token(Role::LaborAuthority, Some("SNV"))),
+            Some(&json!({"active": false})),
+        )
+        .await;
+    assert_problem(res, 403, "forbidden").await;
+    let res = app
+        .request(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/subscriptions/{}", uuid::Uuid::now_v7()),
+            Some(&app.admin()),
+            Some(&json!({"active": false})),
+        )
+        .await;
+    assert_problem(res, 404, "not_found").await;
+}
+
+#[tokio::test]
 async fn a_failing_delivery_is_retried_then_dead_lettered_and_replays_after_the_fix() {
     let app = fast_events_app().await;
     let hook = receiver();

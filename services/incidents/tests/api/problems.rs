@@ -97,7 +97,7 @@ async fn a_body_that_is_not_json_is_415() {
 }
 
 #[tokio::test]
-async fn unknown_routes_are_problems_too() {
+async fn unknown_routes_and_methods_are_problems_too() {
     let app = spawn_app().await;
     let res = app
         .request(
@@ -108,6 +108,7 @@ async fn unknown_routes_are_problems_too() {
         )
         .await;
     assert_problem(res, 404, "not_found").await;
+    // A path the service has, with a method it does not: 405 and what it takes.
     let res = app
         .request(
             Method::DELETE,
@@ -116,7 +117,14 @@ async fn unknown_routes_are_problems_too() {
             None,
         )
         .await;
-    assert_problem(res, 404, "not_found").await;
+    let allow = res.headers()["allow"].to_str().unwrap().to_owned();
+    assert_eq!(allow, "GET, POST");
+    assert_problem(res, 405, "method_not_allowed").await;
+    let res = app
+        .request(Method::PATCH, "/api/v1/accidents/42", None, None)
+        .await;
+    assert_eq!(res.headers()["allow"], "GET, PUT");
+    assert_problem(res, 405, "method_not_allowed").await;
 }
 
 #[tokio::test]

@@ -179,7 +179,7 @@ pub async fn list_plan_targets(
 #[into_params(parameter_in = Query)]
 pub struct KpiParams {
     /// The year to compare with the one before.
-    #[param(example = 2025)]
+    #[param(example = 2025, minimum = 2000, maximum = 2100)]
     pub year: i32,
 }
 
