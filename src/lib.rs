@@ -2,6 +2,8 @@
 //! `main.rs` parses the command line; what the commands do lives here so the
 //! end-to-end tests drive the same code.
 
+pub mod backup;
+
 use std::path::{Path, PathBuf};
 
 use shared::config::{

@@ -1811,3 +1811,7 @@ async fn the_health_kpis_match_hand_computed_figures_from_the_health_stats_servi
 // Events between the services (outbox, dispatcher, receivers).
 #[path = "e2e/events.rs"]
 mod events;
+
+// `atvsld backup` and `atvsld restore` on both backends.
+#[path = "e2e/backup.rs"]
+mod backup;
