@@ -1815,3 +1815,7 @@ mod events;
 // `atvsld backup` and `atvsld restore` on both backends.
 #[path = "e2e/backup.rs"]
 mod backup;
+
+// The README's settings table against the settings structs.
+#[path = "e2e/settings_reference.rs"]
+mod settings_reference;
