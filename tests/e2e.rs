@@ -1816,6 +1816,11 @@ mod events;
 #[path = "e2e/backup.rs"]
 mod backup;
 
+// docs/integration.md: every shell example, run against the suite.
+#[cfg(unix)]
+#[path = "e2e/integration_doc.rs"]
+mod integration_doc;
+
 // The README's settings table against the settings structs.
 #[path = "e2e/settings_reference.rs"]
 mod settings_reference;
