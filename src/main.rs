@@ -134,6 +134,16 @@ enum Command {
         #[arg(long = "database-url", hide_env_values = true)]
         database_urls: Vec<String>,
     },
+    /// Start signing filing receipts with a new key: in every service's SQLite database
+    /// of the data folder, or in the PostgreSQL databases named by --database-url. Older
+    /// keys stay published, so the receipts they signed still verify.
+    RotateReceiptKey {
+        #[arg(long, env = "ATVSLD_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
+        /// SERVICE=postgres://… of each database (repeatable).
+        #[arg(long = "database-url", hide_env_values = true)]
+        database_urls: Vec<String>,
+    },
     /// Write the OpenAPI documents (one per service and the merged atvsld.json).
     Openapi {
         #[arg(long, default_value = "openapi")]
@@ -283,6 +293,19 @@ async fn main() -> anyhow::Result<()> {
                 tokio::task::spawn_blocking(move || atvsld::backup::restore(&options)).await??;
             for line in done {
                 println!("restored {line}");
+            }
+            Ok(())
+        }
+        Command::RotateReceiptKey {
+            data_dir,
+            database_urls,
+        } => {
+            shared::telemetry::init_tracing(&LogSettings::default());
+            let targets = atvsld::database_targets(&databases(data_dir, &database_urls)?)?;
+            let rotated =
+                tokio::task::spawn_blocking(move || atvsld::rotate_receipt_keys(targets)).await??;
+            for (service, kid) in rotated {
+                println!("{service}: receipts are now signed with key {kid}");
             }
             Ok(())
         }

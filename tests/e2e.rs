@@ -1824,3 +1824,7 @@ mod integration_doc;
 // The README's settings table against the settings structs.
 #[path = "e2e/settings_reference.rs"]
 mod settings_reference;
+
+// Receipt keys and the events secret of `up`, rotated.
+#[path = "e2e/rotation.rs"]
+mod rotation;

@@ -69,6 +69,14 @@ pub fn set_active(conn: &mut DbConnection, id: &str, active: bool) -> QueryResul
         .execute(conn)
 }
 
+/// Replaces the signing secret (the suite's own subscriptions, when the secret of
+/// `atvsld up` is rotated); deliveries still pending are signed with the new one.
+pub fn set_secret(conn: &mut DbConnection, id: &str, secret: &str) -> QueryResult<usize> {
+    diesel::update(subscriptions::table.find(id))
+        .set(subscriptions::secret.eq(secret))
+        .execute(conn)
+}
+
 /// Loopback, link-local, private, unique-local, unspecified and multicast addresses:
 /// nothing a partner's webhook should resolve to.
 pub fn is_internal(ip: IpAddr) -> bool {
