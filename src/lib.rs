@@ -2,6 +2,8 @@
 //! `main.rs` parses the command line; what the commands do lives here so the
 //! end-to-end tests drive the same code.
 
+pub mod backup;
+
 use std::path::{Path, PathBuf};
 
 use shared::config::{
@@ -153,9 +155,14 @@ pub fn events_secret(data_dir: &Path) -> anyhow::Result<String> {
     Ok(secret)
 }
 
+/// Who made the suite's own subscriptions.
+const WIRED_BY: &str = "atvsld up";
+
 /// The flows between the suite's services (issue "events"): incidents tells
 /// health-stats of every establishment change, and tasks of every declared accident.
-/// Made once per data folder; the subscriptions live in the incidents database.
+/// Made once per data folder; the subscriptions live in the incidents database. When
+/// the data folder's secret has been rotated, they are re-keyed with the new one.
+/// Returns how many subscriptions were added.
 pub fn wire_events(
     incidents: &Application,
     options: &UpOptions,
@@ -174,7 +181,11 @@ pub fn wire_events(
     let mut added = 0;
     for (port, types) in flows {
         let url = format!("http://{}:{port}/internal/v1/events", options.host);
-        if existing.iter().any(|s| s.url == url) {
+        if let Some(found) = existing.iter().find(|s| s.url == url) {
+            if found.created_by == WIRED_BY && found.secret != secret {
+                subscriptions::set_secret(&mut conn, &found.id, secret)?;
+                tracing::info!(subscription = %found.id, "re-keyed with the rotated events secret");
+            }
             continue;
         }
         subscriptions::insert(
@@ -185,13 +196,63 @@ pub fn wire_events(
                 event_types: types.to_owned(),
                 secret: secret.to_owned(),
                 active: true,
-                created_by: "atvsld up".to_owned(),
+                created_by: WIRED_BY.to_owned(),
                 created_at: shared::db::now(),
             },
         )?;
         added += 1;
     }
     Ok(added)
+}
+
+/// Each service's database URL: the SQLite files of a data folder (which must exist:
+/// an admin command never creates a database), or the PostgreSQL URLs named.
+pub fn database_targets(
+    databases: &backup::Databases,
+) -> anyhow::Result<Vec<(&'static ServiceDef, String)>> {
+    match databases {
+        backup::Databases::DataDir(dir) => services()
+            .into_iter()
+            .map(|def| {
+                let file = dir.join(format!("{}.db", def.name));
+                if !file.is_file() {
+                    anyhow::bail!("{} does not exist", file.display());
+                }
+                Ok((def, format!("sqlite://{}", file.display())))
+            })
+            .collect(),
+        backup::Databases::Postgres(urls) => urls
+            .iter()
+            .map(|u| {
+                let def = services()
+                    .into_iter()
+                    .find(|s| s.name == u.service)
+                    .ok_or_else(|| anyhow::anyhow!("unknown service {}", u.service))?;
+                Ok((def, u.url.clone()))
+            })
+            .collect(),
+    }
+}
+
+/// Starts a new receipt signing key in each database (`atvsld rotate-receipt-key`);
+/// returns each service's new key id. Older keys stay, so their receipts verify.
+pub fn rotate_receipt_keys(
+    targets: Vec<(&'static ServiceDef, String)>,
+) -> anyhow::Result<Vec<(&'static str, String)>> {
+    let mut rotated = Vec::new();
+    for (def, url) in targets {
+        let settings = DatabaseSettings {
+            url: url.into(),
+            max_connections: Some(1),
+            connect_timeout_secs: 10,
+        };
+        let (db, _) = def.connect_and_migrate(&settings)?;
+        let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let kid = shared::receipts::rotate_key(&mut conn)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", def.name))?;
+        rotated.push((def.name, kid));
+    }
+    Ok(rotated)
 }
 
 /// The development keys of a data folder (created on first use).

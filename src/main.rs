@@ -107,6 +107,48 @@ enum Command {
         #[arg(long, env = "ATVSLD_DATA_DIR", default_value = "data")]
         data_dir: PathBuf,
     },
+    /// Back up every service's database into a new folder `atvsld-backup-<UTC time>`:
+    /// the SQLite files of the data folder (consistent snapshots with `VACUUM INTO`, safe
+    /// while `up` runs) and its keys, or with --database-url the PostgreSQL databases
+    /// (`pg_dump --format=custom`, which must be on PATH).
+    Backup {
+        #[arg(long, env = "ATVSLD_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
+        /// The folder the backup folder is made in.
+        #[arg(long, env = "ATVSLD_BACKUP_DIR", default_value = "backups")]
+        out: PathBuf,
+        /// SERVICE=postgres://… for each PostgreSQL database to back up (repeat the flag;
+        /// in the variable, separate them with spaces).
+        #[arg(
+            long = "database-url",
+            env = "ATVSLD_BACKUP_DATABASE_URLS",
+            value_delimiter = ' ',
+            hide_env_values = true
+        )]
+        database_urls: Vec<String>,
+    },
+    /// Restore a folder made by `backup`: its SQLite files and keys into a data folder
+    /// that does not hold them yet, or with --database-url its dumps into empty
+    /// PostgreSQL databases (`pg_restore`, which must be on PATH). Never overwrites.
+    Restore {
+        /// The backup folder (`…/atvsld-backup-<UTC time>`).
+        backup: PathBuf,
+        #[arg(long, env = "ATVSLD_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
+        /// SERVICE=postgres://… of each empty database to restore into (repeatable).
+        #[arg(long = "database-url", hide_env_values = true)]
+        database_urls: Vec<String>,
+    },
+    /// Start signing filing receipts with a new key: in every service's SQLite database
+    /// of the data folder, or in the PostgreSQL databases named by --database-url. Older
+    /// keys stay published, so the receipts they signed still verify.
+    RotateReceiptKey {
+        #[arg(long, env = "ATVSLD_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
+        /// SERVICE=postgres://… of each database (repeatable).
+        #[arg(long = "database-url", hide_env_values = true)]
+        database_urls: Vec<String>,
+    },
     /// Write the OpenAPI documents (one per service and the merged atvsld.json).
     Openapi {
         #[arg(long, default_value = "openapi")]
@@ -223,6 +265,57 @@ async fn main() -> anyhow::Result<()> {
             })
             .await
         }
+        Command::Backup {
+            data_dir,
+            out,
+            database_urls,
+        } => {
+            let databases = databases(data_dir, &database_urls)?;
+            let options = atvsld::backup::BackupOptions {
+                databases,
+                out_dir: out,
+                pg_dump: "pg_dump".into(),
+            };
+            let (dir, manifest) =
+                tokio::task::spawn_blocking(move || atvsld::backup::backup(&options)).await??;
+            println!("backup written to {}", dir.display());
+            for file in &manifest.files {
+                println!("  {:<24} {:>14} bytes", file.path, file.bytes);
+            }
+            println!("  {:<24} {:>14} bytes", "total", manifest.total_bytes());
+            Ok(())
+        }
+        Command::Restore {
+            backup,
+            data_dir,
+            database_urls,
+        } => {
+            let target = databases(data_dir, &database_urls)?;
+            let options = atvsld::backup::RestoreOptions {
+                backup_dir: backup,
+                target,
+                pg_restore: "pg_restore".into(),
+            };
+            let done =
+                tokio::task::spawn_blocking(move || atvsld::backup::restore(&options)).await??;
+            for line in done {
+                println!("restored {line}");
+            }
+            Ok(())
+        }
+        Command::RotateReceiptKey {
+            data_dir,
+            database_urls,
+        } => {
+            shared::telemetry::init_tracing(&LogSettings::default());
+            let targets = atvsld::database_targets(&databases(data_dir, &database_urls)?)?;
+            let rotated =
+                tokio::task::spawn_blocking(move || atvsld::rotate_receipt_keys(targets)).await??;
+            for (service, kid) in rotated {
+                println!("{service}: receipts are now signed with key {kid}");
+            }
+            Ok(())
+        }
         Command::Openapi { dir, check } => {
             if check {
                 let stale = atvsld::stale_openapi(&dir)?;
@@ -293,6 +386,19 @@ async fn up(options: atvsld::UpOptions) -> anyhow::Result<()> {
     }
     println!("stopped");
     Ok(())
+}
+
+/// The data folder, unless PostgreSQL databases are named.
+fn databases(
+    data_dir: PathBuf,
+    database_urls: &[String],
+) -> anyhow::Result<atvsld::backup::Databases> {
+    let urls = atvsld::backup::parse_service_urls(database_urls)?;
+    Ok(if urls.is_empty() {
+        atvsld::backup::Databases::DataDir(data_dir)
+    } else {
+        atvsld::backup::Databases::Postgres(urls)
+    })
 }
 
 async fn migrate(

@@ -1801,3 +1801,20 @@ mod events;
 // The BHXH reconciliation across incidents and health-stats.
 #[path = "e2e/reconciliation.rs"]
 mod reconciliation;
+
+// `atvsld backup` and `atvsld restore` on both backends.
+#[path = "e2e/backup.rs"]
+mod backup;
+
+// docs/integration.md: every shell example, run against the suite.
+#[cfg(unix)]
+#[path = "e2e/integration_doc.rs"]
+mod integration_doc;
+
+// The README's settings table against the settings structs.
+#[path = "e2e/settings_reference.rs"]
+mod settings_reference;
+
+// Receipt keys and the events secret of `up`, rotated.
+#[path = "e2e/rotation.rs"]
+mod rotation;

@@ -4,7 +4,8 @@
 //! A submission calls [`issue`] inside the transaction that stores it, and embeds the
 //! [`Receipt`] in its answer as `receipt`. The receipt is stored and signed with the
 //! service's Ed25519 receipt key, which is made on first use and kept in the database,
-//! so receipts verify after a restart and on every replica. Anyone holding a receipt
+//! so receipts verify after a restart and on every replica; [`rotate_key`] adds a new
+//! one, and older keys stay to verify what they signed. Anyone holding a receipt
 //! can check it at `POST /api/v1/receipts/verify` ([`verify`]), or offline with the
 //! public keys of `GET /api/v1/receipts/keys` ([`public_keys`]).
 //!
@@ -219,14 +220,20 @@ fn signing_key(conn: &mut DbConnection) -> Result<SigningKey, ApiError> {
     if let Some((kid, pkcs8)) = newest {
         return SigningKey::from_pkcs8(kid, &SecretString::from(pkcs8));
     }
+    // Two first submissions racing on PostgreSQL may each make a key; both are kept
+    // and both verify, so there is nothing to prevent.
+    create_key(conn)
+}
+
+/// Makes and stores a new receipt key; being the newest, it signs from now on.
+fn create_key(conn: &mut DbConnection) -> Result<SigningKey, ApiError> {
+    use receipt_keys::dsl as k;
     let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
         .map_err(|_| anyhow::anyhow!("could not generate a receipt key"))?;
     let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref())
         .map_err(|_| anyhow::anyhow!("a generated receipt key did not load"))?;
     let public = pair.public_key().as_ref();
     let kid = key_id(public);
-    // Two first submissions racing on PostgreSQL may each make a key; both are kept
-    // and both verify, so there is nothing to prevent.
     diesel::insert_into(k::receipt_keys)
         .values((
             k::kid.eq(&kid),
@@ -237,6 +244,13 @@ fn signing_key(conn: &mut DbConnection) -> Result<SigningKey, ApiError> {
         .execute(conn)?;
     tracing::info!(receipt.kid = %kid, "receipt signing key created");
     Ok(SigningKey { kid, pair })
+}
+
+/// Rotates the receipt key (`atvsld rotate-receipt-key`): a new key signs every
+/// receipt from now on, on every replica, and the older ones stay in
+/// [`public_keys`] so the receipts they signed still verify. Returns the new `kid`.
+pub fn rotate_key(conn: &mut DbConnection) -> Result<String, ApiError> {
+    Ok(create_key(conn)?.kid)
 }
 
 /// The string a receipt's signature covers (see the module documentation).

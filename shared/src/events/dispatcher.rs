@@ -45,7 +45,7 @@ type ClaimRow = (
 /// Claims up to `BATCH` due deliveries and leases them.
 pub fn claim(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Vec<Claimed>, ApiError> {
     conn.transaction(|conn| {
-        // A paused subscription's deliveries wait until it is resumed.
+        // An inactive subscription's pending deliveries wait until it is active again.
         let active = subscriptions::table
             .filter(subscriptions::active.eq(true))
             .select(subscriptions::id);

@@ -12,8 +12,7 @@ pub const DELIVERED: &str = "delivered";
 pub const DEAD: &str = "dead";
 
 /// Records an event of `source` about `subject`, with a pending delivery for every
-/// subscription to `event_type` (a paused one's waits until it is resumed). Call it in
-/// the transaction of the write.
+/// active subscription to `event_type`. Call it in the transaction of the write.
 pub fn publish(
     conn: &mut DbConnection,
     source: &str,
@@ -33,7 +32,7 @@ pub fn publish(
             outbox_events::data.eq(data.to_string()),
         ))
         .execute(conn)?;
-    for subscription in subscriptions::wanting(conn, event_type)? {
+    for subscription in subscriptions::active_for(conn, event_type)? {
         diesel::insert_into(deliveries::table)
             .values((
                 deliveries::id.eq(uuid::Uuid::now_v7().to_string()),

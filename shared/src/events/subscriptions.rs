@@ -54,10 +54,10 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<SubscriptionRow>> {
         .load(conn)
 }
 
-/// The subscriptions that want `event_type`, paused ones too: their deliveries wait
-/// for them to be resumed.
-pub fn wanting(conn: &mut DbConnection, event_type: &str) -> QueryResult<Vec<SubscriptionRow>> {
+/// The active subscriptions that want `event_type`.
+pub fn active_for(conn: &mut DbConnection, event_type: &str) -> QueryResult<Vec<SubscriptionRow>> {
     let rows: Vec<SubscriptionRow> = subscriptions::table
+        .filter(subscriptions::active.eq(true))
         .select(SubscriptionRow::as_select())
         .load(conn)?;
     Ok(rows.into_iter().filter(|s| s.wants(event_type)).collect())
@@ -66,6 +66,14 @@ pub fn wanting(conn: &mut DbConnection, event_type: &str) -> QueryResult<Vec<Sub
 pub fn set_active(conn: &mut DbConnection, id: &str, active: bool) -> QueryResult<usize> {
     diesel::update(subscriptions::table.find(id))
         .set(subscriptions::active.eq(active))
+        .execute(conn)
+}
+
+/// Replaces the signing secret (the suite's own subscriptions, when the secret of
+/// `atvsld up` is rotated); deliveries still pending are signed with the new one.
+pub fn set_secret(conn: &mut DbConnection, id: &str, secret: &str) -> QueryResult<usize> {
+    diesel::update(subscriptions::table.find(id))
+        .set(subscriptions::secret.eq(secret))
         .execute(conn)
 }
 

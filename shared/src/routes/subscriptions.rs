@@ -186,15 +186,16 @@ pub async fn list_subscriptions(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"active": false}))]
 pub struct UpdateSubscriptionRequest {
-    /// `false` pauses deliveries: events still queue up for the subscription, and go out
-    /// when `true` resumes it. Nothing is lost, and the delivery log stays readable.
+    /// `false` stops deliveries: events that happen while it is inactive are not sent to
+    /// it (a partner catches up with the `updated_since` feeds), and deliveries still
+    /// pending wait; `true` starts it again. Its delivery log stays readable.
     pub active: bool,
 }
 
-/// Pause or resume a subscription
+/// Stop or restart a subscription
 ///
-/// Webhooks are never deleted: a paused one is sent nothing, its events wait for it to
-/// be resumed, and its delivery log stays readable.
+/// Webhooks are never deleted, so their delivery log stays readable: an inactive one is
+/// sent nothing, and events that happen meanwhile are not queued for it.
 #[utoipa::path(
     tag = "subscriptions",
     params(("id" = String, Path, description = "Subscription id")),
