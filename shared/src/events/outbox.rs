@@ -47,18 +47,3 @@ pub fn publish(
     }
     Ok(id)
 }
-
-/// Whether an event of `event_type` about `subject` was ever published (for events
-/// that must be announced once, like a deadline passing).
-pub fn published(
-    conn: &mut DbConnection,
-    event_type: &str,
-    subject: &str,
-) -> Result<bool, ApiError> {
-    Ok(diesel::select(diesel::dsl::exists(
-        outbox_events::table
-            .filter(outbox_events::event_type.eq(event_type))
-            .filter(outbox_events::subject.eq(subject)),
-    ))
-    .get_result(conn)?)
-}

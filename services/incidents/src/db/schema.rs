@@ -70,6 +70,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// Bookkeeping of the overdue job, not part of the record (nor of `AccidentRow`).
+        overdue_announced_at -> Nullable<Timestamp>,
     }
 }
 

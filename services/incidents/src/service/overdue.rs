@@ -15,7 +15,10 @@ const EVENT: &str = "accident.investigation_overdue";
 const EVERY: Duration = Duration::from_secs(300);
 
 /// Publishes the event for every open accident past its deadline with no announced
-/// record that has not had it yet; returns how many were announced.
+/// record that has not had it yet; returns how many were announced. Safe with several
+/// replicas: each accident is claimed by a compare-and-set of `overdue_announced_at`;
+/// on PostgreSQL a second replica's update waits for the first one's commit and then
+/// matches nothing, on SQLite the writers take turns.
 pub fn announce(conn: &mut DbConnection, now: NaiveDateTime) -> Result<usize, ApiError> {
     conn.transaction(|conn| {
         let late: Vec<(String, NaiveDateTime, String, bool)> = accidents::table
@@ -23,6 +26,7 @@ pub fn announce(conn: &mut DbConnection, now: NaiveDateTime) -> Result<usize, Ap
             .filter(accidents::status.eq_any(["declared", "under_investigation"]))
             .filter(accidents::deadline_at.lt(now))
             .filter(investigations::record_announced_on.is_null())
+            .filter(accidents::overdue_announced_at.is_null())
             .select((
                 accidents::id,
                 accidents::deadline_at,
@@ -33,7 +37,14 @@ pub fn announce(conn: &mut DbConnection, now: NaiveDateTime) -> Result<usize, Ap
             .load(conn)?;
         let mut announced = 0;
         for (id, deadline, level, grave) in late {
-            if shared::events::outbox::published(conn, EVENT, &id)? {
+            let claimed = diesel::update(
+                accidents::table
+                    .find(&id)
+                    .filter(accidents::overdue_announced_at.is_null()),
+            )
+            .set(accidents::overdue_announced_at.eq(now))
+            .execute(conn)?;
+            if claimed == 0 {
                 continue;
             }
             shared::events::outbox::publish(

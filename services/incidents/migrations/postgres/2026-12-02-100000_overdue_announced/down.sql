@@ -1,0 +1,1 @@
+ALTER TABLE accidents DROP COLUMN overdue_announced_at;
