@@ -15,28 +15,31 @@ use crate::helpers::{
 /// What the webhook received: the signature header and the body of each request.
 type Received = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
 
-/// A partner's webhook: records what it receives and answers with `status`.
+/// A partner's webhook: records what it receives and answers with `status`, or with a
+/// redirect to `redirect` when that is set.
 struct Receiver {
     url: String,
     received: Received,
     status: Arc<AtomicU16>,
+    redirect: Arc<Mutex<Option<String>>>,
 }
 
 fn receiver() -> Receiver {
     let received: Received = Arc::default();
     let status = Arc::new(AtomicU16::new(200));
-    let (r, s) = (received.clone(), status.clone());
+    let redirect: Arc<Mutex<Option<String>>> = Arc::default();
+    let (r, s, to) = (received.clone(), status.clone(), redirect.clone());
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!(
         "http://127.0.0.1:{}/hook",
         listener.local_addr().unwrap().port()
     );
     let server = HttpServer::new(move || {
-        let (r, s) = (r.clone(), s.clone());
+        let (r, s, to) = (r.clone(), s.clone(), to.clone());
         App::new().route(
             "/hook",
             web::post().to(move |req: HttpRequest, body: web::Bytes| {
-                let (r, s) = (r.clone(), s.clone());
+                let (r, s, to) = (r.clone(), s.clone(), to.clone());
                 async move {
                     let signature = req
                         .headers()
@@ -45,6 +48,11 @@ fn receiver() -> Receiver {
                         .unwrap_or_default()
                         .to_owned();
                     r.lock().unwrap().push((signature, body.to_vec()));
+                    if let Some(target) = to.lock().unwrap().clone() {
+                        return HttpResponse::TemporaryRedirect()
+                            .insert_header(("location", target))
+                            .finish();
+                    }
                     HttpResponse::build(
                         actix_web::http::StatusCode::from_u16(s.load(Ordering::SeqCst)).unwrap(),
                     )
@@ -62,6 +70,7 @@ fn receiver() -> Receiver {
         url,
         received,
         status,
+        redirect,
     }
 }
 
@@ -277,6 +286,34 @@ async fn a_failing_delivery_is_retried_then_dead_lettered_and_replays_after_the_
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     assert_eq!(status, "delivered");
+}
+
+#[tokio::test]
+async fn a_redirect_is_never_followed() {
+    // A partner's URL that passed the check, redirecting to a place the dispatcher
+    // must not be led to (here another local listener, standing for an internal one).
+    let app = fast_events_app().await;
+    let hook = receiver();
+    let internal = receiver();
+    *hook.redirect.lock().unwrap() = Some(internal.url.clone());
+    let subscription = subscribe(&app, &hook.url, &["*"]).await;
+    app.create_establishment(&establishment(&tax_code(4))).await;
+    let path = format!(
+        "/api/v1/subscriptions/{}/deliveries",
+        subscription["id"].as_str().unwrap()
+    );
+    let mut dead = Value::Null;
+    for _ in 0..200 {
+        let list = json_of(app.get(&path, &app.admin()).await).await;
+        if list["items"][0]["status"] == "dead" {
+            dead = list["items"][0].clone();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(dead["last_status"], 307, "{dead}");
+    assert_eq!(hook.received.lock().unwrap().len(), 3);
+    assert!(internal.received.lock().unwrap().is_empty());
 }
 
 #[tokio::test]
