@@ -5,6 +5,7 @@
 #   suite_start DIR [--database-url URL]
 #                                     # sets $up_pid, $p_incidents, $p_health, $p_tasks
 #   suite_stop                        # in the caller's EXIT trap
+#   stop_process PID                  # any other process the caller started
 # No curl needed: the HTTP checks are Python's.
 
 # GET URL answers 2xx.
@@ -70,12 +71,17 @@ suite_start() {
     done
 }
 
-# Stops the suite (TERM, then KILL after 10 s).
+# Stops process $1 if it runs: TERM, then KILL after 10 s. (TERM, not INT: a
+# background job of a non-interactive shell ignores SIGINT.)
+stop_process() {
+    [ -n "${1:-}" ] || return 0
+    kill -TERM "$1" 2>/dev/null || true
+    for _ in $(seq 40); do kill -0 "$1" 2>/dev/null || break; sleep 0.25; done
+    kill -KILL "$1" 2>/dev/null || true
+}
+
+# Stops the suite.
 suite_stop() {
-    [ -n "${up_pid:-}" ] || return 0
-    # TERM, not INT: a background job of a non-interactive shell ignores SIGINT.
-    kill -TERM "$up_pid" 2>/dev/null || true
-    for _ in $(seq 40); do kill -0 "$up_pid" 2>/dev/null || break; sleep 0.25; done
-    kill -KILL "$up_pid" 2>/dev/null || true
+    stop_process "${up_pid:-}"
     up_pid=""
 }
