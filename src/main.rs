@@ -43,6 +43,16 @@ enum Command {
         /// Log JSON lines instead of compact text.
         #[arg(long, env = "ATVSLD_LOG_JSON")]
         log_json: bool,
+        /// Load the synthetic demo data set through the API once the suite is up
+        /// (only into empty databases).
+        #[arg(long)]
+        demo: bool,
+        /// The seed of the demo data set: the same seed (on the same day) gives the same data.
+        #[arg(long, default_value_t = atvsld::demo::DEFAULT_SEED, requires = "demo")]
+        demo_seed: u64,
+        /// Establishments in the demo data set; accidents and reports follow from it.
+        #[arg(long, default_value_t = atvsld::demo::DEFAULT_SIZE, requires = "demo")]
+        demo_size: usize,
     },
     /// Print a signed development token that the services started by `up` trust.
     Token {
@@ -170,19 +180,36 @@ async fn main() -> anyhow::Result<()> {
             data_dir,
             database_url,
             log_json,
+            demo,
+            demo_seed,
+            demo_size,
         } => {
             let log = LogSettings {
                 json: log_json,
-                ..LogSettings::default()
+                // A demo load makes thousands of requests: their log lines would
+                // bury its progress (RUST_LOG still decides when set).
+                level: if demo {
+                    "warn".into()
+                } else {
+                    LogSettings::default().level
+                },
             };
             shared::telemetry::init_tracing(&log);
-            up(atvsld::UpOptions {
-                host,
-                ports: [incidents_port, health_stats_port, tasks_port],
-                data_dir,
-                database_url,
-                log,
-            })
+            let demo = demo.then(|| atvsld::demo::Options {
+                seed: demo_seed,
+                size: demo_size,
+                today: shared::time::today(),
+            });
+            up(
+                atvsld::UpOptions {
+                    host,
+                    ports: [incidents_port, health_stats_port, tasks_port],
+                    data_dir,
+                    database_url,
+                    log,
+                },
+                demo,
+            )
             .await
         }
         Command::Token {
@@ -336,7 +363,7 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn up(options: atvsld::UpOptions) -> anyhow::Result<()> {
+async fn up(options: atvsld::UpOptions, demo: Option<atvsld::demo::Options>) -> anyhow::Result<()> {
     std::fs::create_dir_all(&options.data_dir).with_context(|| {
         format!(
             "cannot create the data folder {}",
@@ -376,11 +403,25 @@ async fn up(options: atvsld::UpOptions) -> anyhow::Result<()> {
         println!("  {:<13} {base}/api/v1   docs: {base}/docs/", def.name);
     }
     println!("Get a token with: atvsld token --role admin   (Ctrl-C stops the suite)");
+    let targets = {
+        let base = |i: usize| {
+            let port = apps.get(i).map_or(0, shared::server::Application::port);
+            format!("http://{}:{port}", options.host)
+        };
+        atvsld::demo::load::Targets {
+            incidents: base(0),
+            health_stats: base(1),
+            tasks: base(2),
+        }
+    };
     // Spawn all three before waiting on any: each server starts when first polled.
     let runs = apps
         .into_iter()
         .map(|app| tokio::spawn(app.run_until_stopped()))
         .collect::<Vec<_>>();
+    if let Some(demo) = demo {
+        load_demo(&targets, &keys, demo).await?;
+    }
     for run in runs {
         run.await??;
     }
@@ -399,6 +440,63 @@ fn databases(
     } else {
         atvsld::backup::Databases::Postgres(urls)
     })
+}
+
+/// Generates the demo data set and loads it through the API, or says why not.
+async fn load_demo(
+    targets: &atvsld::demo::load::Targets,
+    keys: &shared::auth::DevKeys,
+    options: atvsld::demo::Options,
+) -> anyhow::Result<()> {
+    let data = atvsld::demo::DataSet::generate(options);
+    println!(
+        "Demo data set (seed {}, size {}, fingerprint {}): {}",
+        options.seed,
+        options.size,
+        data.fingerprint().get(..12).unwrap_or_default(),
+        data.summary()
+    );
+    let token = keys.signer.token(
+        atvsld::DEV_ISSUER,
+        atvsld::DEV_AUDIENCE,
+        "atvsld-demo",
+        &[Role::Admin],
+        None,
+        atvsld::parse_ttl("2h")?,
+    )?;
+    match atvsld::demo::load::load(targets, &token, &data, true).await {
+        Ok(loaded) => {
+            let [_, last] = data.years;
+            println!(
+                "Demo data loaded in {:.1} s ({} requests). Try, with an admin token:",
+                loaded.elapsed.as_secs_f64(),
+                loaded.requests
+            );
+            println!(
+                "  {}/api/v1/accident-statistics?period={last}&group_by=vsic_section",
+                targets.incidents
+            );
+            println!(
+                "  {}/api/v1/accident-reports/compliance?period={last}&kind=employer",
+                targets.incidents
+            );
+            println!(
+                "  {}/api/v1/health-statistics?period={last}",
+                targets.health_stats
+            );
+            println!("  {}/api/v1/compliance?period={last}", targets.tasks);
+            println!(
+                "  {}/api/v1/plans (then /plans/{{id}}/kpis?year={last})",
+                targets.tasks
+            );
+            Ok(())
+        }
+        Err(e) if e.downcast_ref::<atvsld::demo::load::NotEmpty>().is_some() => {
+            println!("Demo data not loaded: {e}");
+            Ok(())
+        }
+        Err(e) => Err(e.context("loading the demo data set failed")),
+    }
 }
 
 async fn migrate(

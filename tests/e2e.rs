@@ -1818,3 +1818,7 @@ mod settings_reference;
 // Receipt keys and the events secret of `up`, rotated.
 #[path = "e2e/rotation.rs"]
 mod rotation;
+
+// The demo data set of `atvsld up --demo`, loaded through the API.
+#[path = "e2e/demo.rs"]
+mod demo;
