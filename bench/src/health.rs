@@ -1,8 +1,8 @@
-//! `health-statistics`: REPORTS occupational-health reports over two years (about 235
-//! workers examined for occupational disease each, so the default 43,000 reports hold
-//! about 10 million examined-worker counts) and CASES occupational-disease cases,
-//! loaded with the counters the service keeps — built by its own contribution
-//! functions — then `GET /api/v1/health-statistics` timed over HTTP.
+//! `health-statistics`: REPORTS occupational-health reports over two years (2024 and
+//! 2025, one per establishment and year, their figures from the demo generator) and
+//! CASES occupational-disease cases, loaded with the counters the service keeps —
+//! built by its own contribution functions — then `GET /api/v1/health-statistics`
+//! timed over HTTP.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -11,25 +11,28 @@ use chrono::NaiveDate;
 use diesel::Connection;
 use health_stats::db::establishments::EstablishmentRow;
 use health_stats::db::models::{DiseaseCaseRow, HealthReportRow};
-use health_stats::domain::health_report::{DiseaseCount, Headcount, HealthFigures};
 use health_stats::domain::health_statistics::{self as stats, Counters, Dims, StatKey};
 use shared::auth::Role;
 use shared::testing::{TestKeys, settings};
 
-use crate::{OWNERSHIP, Rng, SECTIONS, percentile};
+use atvsld::demo::establishments::{self, Communes};
+use atvsld::demo::health as generator;
+use atvsld::demo::rng::Rng;
+
+use crate::percentile;
 
 pub async fn run(reports: u64, cases: u64) -> anyhow::Result<()> {
     let db = crate::bench_database()?;
     let keys = TestKeys::new()?;
     let (app_db, _) = health_stats::SERVICE.connect_and_migrate(&settings(&db, &keys).database)?;
-    let communes: Vec<&str> = shared::refdata::admin_units_in_force(shared::time::today())
-        .map(|u| u.code.as_str())
-        .collect();
-    let diseases: Vec<&str> = shared::refdata::occupational_diseases()
-        .iter()
-        .map(|d| d.code.as_str())
-        .collect();
-    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let seed = Rng::new(atvsld::demo::DEFAULT_SEED);
+    let population = establishments::generate(
+        &mut seed.fork("establishments"),
+        &Communes::load(),
+        usize::try_from(reports / 2).unwrap_or(0).max(1),
+    );
+    let mut rng = seed.fork("health");
+    let today = shared::time::today();
     let began = Instant::now();
     let mut counters: BTreeMap<(NaiveDate, StatKey), Counters> = BTreeMap::new();
     let mut add = |day: NaiveDate, parts: Vec<(StatKey, Counters)>| {
@@ -40,7 +43,7 @@ pub async fn run(reports: u64, cases: u64) -> anyhow::Result<()> {
     };
     let mut conn = app_db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
     let now = shared::db::now();
-    let establishments = reports / 2;
+    let establishments = population.len() as u64;
     let mut examined_total: u64 = 0;
     let mut loaded = 0;
     while loaded < reports {
@@ -49,58 +52,32 @@ pub async fn run(reports: u64, cases: u64) -> anyhow::Result<()> {
             for i in loaded..loaded + n {
                 let n_est = i % establishments.max(1);
                 let year = 2024 + i64::try_from(i / establishments.max(1)).unwrap_or(0).min(1);
-                let tax_code = format!("T{n_est:09}");
-                let commune = communes
-                    .get(usize::try_from(n_est).unwrap_or(0) % communes.len().max(1))
-                    .copied()
-                    .unwrap_or_default();
-                let section = rng.pick(&SECTIONS).to_owned();
-                let ownership = rng.pick(&OWNERSHIP).to_owned();
+                let Some(e) = population.get(usize::try_from(n_est).unwrap_or(0)) else {
+                    continue;
+                };
                 if year == 2024 {
                     health_stats::db::establishments::upsert(
                         conn,
                         &EstablishmentRow {
-                            tax_code: tax_code.clone(),
-                            name: "Bench".into(),
-                            commune_code: Some(commune.to_owned()),
-                            vsic_section: Some(section.clone()),
-                            ownership_type: Some(ownership.clone()),
+                            tax_code: e.tax_code.clone(),
+                            name: e.name.clone(),
+                            commune_code: Some(e.commune_code.clone()),
+                            vsic_section: Some(e.sector.section.to_owned()),
+                            ownership_type: Some(e.ownership_type.to_owned()),
                             updated_at: now,
                         },
                     )?;
                 }
-                let workers = 200 + u32::try_from(rng.below(200)).unwrap_or(0);
-                let examined = 150
-                    + u32::try_from(rng.below(200))
-                        .unwrap_or(0)
-                        .min(workers - 150);
-                examined_total += u64::from(examined);
-                let figures = HealthFigures {
-                    workers: Headcount {
-                        total: workers,
-                        female: workers / 4,
-                    },
-                    hazardous_workers: Headcount {
-                        total: examined,
-                        female: 0,
-                    },
-                    periodic_exams: workers,
-                    exposed_workers: examined,
-                    bnn_examined: examined,
-                    bnn_by_disease: vec![DiseaseCount {
-                        disease_code: rng.pick(&diseases).to_owned(),
-                        suspected: 2,
-                        confirmed: 1,
-                    }],
-                    ..HealthFigures::default()
-                };
+                let coverage = rng.between(0.45, 0.9);
+                let figures = generator::annual_figures(&mut rng, e, coverage);
+                examined_total += u64::from(figures.bnn_examined);
                 let row = HealthReportRow {
                     id: uuid::Uuid::now_v7().to_string(),
                     period: year.to_string(),
-                    tax_code,
-                    commune_code: Some(commune.to_owned()),
-                    vsic_section: Some(section),
-                    ownership_type: Some(ownership),
+                    tax_code: e.tax_code.clone(),
+                    commune_code: Some(e.commune_code.clone()),
+                    vsic_section: Some(e.sector.section.to_owned()),
+                    ownership_type: Some(e.ownership_type.to_owned()),
                     nil_report: false,
                     figures: serde_json::to_string(&figures).ok(),
                     due_on: None,
@@ -136,36 +113,47 @@ pub async fn run(reports: u64, cases: u64) -> anyhow::Result<()> {
         began.elapsed().as_secs_f64()
     );
     let mut loaded = 0;
+    let mut people = std::collections::HashSet::new();
     while loaded < cases {
         let n = 10_000.min(cases - loaded);
         conn.transaction(|conn| {
-            for i in loaded..loaded + n {
-                let n_est = rng.below(establishments.max(1));
-                let diagnosed_on =
-                    NaiveDate::from_ymd_opt(2024 + i32::from(rng.below(2) == 1), 1, 1)
-                        .unwrap_or_default()
-                        + chrono::Duration::days(i64::try_from(rng.below(365)).unwrap_or(0));
-                let commune = communes
-                    .get(usize::try_from(n_est).unwrap_or(0) % communes.len().max(1))
-                    .copied()
-                    .unwrap_or_default();
+            for _ in loaded..loaded + n {
+                let index = usize::try_from(rng.below(establishments.max(1))).unwrap_or(0);
+                let Some(e) = population.get(index) else {
+                    continue;
+                };
+                // Sectors without a typical disease still have noise-induced deafness.
+                let code = rng.pick(e.sector.diseases).copied().unwrap_or("BNN-18");
+                let year = 2024 + i32::from(rng.below(2) == 1);
+                let case = loop {
+                    // One case per person and disease (a constraint of the table).
+                    let case = generator::disease_case(&mut rng, index, code, year, today);
+                    if people.insert((case.person.personal_id.clone(), code)) {
+                        break case;
+                    }
+                };
                 let row = DiseaseCaseRow {
                     id: uuid::Uuid::now_v7().to_string(),
-                    personal_id: format!("{i:012}"),
-                    full_name: "Bench".into(),
-                    gender: "male".into(),
-                    birth_date: None,
-                    tax_code: format!("T{n_est:09}"),
-                    commune_code: Some(commune.to_owned()),
-                    vsic_section: Some(rng.pick(&SECTIONS).to_owned()),
-                    ownership_type: Some(rng.pick(&OWNERSHIP).to_owned()),
-                    disease_code: rng.pick(&diseases).to_owned(),
-                    exposure_factor: None,
-                    diagnosed_on,
-                    diagnosis_facility: "Bench".into(),
-                    capacity_loss_percent: None,
-                    assessed_on: None,
-                    status: "diagnosed".into(),
+                    personal_id: case.person.personal_id.clone(),
+                    full_name: case.person.full_name.clone(),
+                    gender: if case.person.female { "female" } else { "male" }.into(),
+                    birth_date: Some(case.birth_date),
+                    tax_code: e.tax_code.clone(),
+                    commune_code: Some(e.commune_code.clone()),
+                    vsic_section: Some(e.sector.section.to_owned()),
+                    ownership_type: Some(e.ownership_type.to_owned()),
+                    disease_code: code.to_owned(),
+                    exposure_factor: Some(case.exposure_factor.to_owned()),
+                    diagnosed_on: case.diagnosed_on,
+                    diagnosis_facility: case.facility.to_owned(),
+                    capacity_loss_percent: case.capacity_loss_percent.map(i64::from),
+                    assessed_on: case.assessed_on,
+                    status: if case.assessed_on.is_some() {
+                        "assessed"
+                    } else {
+                        "diagnosed"
+                    }
+                    .into(),
                     created_by: "bench".into(),
                     version: 1,
                     created_at: now,
@@ -178,8 +166,9 @@ pub async fn run(reports: u64, cases: u64) -> anyhow::Result<()> {
                     ownership_type: row.ownership_type.as_deref(),
                 };
                 add(
-                    diagnosed_on + chrono::Duration::days(i64::try_from(rng.below(5)).unwrap_or(0)),
-                    stats::case_contributions(diagnosed_on, &row.disease_code, &dims),
+                    case.diagnosed_on
+                        + chrono::Duration::days(i64::try_from(rng.below(5)).unwrap_or(0)),
+                    stats::case_contributions(case.diagnosed_on, &row.disease_code, &dims),
                 );
             }
             Ok::<_, diesel::result::Error>(())

@@ -17,112 +17,97 @@ mod import;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use chrono::{Duration as Days, NaiveDate, NaiveDateTime};
+use anyhow::Context as _;
+use atvsld::demo::accidents::{Accident, AccidentStream};
+use atvsld::demo::establishments::{self, Communes, Establishment};
+use atvsld::demo::rng::Rng;
+use chrono::{Duration as Days, NaiveDate};
 use diesel::Connection;
 use incidents::db::models::{AccidentRow, CasualtyRow};
+use incidents::domain::accident::{self as rules, DeadlineRules, Severity};
 use incidents::domain::statistics::{self, Counters, StatKey};
 use shared::auth::Role;
 use shared::testing::{TestDatabase, TestKeys, settings};
 
-/// xorshift64*: reproducible data without a dependency.
-pub(crate) struct Rng(pub(crate) u64);
-
-impl Rng {
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    pub(crate) fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    pub(crate) fn pick<'a>(&mut self, items: &'a [&'a str]) -> &'a str {
-        let i = usize::try_from(self.below(items.len() as u64)).unwrap_or(0);
-        items.get(i).copied().unwrap_or_default()
-    }
-}
-
-pub(crate) const SECTIONS: [&str; 21] = [
-    "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O", "P", "Q", "R", "S",
-    "T", "U",
-];
-pub(crate) const OWNERSHIP: [&str; 8] = ["1", "2", "3", "4", "5", "6", "7", "9"];
-const SEVERITY: [&str; 6] = ["minor", "minor", "minor", "minor", "serious", "fatal"];
-const FACTORS: [&str; 10] = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10"];
-
-fn accident(
-    rng: &mut Rng,
-    communes: &[&str],
-    start: NaiveDateTime,
-    span_minutes: u64,
-) -> (AccidentRow, Vec<CasualtyRow>) {
-    let occurred = start + Days::minutes(i64::try_from(rng.below(span_minutes)).unwrap_or(0));
+/// The accident as the service stores it: the values the demo generator gives,
+/// what the service derives from them, and a status that has run its course.
+fn rows(a: &Accident, establishments: &[Establishment]) -> (AccidentRow, Vec<CasualtyRow>) {
     let id = uuid::Uuid::now_v7().to_string();
-    let victims = 1 + usize::from(rng.below(10) == 0) + usize::from(rng.below(30) == 0);
-    let casualties: Vec<CasualtyRow> = (0..victims)
-        .map(|i| CasualtyRow {
+    let utc = |t: chrono::DateTime<chrono::FixedOffset>| t.naive_utc();
+    let casualties: Vec<CasualtyRow> = a
+        .casualties
+        .iter()
+        .enumerate()
+        .map(|(i, c)| CasualtyRow {
             id: uuid::Uuid::now_v7().to_string(),
             accident_id: id.clone(),
             position: i64::try_from(i).unwrap_or(0),
-            personal_id: format!("004090{:06}", rng.below(1_000_000)),
-            full_name: "Bench".into(),
-            gender: if rng.below(5) == 0 { "female" } else { "male" }.into(),
+            personal_id: c.person.personal_id.clone(),
+            full_name: c.person.full_name.clone(),
+            gender: if c.person.female { "female" } else { "male" }.into(),
             birth_date: None,
-            birth_year: 1970 + i64::try_from(rng.below(35)).unwrap_or(0),
-            occupation_code: None,
-            contract_type: "indefinite".into(),
-            severity: rng.pick(&SEVERITY).into(),
-            injury_codes: String::new(),
-            days_off: i64::try_from(rng.below(60)).unwrap_or(0),
-            cost_medical: i64::try_from(rng.below(50_000)).unwrap_or(0),
-            cost_wages: i64::try_from(rng.below(20_000)).unwrap_or(0),
-            cost_compensation: 0,
+            birth_year: i64::from(c.person.birth_year),
+            occupation_code: Some(c.occupation_code.to_owned()),
+            contract_type: serde_json::to_value(c.contract_type)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            severity: c.severity.as_str().into(),
+            injury_codes: c.injury_codes.join(","),
+            days_off: i64::from(c.days_off),
+            cost_medical: i64::from(c.cost_medical),
+            cost_wages: i64::from(c.cost_wages),
+            cost_compensation: i64::from(c.cost_compensation),
         })
         .collect();
-    let no_contract = rng.below(8) == 0;
+    let employer = a.establishment.and_then(|i| establishments.get(i));
+    let severities: Vec<Severity> = a.casualties.iter().map(|c| c.severity).collect();
+    let class = rules::classify(
+        a.sector(),
+        &severities,
+        a.needs_examination,
+        &DeadlineRules::default(),
+    );
     let row = AccidentRow {
         id,
-        sector: if no_contract {
-            "without_labour_contract"
-        } else {
-            "with_labour_relation"
-        }
-        .into(),
+        sector: a.sector().as_str().into(),
         establishment_id: None,
-        establishment_tax_code: None,
-        vsic_section: (!no_contract).then(|| rng.pick(&SECTIONS).to_owned()),
-        ownership_type: (!no_contract).then(|| rng.pick(&OWNERSHIP).to_owned()),
+        establishment_tax_code: employer.map(|e| e.tax_code.clone()),
+        vsic_section: employer.map(|e| e.sector.section.to_owned()),
+        ownership_type: employer.map(|e| e.ownership_type.to_owned()),
         reporting_commune: None,
-        commune_code: rng.pick(communes).to_owned(),
-        place: "bench".into(),
-        occurred_at: occurred,
-        notified_at: occurred,
-        description: "bench".into(),
-        injury_factor_code: Some(rng.pick(&FACTORS).to_owned()),
-        cause_codes: format!("{}", 1 + rng.below(9)),
-        commute_accident: false,
-        police_notified_at: None,
-        needs_examination: false,
-        case_severity: "minor".into(),
-        requires_immediate_declaration: false,
-        requires_police_notice: false,
-        investigation_level: "employer".into(),
-        investigation_days: 4,
+        commune_code: a.place_commune.clone(),
+        place: a.place.clone(),
+        occurred_at: utc(a.occurred_at),
+        notified_at: utc(a.notified_at),
+        description: a.description.clone(),
+        injury_factor_code: a.injury_factor.map(str::to_owned),
+        cause_codes: a.causes.join(","),
+        commute_accident: a.commute,
+        police_notified_at: a.police_notified_at.map(utc),
+        needs_examination: a.needs_examination,
+        case_severity: class.case_severity.as_str().into(),
+        requires_immediate_declaration: class.requires_immediate_declaration,
+        requires_police_notice: class.requires_police_notice,
+        investigation_level: class.investigation_level.as_str().into(),
+        investigation_days: class.investigation_days,
         extension_days: None,
-        deadline_at: occurred,
+        deadline_at: rules::deadline(a.notified_at.to_utc(), class.investigation_days, None)
+            .naive_utc(),
         status: "closed".into(),
         external_ref: None,
         external_ref_owner: None,
         created_by: "bench".into(),
         version: 1,
-        created_at: occurred,
-        updated_at: occurred,
+        created_at: utc(a.notified_at),
+        updated_at: utc(a.notified_at),
     };
     (row, casualties)
 }
+
+/// Establishments the benchmarks draw from: enough that every commune, section and
+/// ownership type has many.
+pub(crate) const ESTABLISHMENTS: usize = 20_000;
 
 pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -183,14 +168,22 @@ async fn main() -> anyhow::Result<()> {
     let keys = TestKeys::new()?;
     let (app_db, _) = incidents::SERVICE.connect_and_migrate(&settings(&db, &keys).database)?;
 
-    let communes: Vec<&str> = shared::refdata::admin_units_in_force(shared::time::today())
-        .map(|u| u.code.as_str())
-        .collect();
-    let start = NaiveDate::from_ymd_opt(2021, 1, 1)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .unwrap_or_default();
-    let span_minutes = 5 * 365 * 24 * 60;
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    // The demo's generator at scale: its establishments, its accident stream over
+    // five years (before July 2025 in the communes of the time, as declared then).
+    let communes = Communes::load();
+    let seed = Rng::new(atvsld::demo::DEFAULT_SEED);
+    let population =
+        establishments::generate(&mut seed.fork("establishments"), &communes, ESTABLISHMENTS);
+    let mut stream = AccidentStream::new(
+        seed.fork("accidents"),
+        &population,
+        &communes,
+        NaiveDate::from_ymd_opt(2021, 1, 1).unwrap_or_default(),
+        NaiveDate::from_ymd_opt(2025, 12, 31).unwrap_or_default(),
+        0.23,
+        chrono::Utc::now(),
+    );
+    let mut rng = seed.fork("change days");
     let began = Instant::now();
     let mut deltas: BTreeMap<(NaiveDate, StatKey), Counters> = BTreeMap::new();
     let mut conn = app_db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -200,7 +193,8 @@ async fn main() -> anyhow::Result<()> {
         let n = batch.min(count - loaded);
         conn.transaction(|conn| {
             for _ in 0..n {
-                let (row, casualties) = accident(&mut rng, &communes, start, span_minutes);
+                let accident = stream.next().context("the accident stream is endless")?;
+                let (row, casualties) = rows(&accident, &population);
                 incidents::db::accidents::insert(conn, &row, &casualties)?;
                 // Declared within three days of the accident: the day the counters changed.
                 let changed_on =
@@ -212,7 +206,7 @@ async fn main() -> anyhow::Result<()> {
                     *entry = entry.plus(c);
                 }
             }
-            Ok::<_, diesel::result::Error>(())
+            Ok::<_, anyhow::Error>(())
         })?;
         loaded += n;
         if loaded % 100_000 == 0 || loaded == count {
