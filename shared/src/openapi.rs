@@ -281,7 +281,55 @@ pub fn merge(services: &[(&str, OpenApi)]) -> OpenApi {
     if let Some(tags) = merged.tags.as_mut() {
         tags.sort_by(|a, b| a.name.cmp(&b.name));
     }
+    drop_unused_schemas(&mut merged);
     merged
+}
+
+/// Removes the schemas no operation reaches, directly or through other schemas: those
+/// of the `/internal/` endpoints left out of the suite document (`Envelope`...).
+fn drop_unused_schemas(api: &mut OpenApi) {
+    const PREFIX: &str = "#/components/schemas/";
+    fn refs(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, v) in map {
+                    match (key.as_str(), v.as_str()) {
+                        ("$ref", Some(r)) => out.extend(r.strip_prefix(PREFIX).map(str::to_owned)),
+                        _ => refs(v, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let Some(components) = api.components.as_mut() else {
+        return;
+    };
+    let schemas = std::mem::take(&mut components.schemas);
+    let mut pending = Vec::new();
+    refs(
+        &serde_json::to_value(&api.paths).unwrap_or_default(),
+        &mut pending,
+    );
+    refs(
+        &serde_json::to_value(&*components).unwrap_or_default(),
+        &mut pending,
+    );
+    let mut used = std::collections::BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if let Some(schema) = schemas.get(&name).filter(|_| !used.contains(&name)) {
+            refs(
+                &serde_json::to_value(schema).unwrap_or_default(),
+                &mut pending,
+            );
+            used.insert(name);
+        }
+    }
+    components.schemas = schemas
+        .into_iter()
+        .filter(|(name, _)| used.contains(name))
+        .collect();
 }
 
 /// Schema names that two services use for different schemas; the merged document

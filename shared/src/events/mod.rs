@@ -28,6 +28,16 @@ pub const EVENT_ID_HEADER: &str = "x-atvsld-event-id";
 /// What a subscriber receives.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "id": "019a2b3c-4d5e-7f60-8a9b-0c1d2e3f4a5b",
+    "type": "establishment.upserted",
+    "occurred_at": "2026-03-02T08:15:00Z",
+    "source": "incidents",
+    "subject": "019a2b3c-1111-7f60-8a9b-0c1d2e3f4a5b",
+    "data": {"tax_code": "0100047516", "name": "Công ty CP Xi măng Cao Bằng",
+             "commune_code": "01273", "vsic_code": "23941", "vsic_section": "C",
+             "ownership_type": "2", "version": 1}
+}))]
 pub struct Envelope {
     /// Unique per event; receivers de-duplicate by it.
     pub id: String,

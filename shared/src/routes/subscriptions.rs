@@ -165,6 +165,10 @@ pub async fn create_subscription(
 }
 
 /// List subscriptions
+///
+/// Danh sách đăng ký nhận sự kiện (webhooks), `admin` only: the URL, the event types and
+/// whether each is active. Secrets are shown once, when a subscription is created, and
+/// never listed.
 #[utoipa::path(tag = "subscriptions", responses((status = 200, description = "All subscriptions (no secrets)", body = SubscriptionList)))]
 #[get("/subscriptions")]
 pub async fn list_subscriptions(

@@ -154,6 +154,10 @@ pub async fn list_disease_cases(
 }
 
 /// Get an occupational-disease case
+///
+/// Một ca bệnh nghề nghiệp: the worker, the disease (BNN code), diagnosis and assessment.
+/// Health data (Nghị định 13/2023): the authorities and the worker's own employer only;
+/// every read is audited. A case the caller may not see answers 404, as if absent.
 #[utoipa::path(
     tag = "occupational-disease-cases",
     params(("id" = String, Path, description = "Case id")),

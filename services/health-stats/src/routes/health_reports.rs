@@ -28,6 +28,20 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 /// An occupational-health report (báo cáo y tế lao động, TT 19/2016/TT-BYT Phụ lục 8).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "period": "2025",
+    "establishment": {"tax_code": "0100047516", "name": "Công ty CP Xi măng Cao Bằng",
+                      "commune_code": "01273", "vsic_code": "23941", "ownership_type": "2"},
+    "figures": {
+        "workers": {"total": 250, "female": 80},
+        "hazardous_workers": {"total": 120, "female": 10},
+        "periodic_exams": 240,
+        "health_classes": {"i": 60, "ii": 120, "iii": 50, "iv": 10, "v": 0},
+        "exposed_workers": 120,
+        "bnn_examined": 110,
+        "bnn_by_disease": [{"disease_code": "BNN-18", "suspected": 3, "confirmed": 1}]
+    }
+}))]
 pub struct SubmitHealthReportRequest {
     /// `2026-H1` (six months) or `2026` (the year).
     #[schema(example = "2026")]
@@ -155,6 +169,10 @@ pub async fn submit_health_exam_report(
 }
 
 /// List occupational-health reports
+///
+/// Danh sách báo cáo y tế lao động, newest first, optionally for one period. The health
+/// and labour authorities see every report, an enterprise its own. Receipts are on the
+/// single report.
 #[utoipa::path(
     tag = "health-exam-reports",
     params(ListHealthReportsParams),
@@ -185,6 +203,9 @@ pub async fn list_health_exam_reports(
 }
 
 /// Get an occupational-health report
+///
+/// Một báo cáo y tế lao động, its latest version with the receipt of its latest filing;
+/// the `ETag` is its version. A report the caller may not see answers 404, as if absent.
 #[utoipa::path(
     tag = "health-exam-reports",
     params(("id" = String, Path, description = "Report id")),
@@ -228,9 +249,20 @@ pub async fn get_health_exam_report(
     request_body(
         description = "Reports as a JSON array, NDJSON (one object a line) or CSV",
         content(
-            (Vec<SubmitHealthReportRequest> = "application/json"),
-            (String = "application/x-ndjson"),
-            (String = "text/csv"),
+            (Vec<SubmitHealthReportRequest> = "application/json", example = json!([
+                {"period": "2025",
+                 "establishment": {"tax_code": "4800123456", "name": "Công ty TNHH Xây dựng Nguyên Bình",
+                                   "commune_code": "01273", "vsic_code": "4100", "ownership_type": "2"},
+                 "figures": {"workers": {"total": 45, "female": 6}, "periodic_exams": 44,
+                             "exposed_workers": 30, "bnn_examined": 30}}
+            ])),
+            (String = "application/x-ndjson", example = json!(concat!(
+                r#"{"period":"2025","establishment":{"tax_code":"4800123456","name":"Công ty TNHH Xây dựng Nguyên Bình","commune_code":"01273","vsic_code":"4100","ownership_type":"2"},"figures":{"workers":{"total":45,"female":6},"periodic_exams":44,"exposed_workers":30,"bnn_examined":30}}"#, "\n"
+            ))),
+            (String = "text/csv", example = json!(concat!(
+                "Kỳ báo cáo,Mã số thuế,Tên cơ sở,Mã xã,Mã ngành,Loại hình,Tổng số lao động,Lao động nữ,Số người khám sức khỏe định kỳ,Số người tiếp xúc yếu tố có hại,Số người khám phát hiện bệnh nghề nghiệp\n",
+                "2025,4800123456,Công ty TNHH Xây dựng Nguyên Bình,01273,4100,2,45,6,44,30,30\n"
+            ))),
         )
     ),
     responses(

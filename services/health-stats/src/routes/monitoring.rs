@@ -252,6 +252,10 @@ pub async fn submit_monitoring_report(
 }
 
 /// List work-environment monitoring reports
+///
+/// Danh sách báo cáo kết quả quan trắc môi trường lao động, newest first, optionally for
+/// one establishment's tax code. The health and labour authorities see every report, an
+/// enterprise its own.
 #[utoipa::path(
     tag = "monitoring-reports",
     params(ListParams),
@@ -293,6 +297,10 @@ pub async fn list_monitoring_reports(
 }
 
 /// Get a work-environment monitoring report
+///
+/// Một báo cáo kết quả quan trắc môi trường lao động: its latest version with its factor
+/// groups, measured values, the service's own verdicts and the receipt of its latest
+/// filing; the `ETag` is its version. A report the caller may not see answers 404.
 #[utoipa::path(
     tag = "monitoring-reports",
     params(("id" = String, Path, description = "Report id")),
@@ -331,6 +339,9 @@ pub struct MonitoringReportRevisionList {
 }
 
 /// Versions of a work-environment monitoring report
+///
+/// Lịch sử báo cáo quan trắc: every filed version, newest first, with when it was
+/// received, who filed it, the reason for the change and the report as it was then.
 #[utoipa::path(
     tag = "monitoring-reports",
     params(("id" = String, Path, description = "Report id")),

@@ -243,6 +243,11 @@ pub async fn submit_accident_report(
 }
 
 /// List periodic accident reports
+///
+/// Danh sách báo cáo định kỳ tình hình tai nạn lao động, newest first, optionally for one
+/// period and one kind (employer or commune). The authorities see every report, an
+/// enterprise its own establishment's, a commune those it filed. Figures are the latest
+/// version; the receipt of each filing is on the single report.
 #[utoipa::path(
     tag = "accident-reports",
     params(ListReportsParams),
@@ -283,6 +288,10 @@ pub async fn list_accident_reports(
 }
 
 /// Get a periodic accident report
+///
+/// Một báo cáo định kỳ tình hình tai nạn lao động, its latest version with the receipt of
+/// its latest filing. The `ETag` is the version to send as `If-Match` when correcting it.
+/// A report the caller may not see answers 404, as if absent.
 #[utoipa::path(
     tag = "accident-reports",
     params(("id" = String, Path, description = "Report id")),
@@ -317,6 +326,10 @@ pub struct ReportRevisionList {
 }
 
 /// Versions of a periodic accident report
+///
+/// Lịch sử báo cáo: every filed version of the report, newest first, with when it was
+/// received, who filed it, the reason given for the change and the report as it was then.
+/// Nothing filed is ever overwritten.
 #[utoipa::path(
     tag = "accident-reports",
     params(("id" = String, Path, description = "Report id")),

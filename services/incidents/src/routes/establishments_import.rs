@@ -40,9 +40,23 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     request_body(
         description = "Registrations as a JSON array, NDJSON (one object a line) or CSV",
         content(
-            (Vec<CreateEstablishmentRequest> = "application/json"),
-            (String = "application/x-ndjson"),
-            (String = "text/csv"),
+            (Vec<CreateEstablishmentRequest> = "application/json", example = json!([
+                {"tax_code": "4800123456", "name": "Công ty TNHH Xây dựng Nguyên Bình",
+                 "vsic_code": "4100", "ownership_type": "2", "commune_code": "01273",
+                 "headcount": {"total": 45, "female": 6, "hazardous": 30}},
+                {"tax_code": "4800234565", "name": "Hợp tác xã Chè Phja Đén",
+                 "vsic_code": "0127", "ownership_type": "4", "commune_code": "01279",
+                 "headcount": {"total": 18, "female": 11, "hazardous": 0}}
+            ])),
+            (String = "application/x-ndjson", example = json!(concat!(
+                r#"{"tax_code":"4800123456","name":"Công ty TNHH Xây dựng Nguyên Bình","vsic_code":"4100","ownership_type":"2","commune_code":"01273","headcount":{"total":45,"female":6,"hazardous":30}}"#, "\n",
+                r#"{"tax_code":"4800234565","name":"Hợp tác xã Chè Phja Đén","vsic_code":"0127","ownership_type":"4","commune_code":"01279","headcount":{"total":18,"female":11,"hazardous":0}}"#, "\n"
+            ))),
+            (String = "text/csv", example = json!(concat!(
+                "Mã số thuế,Tên cơ sở,Mã ngành,Loại hình,Mã xã,Tổng số lao động,Lao động nữ,\"Lao động nặng nhọc, độc hại\"\n",
+                "4800123456,Công ty TNHH Xây dựng Nguyên Bình,4100,2,01273,45,6,30\n",
+                "4800234565,Hợp tác xã Chè Phja Đén,0127,4,01279,18,11,0\n"
+            ))),
         )
     ),
     responses(

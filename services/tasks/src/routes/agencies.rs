@@ -113,6 +113,9 @@ pub async fn list_agencies(
 }
 
 /// Get an agency
+///
+/// Một cơ quan, đơn vị: its name, kind, whether it reports on the plan, and its validity
+/// (a district committee closed in 2025 names the commune that succeeded it).
 #[utoipa::path(
     tag = "agencies",
     params(("code" = String, Path, description = "Agency code")),

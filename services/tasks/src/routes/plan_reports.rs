@@ -271,6 +271,10 @@ pub async fn list_plan_reports(
 }
 
 /// Get a plan report
+///
+/// Một báo cáo kết quả thực hiện kế hoạch: its latest version, its review state (`submitted`,
+/// `accepted` or `returned` with Sở Nội vụ's comment) and the receipt of its latest filing;
+/// the `ETag` is its version. An agency sees only its own reports; another's answers 404.
 #[utoipa::path(
     tag = "plan-reports",
     params(("id" = String, Path, description = "Report id")),
@@ -307,6 +311,9 @@ pub struct PlanReportRevisionList {
 }
 
 /// Versions of a plan report
+///
+/// Lịch sử báo cáo: every version, newest first — each submission, resubmission and
+/// review — with who acted, when, the reason or comment, and the report as it was then.
 #[utoipa::path(
     tag = "plan-reports",
     params(("id" = String, Path, description = "Report id")),

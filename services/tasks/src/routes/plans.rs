@@ -124,6 +124,9 @@ pub struct TargetList {
 }
 
 /// List plans
+///
+/// Danh sách kế hoạch (e.g. Kế hoạch 664/KH-UBND), with their targets, number of tasks and
+/// reporting deadlines (15 June and 15 December).
 #[utoipa::path(
     tag = "plans",
     responses((status = 200, description = "The plans", body = PlanList))
@@ -141,6 +144,9 @@ pub async fn list_plans(user: AuthUser, db: web::Data<Db>) -> Result<HttpRespons
 }
 
 /// Get a plan
+///
+/// Một kế hoạch: its period, its targets (chỉ tiêu), the number of its tasks and its
+/// reporting deadlines.
 #[utoipa::path(
     tag = "plans",
     params(("id" = String, Path, description = "Plan id")),
@@ -157,6 +163,9 @@ pub async fn get_plan(
 }
 
 /// Targets of a plan
+///
+/// Chỉ tiêu của kế hoạch: each target's code, indicator and unit, the direction and
+/// yearly change the plan asks for from its baseline year, and the data source. `/plans/{id}/kpis` measures them.
 #[utoipa::path(
     tag = "plans",
     params(("id" = String, Path, description = "Plan id")),

@@ -92,6 +92,13 @@ pub struct ListTasksParams {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "plan_id": "019a2b3c-4d5e-7f60-8a9b-0c1d2e3f4a5b",
+    "section": "IV.3",
+    "text": "Tập huấn an toàn, vệ sinh lao động cho người lao động làm việc không theo hợp đồng lao động ở các xã",
+    "due_on": "2026-10-31",
+    "assignments": [{"agency": "SNV", "role": "lead"}]
+}))]
 pub struct CreateTaskRequest {
     pub plan_id: String,
     pub item: Option<i32>,
@@ -113,6 +120,10 @@ fn render(view: &TaskView) -> Result<StoredResponse, ApiError> {
 }
 
 /// List tasks
+///
+/// Danh sách nhiệm vụ in plan order, optionally of one plan or one agency, each with the
+/// agencies assigned (lead, coordinating or requested) and its due date or recurrence. An agency sees
+/// only the tasks assigned to it.
 #[utoipa::path(
     tag = "tasks",
     params(ListTasksParams),
@@ -133,6 +144,10 @@ pub async fn list_tasks(
 }
 
 /// Get a task
+///
+/// Một nhiệm vụ with its assignments, its due date or recurrence and, for a task opened
+/// by an event, the record it follows up and since when that is overdue. An agency sees
+/// only tasks assigned to it; another's answers 404, as if absent.
 #[utoipa::path(
     tag = "tasks",
     params(("id" = String, Path, description = "Task id")),
