@@ -255,6 +255,25 @@ pub async fn load(
     })
 }
 
+/// Sends each item's requests with `send`, `IN_FLIGHT` items at a time, and ticks the
+/// bar as each item is done; the first error stops the load.
+async fn each<T>(
+    items: impl IntoIterator<Item = T>,
+    bar: &ProgressBar,
+    send: impl AsyncFn(T) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    futures_util::stream::iter(items)
+        .map(|item| async {
+            send(item).await?;
+            bar.inc(1);
+            Ok::<_, anyhow::Error>(())
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .try_collect::<Vec<()>>()
+        .await?;
+    Ok(())
+}
+
 async fn load_incidents(
     api: &Api,
     base: &str,
@@ -271,8 +290,10 @@ async fn load_incidents(
         .await?;
 
     bar.set_message("accidents");
-    futures_util::stream::iter(data.accidents.iter().zip(&data.lifecycles))
-        .map(|(accident, life)| async move {
+    each(
+        data.accidents.iter().zip(&data.lifecycles),
+        bar,
+        async |(accident, life)| {
             let declaration = serde_json::to_value(accident.declaration(&data.establishments))?;
             let declared = api
                 .post(&format!("{base}/api/v1/accidents"), &declaration)
@@ -341,31 +362,26 @@ async fn load_incidents(
                     .await?
                     .etag;
             }
-            bar.inc(1);
-            Ok::<_, anyhow::Error>(())
-        })
-        .buffer_unordered(IN_FLIGHT)
-        .try_collect::<Vec<()>>()
-        .await?;
+            Ok(())
+        },
+    )
+    .await?;
 
     bar.set_message("accident reports");
     let url = format!("{base}/api/v1/accident-reports");
-    futures_util::stream::iter(data.accident_reports.iter().filter(|r| r.filed))
-        .map(|report| {
-            let url = url.clone();
-            async move {
-                let tax_code = data.tax_code_of(&report.reporter);
-                api.post(&url, &report.body(tax_code)).await?;
-                if let Some(correction) = report.correction_body(tax_code) {
-                    api.post(&url, &correction).await?;
-                }
-                bar.inc(1);
-                Ok::<_, anyhow::Error>(())
+    each(
+        data.accident_reports.iter().filter(|r| r.filed),
+        bar,
+        async |report| {
+            let tax_code = data.tax_code_of(&report.reporter);
+            api.post(&url, &report.body(tax_code)).await?;
+            if let Some(correction) = report.correction_body(tax_code) {
+                api.post(&url, &correction).await?;
             }
-        })
-        .buffer_unordered(IN_FLIGHT)
-        .try_collect::<Vec<()>>()
-        .await?;
+            Ok(())
+        },
+    )
+    .await?;
     bar.set_message("done");
     Ok(())
 }
@@ -395,36 +411,22 @@ async fn load_health(
 
     bar.set_message("disease cases");
     let url = format!("{base}/api/v1/occupational-disease-cases");
-    futures_util::stream::iter(&data.disease_cases)
-        .map(|case| {
-            let url = url.clone();
-            async move {
-                let e = data
-                    .establishment(case.establishment)
-                    .context("a case without its establishment")?;
-                api.post(&url, &serde_json::to_value(case.body(e))?).await?;
-                bar.inc(1);
-                Ok::<_, anyhow::Error>(())
-            }
-        })
-        .buffer_unordered(IN_FLIGHT)
-        .try_collect::<Vec<()>>()
-        .await?;
+    each(&data.disease_cases, bar, async |case| {
+        let e = data
+            .establishment(case.establishment)
+            .context("a case without its establishment")?;
+        api.post(&url, &serde_json::to_value(case.body(e))?).await?;
+        Ok(())
+    })
+    .await?;
 
     bar.set_message("monitoring reports");
     let url = format!("{base}/api/v1/monitoring-reports");
-    futures_util::stream::iter(&data.monitoring)
-        .map(|m| {
-            let url = url.clone();
-            async move {
-                api.post(&url, &m.body).await?;
-                bar.inc(1);
-                Ok::<_, anyhow::Error>(())
-            }
-        })
-        .buffer_unordered(IN_FLIGHT)
-        .try_collect::<Vec<()>>()
-        .await?;
+    each(&data.monitoring, bar, async |m| {
+        api.post(&url, &m.body).await?;
+        Ok(())
+    })
+    .await?;
     bar.set_message("done");
     Ok(())
 }
@@ -471,37 +473,42 @@ async fn load_tasks(
     let url = format!("{base}/api/v1/plan-reports");
     let plan_id = plan_id.as_str();
     let task_id = &task_id;
-    futures_util::stream::iter(data.plan_reports.iter().filter(|r| r.filed))
-        .map(|report| {
-            let url = url.clone();
-            async move {
-                let filed = api.post(&url, &report.body(plan_id, task_id, false)).await?;
-                let review_url = format!("{url}/{}/review", id_of(&filed)?);
-                let review = |decision: &str, comment: Option<&str>| json!({"decision": decision, "comment": comment});
-                match &report.review {
-                    Review::Pending => {}
-                    Review::Accept => {
-                        api.call(Method::POST, &review_url, Some(&review("accept", None)), filed.etag.as_deref()).await?;
-                    }
-                    Review::Return { comment, resubmitted, accepted_after } => {
-                        api.call(Method::POST, &review_url, Some(&review("return", Some(comment))), filed.etag.as_deref())
-                            .await?;
-                        if *resubmitted {
-                            let again = api.post(&url, &report.body(plan_id, task_id, true)).await?;
-                            if *accepted_after {
-                                api.call(Method::POST, &review_url, Some(&review("accept", None)), again.etag.as_deref())
-                                    .await?;
-                            }
+    each(
+        data.plan_reports.iter().filter(|r| r.filed),
+        bar,
+        async |report| {
+            let filed = api
+                .post(&url, &report.body(plan_id, task_id, false))
+                .await?;
+            let review_url = format!("{url}/{}/review", id_of(&filed)?);
+            // Sở Nội vụ's decision on the version whose ETag is `etag`.
+            let review = async |decision: &str, comment: Option<&str>, etag: Option<&str>| {
+                let body = json!({"decision": decision, "comment": comment});
+                api.call(Method::POST, &review_url, Some(&body), etag).await
+            };
+            match &report.review {
+                Review::Pending => {}
+                Review::Accept => {
+                    review("accept", None, filed.etag.as_deref()).await?;
+                }
+                Review::Return {
+                    comment,
+                    resubmitted,
+                    accepted_after,
+                } => {
+                    review("return", Some(comment), filed.etag.as_deref()).await?;
+                    if *resubmitted {
+                        let again = api.post(&url, &report.body(plan_id, task_id, true)).await?;
+                        if *accepted_after {
+                            review("accept", None, again.etag.as_deref()).await?;
                         }
                     }
                 }
-                bar.inc(1);
-                Ok::<_, anyhow::Error>(())
             }
-        })
-        .buffer_unordered(IN_FLIGHT)
-        .try_collect::<Vec<()>>()
-        .await?;
+            Ok(())
+        },
+    )
+    .await?;
     bar.set_message("done");
     Ok(())
 }
