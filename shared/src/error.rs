@@ -487,6 +487,16 @@ impl From<diesel::result::Error> for ApiError {
                     "The record refers to missing data, or is still referred to.",
                 ),
             },
+            // PostgreSQL stores no NUL in text (SQLite does): input with one is refused,
+            // not a server error.
+            Error::DatabaseError(_, info) if info.message().contains("0x00") => Self::BadRequest {
+                code: "nul_character",
+                detail: Text::new(
+                    "Dữ liệu gửi lên chứa ký tự NUL (0x00), không được chấp nhận.",
+                    "The request contains a NUL character (0x00), which is not accepted.",
+                ),
+                errors: vec![],
+            },
             Error::DatabaseError(Kind::ClosedConnection, _) => {
                 Self::Unavailable("database connection closed".into())
             }
