@@ -310,55 +310,33 @@ async fn load_incidents(
                         .collect()
                 })
                 .unwrap_or_default();
-            let mut etag = declared.etag;
+            let status = |step: &super::accidents::Step| {
+                let body = json!({"status": step.status, "change_reason": step.reason});
+                (Method::POST, format!("{url}/status"), body)
+            };
+            let mut steps = Vec::new();
             for (position, severity, document) in &life.raises {
                 let casualty = casualty_ids
                     .get(*position)
                     .context("a casualty the service did not return")?;
                 let body = json!({"severity": severity, "document_reference": document});
-                etag = api
-                    .call(
-                        Method::POST,
-                        &format!("{url}/casualties/{casualty}/severity"),
-                        Some(&body),
-                        etag.as_deref(),
-                    )
-                    .await?
-                    .etag;
+                steps.push((
+                    Method::POST,
+                    format!("{url}/casualties/{casualty}/severity"),
+                    body,
+                ));
             }
-            if let Some(step) = &life.investigating {
-                let body = json!({"status": step.status, "change_reason": step.reason});
-                etag = api
-                    .call(
-                        Method::POST,
-                        &format!("{url}/status"),
-                        Some(&body),
-                        etag.as_deref(),
-                    )
-                    .await?
-                    .etag;
-            }
+            steps.extend(life.investigating.iter().map(status));
             if let Some(record) = &life.record {
                 let body = serde_json::to_value(record)?;
-                etag = api
-                    .call(
-                        Method::PUT,
-                        &format!("{url}/investigation"),
-                        Some(&body),
-                        etag.as_deref(),
-                    )
-                    .await?
-                    .etag;
+                steps.push((Method::PUT, format!("{url}/investigation"), body));
             }
-            for step in &life.after_record {
-                let body = json!({"status": step.status, "change_reason": step.reason});
+            steps.extend(life.after_record.iter().map(status));
+            // Each step names the version it changes: the ETag the step before returned.
+            let mut etag = declared.etag;
+            for (method, step_url, body) in steps {
                 etag = api
-                    .call(
-                        Method::POST,
-                        &format!("{url}/status"),
-                        Some(&body),
-                        etag.as_deref(),
-                    )
+                    .call(method, &step_url, Some(&body), etag.as_deref())
                     .await?
                     .etag;
             }
