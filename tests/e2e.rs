@@ -1704,6 +1704,27 @@ fn monitoring_report(year: i32, n: u32, harmful: bool) -> Value {
     })
 }
 
+/// POSTs `body` with `token` and returns the JSON answer, which must be 200 or 201.
+async fn post_ok(
+    client: &reqwest::Client,
+    url: impl AsRef<str>,
+    token: &str,
+    body: &Value,
+) -> Value {
+    let url = url.as_ref();
+    let res = client
+        .post(url)
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let json: Value = res.json().await.unwrap();
+    assert!(status == 200 || status == 201, "{url}: {status} {json}");
+    json
+}
+
 async fn post_created(client: &reqwest::Client, url: &str, token: &str, body: &Value) {
     let res = client
         .post(url)

@@ -16,6 +16,8 @@ use shared::config::Settings;
 use shared::server::ServiceDef;
 use shared::testing::{TestDatabase, TestKeys, settings};
 
+use super::post_ok as post;
+
 /// How a test signs tokens the services it started trust.
 type Tokens = Arc<dyn Fn(Role, Option<&str>) -> String + Send + Sync>;
 
@@ -54,20 +56,6 @@ const INCIDENTS: usize = 0;
 const HEALTH: usize = 1;
 const TASKS: usize = 2;
 const TAX_CODE: &str = "0100047516";
-
-async fn post(client: &reqwest::Client, url: &str, token: &str, body: &Value) -> Value {
-    let res = client
-        .post(url)
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let json: Value = res.json().await.unwrap();
-    assert!(status == 200 || status == 201, "{url}: {status} {json}");
-    json
-}
 
 async fn get(client: &reqwest::Client, url: &str, token: &str) -> Value {
     let res = client.get(url).bearer_auth(token).send().await.unwrap();

@@ -7,6 +7,8 @@ use serde_json::{Value, json};
 use shared::auth::Role;
 use shared::testing::{TestDatabase, TestKeys, settings, tax_code};
 
+use super::post_ok as post;
+
 /// The day `days_ago` days back, in Viet Nam.
 fn day(days_ago: i64) -> chrono::NaiveDate {
     (chrono::Utc::now() - chrono::Duration::days(days_ago))
@@ -31,20 +33,6 @@ fn decision(number: &str, on: chrono::NaiveDate, personal_id: &str, case_referen
         "capacity_loss_percent": 35, "benefit_type": "monthly",
         "amount_vnd": 1_170_000, "status": "issued"
     })
-}
-
-async fn post(client: &reqwest::Client, url: String, token: &str, body: &Value) -> Value {
-    let res = client
-        .post(url)
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let body: Value = res.json().await.unwrap();
-    assert!(status == 200 || status == 201, "{status} {body}");
-    body
 }
 
 fn kinds(answer: &Value) -> Vec<(String, String)> {
