@@ -64,17 +64,20 @@ fn encode(id: &str) -> String {
     URL_SAFE_NO_PAD.encode(format!("v1:{id}"))
 }
 
+/// The answer to a `cursor` this service did not issue (or that was altered).
+pub fn invalid_cursor() -> ApiError {
+    ApiError::bad_parameter(
+        "cursor",
+        "invalid_cursor",
+        Text::new(
+            "cursor không hợp lệ; hãy dùng đúng giá trị next_cursor đã nhận.",
+            "Invalid cursor; pass back the next_cursor value exactly as received.",
+        ),
+    )
+}
+
 fn decode(cursor: &str) -> Result<String, ApiError> {
-    let invalid = || {
-        ApiError::bad_parameter(
-            "cursor",
-            "invalid_cursor",
-            Text::new(
-                "cursor không hợp lệ; hãy dùng đúng giá trị next_cursor đã nhận.",
-                "Invalid cursor; pass back the next_cursor value exactly as received.",
-            ),
-        )
-    };
+    let invalid = invalid_cursor;
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let id = text.strip_prefix("v1:").ok_or_else(invalid)?;

@@ -136,7 +136,6 @@ impl TestKeys {
     }
 }
 
-/// Settings for a service under test: loopback, a free port, one worker.
 /// A valid 10-digit tax code with Cao Bằng's prefix `04`, different for each `n`.
 pub fn tax_code(n: u32) -> String {
     const WEIGHTS: [u32; 9] = [31, 29, 23, 19, 17, 13, 7, 5, 3];
@@ -154,6 +153,7 @@ pub fn tax_code(n: u32) -> String {
         .unwrap_or_default()
 }
 
+/// Settings for a service under test: loopback, a free port, one worker.
 pub fn settings(db: &TestDatabase, keys: &TestKeys) -> Settings {
     Settings {
         server: ServerSettings {

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use shared::auth::Role;
 use shared::config::Settings;
 use shared::server::ServiceDef;
-use shared::testing::{TestDatabase, TestKeys, settings};
+use shared::testing::{TestDatabase, TestKeys, settings, tax_code};
 
 use super::post_ok as post;
 
@@ -63,23 +63,6 @@ async fn get(client: &reqwest::Client, url: &str, token: &str) -> Value {
     let json: Value = res.json().await.unwrap();
     assert_eq!(status, 200, "{url}: {json}");
     json
-}
-
-/// A valid tax code of Cao Bằng (prefix 04), different for each `n`.
-fn tax_code(n: usize) -> String {
-    const WEIGHTS: [u32; 9] = [31, 29, 23, 19, 17, 13, 7, 5, 3];
-    (0..10)
-        .map(|k| format!("04{:07}", (n * 10 + k) % 10_000_000))
-        .find_map(|first9| {
-            let sum: u32 = first9
-                .bytes()
-                .zip(WEIGHTS)
-                .map(|(d, w)| u32::from(d - b'0') * w)
-                .sum();
-            let check = 10 - sum % 11;
-            (check < 10).then(|| format!("{first9}{check}"))
-        })
-        .unwrap()
 }
 
 fn establishment(tax_code: &str, name: &str) -> Value {

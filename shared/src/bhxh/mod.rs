@@ -23,16 +23,7 @@ pub fn decode_cursor(cursor: Option<&str>) -> Result<i64, ApiError> {
     let Some(cursor) = cursor else {
         return Ok(0);
     };
-    let invalid = || {
-        ApiError::bad_parameter(
-            "cursor",
-            "invalid_cursor",
-            Text::new(
-                "cursor không hợp lệ; hãy dùng đúng giá trị next_cursor đã nhận.",
-                "Invalid cursor; pass back the next_cursor value exactly as received.",
-            ),
-        )
-    };
+    let invalid = crate::pagination::invalid_cursor;
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     text.strip_prefix(CURSOR_PREFIX)

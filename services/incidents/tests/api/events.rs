@@ -97,6 +97,20 @@ async fn subscribe(app: &TestApp, url: &str, types: &[&str]) -> Value {
     json_of(res).await
 }
 
+/// The newest delivery listed at `path` once its status is `status` (polled for up to
+/// 5 s); the last one seen otherwise, for the assertion to show.
+async fn latest_delivery_once(app: &TestApp, path: &str, status: &str) -> Value {
+    let mut latest = Value::Null;
+    for _ in 0..200 {
+        latest = json_of(app.get(path, &app.admin()).await).await["items"][0].clone();
+        if latest["status"] == status {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    latest
+}
+
 async fn wait_until(mut done: impl FnMut() -> bool) {
     for _ in 0..200 {
         if done() {
@@ -254,15 +268,7 @@ async fn a_failing_delivery_is_retried_then_dead_lettered_and_replays_after_the_
     );
     app.create_establishment(&establishment(&tax_code(2))).await;
 
-    let mut dead = Value::Null;
-    for _ in 0..200 {
-        let list = json_of(app.get(&path, &app.admin()).await).await;
-        if list["items"][0]["status"] == "dead" {
-            dead = list["items"][0].clone();
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    let dead = latest_delivery_once(&app, &path, "dead").await;
     assert_eq!(dead["attempts"], 3, "{dead}");
     assert_eq!(dead["last_status"], 500);
     assert_eq!(hook.received.lock().unwrap().len(), 3);
@@ -277,15 +283,8 @@ async fn a_failing_delivery_is_retried_then_dead_lettered_and_replays_after_the_
         .await;
     assert_eq!(res.status().as_u16(), 202);
     wait_until(|| hook.received.lock().unwrap().len() == 4).await;
-    let mut status = Value::Null;
-    for _ in 0..100 {
-        status = json_of(app.get(&path, &app.admin()).await).await["items"][0]["status"].clone();
-        if status == "delivered" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    assert_eq!(status, "delivered");
+    let delivered = latest_delivery_once(&app, &path, "delivered").await;
+    assert_eq!(delivered["status"], "delivered", "{delivered}");
 }
 
 #[tokio::test]
@@ -302,15 +301,7 @@ async fn a_redirect_is_never_followed() {
         "/api/v1/subscriptions/{}/deliveries",
         subscription["id"].as_str().unwrap()
     );
-    let mut dead = Value::Null;
-    for _ in 0..200 {
-        let list = json_of(app.get(&path, &app.admin()).await).await;
-        if list["items"][0]["status"] == "dead" {
-            dead = list["items"][0].clone();
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    let dead = latest_delivery_once(&app, &path, "dead").await;
     assert_eq!(dead["last_status"], 307, "{dead}");
     assert_eq!(hook.received.lock().unwrap().len(), 3);
     assert!(internal.received.lock().unwrap().is_empty());
