@@ -3,8 +3,8 @@
 use diesel::prelude::*;
 use shared::db::DbConnection;
 
-use super::models::AgencyRow;
-use super::schema::agencies;
+use super::models::{AgencyRow, AgencySuccessorRow};
+use super::schema::{agencies, agency_successors};
 
 pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<AgencyRow>> {
     agencies::table
@@ -26,4 +26,37 @@ pub fn insert(conn: &mut DbConnection, row: &AgencyRow) -> QueryResult<()> {
         .values(row)
         .execute(conn)
         .map(|_| ())
+}
+
+/// Every recorded successor of every agency.
+pub fn successors(conn: &mut DbConnection) -> QueryResult<Vec<AgencySuccessorRow>> {
+    agency_successors::table
+        .order((
+            agency_successors::agency_code.asc(),
+            agency_successors::successor_code.asc(),
+        ))
+        .select(AgencySuccessorRow::as_select())
+        .load(conn)
+}
+
+/// Records a successor unless it is recorded (safe when replicas race).
+pub fn insert_successor_if_absent(
+    conn: &mut DbConnection,
+    row: &AgencySuccessorRow,
+) -> QueryResult<()> {
+    shared::per_backend!(conn, c => diesel::insert_into(agency_successors::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(())
+}
+
+/// Inserts the agency unless its code exists (safe when replicas race); true
+/// when this call added it.
+pub fn insert_if_absent(conn: &mut DbConnection, row: &AgencyRow) -> QueryResult<bool> {
+    let n = shared::per_backend!(conn, c => diesel::insert_into(agencies::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(n == 1)
 }

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::schema::{
-    agencies, assignments, plan_report_revisions, plan_reports, plans, reminders, targets, tasks,
+    agencies, agency_successors, assignments, plan_report_revisions, plan_reports, plans, reminders, targets, tasks,
 };
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize, Deserialize)]
@@ -84,6 +84,30 @@ pub struct AssignmentRow {
     pub task_id: String,
     pub agency_code: String,
     pub role: String,
+    /// First day the agency answers for the task, when it took the task over from
+    /// a closed agency; `None`: from the start.
+    pub valid_from: Option<NaiveDate>,
+    /// Last day it answers for the task; `None`: while it exists.
+    pub valid_to: Option<NaiveDate>,
+}
+
+impl AssignmentRow {
+    /// Whether `agency` answers for the task on `day`: the assignment's own
+    /// window and the agency's existence both hold.
+    pub fn in_force_on(&self, agency: &AgencyRow, day: NaiveDate) -> bool {
+        agency.code == self.agency_code
+            && agency.in_force_on(day)
+            && self.valid_from.is_none_or(|from| from <= day)
+            && self.valid_to.is_none_or(|to| day <= to)
+    }
+}
+
+/// One of the agencies that took over from a closed agency.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = agency_successors)]
+pub struct AgencySuccessorRow {
+    pub agency_code: String,
+    pub successor_code: String,
 }
 
 /// A plan report; also the revision snapshot format.

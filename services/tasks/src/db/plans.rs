@@ -122,6 +122,13 @@ pub fn assignments_of(
     Ok(rows)
 }
 
+/// Every assignment of every plan.
+pub fn all_assignments(conn: &mut DbConnection) -> QueryResult<Vec<AssignmentRow>> {
+    assignments::table
+        .select(AssignmentRow::as_select())
+        .load(conn)
+}
+
 /// Every assignment of a plan.
 pub fn plan_assignments(conn: &mut DbConnection, plan_id: &str) -> QueryResult<Vec<AssignmentRow>> {
     assignments::table
@@ -129,6 +136,39 @@ pub fn plan_assignments(conn: &mut DbConnection, plan_id: &str) -> QueryResult<V
         .filter(tasks::plan_id.eq(plan_id))
         .select(AssignmentRow::as_select())
         .load(conn)
+}
+
+/// The assignments of `agency` with their task's due date, in every plan.
+pub fn held_by(
+    conn: &mut DbConnection,
+    agency: &str,
+) -> QueryResult<Vec<(AssignmentRow, Option<NaiveDate>)>> {
+    assignments::table
+        .inner_join(tasks::table)
+        .filter(assignments::agency_code.eq(agency))
+        .order(assignments::task_id.asc())
+        .select((AssignmentRow::as_select(), tasks::due_on))
+        .load(conn)
+}
+
+/// Whether `agency` holds an assignment of `task_id`.
+pub fn holds(conn: &mut DbConnection, task_id: &str, agency: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        assignments::table
+            .filter(assignments::task_id.eq(task_id))
+            .filter(assignments::agency_code.eq(agency)),
+    ))
+    .get_result(conn)
+}
+
+/// Adds an assignment unless the agency holds the task already (safe when
+/// replicas race); true when this call added it.
+pub fn insert_assignment_if_absent(conn: &mut DbConnection, row: &AssignmentRow) -> QueryResult<bool> {
+    let n = shared::per_backend!(conn, c => diesel::insert_into(assignments::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(n == 1)
 }
 
 /// Records a deadline unless it exists (safe when replicas race).

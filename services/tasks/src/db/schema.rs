@@ -66,6 +66,15 @@ diesel::table! {
         task_id -> Text,
         agency_code -> Text,
         role -> Text,
+        valid_from -> Nullable<Date>,
+        valid_to -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    agency_successors (agency_code, successor_code) {
+        agency_code -> Text,
+        successor_code -> Text,
     }
 }
 
@@ -130,6 +139,7 @@ diesel::joinable!(assignments -> tasks (task_id));
 diesel::joinable!(assignments -> agencies (agency_code));
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
+    agency_successors,
     plans,
     targets,
     tasks,

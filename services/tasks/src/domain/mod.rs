@@ -1,9 +1,11 @@
 //! Plain types and rules of the plan, without I/O: reporting deadlines and
 //! timeliness, reminders, KPI arithmetic, task statuses, which live figures concern
-//! which agency, and the seed file's shape.
+//! which agency, who answers for a task when its agency closes, and the seed
+//! file's shape.
 
 pub mod draft;
 pub mod kpi;
 pub mod schedule;
 pub mod seed;
 pub mod status;
+pub mod succession;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::kpi::Direction;
+use super::succession;
 
 /// Plan 664/KH-UBND as shipped with the service.
 pub const PLAN_664: &str = include_str!("../../seed/plan-664.json");
@@ -123,7 +124,32 @@ pub struct SeedAgency {
     pub reports: bool,
     pub valid_from: NaiveDate,
     pub valid_to: Option<NaiveDate>,
+    /// The agency (or group, `UBND-XA`) that took over, as the plan's readers know it.
     pub successor: Option<String>,
+    /// A district committee's GSO district code (`040`): its successors are the
+    /// committees of the communes its old communes became part of.
+    #[serde(default)]
+    pub district_code: Option<String>,
+    /// The agencies that take over its tasks when it closes, when there are several
+    /// (filled from the commune lists by [`plan_664`], not read from the file).
+    #[serde(skip)]
+    pub successors: Vec<String>,
+}
+
+impl SeedAgency {
+    /// Whether the agency exists on `day`.
+    pub fn in_force_on(&self, day: NaiveDate) -> bool {
+        self.valid_from <= day && self.valid_to.is_none_or(|to| day <= to)
+    }
+
+    /// Who takes over its tasks when it closes.
+    pub fn heirs(&self) -> Vec<String> {
+        if self.successors.is_empty() {
+            self.successor.iter().cloned().collect()
+        } else {
+            self.successors.clone()
+        }
+    }
 }
 
 /// A legal basis of a plan.
@@ -192,9 +218,73 @@ pub struct SeedAssignment {
     pub role: AssignmentRole,
 }
 
-/// Reads the shipped plan 664.
+/// Reads the shipped plan 664, with the 56 commune committees in force since
+/// 1 July 2025 (from the commune list) and, for each district committee, the
+/// commune committees that took over from it.
 pub fn plan_664() -> anyhow::Result<SeedFile> {
-    Ok(serde_json::from_str(PLAN_664)?)
+    let mut file: SeedFile = serde_json::from_str(PLAN_664)?;
+    for a in &mut file.agencies {
+        if let Some(d) = &a.district_code {
+            a.successors = succession::district_successors(d);
+        }
+    }
+    let known: Vec<String> = file.agencies.iter().map(|a| a.code.clone()).collect();
+    file.agencies.extend(
+        succession::commune_committees()
+            .into_iter()
+            .filter(|c| !known.contains(&c.code))
+            .map(|c| SeedAgency {
+                code: c.code,
+                name: c.name,
+                kind: AgencyKind::CommuneCommittee,
+                reports: true,
+                valid_from: c.valid_from,
+                valid_to: None,
+                successor: None,
+                district_code: None,
+                successors: Vec::new(),
+            }),
+    );
+    Ok(file)
+}
+
+impl SeedFile {
+    /// Who answers for which of the first plan's tasks on `day` (a due date): every
+    /// agency in existence then with the tasks assigned to it, and the open tasks of
+    /// the agencies closed before `day` that it took over (the rule of
+    /// `succession::passed_on`, one step). Agencies with no task are left out.
+    pub fn responsibilities_on(&self, day: NaiveDate) -> Vec<(&SeedAgency, Vec<&SeedTask>)> {
+        let Some(plan) = self.plans.first() else {
+            return Vec::new();
+        };
+        let direct = |code: &str| -> Vec<&SeedTask> {
+            plan.tasks
+                .iter()
+                .filter(|t| t.assignments.iter().any(|a| a.agency == code))
+                .collect()
+        };
+        self.agencies
+            .iter()
+            .filter(|a| a.in_force_on(day))
+            .map(|a| {
+                let mut tasks = direct(&a.code);
+                for closed in self.agencies.iter().filter(|c| {
+                    c.valid_to.is_some_and(|to| to < day)
+                        && c.heirs().contains(&a.code)
+                }) {
+                    let last_day = closed.valid_to.unwrap_or(day);
+                    for t in direct(&closed.code) {
+                        let open = t.due_on.is_none_or(|due| due > last_day);
+                        if open && !tasks.iter().any(|held| std::ptr::eq(*held, t)) {
+                            tasks.push(t);
+                        }
+                    }
+                }
+                (a, tasks)
+            })
+            .filter(|(_, tasks)| !tasks.is_empty())
+            .collect()
+    }
 }
 
 #[cfg(test)]

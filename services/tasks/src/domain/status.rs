@@ -64,6 +64,9 @@ pub fn filing_status(report: Option<(ReportStatus, bool)>, due_passed: bool) -> 
 #[serde(rename_all = "snake_case")]
 pub enum TaskStatus {
     // Ordered from best to worst: a task shows the worst of its agencies' states.
+    /// Held only by agencies that send no plan report (Sở Nội vụ itself, the
+    /// enterprises as a group): no report says where it stands.
+    Untracked,
     Accepted,
     Submitted,
     /// Reported on as still under way.

@@ -81,6 +81,10 @@ pub struct ComplianceReport {
     pub summary: ComplianceSummary,
     pub agencies: Vec<AgencyCompliance>,
     pub tasks: Vec<TaskCompliance>,
+    /// Reports filed for the period by agencies not expected to report then, for
+    /// example by `UBND-XA` (all communes together) before each commune committee
+    /// reported on its own: kept and shown here, not counted in `summary`.
+    pub other_filings: Vec<AgencyCompliance>,
 }
 
 fn percent(part: usize, whole: usize) -> Option<f64> {
@@ -93,7 +97,11 @@ fn percent(part: usize, whole: usize) -> Option<f64> {
 /// Tình hình báo cáo: for every agency expected to report for the period, whether
 /// its report came on time, late, was returned and not yet resubmitted, or is
 /// missing; and for every task, `assigned`, `in_progress`, `submitted`, `accepted`,
-/// `returned` or `overdue`.
+/// `returned`, `overdue`, or `untracked` when only agencies that send no report
+/// hold it. Who is expected, and for which task, is who answered for it on the
+/// period's due date: the district committees (closed on 30 June 2025) for
+/// `2025-H1`, the commune committees (`UBND-XA-<commune code>`) that took over
+/// their tasks from `2025` on.
 #[utoipa::path(
     tag = "compliance",
     params(ComplianceParams),
@@ -143,22 +151,7 @@ pub(crate) fn report_of(c: service::Compliance, period: Period) -> ComplianceRep
         period: period.to_string(),
         due_on: c.due_on,
         summary,
-        agencies: c
-            .agencies
-            .into_iter()
-            .map(|e| AgencyCompliance {
-                kind: AgencyKind::parse(&e.agency.kind).unwrap_or(AgencyKind::Department),
-                agency: e.agency.code,
-                name: e.agency.name,
-                status: e.status,
-                report_id: e.report.as_ref().map(|r| r.id.clone()),
-                report_status: e
-                    .report
-                    .as_ref()
-                    .and_then(|r| ReportStatus::parse(&r.status)),
-                first_received_at: e.report.as_ref().map(|r| r.first_received_at.and_utc()),
-            })
-            .collect(),
+        agencies: c.agencies.into_iter().map(agency_compliance).collect(),
         tasks: c
             .tasks
             .into_iter()
@@ -174,5 +167,21 @@ pub(crate) fn report_of(c: service::Compliance, period: Period) -> ComplianceRep
                     .collect(),
             })
             .collect(),
+        other_filings: c.other_filings.into_iter().map(agency_compliance).collect(),
+    }
+}
+
+fn agency_compliance(e: service::AgencyEntry) -> AgencyCompliance {
+    AgencyCompliance {
+        kind: AgencyKind::parse(&e.agency.kind).unwrap_or(AgencyKind::Department),
+        agency: e.agency.code,
+        name: e.agency.name,
+        status: e.status,
+        report_id: e.report.as_ref().map(|r| r.id.clone()),
+        report_status: e
+            .report
+            .as_ref()
+            .and_then(|r| ReportStatus::parse(&r.status)),
+        first_received_at: e.report.as_ref().map(|r| r.first_received_at.and_utc()),
     }
 }

@@ -29,6 +29,21 @@ pub struct Assignment {
     pub role: AssignmentRole,
 }
 
+/// An agency's part in a task, with the days it answers for it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TaskAssignment {
+    #[schema(example = "UBND-XA-01273")]
+    pub agency: String,
+    pub role: AssignmentRole,
+    /// First day the agency answers for the task when it took it over from a
+    /// closed agency (the commune committees: `2025-07-01`, from the district
+    /// committees); `null`: for as long as the agency exists.
+    pub valid_from: Option<NaiveDate>,
+    /// Last day it answers for the task; `null`: for as long as the agency exists
+    /// (an agency's own `valid_to` ends its assignments too).
+    pub valid_to: Option<NaiveDate>,
+}
+
 /// A task (nhiệm vụ).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TaskResponse {
@@ -41,7 +56,7 @@ pub struct TaskResponse {
     pub text: String,
     pub due_on: Option<NaiveDate>,
     pub recurrence: Option<Recurrence>,
-    pub assignments: Vec<Assignment>,
+    pub assignments: Vec<TaskAssignment>,
     /// The record of another service that this task follows up, for tasks opened by
     /// an event: `incidents:accident:<accident id>` for an accident investigation.
     pub source_ref: Option<String>,
@@ -64,9 +79,11 @@ impl From<&TaskView> for TaskResponse {
             assignments: v
                 .assignments
                 .iter()
-                .map(|a| Assignment {
+                .map(|a| TaskAssignment {
                     agency: a.agency_code.clone(),
                     role: AssignmentRole::parse(&a.role).unwrap_or(AssignmentRole::Lead),
+                    valid_from: a.valid_from,
+                    valid_to: a.valid_to,
                 })
                 .collect(),
             source_ref: t.source_ref.clone(),

@@ -42,6 +42,7 @@ pub fn report_status_label(s: ReportStatus) -> &'static str {
 
 pub fn task_status_label(s: TaskStatus) -> &'static str {
     match s {
+        TaskStatus::Untracked => "Không theo dõi qua báo cáo",
         TaskStatus::Accepted => "Đã chấp nhận",
         TaskStatus::Submitted => "Đã báo cáo",
         TaskStatus::InProgress => "Đang thực hiện",

@@ -7,34 +7,70 @@ use shared::db::{Db, DbConnection};
 use shared::error::{ApiError, Text};
 use shared::period::Period;
 
-use crate::db::models::{AgencyRow, PlanReportRow, TaskRow};
+use crate::db::models::{AgencyRow, AssignmentRow, PlanReportRow, TaskRow};
 use crate::db::{agencies, plan_reports, plans};
 use crate::domain::schedule;
 use crate::domain::status::{self, FilingStatus, ReportStatus, TaskStatus};
 
-/// The agencies expected to report for a deadline: those that report, have a task
-/// in the plan and exist on the due date; an agency closed by then (the district
-/// committees after 1 July 2025) is replaced by its successor.
+/// The assignments of plan `plan_id` in force on `due_on`: who answered for each
+/// task then. A closed agency's tasks are held by its successors from the day
+/// after it closed (`succession::passed_on`), so for 2025 the district committees
+/// answer for item 14 on 15 June and the commune committees on 15 December.
+pub fn responsible_on(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    due_on: NaiveDate,
+) -> Result<Vec<(AssignmentRow, AgencyRow)>, ApiError> {
+    let all = agencies::all(conn)?;
+    Ok(plans::plan_assignments(conn, plan_id)?
+        .into_iter()
+        .filter_map(|a| {
+            let agency = all.iter().find(|g| g.code == a.agency_code)?.clone();
+            a.in_force_on(&agency, due_on).then_some((a, agency))
+        })
+        .collect())
+}
+
+/// The tasks of plan `plan_id` that `agency` answered for on `due_on`, in plan
+/// order, each with its assignment: what it reports on for that period.
+pub fn tasks_held_on(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    agency: &str,
+    due_on: NaiveDate,
+) -> Result<Vec<(TaskRow, AssignmentRow)>, ApiError> {
+    let held: Vec<AssignmentRow> = responsible_on(conn, plan_id, due_on)?
+        .into_iter()
+        .filter(|(a, _)| a.agency_code == agency)
+        .map(|(a, _)| a)
+        .collect();
+    if held.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(plans::tasks(conn, Some(plan_id), Some(agency))?
+        .into_iter()
+        .filter_map(|t| {
+            let a = held.iter().find(|a| a.task_id == t.id)?.clone();
+            Some((t, a))
+        })
+        .collect())
+}
+
+/// The agencies expected to report for a deadline: those that report and answer
+/// for a task of the plan on the due date.
 pub fn expected_agencies(
     conn: &mut DbConnection,
     plan_id: &str,
     due_on: NaiveDate,
 ) -> Result<Vec<AgencyRow>, ApiError> {
-    let assigned: Vec<String> = plans::plan_assignments(conn, plan_id)?
-        .into_iter()
-        .map(|a| a.agency_code)
-        .collect();
-    let all = agencies::all(conn)?;
-    let successors: Vec<String> = all
-        .iter()
-        .filter(|a| assigned.contains(&a.code) && !a.in_force_on(due_on))
-        .filter_map(|a| a.successor_code.clone())
-        .collect();
-    Ok(all
-        .into_iter()
-        .filter(|a| a.reports && a.in_force_on(due_on))
-        .filter(|a| assigned.contains(&a.code) || successors.contains(&a.code))
-        .collect())
+    let mut out: Vec<AgencyRow> = Vec::new();
+    for (_, agency) in responsible_on(conn, plan_id, due_on)? {
+        if agency.reports && !out.iter().any(|a| a.code == agency.code) {
+            out.push(agency);
+        }
+    }
+    out.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(out)
 }
 
 pub struct AgencyEntry {
@@ -55,6 +91,10 @@ pub struct Compliance {
     pub due_on: NaiveDate,
     pub agencies: Vec<AgencyEntry>,
     pub tasks: Vec<TaskEntry>,
+    /// Reports filed for the period by agencies not expected then (`UBND-XA`, all
+    /// communes together, from before each commune reported on its own): shown,
+    /// not counted.
+    pub other_filings: Vec<AgencyEntry>,
 }
 
 /// Whether a report says a task is still under way (`progress: "in_progress"` in
@@ -111,9 +151,11 @@ pub async fn compliance(
                     r.on_time,
                 )
             };
+            let responsible = responsible_on(conn, &plan.id, due_on)?;
+            let of_kind = |a: &AgencyRow| kind.as_deref().is_none_or(|k| a.kind == k);
             let agencies = expected_agencies(conn, &plan.id, due_on)?
                 .into_iter()
-                .filter(|a| kind.as_deref().is_none_or(|k| a.kind == k))
+                .filter(|a| of_kind(a))
                 .map(|agency| {
                     let report = report_of(&agency.code).cloned();
                     AgencyEntry {
@@ -124,31 +166,59 @@ pub async fn compliance(
                 })
                 .collect::<Vec<_>>();
             let expected: Vec<&str> = agencies.iter().map(|e| e.agency.code.as_str()).collect();
-            let tasks = plans::tasks(conn, Some(&plan.id), None)?;
-            let ids: Vec<String> = tasks.iter().map(|t| t.id.clone()).collect();
-            let assignments = plans::assignments_of(conn, &ids)?;
-            let tasks = tasks
+            let all_agencies = agencies::all(conn)?;
+            let other_filings = reports
+                .iter()
+                .filter(|r| !expected.contains(&r.agency_code.as_str()))
+                .filter_map(|r| {
+                    let agency = all_agencies.iter().find(|a| a.code == r.agency_code)?;
+                    of_kind(agency).then(|| AgencyEntry {
+                        status: status::filing_status(Some(state(r)), due_passed),
+                        agency: agency.clone(),
+                        report: Some(r.clone()),
+                    })
+                })
+                .collect();
+            let tasks = plans::tasks(conn, Some(&plan.id), None)?
                 .into_iter()
                 .filter_map(|task| {
-                    let states: Vec<(String, TaskStatus)> = assignments
+                    let holders: Vec<&AgencyRow> = responsible
                         .iter()
-                        .filter(|a| {
-                            a.task_id == task.id && expected.contains(&a.agency_code.as_str())
-                        })
-                        .map(|a| {
-                            let report = report_of(&a.agency_code)
+                        .filter(|(a, agency)| a.task_id == task.id && of_kind(agency))
+                        .map(|(_, agency)| agency)
+                        .collect();
+                    // A task nobody (of the kind asked) answered for on the due date
+                    // has no state for the period.
+                    if holders.is_empty() {
+                        return None;
+                    }
+                    let states: Vec<(String, TaskStatus)> = holders
+                        .iter()
+                        .filter(|agency| expected.contains(&agency.code.as_str()))
+                        .map(|agency| {
+                            let report = report_of(&agency.code)
                                 .map(|r| (state(r).0, reports_in_progress(r, &task.id)));
                             (
-                                a.agency_code.clone(),
+                                agency.code.clone(),
                                 status::task_status_of(report, due_passed),
                             )
                         })
                         .collect();
-                    // A task none of whose agencies reports (or passes the filter) has no state.
-                    let worst = states.iter().map(|(_, s)| *s).max()?;
+                    // Held only by agencies that send no report (Sở Nội vụ itself,
+                    // the enterprises as a group): listed, as untracked.
+                    let (status, states) = match states.iter().map(|(_, s)| *s).max() {
+                        Some(worst) => (worst, states),
+                        None => (
+                            TaskStatus::Untracked,
+                            holders
+                                .iter()
+                                .map(|a| (a.code.clone(), TaskStatus::Untracked))
+                                .collect(),
+                        ),
+                    };
                     Some(TaskEntry {
                         task,
-                        status: worst,
+                        status,
                         agencies: states,
                     })
                 })
@@ -158,6 +228,7 @@ pub async fn compliance(
                 due_on,
                 agencies,
                 tasks,
+                other_filings,
             })
         })
     })

@@ -16,6 +16,7 @@ use tokio::time::Instant;
 
 use crate::db::models::{AgencyRow, AssignmentRow, PlanReportRow, TaskRow};
 use crate::db::{agencies, plan_reports, plans};
+use crate::service::compliance;
 use crate::domain::draft::{self, FigureSource, Upstream};
 use crate::domain::schedule;
 use shared::http_client::{Unavailable, UnavailableReason, get_json, unavailable};
@@ -146,27 +147,18 @@ pub async fn draft(
                         "No such agency.",
                     ));
                 };
-                let tasks = plans::tasks(conn, Some(&plan.id), Some(&agency))?;
+                // What it answered for on the due date: a commune committee has no
+                // task for 2025-H1 (it came into being on 1 July 2025), a district
+                // committee none for 2025.
+                let tasks = compliance::tasks_held_on(conn, &plan.id, &agency, due_on)?;
                 if tasks.is_empty() {
                     return Err(parameter_error(
                         "agency",
                         "not_assigned",
-                        "Cơ quan này không được giao nhiệm vụ nào trong kế hoạch.",
-                        "This agency has no task in the plan.",
+                        "Cơ quan này không được giao nhiệm vụ nào trong kế hoạch cho kỳ báo cáo này.",
+                        "This agency has no task in the plan for this period.",
                     ));
                 }
-                let ids: Vec<String> = tasks.iter().map(|t| t.id.clone()).collect();
-                let assignments = plans::assignments_of(conn, &ids)?;
-                let tasks = tasks
-                    .into_iter()
-                    .filter_map(|t| {
-                        let own = assignments
-                            .iter()
-                            .find(|a| a.task_id == t.id && a.agency_code == agency)?
-                            .clone();
-                        Some((t, own))
-                    })
-                    .collect::<Vec<_>>();
                 let existing =
                     plan_reports::find_for(conn, &plan.id, &agency, &period.to_string())?;
                 Ok::<_, ApiError>((plan.id, row, tasks, existing))

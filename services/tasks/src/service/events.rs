@@ -117,6 +117,8 @@ fn open_follow_up(
         task_id: task.id.clone(),
         agency_code: INVESTIGATING_AGENCY.into(),
         role: "lead".into(),
+        valid_from: None,
+        valid_to: None,
     };
     plans::insert_task(conn, &task, &[lead])?;
     Ok(())

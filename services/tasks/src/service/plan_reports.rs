@@ -160,18 +160,25 @@ pub async fn submit(
                     Text::new("Không có kế hoạch này.", "No such plan."),
                 ));
             }
-            let own_tasks: Vec<String> =
-                plans::tasks(conn, Some(&submission.plan_id), Some(&agency))?
-                    .into_iter()
-                    .map(|t| t.id)
-                    .collect();
+            // The tasks it answered for on the period's due date: a commune
+            // committee files for 2025 the district committees' tasks it took over,
+            // and cannot file for 2025-H1, before it existed.
+            let own_tasks: Vec<String> = crate::service::compliance::tasks_held_on(
+                conn,
+                &submission.plan_id,
+                &agency,
+                due_on,
+            )?
+            .into_iter()
+            .map(|(t, _)| t.id)
+            .collect();
             if own_tasks.is_empty() {
                 return Err(ApiError::field(
                     "/agency",
                     "not_assigned",
                     Text::new(
-                        "Cơ quan này không được giao nhiệm vụ nào trong kế hoạch.",
-                        "This agency has no task in the plan.",
+                        "Cơ quan này không được giao nhiệm vụ nào trong kế hoạch cho kỳ báo cáo này.",
+                        "This agency has no task in the plan for this period.",
                     ),
                 ));
             }

@@ -353,9 +353,17 @@ pub async fn create_task(
                     task_id: id.clone(),
                     agency_code: code.clone(),
                     role: role.as_str().to_owned(),
+                    valid_from: None,
+                    valid_to: None,
                 })
                 .collect();
             plans::insert_task(conn, &task, &assignments)?;
+            // A task given to an agency that has closed goes on to its successors
+            // at once, as the seeded ones did.
+            if crate::service::seed::pass_on_closed_agencies(conn)? > 0 {
+                let assignments = plans::assignments_of(conn, std::slice::from_ref(&task.id))?;
+                return render(&TaskView { task, assignments });
+            }
             render(&TaskView { task, assignments })
         })
     })

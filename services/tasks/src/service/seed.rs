@@ -1,39 +1,28 @@
 //! Loading a plan seed (plan 664 ships with the service) and making each year's
 //! reporting deadlines.
 
-use diesel::Connection;
+use std::collections::HashSet;
+
+use diesel::{Connection, QueryResult};
 use shared::db::{Db, DbConnection};
 use uuid::Uuid;
 
-use crate::db::models::{AgencyRow, AssignmentRow, PlanRow, TargetRow, TaskRow};
+use crate::db::models::{
+    AgencyRow, AgencySuccessorRow, AssignmentRow, PlanRow, TargetRow, TaskRow,
+};
 use crate::db::{agencies, plans};
-use crate::domain::schedule;
+use crate::domain::{schedule, succession};
 use crate::domain::seed::{self, SeedFile};
 
 const SEEDED_BY: &str = "seed";
 
-/// Loads `file` in one transaction: agencies not yet known, and plans whose number
-/// is not yet stored. Returns the number of plans added.
+/// Loads `file` in one transaction: agencies not yet known (with their recorded
+/// successors), plans whose number is not yet stored, and the tasks that closed
+/// agencies pass on. Returns the number of plans added.
 pub fn load(conn: &mut DbConnection, file: &SeedFile) -> anyhow::Result<usize> {
     conn.transaction(|conn| {
         let now = shared::db::now();
-        for a in &file.agencies {
-            if agencies::find(conn, &a.code)?.is_none() {
-                agencies::insert(
-                    conn,
-                    &AgencyRow {
-                        code: a.code.clone(),
-                        name: a.name.clone(),
-                        kind: a.kind.as_str().to_owned(),
-                        reports: a.reports,
-                        valid_from: a.valid_from,
-                        valid_to: a.valid_to,
-                        successor_code: a.successor.clone(),
-                        created_at: now,
-                    },
-                )?;
-            }
-        }
+        ensure_agencies(conn, file)?;
         let existing: Vec<String> = plans::all(conn)?.into_iter().map(|p| p.number).collect();
         let mut added = 0;
         for p in file.plans.iter().filter(|p| !existing.contains(&p.number)) {
@@ -80,6 +69,8 @@ pub fn load(conn: &mut DbConnection, file: &SeedFile) -> anyhow::Result<usize> {
                         task_id: task_id.clone(),
                         agency_code: a.agency.clone(),
                         role: a.role.as_str().to_owned(),
+                        valid_from: None,
+                        valid_to: None,
                     })
                     .collect();
                 plans::insert_task(
@@ -103,7 +94,110 @@ pub fn load(conn: &mut DbConnection, file: &SeedFile) -> anyhow::Result<usize> {
             }
             added += 1;
         }
+        pass_on_closed_agencies(conn)?;
         Ok(added)
+    })
+}
+
+/// Stores the agencies of `file` that are not stored yet and their successors.
+/// A database seeded before the commune committees were added gets them here, at
+/// start-up or with `atvsld seed plan-664`; a stored agency is never changed.
+/// Returns the number of agencies added.
+pub fn ensure_agencies(conn: &mut DbConnection, file: &SeedFile) -> anyhow::Result<usize> {
+    let now = shared::db::now();
+    let mut added = 0;
+    for a in &file.agencies {
+        let row = AgencyRow {
+            code: a.code.clone(),
+            name: a.name.clone(),
+            kind: a.kind.as_str().to_owned(),
+            reports: a.reports,
+            valid_from: a.valid_from,
+            valid_to: a.valid_to,
+            successor_code: a.successor.clone(),
+            created_at: now,
+        };
+        if agencies::insert_if_absent(conn, &row)? {
+            added += 1;
+        }
+    }
+    for a in &file.agencies {
+        for s in &a.successors {
+            agencies::insert_successor_if_absent(
+                conn,
+                &AgencySuccessorRow {
+                    agency_code: a.code.clone(),
+                    successor_code: s.clone(),
+                },
+            )?;
+        }
+    }
+    Ok(added)
+}
+
+/// Passes the open tasks of every closed agency to its successors (the recorded
+/// ones, else `successor_code`) from the day after it closed
+/// (`succession::passed_on`). Idempotent: an agency that holds a task keeps its row
+/// as it is. A successor that closes in turn passes on what it took over, hence the
+/// passes until nothing moves. Returns the number of assignments added.
+pub fn pass_on_closed_agencies(conn: &mut DbConnection) -> QueryResult<usize> {
+    // Each pass adds only rows that did not exist, so this ends; the bound is a
+    // guard against a cycle of successors in hand-made data.
+    const MAX_PASSES: usize = 8;
+    let mut total = 0;
+    for _ in 0..MAX_PASSES {
+        let all = agencies::all(conn)?;
+        let recorded = agencies::successors(conn)?;
+        let mut held: HashSet<(String, String)> = plans::all_assignments(conn)?
+            .into_iter()
+            .map(|a| (a.task_id, a.agency_code))
+            .collect();
+        let mut added = 0;
+        for closed in all.iter().filter(|a| a.valid_to.is_some()) {
+            let listed: Vec<&str> = recorded
+                .iter()
+                .filter(|r| r.agency_code == closed.code)
+                .map(|r| r.successor_code.as_str())
+                .collect();
+            let heirs: Vec<&AgencyRow> = all
+                .iter()
+                .filter(|a| {
+                    if listed.is_empty() {
+                        closed.successor_code.as_deref() == Some(a.code.as_str())
+                    } else {
+                        listed.contains(&a.code.as_str())
+                    }
+                })
+                .collect();
+            if heirs.is_empty() {
+                continue;
+            }
+            let own = plans::held_by(conn, &closed.code)?;
+            let rows = succession::passed_on(closed, &own, &heirs, &|task, agency| {
+                held.contains(&(task.to_owned(), agency.to_owned()))
+            });
+            for row in rows {
+                if plans::insert_assignment_if_absent(conn, &row)? {
+                    added += 1;
+                }
+                held.insert((row.task_id, row.agency_code));
+            }
+        }
+        total += added;
+        if added == 0 {
+            break;
+        }
+    }
+    Ok(total)
+}
+
+/// Start-up on a database that holds plans already: the agencies added since it
+/// was seeded (the commune committees) and the tasks passed on to them.
+pub fn upgrade(conn: &mut DbConnection, file: &SeedFile) -> anyhow::Result<(usize, usize)> {
+    conn.transaction(|conn| {
+        let agencies = ensure_agencies(conn, file)?;
+        let passed = pass_on_closed_agencies(conn)?;
+        Ok((agencies, passed))
     })
 }
 
@@ -123,14 +217,19 @@ pub fn ensure_deadlines(conn: &mut DbConnection, year: i32) -> anyhow::Result<()
     Ok(())
 }
 
-/// Start-up: plan 664 on an empty database, this year's deadlines, and the
-/// reminders job.
+/// Start-up: plan 664 on an empty database (else the agencies added since it was
+/// seeded), this year's deadlines, and the reminders job.
 pub fn on_start(db: &Db) -> anyhow::Result<()> {
     {
         let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
         if plans::count(&mut conn)? == 0 {
             let added = load(&mut conn, &seed::plan_664()?)?;
             tracing::info!(plans = added, "plan 664/KH-UBND loaded");
+        } else {
+            let (agencies, passed) = upgrade(&mut conn, &seed::plan_664()?)?;
+            if agencies + passed > 0 {
+                tracing::info!(agencies, assignments = passed, "agencies and passed-on tasks added");
+            }
         }
         ensure_deadlines(&mut conn, chrono::Datelike::year(&shared::time::today()))?;
     }

@@ -12,3 +12,4 @@ mod plan_reports;
 mod plans;
 mod reminders;
 mod stub;
+mod succession;

@@ -60,7 +60,7 @@ async fn plan_664_is_there_with_its_3_targets_20_assignee_items_and_this_years_d
         .unwrap();
     assert_eq!(
         requested["assignments"][0],
-        json!({"agency": "HND", "role": "requested"})
+        json!({"agency": "HND", "role": "requested", "valid_from": null, "valid_to": null})
     );
     assert!(
         tasks["items"]
