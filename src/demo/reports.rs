@@ -212,38 +212,26 @@ impl PlanReport {
 }
 
 /// The agencies expected to report on the plan for a deadline, as the tasks
-/// service counts them: agencies that report and have a task, in force on the due
-/// date; a closed one is replaced by its successor (the district committees by
-/// the communes after 1 July 2025).
+/// service counts them: agencies that report and answer for a task on the due
+/// date, each with those tasks (section, text). A closed agency's open tasks are
+/// its successors' from the day after it closed: after 1 July 2025 the district
+/// committees' tasks are the commune committees' (`SeedFile::responsibilities_on`).
 pub fn expected_agencies(
     seed: &tasks::domain::seed::SeedFile,
     due_on: NaiveDate,
 ) -> Vec<(String, Vec<(String, String)>)> {
-    let Some(plan) = seed.plans.first() else {
-        return vec![];
-    };
-    let tasks_of = |code: &str| -> Vec<(String, String)> {
-        plan.tasks
-            .iter()
-            .filter(|t| t.assignments.iter().any(|a| a.agency == code))
-            .map(|t| (t.section.clone(), t.text.clone()))
-            .collect()
-    };
-    let in_force = |a: &tasks::domain::seed::SeedAgency| {
-        a.valid_from <= due_on && a.valid_to.is_none_or(|to| due_on <= to)
-    };
-    let successors: Vec<String> = seed
-        .agencies
-        .iter()
-        .filter(|a| !tasks_of(&a.code).is_empty() && !in_force(a))
-        .filter_map(|a| a.successor.clone())
-        .collect();
-    seed.agencies
-        .iter()
-        .filter(|a| a.reports && in_force(a))
-        .filter(|a| !tasks_of(&a.code).is_empty() || successors.contains(&a.code))
-        .map(|a| (a.code.clone(), tasks_of(&a.code)))
-        .filter(|(_, tasks)| !tasks.is_empty())
+    seed.responsibilities_on(due_on)
+        .into_iter()
+        .filter(|(agency, _)| agency.reports)
+        .map(|(agency, tasks)| {
+            (
+                agency.code.clone(),
+                tasks
+                    .into_iter()
+                    .map(|t| (t.section.clone(), t.text.clone()))
+                    .collect(),
+            )
+        })
         .collect()
 }
 
