@@ -2,7 +2,7 @@
 //! item 14 to the district committees (UBND cấp huyện), which closed on 30 June 2025
 //! when the district level was abolished; from 1 July 2025 the commune committees
 //! (UBND cấp xã) of Cao Bằng's 56 communes and wards carry those tasks and their
-//! report duties (docs/domain-notes.md, "Succession of assignees").
+//! report duties (docs/operations.md, "Succession of assignees").
 //!
 //! The rule is data: an assignment has a validity window, and a closed agency's
 //! open tasks are passed on as new assignment rows starting the day after its last

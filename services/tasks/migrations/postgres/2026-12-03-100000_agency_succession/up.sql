@@ -1,5 +1,5 @@
--- Succession of assignees (docs/operations.md, "Upgrading to per-commune
--- reporting"). When an agency closes, its open tasks pass to its successors from
+-- Succession of assignees (docs/operations.md, "Succession of assignees").
+-- When an agency closes, its open tasks pass to its successors from
 -- the day after its last day: the passed-on assignment rows carry that day in
 -- `valid_from`. A null `valid_from` / `valid_to` means "for as long as the agency
 -- exists". Compliance, reminders, drafts and filings of a period ask which
