@@ -11,9 +11,8 @@ use shared::extract::Json;
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::models::AgencyRow;
 use crate::domain::seed::AgencyKind;
-use crate::service::plans as service;
+use crate::service::plans::{self as service, AgencyView};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_agencies)
@@ -34,13 +33,20 @@ pub struct AgencyResponse {
     pub valid_from: NaiveDate,
     /// Last day in existence; `null` while it exists.
     pub valid_to: Option<NaiveDate>,
-    /// The agency that took over its tasks.
+    /// The agency that took over its tasks, as the plan's readers know it
+    /// (`UBND-XA`, all communes and wards, for the district committees).
     pub successor_code: Option<String>,
+    /// The agencies its open tasks pass to when it closes, from the day after its
+    /// `valid_to`: for a district committee, the committees of the communes that
+    /// took over its communes (`UBND-XA-<commune code>`); else `successor_code`.
+    pub successors: Vec<String>,
 }
 
-impl From<&AgencyRow> for AgencyResponse {
-    fn from(r: &AgencyRow) -> Self {
+impl From<&AgencyView> for AgencyResponse {
+    fn from(v: &AgencyView) -> Self {
+        let r = &v.agency;
         Self {
+            successors: v.successors.clone(),
             code: r.code.clone(),
             name: r.name.clone(),
             kind: AgencyKind::parse(&r.kind).unwrap_or(AgencyKind::Department),
@@ -83,17 +89,18 @@ fn default_true() -> bool {
     true
 }
 
-fn render(row: &AgencyRow) -> Result<StoredResponse, ApiError> {
+fn render(view: &AgencyView) -> Result<StoredResponse, ApiError> {
     Ok(
-        StoredResponse::new(StatusCode::CREATED, &AgencyResponse::from(row))?
-            .with_location(format!("/api/v1/agencies/{}", row.code)),
+        StoredResponse::new(StatusCode::CREATED, &AgencyResponse::from(view))?
+            .with_location(format!("/api/v1/agencies/{}", view.agency.code)),
     )
 }
 
 /// List agencies
 ///
 /// Every agency the plan names, including those that no longer exist (the district
-/// committees, closed on 30 June 2025, with their successor).
+/// committees, closed on 30 June 2025, with their successors), and the committees of
+/// the 56 communes and wards in force since 1 July 2025 (`UBND-XA-<commune code>`).
 #[utoipa::path(
     tag = "agencies",
     params(ListAgenciesParams),
@@ -115,7 +122,7 @@ pub async fn list_agencies(
 /// Get an agency
 ///
 /// Một cơ quan, đơn vị: its name, kind, whether it reports on the plan, and its validity
-/// (a district committee closed in 2025 names the commune that succeeded it).
+/// (a district committee closed in 2025 names the commune committees that succeeded it).
 #[utoipa::path(
     tag = "agencies",
     params(("code" = String, Path, description = "Agency code")),
@@ -127,8 +134,8 @@ pub async fn get_agency(
     db: web::Data<Db>,
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = service::get_agency(&db, &user, code.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(AgencyResponse::from(&row)))
+    let view = service::get_agency(&db, &user, code.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(AgencyResponse::from(&view)))
 }
 
 /// Register an agency

@@ -9,7 +9,9 @@ use shared::error::{ApiError, FieldError, Text};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
 use uuid::Uuid;
 
-use crate::db::models::{AgencyRow, AssignmentRow, PlanRow, TargetRow, TaskRow};
+use crate::db::models::{
+    AgencyRow, AgencySuccessorRow, AssignmentRow, PlanRow, TargetRow, TaskRow,
+};
 use crate::db::{agencies, plans};
 use crate::domain::seed::{AgencyKind, AssignmentRole, Recurrence};
 
@@ -27,24 +29,58 @@ fn field(pointer: &str, code: &'static str, vi: &str, en: &str) -> FieldError {
     FieldError::body(pointer, code, Text::new(vi.to_owned(), en.to_owned()))
 }
 
+/// An agency with the agencies that take over its tasks when it closes.
+pub struct AgencyView {
+    pub agency: AgencyRow,
+    /// The recorded successors (`agency_successors`), else its `successor_code`.
+    pub successors: Vec<String>,
+}
+
+impl AgencyView {
+    pub fn new(agency: AgencyRow, recorded: &[AgencySuccessorRow]) -> Self {
+        let listed: Vec<String> = recorded
+            .iter()
+            .filter(|r| r.agency_code == agency.code)
+            .map(|r| r.successor_code.clone())
+            .collect();
+        let successors = if listed.is_empty() {
+            agency.successor_code.iter().cloned().collect()
+        } else {
+            listed
+        };
+        Self { agency, successors }
+    }
+}
+
 pub async fn list_agencies(
     db: &Db,
     user: &AuthUser,
     kind: Option<AgencyKind>,
-) -> Result<Vec<AgencyRow>, ApiError> {
+) -> Result<Vec<AgencyView>, ApiError> {
     user.require_any(&READERS)?;
-    let rows = db.run(agencies::all).await?;
+    let (rows, recorded) = db
+        .run(|conn| {
+            conn.transaction(|conn| Ok::<_, ApiError>((agencies::all(conn)?, agencies::successors(conn)?)))
+        })
+        .await?;
     Ok(rows
         .into_iter()
         .filter(|a| kind.is_none_or(|k| a.kind == k.as_str()))
+        .map(|a| AgencyView::new(a, &recorded))
         .collect())
 }
 
-pub async fn get_agency(db: &Db, user: &AuthUser, code: String) -> Result<AgencyRow, ApiError> {
+pub async fn get_agency(db: &Db, user: &AuthUser, code: String) -> Result<AgencyView, ApiError> {
     user.require_any(&READERS)?;
-    db.run(move |conn| agencies::find(conn, &code))
-        .await?
-        .ok_or(ApiError::NotFound { resource: "agency" })
+    let (row, recorded) = db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                Ok::<_, ApiError>((agencies::find(conn, &code)?, agencies::successors(conn)?))
+            })
+        })
+        .await?;
+    let row = row.ok_or(ApiError::NotFound { resource: "agency" })?;
+    Ok(AgencyView::new(row, &recorded))
 }
 
 pub struct NewAgency {
@@ -57,7 +93,7 @@ pub struct NewAgency {
     pub successor_code: Option<String>,
 }
 
-pub type RenderAgency = fn(&AgencyRow) -> Result<StoredResponse, ApiError>;
+pub type RenderAgency = fn(&AgencyView) -> Result<StoredResponse, ApiError>;
 
 pub async fn create_agency(
     db: &Db,
@@ -133,7 +169,7 @@ pub async fn create_agency(
                 created_at: shared::db::now(),
             };
             agencies::insert(conn, &row)?;
-            render(&row)
+            render(&AgencyView::new(row, &[]))
         })
     })
     .await

@@ -119,6 +119,34 @@ async fn item_14_is_the_district_committees_for_2025_h1_and_the_commune_committe
         .unwrap();
     assert_eq!(thuc_phan["name"], "Ủy ban nhân dân phường Thục Phán");
     assert_eq!(thuc_phan["kind"], "commune_committee");
+
+    // Who succeeded whom, as data: Phường Thục Phán took in communes of Thành phố
+    // Cao Bằng and of Hòa An, so it succeeds both district committees.
+    let mut all_heirs = BTreeSet::new();
+    for d in DISTRICTS {
+        let agency = app
+            .get_json(&format!("/api/v1/agencies/{d}"), &app.admin())
+            .await;
+        assert_eq!(agency["successor_code"], "UBND-XA", "{agency}");
+        let heirs: BTreeSet<String> = items(&agency["successors"])
+            .iter()
+            .map(|s| s.as_str().unwrap().to_owned())
+            .collect();
+        assert!(!heirs.is_empty(), "{agency}");
+        all_heirs.extend(heirs);
+    }
+    assert_eq!(all_heirs.len(), 56);
+    for d in ["UBND-TPCB", "UBND-HOAAN"] {
+        let agency = app
+            .get_json(&format!("/api/v1/agencies/{d}"), &app.admin())
+            .await;
+        assert!(
+            items(&agency["successors"]).contains(&json!(THUC_PHAN)),
+            "{agency}"
+        );
+    }
+    let sct = app.get_json("/api/v1/agencies/SCT", &app.admin()).await;
+    assert_eq!(sct["successors"], json!([]));
 }
 
 #[tokio::test]
