@@ -5,7 +5,8 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::schema::{
-    agencies, agency_successors, assignments, plan_report_revisions, plan_reports, plans, reminders, targets, tasks,
+    agencies, agency_successors, assignments, plan_report_revisions, plan_reports, plans,
+    reminders, targets, tasks,
 };
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize, Deserialize)]

@@ -163,7 +163,10 @@ pub fn holds(conn: &mut DbConnection, task_id: &str, agency: &str) -> QueryResul
 
 /// Adds an assignment unless the agency holds the task already (safe when
 /// replicas race); true when this call added it.
-pub fn insert_assignment_if_absent(conn: &mut DbConnection, row: &AssignmentRow) -> QueryResult<bool> {
+pub fn insert_assignment_if_absent(
+    conn: &mut DbConnection,
+    row: &AssignmentRow,
+) -> QueryResult<bool> {
     let n = shared::per_backend!(conn, c => diesel::insert_into(assignments::table)
         .values(row)
         .on_conflict_do_nothing()

@@ -269,8 +269,7 @@ impl SeedFile {
             .map(|a| {
                 let mut tasks = direct(&a.code);
                 for closed in self.agencies.iter().filter(|c| {
-                    c.valid_to.is_some_and(|to| to < day)
-                        && c.heirs().contains(&a.code)
+                    c.valid_to.is_some_and(|to| to < day) && c.heirs().contains(&a.code)
                 }) {
                     let last_day = closed.valid_to.unwrap_or(day);
                     for t in direct(&closed.code) {

@@ -190,8 +190,14 @@ mod tests {
         let other = agency("UBND-XA-01288", day(2025, 7, 1), None);
         let held = [
             (assignment("recurring", "UBND-HOAAN"), None),
-            (assignment("due-in-may", "UBND-HOAAN"), Some(day(2025, 5, 31))),
-            (assignment("due-in-august", "UBND-HOAAN"), Some(day(2025, 8, 31))),
+            (
+                assignment("due-in-may", "UBND-HOAAN"),
+                Some(day(2025, 5, 31)),
+            ),
+            (
+                assignment("due-in-august", "UBND-HOAAN"),
+                Some(day(2025, 8, 31)),
+            ),
             (assignment("someone-elses", "SYT"), None),
         ];
         let holds = |task: &str, agency: &str| task == "recurring" && agency == "UBND-XA-01288";
@@ -226,6 +232,9 @@ mod tests {
         let d = assignment("t", "UBND-HOAAN");
         assert!(d.in_force_on(&district, day(2025, 6, 15)));
         assert!(!d.in_force_on(&district, day(2025, 12, 15)));
-        assert!(!d.in_force_on(&commune, day(2025, 12, 15)), "another agency");
+        assert!(
+            !d.in_force_on(&commune, day(2025, 12, 15)),
+            "another agency"
+        );
     }
 }

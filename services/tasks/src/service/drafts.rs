@@ -16,9 +16,9 @@ use tokio::time::Instant;
 
 use crate::db::models::{AgencyRow, AssignmentRow, PlanReportRow, TaskRow};
 use crate::db::{agencies, plan_reports, plans};
-use crate::service::compliance;
 use crate::domain::draft::{self, FigureSource, Upstream};
 use crate::domain::schedule;
+use crate::service::compliance;
 use shared::http_client::{Unavailable, UnavailableReason, get_json, unavailable};
 
 /// Where one source of figures stands in a draft.

@@ -60,7 +60,9 @@ pub async fn list_agencies(
     user.require_any(&READERS)?;
     let (rows, recorded) = db
         .run(|conn| {
-            conn.transaction(|conn| Ok::<_, ApiError>((agencies::all(conn)?, agencies::successors(conn)?)))
+            conn.transaction(|conn| {
+                Ok::<_, ApiError>((agencies::all(conn)?, agencies::successors(conn)?))
+            })
         })
         .await?;
     Ok(rows

@@ -11,8 +11,8 @@ use crate::db::models::{
     AgencyRow, AgencySuccessorRow, AssignmentRow, PlanRow, TargetRow, TaskRow,
 };
 use crate::db::{agencies, plans};
-use crate::domain::{schedule, succession};
 use crate::domain::seed::{self, SeedFile};
+use crate::domain::{schedule, succession};
 
 const SEEDED_BY: &str = "seed";
 
@@ -228,7 +228,11 @@ pub fn on_start(db: &Db) -> anyhow::Result<()> {
         } else {
             let (agencies, passed) = upgrade(&mut conn, &seed::plan_664()?)?;
             if agencies + passed > 0 {
-                tracing::info!(agencies, assignments = passed, "agencies and passed-on tasks added");
+                tracing::info!(
+                    agencies,
+                    assignments = passed,
+                    "agencies and passed-on tasks added"
+                );
             }
         }
         ensure_deadlines(&mut conn, chrono::Datelike::year(&shared::time::today()))?;

@@ -31,7 +31,9 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 
 /// The number of tasks plan 664 ships with.
 fn seeded_task_count() -> usize {
-    tasks::domain::seed::plan_664().unwrap().plans[0].tasks.len()
+    tasks::domain::seed::plan_664().unwrap().plans[0]
+        .tasks
+        .len()
 }
 
 async fn compliance(app: &TestApp, period: &str) -> Value {
@@ -165,7 +167,10 @@ async fn compliance_covers_every_task_of_the_plan_in_both_periods() {
         assert_eq!(snv_own.len(), 4);
         for t in snv_own {
             assert_eq!(t["status"], "untracked", "{t}");
-            assert_eq!(t["agencies"], json!([{"agency": "SNV", "status": "untracked"}]));
+            assert_eq!(
+                t["agencies"],
+                json!([{"agency": "SNV", "status": "untracked"}])
+            );
         }
     }
 }
@@ -179,8 +184,14 @@ async fn a_commune_committee_files_its_own_report_and_reads_only_its_own() {
     // Its tasks, taken over from the district committees on 1 July 2025: item 14,
     // their part of item 1 and the reporting duty (V.1).
     let tasks = app.tasks_of(THUC_PHAN).await;
-    let sections: Vec<&str> = tasks.iter().map(|t| t["section"].as_str().unwrap()).collect();
-    assert_eq!(sections, ["IV.1", "IV.14", "IV.14", "IV.14", "IV.14", "V.1"]);
+    let sections: Vec<&str> = tasks
+        .iter()
+        .map(|t| t["section"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sections,
+        ["IV.1", "IV.14", "IV.14", "IV.14", "IV.14", "V.1"]
+    );
     for t in &tasks {
         let part = items(&t["assignments"])
             .iter()
@@ -246,17 +257,23 @@ async fn a_commune_committee_files_its_own_report_and_reads_only_its_own() {
 
     // The commune committees did not exist on 15 June 2025; the district
     // committees no longer did on 15 December.
-    let problem =
-        assert_problem(file(&app, &own, "2025-H1", &tasks[0]["id"]).await, 422, "validation_failed")
-            .await;
+    let problem = assert_problem(
+        file(&app, &own, "2025-H1", &tasks[0]["id"]).await,
+        422,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(
         first_error(&problem),
         ("/agency".to_owned(), "not_assigned".to_owned())
     );
     let district = app.agency("UBND-HOAAN");
-    let problem =
-        assert_problem(file(&app, &district, "2025", &tasks[0]["id"]).await, 422, "validation_failed")
-            .await;
+    let problem = assert_problem(
+        file(&app, &district, "2025", &tasks[0]["id"]).await,
+        422,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(first_error(&problem).1, "not_assigned");
     let res = file(&app, &district, "2025-H1", &tasks[0]["id"]).await;
     assert_eq!(res.status().as_u16(), 201);
@@ -295,7 +312,11 @@ async fn reminders_and_drafts_reach_each_commune_committee() {
     };
     assert_eq!(
         reminders(app.agency(THUC_PHAN)).await,
-        [(THUC_PHAN.to_owned(), "2025".to_owned(), "due_in_7_days".to_owned())]
+        [(
+            THUC_PHAN.to_owned(),
+            "2025".to_owned(),
+            "due_in_7_days".to_owned()
+        )]
     );
     assert_eq!(
         reminders(app.agency("UBND-TPCB")).await,
@@ -320,7 +341,10 @@ async fn reminders_and_drafts_reach_each_commune_committee() {
         .iter()
         .map(|t| t["section"].as_str().unwrap())
         .collect();
-    assert_eq!(sections, ["IV.1", "IV.14", "IV.14", "IV.14", "IV.14", "V.1"]);
+    assert_eq!(
+        sections,
+        ["IV.1", "IV.14", "IV.14", "IV.14", "IV.14", "V.1"]
+    );
     assert_eq!(items(&d["report"]["narrative"]).len(), 6);
     assert!(
         items(&d["sources"])
@@ -399,7 +423,7 @@ async fn a_database_seeded_before_the_communes_gets_them_and_keeps_what_ubnd_xa_
     let added = tasks::service::seed::seed_plan_664(&db).unwrap();
     assert_eq!(added, 0);
     let again = db
-        .run(|conn| tasks::service::seed::pass_on_closed_agencies(conn))
+        .run(tasks::service::seed::pass_on_closed_agencies)
         .await
         .unwrap();
     assert_eq!(again, 0);
@@ -422,4 +446,3 @@ async fn a_database_seeded_before_the_communes_gets_them_and_keeps_what_ubnd_xa_
     let group = app.get_json("/api/v1/agencies/UBND-XA", &admin).await;
     assert_eq!(group["reports"], false);
 }
-
