@@ -215,15 +215,20 @@ async fn live_figures_come_from_the_other_services_with_the_callers_token() {
         "{sct}"
     );
 
-    // The communes: their own token may not list accidents there...
-    let xa = draft(&app, &app.agency("UBND-XA"), "agency=UBND-XA&period=2025").await;
+    // A commune committee: its own agency token may not list accidents there...
+    let xa = draft(
+        &app,
+        &app.agency("UBND-XA-01273"),
+        "agency=UBND-XA-01273&period=2025",
+    )
+    .await;
     let s = source(&xa, "commune_accidents");
     assert_eq!(s["available"], false);
     assert_eq!(s["unavailable"]["reason"], "upstream_error");
     assert_eq!(s["unavailable"]["detail"], "HTTP 403");
     assert!(xa["report"]["figures"].get("commune_accidents").is_none());
     // ...Sở Nội vụ's may, and the draft counts them.
-    let by_labor = draft(&app, &labor, "agency=UBND-XA&period=2025").await;
+    let by_labor = draft(&app, &labor, "agency=UBND-XA-01273&period=2025").await;
     assert_eq!(
         by_labor["report"]["figures"]["commune_accidents"],
         json!({"accidents": 2, "casualties": 3, "fatal": 1, "serious": 1})
@@ -231,7 +236,7 @@ async fn live_figures_come_from_the_other_services_with_the_callers_token() {
     assert!(
         stub.seen()
             .iter()
-            .any(|s| s.uri == "/api/v1/accidents?limit=500&period=2025")
+            .any(|s| s.uri == "/api/v1/accidents?limit=500&period=2025&commune_code=01273")
     );
 
     // Sở Y tế's sources are not served by the stub: unavailable, with the status.
