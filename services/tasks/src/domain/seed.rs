@@ -330,6 +330,42 @@ mod tests {
         for d in districts {
             assert_eq!(d.valid_to, NaiveDate::from_ymd_opt(2025, 6, 30));
             assert_eq!(d.successor.as_deref(), Some("UBND-XA"));
+            assert!(!d.successors.is_empty(), "{}", d.code);
+            assert!(d.successors.iter().all(|s| s.starts_with("UBND-XA-")));
         }
+    }
+
+    #[test]
+    fn the_commune_committees_report_and_the_group_no_longer_does() {
+        let seed = plan_664().unwrap_or_else(|e| panic!("{e}"));
+        let communes: Vec<_> = seed
+            .agencies
+            .iter()
+            .filter(|a| a.code.starts_with("UBND-XA-"))
+            .collect();
+        assert_eq!(communes.len(), 56);
+        assert!(communes.iter().all(|c| c.reports
+            && c.kind == AgencyKind::CommuneCommittee
+            && c.valid_from == NaiveDate::from_ymd_opt(2025, 7, 1).unwrap_or_default()));
+        let group = seed.agencies.iter().find(|a| a.code == "UBND-XA");
+        assert!(group.is_some_and(|g| !g.reports));
+    }
+
+    #[test]
+    fn item_14_is_held_by_the_districts_in_june_and_the_communes_in_december() {
+        let seed = plan_664().unwrap_or_else(|e| panic!("{e}"));
+        let holders_of_14 = |day: NaiveDate| -> BTreeSet<String> {
+            seed.responsibilities_on(day)
+                .into_iter()
+                .filter(|(_, tasks)| tasks.iter().any(|t| t.item == Some(14)))
+                .map(|(a, _)| a.code.clone())
+                .collect()
+        };
+        let june = holders_of_14(NaiveDate::from_ymd_opt(2025, 6, 15).unwrap_or_default());
+        assert_eq!(june.len(), 10);
+        assert!(june.iter().all(|c| !c.starts_with("UBND-XA")));
+        let december = holders_of_14(NaiveDate::from_ymd_opt(2025, 12, 15).unwrap_or_default());
+        assert_eq!(december.len(), 56);
+        assert!(december.iter().all(|c| c.starts_with("UBND-XA-")));
     }
 }

@@ -63,14 +63,19 @@ pub fn expected_agencies(
     plan_id: &str,
     due_on: NaiveDate,
 ) -> Result<Vec<AgencyRow>, ApiError> {
+    Ok(reporting(&responsible_on(conn, plan_id, due_on)?))
+}
+
+/// The agencies among `responsible` that send reports, once each, by code.
+fn reporting(responsible: &[(AssignmentRow, AgencyRow)]) -> Vec<AgencyRow> {
     let mut out: Vec<AgencyRow> = Vec::new();
-    for (_, agency) in responsible_on(conn, plan_id, due_on)? {
+    for (_, agency) in responsible {
         if agency.reports && !out.iter().any(|a| a.code == agency.code) {
-            out.push(agency);
+            out.push(agency.clone());
         }
     }
     out.sort_by(|a, b| a.code.cmp(&b.code));
-    Ok(out)
+    out
 }
 
 pub struct AgencyEntry {
@@ -153,7 +158,7 @@ pub async fn compliance(
             };
             let responsible = responsible_on(conn, &plan.id, due_on)?;
             let of_kind = |a: &AgencyRow| kind.as_deref().is_none_or(|k| a.kind == k);
-            let agencies = expected_agencies(conn, &plan.id, due_on)?
+            let agencies = reporting(&responsible)
                 .into_iter()
                 .filter(|a| of_kind(a))
                 .map(|agency| {
