@@ -151,16 +151,6 @@ pub fn held_by(
         .load(conn)
 }
 
-/// Whether `agency` holds an assignment of `task_id`.
-pub fn holds(conn: &mut DbConnection, task_id: &str, agency: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        assignments::table
-            .filter(assignments::task_id.eq(task_id))
-            .filter(assignments::agency_code.eq(agency)),
-    ))
-    .get_result(conn)
-}
-
 /// Adds an assignment unless the agency holds the task already (safe when
 /// replicas race); true when this call added it.
 pub fn insert_assignment_if_absent(

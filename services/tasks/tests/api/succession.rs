@@ -446,3 +446,40 @@ async fn a_database_seeded_before_the_communes_gets_them_and_keeps_what_ubnd_xa_
     let group = app.get_json("/api/v1/agencies/UBND-XA", &admin).await;
     assert_eq!(group["reports"], false);
 }
+
+#[tokio::test]
+async fn a_task_given_to_a_closed_district_committee_goes_to_its_successors_at_once() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let hoa_an = app.get_json("/api/v1/agencies/UBND-HOAAN", &admin).await;
+    let heirs: BTreeSet<String> = items(&hoa_an["successors"])
+        .iter()
+        .map(|s| s.as_str().unwrap().to_owned())
+        .collect();
+    assert!(heirs.contains(THUC_PHAN), "{hoa_an}");
+
+    let body = json!({"plan_id": app.plan_id().await, "section": "IV.14",
+        "text": "Tổng kết công tác ATVSLĐ trên địa bàn huyện Hòa An cũ.",
+        "recurrence": "semiannual_and_annual_report",
+        "assignments": [{"agency": "UBND-HOAAN", "role": "lead"}]});
+    let res = app.post("/api/v1/tasks", &admin, &body).await;
+    assert_eq!(res.status().as_u16(), 201);
+    let task = json_of(res).await;
+    let parts = items(&task["assignments"]);
+    assert_eq!(parts.len(), 1 + heirs.len(), "{task}");
+    assert!(parts.contains(
+        &json!({"agency": "UBND-HOAAN", "role": "lead", "valid_from": null, "valid_to": null})
+    ));
+    for heir in &heirs {
+        assert!(
+            parts.contains(
+                &json!({"agency": heir, "role": "lead", "valid_from": "2025-07-01", "valid_to": null})
+            ),
+            "{heir}: {task}"
+        );
+    }
+    // A commune committee outside the old district does not get it.
+    assert!(!heirs.contains("UBND-XA-01324"));
+    let other = app.tasks_of("UBND-XA-01324").await;
+    assert!(other.iter().all(|t| t["id"] != task["id"]));
+}
