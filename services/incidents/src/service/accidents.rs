@@ -212,6 +212,21 @@ fn record_revision(
 /// Announces a declaration to subscribers (tasks opens a follow-up task for grave
 /// cases). No personal data leaves in the event: counts and clocks only.
 fn publish_declared(conn: &mut DbConnection, view: &AccidentView) -> Result<(), ApiError> {
+    publish_case(conn, view, "accident.declared")
+}
+
+/// The event a severity raise publishes when it makes a case grave (a death, or two
+/// or more seriously injured) that was not grave before: the case now needs the
+/// provincial investigation that a grave declaration would have started, so tasks
+/// opens the same follow-up task. It has the data of `accident.declared`.
+pub const ESCALATED: &str = "accident.escalated";
+
+/// Publishes `event_type` with the case's counts and clocks (no personal data).
+fn publish_case(
+    conn: &mut DbConnection,
+    view: &AccidentView,
+    event_type: &str,
+) -> Result<(), ApiError> {
     let a = &view.accident;
     let count = |s: Severity| {
         view.casualties
@@ -222,7 +237,7 @@ fn publish_declared(conn: &mut DbConnection, view: &AccidentView) -> Result<(), 
     shared::events::outbox::publish(
         conn,
         crate::SERVICE.name,
-        "accident.declared",
+        event_type,
         &a.id,
         &serde_json::json!({
             "sector": a.sector,
@@ -742,6 +757,7 @@ pub async fn raise_severity(
                     resource: "casualty",
                 })?;
             let from = Severity::parse(&casualty.severity).unwrap_or(Severity::Minor);
+            let was_grave = view.accident.requires_immediate_declaration;
             if !rules::can_raise(from, to) {
                 return Err(ApiError::Conflict {
                     code: "severity_not_raised",
@@ -771,6 +787,12 @@ pub async fn raise_severity(
                 )?;
             }
             view.severity_changes.push(change_row);
+            // The escalation goes out with the raise or not at all (same transaction);
+            // a case grave at declaration was announced then, so it is not sent again.
+            derive(&mut view.accident, &view.casualties);
+            if !was_grave && view.accident.requires_immediate_declaration {
+                publish_case(conn, view, ESCALATED)?;
+            }
             Ok(())
         }),
         write,
