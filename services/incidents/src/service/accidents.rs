@@ -23,6 +23,7 @@ use crate::domain::declaration::{
     self, AccidentDeclaration, CasualtyDeclaration, Costs, EmployerRef, Place,
 };
 use crate::domain::establishment::own_tax_code;
+use crate::domain::identity::{IdType, Identity, IdentityDocument};
 use crate::domain::investigation::{self, InvestigationRecord};
 use crate::domain::statistics::{self, Counters, StatKey};
 
@@ -145,16 +146,20 @@ fn casualty_rows(
     accident_id: &str,
     casualties: &[CasualtyDeclaration],
     birth_years: &[i32],
+    identities: &[Identity],
 ) -> Vec<CasualtyRow> {
     casualties
         .iter()
         .zip(birth_years)
+        .zip(identities)
         .enumerate()
-        .map(|(i, (c, year))| CasualtyRow {
+        .map(|(i, ((c, year), identity))| CasualtyRow {
             id: Uuid::now_v7().to_string(),
             accident_id: accident_id.to_owned(),
             position: i64::try_from(i).unwrap_or_default(),
-            personal_id: c.personal_id.clone(),
+            personal_id: identity.number.clone(),
+            id_type: identity.id_type.as_str().to_owned(),
+            nationality: identity.nationality.clone(),
             full_name: c.full_name.trim().to_owned(),
             gender: serde_plain(&c.gender),
             birth_date: c.birth_date,
@@ -309,7 +314,8 @@ pub async fn declare(
             };
             let id = Uuid::now_v7().to_string();
             let now = shared::db::now();
-            let casualties = casualty_rows(&id, &d.casualties, &valid.birth_years);
+            let casualties =
+                casualty_rows(&id, &d.casualties, &valid.birth_years, &valid.identities);
             let mut accident = AccidentRow {
                 id: id.clone(),
                 sector: d.sector.as_str().to_owned(),
@@ -633,7 +639,12 @@ pub async fn correct(
 
 fn casualty_declaration(c: &CasualtyRow) -> CasualtyDeclaration {
     CasualtyDeclaration {
-        personal_id: c.personal_id.clone(),
+        personal_id: None,
+        identity: Some(IdentityDocument {
+            id_type: IdType::parse(&c.id_type).unwrap_or(IdType::PersonalId),
+            number: c.personal_id.clone(),
+            nationality: Some(c.nationality.clone()),
+        }),
         full_name: c.full_name.clone(),
         gender: from_plain(&c.gender).unwrap_or(declaration::Gender::Male),
         birth_date: c.birth_date,
