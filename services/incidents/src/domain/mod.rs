@@ -8,3 +8,4 @@ pub mod establishment;
 pub mod identity;
 pub mod investigation;
 pub mod statistics;
+pub mod technical_incident;
