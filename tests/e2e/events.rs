@@ -237,11 +237,20 @@ fn casualty_of(personal_id: &str, severity: &str) -> Value {
 }
 
 /// Raises the casualty at `index` of `accident` to `to`; the accident after the raise.
-async fn raise(client: &reqwest::Client, base: &str, admin: &str, accident: &Value, index: usize, to: &str) -> Value {
+async fn raise(
+    client: &reqwest::Client,
+    base: &str,
+    admin: &str,
+    accident: &Value,
+    index: usize,
+    to: &str,
+) -> Value {
     let id = accident["id"].as_str().unwrap();
     let casualty = accident["casualties"][index]["id"].as_str().unwrap();
     let res = client
-        .post(format!("{base}/api/v1/accidents/{id}/casualties/{casualty}/severity"))
+        .post(format!(
+            "{base}/api/v1/accidents/{id}/casualties/{casualty}/severity"
+        ))
         .bearer_auth(admin)
         .header("If-Match", format!("\"{}\"", accident["version"]))
         .json(&json!({"severity": to, "document_reference": "Kết luận giám định pháp y số 7/GĐPY"}))
@@ -289,22 +298,32 @@ async fn a_severity_raise_that_makes_a_case_grave_opens_one_follow_up_task() {
     let minor = declare(vec![casualty_of("004090012345", "minor")]).await;
     let minor_id = minor["id"].as_str().unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(follow_ups(&client, &tasks, &admin, minor_id).await.is_empty());
+    assert!(
+        follow_ups(&client, &tasks, &admin, minor_id)
+            .await
+            .is_empty()
+    );
 
     // Its only casualty dies of the injury: the case becomes provincial, and Sở Nội vụ
     // gets its follow-up task within a second, due on the new 30-day deadline.
     let raised = raise(&client, &incidents, &admin, &minor, 0, "fatal").await;
     assert_eq!(raised["investigation"]["level"], "provincial");
     let started = std::time::Instant::now();
-    while follow_ups(&client, &tasks, &admin, minor_id).await.is_empty() {
+    while follow_ups(&client, &tasks, &admin, minor_id)
+        .await
+        .is_empty()
+    {
         assert!(
             started.elapsed() < Duration::from_secs(1),
             "no follow-up task within a second of the raise"
         );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    let deadline: chrono::DateTime<chrono::Utc> =
-        raised["investigation"]["deadline"].as_str().unwrap().parse().unwrap();
+    let deadline: chrono::DateTime<chrono::Utc> = raised["investigation"]["deadline"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let due = deadline
         .with_timezone(&shared::time::vietnam())
         .date_naive()
@@ -344,7 +363,12 @@ async fn a_severity_raise_that_makes_a_case_grave_opens_one_follow_up_task() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|s| s["url"].as_str().unwrap().contains(&suite.ports[2].to_string()))
+        .find(|s| {
+            s["url"]
+                .as_str()
+                .unwrap()
+                .contains(&suite.ports[2].to_string())
+        })
         .expect("the suite's subscription of tasks")["id"]
         .as_str()
         .unwrap()

@@ -45,16 +45,7 @@ diesel::table! {
     }
 }
 
-#[derive(
-    Clone,
-    Debug,
-    Queryable,
-    Selectable,
-    Insertable,
-    AsChangeset,
-    Serialize,
-    Deserialize,
-)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset, Serialize, Deserialize)]
 #[diesel(table_name = technical_incidents, treat_none_as_null = true)]
 pub struct TechnicalIncidentRow {
     pub id: String,
@@ -122,7 +113,9 @@ fn restrict<'a>(query: Boxed<'a>, visibility: &Visibility) -> Boxed<'a> {
         Visibility::Employer(tax_code) => {
             query.filter(technical_incidents::establishment_tax_code.eq(tax_code.clone()))
         }
-        Visibility::Commune(code) => query.filter(technical_incidents::commune_code.eq(code.clone())),
+        Visibility::Commune(code) => {
+            query.filter(technical_incidents::commune_code.eq(code.clone()))
+        }
     }
 }
 

@@ -351,8 +351,9 @@ pub fn validate(
                     )]
                 })
                 .map(|id| (id, at("personal_id"))),
-            (None, Some(document)) => identity::check(document, &at("identity"))
-                .map(|id| (id, at("identity/number"))),
+            (None, Some(document)) => {
+                identity::check(document, &at("identity")).map(|id| (id, at("identity/number")))
+            }
             (None, None) => Err(vec![FieldError::body(
                 at("identity"),
                 "identity_required",

@@ -151,7 +151,13 @@ pub struct TechnicalIncidentDeclaration {
 /// At most this many linked accidents.
 pub const MAX_ACCIDENTS: usize = 50;
 
-fn err(errors: &mut Vec<FieldError>, pointer: String, code: &'static str, vi: &'static str, en: &'static str) {
+fn err(
+    errors: &mut Vec<FieldError>,
+    pointer: String,
+    code: &'static str,
+    vi: &'static str,
+    en: &'static str,
+) {
     errors.push(FieldError::body(pointer, code, Text::new(vi, en)));
 }
 
@@ -170,7 +176,13 @@ pub fn validate(d: &TechnicalIncidentDeclaration, now: DateTime<Utc>) -> Vec<Fie
     let notified = d.notified_at.to_utc();
     let soon = now + chrono::Duration::minutes(5);
     if occurred > soon {
-        err(&mut errors, "/occurred_at".into(), "in_the_future", "Thời điểm xảy ra ở tương lai.", "occurred_at is in the future.");
+        err(
+            &mut errors,
+            "/occurred_at".into(),
+            "in_the_future",
+            "Thời điểm xảy ra ở tương lai.",
+            "occurred_at is in the future.",
+        );
     }
     if notified < occurred {
         err(
@@ -182,9 +194,18 @@ pub fn validate(d: &TechnicalIncidentDeclaration, now: DateTime<Utc>) -> Vec<Fie
         );
     }
     if notified > soon {
-        err(&mut errors, "/notified_at".into(), "in_the_future", "Thời điểm báo tin ở tương lai.", "notified_at is in the future.");
+        err(
+            &mut errors,
+            "/notified_at".into(),
+            "in_the_future",
+            "Thời điểm báo tin ở tương lai.",
+            "notified_at is in the future.",
+        );
     }
-    let day = d.occurred_at.with_timezone(&shared::time::vietnam()).date_naive();
+    let day = d
+        .occurred_at
+        .with_timezone(&shared::time::vietnam())
+        .date_naive();
     if let Err(mut e) = check_commune(&d.place.commune_code, day) {
         e.location = shared::error::Location::Body("/place/commune_code".into());
         errors.push(e);
@@ -208,7 +229,13 @@ pub fn validate(d: &TechnicalIncidentDeclaration, now: DateTime<Utc>) -> Vec<Fie
         );
     }
     if d.damage_vnd < 0 {
-        err(&mut errors, "/damage_vnd".into(), "negative_amount", "Thiệt hại không được âm.", "The damage cannot be negative.");
+        err(
+            &mut errors,
+            "/damage_vnd".into(),
+            "negative_amount",
+            "Thiệt hại không được âm.",
+            "The damage cannot be negative.",
+        );
     }
     if !d.anyone_hurt && !d.accident_ids.is_empty() {
         err(
@@ -220,10 +247,16 @@ pub fn validate(d: &TechnicalIncidentDeclaration, now: DateTime<Utc>) -> Vec<Fie
         );
     }
     if d.accident_ids.len() > MAX_ACCIDENTS {
-        err(&mut errors, "/accident_ids".into(), "too_many_accidents", "Tối đa 50 vụ tai nạn liên quan.", "At most 50 linked accidents.");
+        err(
+            &mut errors,
+            "/accident_ids".into(),
+            "too_many_accidents",
+            "Tối đa 50 vụ tai nạn liên quan.",
+            "At most 50 linked accidents.",
+        );
     }
     for (i, id) in d.accident_ids.iter().enumerate() {
-        if d.accident_ids[..i].contains(id) {
+        if d.accident_ids.iter().take(i).any(|seen| seen == id) {
             err(
                 &mut errors,
                 format!("/accident_ids/{i}"),
@@ -284,7 +317,13 @@ pub fn validate_investigation(
                 "This date cannot be before the incident.",
             );
         } else if date.is_some_and(|d| d > today) {
-            err(&mut errors, format!("/{field}"), "in_the_future", "Ngày này ở tương lai.", "This date is in the future.");
+            err(
+                &mut errors,
+                format!("/{field}"),
+                "in_the_future",
+                "Ngày này ở tương lai.",
+                "This date is in the future.",
+            );
         }
     }
     for (i, m) in record.members.iter().enumerate() {
@@ -310,12 +349,26 @@ pub fn validate_investigation(
         }
     }
     let too_long = |s: &Option<String>| s.as_ref().is_some_and(|t| t.chars().count() > 10_000);
-    for (field, text) in [("causes", &record.causes), ("conclusions", &record.conclusions)] {
+    for (field, text) in [
+        ("causes", &record.causes),
+        ("conclusions", &record.conclusions),
+    ] {
         if too_long(text) {
-            err(&mut errors, format!("/{field}"), "text_too_long", "Tối đa 10.000 ký tự.", "At most 10,000 characters.");
+            err(
+                &mut errors,
+                format!("/{field}"),
+                "text_too_long",
+                "Tối đa 10.000 ký tự.",
+                "At most 10,000 characters.",
+            );
         }
     }
-    if record.record_announced_on.is_some() && record.conclusions.as_deref().is_none_or(|c| c.trim().is_empty()) {
+    if record.record_announced_on.is_some()
+        && record
+            .conclusions
+            .as_deref()
+            .is_none_or(|c| c.trim().is_empty())
+    {
         err(
             &mut errors,
             "/conclusions".into(),
@@ -338,7 +391,10 @@ mod tests {
         assert!(!r.verified, "no source in the repository confirms it");
         assert_eq!(
             rule("rule,value,source,verified\nx,7,\"a, b\",true\n", "x"),
-            Some(Rule { value: 7, verified: true })
+            Some(Rule {
+                value: 7,
+                verified: true
+            })
         );
         assert_eq!(rule("rule,value,source,verified\n", "x"), None);
     }

@@ -198,10 +198,7 @@ fn render(view: &IncidentView, created: bool) -> Result<StoredResponse, ApiError
     let stored = StoredResponse::new(status, &TechnicalIncidentResponse::from_view(view)?)?
         .with_etag(versioning::etag(view.incident.version));
     Ok(if created {
-        stored.with_location(format!(
-            "/api/v1/technical-incidents/{}",
-            view.incident.id
-        ))
+        stored.with_location(format!("/api/v1/technical-incidents/{}", view.incident.id))
     } else {
         stored
     })
@@ -382,8 +379,7 @@ pub async fn save_technical_incident_investigation(
         render,
     };
     let outcome =
-        service::save_investigation(&db, &user, id.to_string(), version, body.body, write)
-            .await?;
+        service::save_investigation(&db, &user, id.to_string(), version, body.body, write).await?;
     Ok(outcome.into_response())
 }
 

@@ -126,18 +126,21 @@ pub async fn declare(
     db.run(move |conn| {
         idempotency::execute(conn, idempotent.as_ref(), dry_run, |conn| {
             let d = &declaration;
-            let establishment =
-                establishments_repo::find_by_tax_code(conn, &tax_code, &EstablishmentVisibility::All)?
-                    .ok_or_else(|| {
-                        ApiError::field(
-                            "/establishment_tax_code",
-                            "unknown_employer",
-                            Text::new(
-                                "Không tìm thấy cơ sở này trong danh sách cơ sở; hãy đăng ký cơ sở trước.",
-                                "No such establishment in the registry; register it first.",
-                            ),
-                        )
-                    })?;
+            let establishment = establishments_repo::find_by_tax_code(
+                conn,
+                &tax_code,
+                &EstablishmentVisibility::All,
+            )?
+            .ok_or_else(|| {
+                ApiError::field(
+                    "/establishment_tax_code",
+                    "unknown_employer",
+                    Text::new(
+                        "Không tìm thấy cơ sở này trong danh sách cơ sở; hãy đăng ký cơ sở trước.",
+                        "No such establishment in the registry; register it first.",
+                    ),
+                )
+            })?;
             // The people hurt are declared as accidents of the same employer.
             let own_accidents = AccidentVisibility::Employer(tax_code.clone());
             let mut unknown = Vec::new();
@@ -166,7 +169,7 @@ pub async fn declare(
                 establishment_id: establishment.id.clone(),
                 establishment_tax_code: establishment.tax_code.clone(),
                 vsic_section: establishment.vsic_section.clone(),
-                ownership_type: establishment.ownership_type.clone(),
+                ownership_type: establishment.ownership_type,
                 commune_code: d.place.commune_code.clone(),
                 place: d.place.address.trim().to_owned(),
                 occurred_at: utc(d.occurred_at),
@@ -210,7 +213,10 @@ pub async fn declare(
     .await
 }
 
-fn load_view(conn: &mut DbConnection, incident: TechnicalIncidentRow) -> Result<IncidentView, ApiError> {
+fn load_view(
+    conn: &mut DbConnection,
+    incident: TechnicalIncidentRow,
+) -> Result<IncidentView, ApiError> {
     let receipt = receipts::for_subject(conn, RECEIPT_KIND, &incident.id)?
         .into_iter()
         .next();
@@ -329,8 +335,7 @@ pub async fn save_investigation(
                 .and_utc()
                 .with_timezone(&shared::time::vietnam())
                 .date_naive();
-            let errors =
-                rules::validate_investigation(&record, occurred_on, shared::time::today());
+            let errors = rules::validate_investigation(&record, occurred_on, shared::time::today());
             if !errors.is_empty() {
                 return Err(ApiError::validation(errors));
             }
@@ -430,9 +435,7 @@ pub async fn figures(
             - chrono::Duration::hours(7)
     });
     let rows = db
-        .run(move |conn| {
-            Ok::<_, ApiError>(repo::for_statistics(conn, from, before, declared_by)?)
-        })
+        .run(move |conn| Ok::<_, ApiError>(repo::for_statistics(conn, from, before, declared_by)?))
         .await?;
     let mut f = Figures::default();
     for (kind, _, _) in rules::KINDS {

@@ -173,7 +173,12 @@ async fn an_escalated_case_opens_its_follow_up_task_once_whatever_announced_it_f
     let svc = spawn().await;
     // Made grave by a severity raise: the escalation opens the task.
     let escalated = uuid::Uuid::now_v7().to_string();
-    assert_eq!(deliver(&svc, "accident.declared", &escalated, declared(false)).await.0, 200);
+    assert_eq!(
+        deliver(&svc, "accident.declared", &escalated, declared(false))
+            .await
+            .0,
+        200
+    );
     assert_eq!(follow_ups(&svc, &escalated).await, 0);
     let (status, body) = deliver(&svc, "accident.escalated", &escalated, declared(true)).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("processed")));
@@ -185,14 +190,28 @@ async fn an_escalated_case_opens_its_follow_up_task_once_whatever_announced_it_f
     // duplicate) and a grave declaration of the same accident open nothing more.
     for kind in ["accident.escalated", "accident.declared"] {
         let (status, body) = deliver(&svc, kind, &escalated, declared(true)).await;
-        assert_eq!((status, body["status"].as_str()), (200, Some("processed")), "{kind}");
+        assert_eq!(
+            (status, body["status"].as_str()),
+            (200, Some("processed")),
+            "{kind}"
+        );
     }
     assert_eq!(follow_ups(&svc, &escalated).await, 1);
 
     // Grave at declaration, then announced as escalated as well: still one task.
     let grave = uuid::Uuid::now_v7().to_string();
-    assert_eq!(deliver(&svc, "accident.declared", &grave, declared(true)).await.0, 200);
-    assert_eq!(deliver(&svc, "accident.escalated", &grave, declared(true)).await.0, 200);
+    assert_eq!(
+        deliver(&svc, "accident.declared", &grave, declared(true))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        deliver(&svc, "accident.escalated", &grave, declared(true))
+            .await
+            .0,
+        200
+    );
     assert_eq!(follow_ups(&svc, &grave).await, 1);
 }
 
@@ -207,9 +226,17 @@ async fn two_announcements_of_one_grave_case_racing_open_one_follow_up_task() {
     // The loser of a race is refused (the unique index on the task's source) and
     // retried by the dispatcher; its retry is a no-op.
     for (status, body) in [&a, &b] {
-        assert!(*status == 200 || (*status == 409 && body["code"] == "duplicate"), "{status} {body}");
+        assert!(
+            *status == 200 || (*status == 409 && body["code"] == "duplicate"),
+            "{status} {body}"
+        );
     }
     assert_eq!(follow_ups(&svc, &accident).await, 1);
-    assert_eq!(deliver(&svc, "accident.escalated", &accident, declared(true)).await.0, 200);
+    assert_eq!(
+        deliver(&svc, "accident.escalated", &accident, declared(true))
+            .await
+            .0,
+        200
+    );
     assert_eq!(follow_ups(&svc, &accident).await, 1);
 }
