@@ -361,6 +361,10 @@ mod security_matrix {
             &[HealthAuthority, Agency, Commune, Insurer, Viewer],
         ),
         (
+            "incidents_correct_technical_incident",
+            &[HealthAuthority, Agency, Commune, Insurer, Viewer],
+        ),
+        (
             "incidents_save_technical_incident_investigation",
             &[HealthAuthority, Agency, Commune, Insurer, Viewer],
         ),

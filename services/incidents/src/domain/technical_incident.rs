@@ -54,6 +54,15 @@ pub const KINDS: [(Kind, &str, &str); 6] = [
     (Kind::Other, "Sự cố khác", "Other"),
 ];
 
+/// The code list of incident kinds (code, Vietnamese, English), for `/code-lists` or
+/// whoever lists code lists.
+pub fn kind_code_list() -> Vec<(&'static str, &'static str, &'static str)> {
+    KINDS
+        .iter()
+        .map(|(k, vi, en)| (k.as_str(), *vi, *en))
+        .collect()
+}
+
 impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -405,5 +414,17 @@ mod tests {
             assert_eq!(Kind::parse(k.as_str()), Some(k));
             assert!(!vi.is_empty() && !en.is_empty());
         }
+        let codes: Vec<&str> = kind_code_list().iter().map(|(c, _, _)| *c).collect();
+        assert_eq!(
+            codes,
+            [
+                "equipment",
+                "structure",
+                "fire",
+                "explosion",
+                "chemical_release",
+                "other"
+            ]
+        );
     }
 }

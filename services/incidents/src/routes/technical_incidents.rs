@@ -3,7 +3,7 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
 use shared::db::Db;
@@ -21,12 +21,13 @@ use crate::domain::declaration::Place;
 use crate::domain::technical_incident::{
     INVESTIGATION_DAYS, Kind, TechnicalIncidentDeclaration, TechnicalInvestigation,
 };
-use crate::service::technical_incidents::{self as service, IncidentView, Write};
+use crate::service::technical_incidents::{self as service, Correction, IncidentView, Write};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(declare_technical_incident)
         .service(list_technical_incidents)
         .service(get_technical_incident)
+        .service(correct_technical_incident)
         .service(change_technical_incident_status)
         .service(save_technical_incident_investigation)
         .service(list_technical_incident_revisions);
@@ -309,6 +310,82 @@ pub async fn get_technical_incident(
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, versioning::etag(view.incident.version)))
         .json(TechnicalIncidentResponse::from_view(&view)?))
+}
+
+/// Corrections to an incident's facts.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "kind": "explosion",
+    "occurred_at": "2026-03-02T08:30:00+07:00",
+    "place": {"commune_code": "01273", "address": "Trạm khí nén, phân xưởng 2"},
+    "description": "Nổ bình khí nén do van an toàn bị kẹt; bổ sung thiệt hại nhà xưởng.",
+    "damage_vnd": 420000000,
+    "anyone_hurt": false,
+    "accident_ids": [],
+    "change_reason": "Bổ sung thiệt hại tài sản"
+}))]
+pub struct CorrectTechnicalIncidentRequest {
+    pub kind: Kind,
+    pub occurred_at: DateTime<FixedOffset>,
+    pub place: Place,
+    pub description: String,
+    /// Property damage in VND.
+    #[serde(default)]
+    pub damage_vnd: i64,
+    #[serde(default)]
+    pub anyone_hurt: bool,
+    #[serde(default)]
+    pub accident_ids: Vec<uuid::Uuid>,
+    /// Why (lý do thay đổi).
+    pub change_reason: String,
+}
+
+/// Correct an incident
+///
+/// Sửa thông tin sự cố (not its establishment or first notification). Needs `If-Match`
+/// and a `change_reason`; the old version stays under `/revisions`.
+#[utoipa::path(
+    tag = "technical-incidents",
+    params(("id" = String, Path, description = "Incident id"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    request_body = CorrectTechnicalIncidentRequest,
+    responses((status = 200, description = "Corrected", body = TechnicalIncidentResponse))
+)]
+#[put("/technical-incidents/{id}")]
+pub async fn correct_technical_incident(
+    req: HttpRequest,
+    user: AuthUser,
+    db: web::Data<Db>,
+    id: web::Path<uuid::Uuid>,
+    body: Json<CorrectTechnicalIncidentRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let version = versioning::if_match(&req)?;
+    let b = body.body;
+    let correction = Correction {
+        kind: b.kind,
+        occurred_at: b.occurred_at,
+        place: b.place,
+        description: b.description,
+        damage_vnd: b.damage_vnd,
+        anyone_hurt: b.anyone_hurt,
+        accident_ids: b.accident_ids,
+    };
+    let write = Write {
+        idempotent: None,
+        dry_run: false,
+        render,
+    };
+    let outcome = service::correct(
+        &db,
+        &user,
+        id.to_string(),
+        version,
+        correction,
+        b.change_reason,
+        write,
+    )
+    .await?;
+    Ok(outcome.into_response())
 }
 
 /// Change an incident's status

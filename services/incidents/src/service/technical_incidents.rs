@@ -141,24 +141,7 @@ pub async fn declare(
                     ),
                 )
             })?;
-            // The people hurt are declared as accidents of the same employer.
-            let own_accidents = AccidentVisibility::Employer(tax_code.clone());
-            let mut unknown = Vec::new();
-            for (i, id) in d.accident_ids.iter().enumerate() {
-                if accidents_repo::find(conn, &id.to_string(), &own_accidents)?.is_none() {
-                    unknown.push(shared::error::FieldError::body(
-                        format!("/accident_ids/{i}"),
-                        "unknown_accident",
-                        Text::new(
-                            "Không có vụ tai nạn này của cơ sở.",
-                            "No such accident of this establishment.",
-                        ),
-                    ));
-                }
-            }
-            if !unknown.is_empty() {
-                return Err(ApiError::validation(unknown));
-            }
+            check_accidents(conn, &tax_code, &d.accident_ids)?;
             let id = Uuid::now_v7().to_string();
             let now = shared::db::now();
             let notified_at = utc(d.notified_at);
@@ -211,6 +194,34 @@ pub async fn declare(
         })
     })
     .await
+}
+
+/// The people hurt are declared as accidents of the same employer: each linked id
+/// must be one of its accidents.
+fn check_accidents(
+    conn: &mut DbConnection,
+    tax_code: &str,
+    accident_ids: &[Uuid],
+) -> Result<(), ApiError> {
+    let own_accidents = AccidentVisibility::Employer(tax_code.to_owned());
+    let mut unknown = Vec::new();
+    for (i, id) in accident_ids.iter().enumerate() {
+        if accidents_repo::find(conn, &id.to_string(), &own_accidents)?.is_none() {
+            unknown.push(shared::error::FieldError::body(
+                format!("/accident_ids/{i}"),
+                "unknown_accident",
+                Text::new(
+                    "Không có vụ tai nạn này của cơ sở.",
+                    "No such accident of this establishment.",
+                ),
+            ));
+        }
+    }
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(unknown))
+    }
 }
 
 fn load_view(
@@ -268,7 +279,8 @@ pub async fn revisions(
 }
 
 /// What a change does to the stored incident; `Err` refuses it.
-type Change = Box<dyn FnOnce(&mut TechnicalIncidentRow) -> Result<(), ApiError> + Send>;
+type Change =
+    Box<dyn FnOnce(&mut TechnicalIncidentRow, &mut DbConnection) -> Result<(), ApiError> + Send>;
 
 /// How a change is written: under an idempotency key or not, for real or as a dry run.
 pub struct Write {
@@ -298,7 +310,7 @@ async fn change(
                 .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a change ran twice")))?;
             let mut incident = repo::find(conn, &id, &visibility)?.ok_or_else(not_found)?;
             shared::versioning::check_version(expected_version, incident.version)?;
-            change(&mut incident)?;
+            change(&mut incident, conn)?;
             incident.version = expected_version + 1;
             incident.updated_at = shared::db::now();
             if !repo::update_if_version(conn, &incident, expected_version)? {
@@ -311,6 +323,94 @@ async fn change(
             (write.render)(&view, false)
         })
     })
+    .await
+}
+
+/// What a declarer may correct; the establishment and the first notification stay.
+pub struct Correction {
+    pub kind: Kind,
+    pub occurred_at: chrono::DateTime<chrono::FixedOffset>,
+    pub place: crate::domain::declaration::Place,
+    pub description: String,
+    pub damage_vnd: i64,
+    pub anyone_hurt: bool,
+    pub accident_ids: Vec<Uuid>,
+}
+
+fn change_reason(reason: String) -> Result<String, ApiError> {
+    let reason = reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 1000 {
+        return Err(ApiError::field(
+            "/change_reason",
+            "change_reason_required",
+            Text::new(
+                "Cần nêu lý do thay đổi (tối đa 1000 ký tự).",
+                "A change reason (at most 1000 characters) is required.",
+            ),
+        ));
+    }
+    Ok(reason)
+}
+
+/// Corrects an incident's facts, re-checked as a whole declaration would be.
+pub async fn correct(
+    db: &Db,
+    user: &AuthUser,
+    id: String,
+    version: i64,
+    correction: Correction,
+    reason: String,
+    write: Write,
+) -> Result<Outcome, ApiError> {
+    let reason = change_reason(reason)?;
+    change(
+        db,
+        user,
+        id,
+        version,
+        reason,
+        Box::new(move |incident, conn| {
+            let declaration = TechnicalIncidentDeclaration {
+                kind: correction.kind,
+                establishment_tax_code: incident.establishment_tax_code.clone(),
+                occurred_at: correction.occurred_at,
+                notified_at: incident
+                    .notified_at
+                    .and_utc()
+                    .with_timezone(&shared::time::vietnam()),
+                place: correction.place,
+                description: correction.description,
+                damage_vnd: correction.damage_vnd,
+                anyone_hurt: correction.anyone_hurt,
+                accident_ids: correction.accident_ids,
+            };
+            let errors = rules::validate(&declaration, Utc::now());
+            if !errors.is_empty() {
+                return Err(ApiError::validation(errors));
+            }
+            check_accidents(
+                conn,
+                &incident.establishment_tax_code,
+                &declaration.accident_ids,
+            )?;
+            let d = declaration;
+            incident.kind = d.kind.as_str().to_owned();
+            incident.occurred_at = utc(d.occurred_at);
+            incident.commune_code = d.place.commune_code;
+            incident.place = d.place.address.trim().to_owned();
+            incident.description = d.description.trim().to_owned();
+            incident.damage_vnd = d.damage_vnd;
+            incident.anyone_hurt = d.anyone_hurt;
+            incident.accident_ids = d
+                .accident_ids
+                .iter()
+                .map(Uuid::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            Ok(())
+        }),
+        write,
+    )
     .await
 }
 
@@ -329,7 +429,7 @@ pub async fn save_investigation(
         id,
         version,
         "Cập nhật điều tra (investigation updated)".into(),
-        Box::new(move |incident| {
+        Box::new(move |incident, _conn| {
             let occurred_on = incident
                 .occurred_at
                 .and_utc()
@@ -359,24 +459,14 @@ pub async fn transition(
     reason: String,
     write: Write,
 ) -> Result<Outcome, ApiError> {
-    let reason = reason.trim().to_owned();
-    if reason.is_empty() || reason.chars().count() > 1000 {
-        return Err(ApiError::field(
-            "/change_reason",
-            "change_reason_required",
-            Text::new(
-                "Cần nêu lý do thay đổi (tối đa 1000 ký tự).",
-                "A change reason (at most 1000 characters) is required.",
-            ),
-        ));
-    }
+    let reason = change_reason(reason)?;
     change(
         db,
         user,
         id,
         version,
         reason,
-        Box::new(move |incident| {
+        Box::new(move |incident, _conn| {
             let from = Status::parse(&incident.status).unwrap_or(Status::Declared);
             if !from.can_move_to(to) {
                 return Err(ApiError::Conflict {

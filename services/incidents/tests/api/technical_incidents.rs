@@ -476,3 +476,83 @@ async fn only_the_employer_its_commune_and_the_labour_authority_see_an_incident(
         .await;
     }
 }
+
+#[tokio::test]
+async fn a_correction_keeps_the_old_version_and_is_checked_like_a_declaration() {
+    let app = spawn_app().await;
+    app.create_establishment(&establishment(&tax_code(46)))
+        .await;
+    app.create_establishment(&establishment(&tax_code(47)))
+        .await;
+    let employer = app.token(Role::Enterprise, Some(&tax_code(46)));
+    let declared = json_of(
+        app.post(
+            "/api/v1/technical-incidents",
+            &employer,
+            &incident(&tax_code(46)),
+        )
+        .await,
+    )
+    .await;
+    let path = format!(
+        "/api/v1/technical-incidents/{}",
+        declared["id"].as_str().unwrap()
+    );
+    let mut correction = json!({
+        "kind": "equipment", "occurred_at": declared["occurred_at"],
+        "place": {"commune_code": "01273", "address": "Trạm khí nén"},
+        "description": "Vỡ bình khí nén.", "damage_vnd": 420_000_000_i64,
+        "change_reason": "Bổ sung thiệt hại nhà xưởng"
+    });
+
+    let mut bad = correction.clone();
+    bad["damage_vnd"] = json!(-5);
+    let problem = assert_problem(
+        send(&app, &employer, Method::PUT, &path, 1, &bad).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(
+        first_error(&problem),
+        ("/damage_vnd".into(), "negative_amount".into())
+    );
+    let other = app.token(Role::Enterprise, Some(&tax_code(47)));
+    assert_problem(
+        send(&app, &other, Method::PUT, &path, 1, &correction).await,
+        404,
+        "not_found",
+    )
+    .await;
+
+    let res = send(&app, &employer, Method::PUT, &path, 1, &correction).await;
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers()["etag"], "\"2\"");
+    let corrected = json_of(res).await;
+    assert_eq!(
+        (corrected["kind"].as_str(), corrected["damage_vnd"].as_i64()),
+        (Some("equipment"), Some(420_000_000))
+    );
+    assert_eq!(
+        corrected["notified_at"], declared["notified_at"],
+        "the first notification stays"
+    );
+    assert_eq!(
+        corrected["investigation"]["deadline"],
+        declared["investigation"]["deadline"]
+    );
+    correction["damage_vnd"] = json!(1);
+    assert_problem(
+        send(&app, &employer, Method::PUT, &path, 1, &correction).await,
+        412,
+        "version_mismatch",
+    )
+    .await;
+
+    let revisions = json_of(app.get(&format!("{path}/revisions"), &employer).await).await;
+    let items = revisions["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["change_reason"], "Bổ sung thiệt hại nhà xưởng");
+    assert_eq!(items[1]["snapshot"]["damage_vnd"], 350_000_000_i64);
+    assert_eq!(items[1]["snapshot"]["kind"], "explosion");
+}
