@@ -385,3 +385,67 @@ async fn a_severity_raise_that_makes_a_case_grave_opens_one_follow_up_task() {
         .count();
     assert_eq!(escalations, 1, "{deliveries}");
 }
+
+#[tokio::test]
+async fn a_data_folder_wired_before_escalations_gets_them_on_the_next_up() {
+    let keys = TestKeys::new().unwrap();
+    let db = TestDatabase::new().unwrap();
+    let app = Application::build(&incidents::SERVICE, &event_settings(&db, &keys, 0))
+        .await
+        .unwrap();
+    let options = atvsld::UpOptions {
+        host: "127.0.0.1".into(),
+        ports: [app.port(), 1, 2],
+        data_dir: std::env::temp_dir(),
+        database_url: None,
+        log: Default::default(),
+    };
+    use shared::events::subscriptions::{self, SubscriptionRow};
+    let row = |url: String, types: &str, by: &str| SubscriptionRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        url,
+        event_types: types.into(),
+        secret: SECRET.into(),
+        active: true,
+        created_by: by.into(),
+        created_at: shared::db::now(),
+    };
+    // As an older `up` left it: tasks without `accident.escalated`; and a partner's
+    // webhook that is not the suite's to change.
+    let older = row(
+        "http://127.0.0.1:2/internal/v1/events".into(),
+        "accident.declared,accident.investigation_overdue",
+        "atvsld up",
+    );
+    let partner = row(
+        "https://lgsp.example/hooks/atvsld".into(),
+        "accident.declared",
+        "atvsld-test|admin",
+    );
+    {
+        let mut conn = app.db().get().unwrap();
+        subscriptions::insert(&mut conn, &older).unwrap();
+        subscriptions::insert(&mut conn, &partner).unwrap();
+    }
+    assert_eq!(atvsld::wire_events(&app, &options, SECRET).unwrap(), 1);
+    let mut conn = app.db().get().unwrap();
+    let now = subscriptions::all(&mut conn).unwrap();
+    let types_of = |id: &str| {
+        now.iter()
+            .find(|s| s.id == id)
+            .map(|s| s.event_types.clone())
+            .unwrap()
+    };
+    assert_eq!(
+        types_of(&older.id),
+        "accident.declared,accident.escalated,accident.investigation_overdue",
+        "the same subscription (and its delivery log), with the new type"
+    );
+    assert_eq!(types_of(&partner.id), "accident.declared");
+    assert!(
+        subscriptions::active_for(&mut conn, "accident.escalated")
+            .unwrap()
+            .iter()
+            .any(|s| s.id == older.id)
+    );
+}
