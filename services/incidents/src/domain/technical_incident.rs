@@ -20,6 +20,7 @@ use super::investigation::{CorrectiveMeasure, TeamMember};
 /// What failed (loại sự cố).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = TechnicalIncidentKind)]
 pub enum Kind {
     /// A machine, device or pressure equipment failed (hỏng máy, thiết bị).
     Equipment,

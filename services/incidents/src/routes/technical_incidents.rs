@@ -505,6 +505,7 @@ pub struct TechnicalIncidentFigures {
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(as = TechnicalIncidentKindCount)]
 pub struct KindCount {
     pub kind: Kind,
     pub label: String,
