@@ -160,7 +160,8 @@ pub fn events_secret(data_dir: &Path) -> anyhow::Result<String> {
 const WIRED_BY: &str = "atvsld up";
 
 /// The flows between the suite's services (issue "events"): incidents tells
-/// health-stats of every establishment change, and tasks of every declared accident.
+/// health-stats of every establishment change, and tasks of every declared accident
+/// and of every case a severity raise made grave.
 /// Made once per data folder; the subscriptions live in the incidents database. When
 /// the data folder's secret has been rotated, they are re-keyed with the new one.
 /// Returns how many subscriptions were added.
@@ -174,7 +175,7 @@ pub fn wire_events(
         (options.ports[1], "establishment.upserted"),
         (
             options.ports[2],
-            "accident.declared,accident.investigation_overdue",
+            "accident.declared,accident.escalated,accident.investigation_overdue",
         ),
     ];
     let mut conn = incidents.db().get().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -186,6 +187,12 @@ pub fn wire_events(
             if found.created_by == WIRED_BY && found.secret != secret {
                 subscriptions::set_secret(&mut conn, &found.id, secret)?;
                 tracing::info!(subscription = %found.id, "re-keyed with the rotated events secret");
+            }
+            // A data folder wired by an older version lacks the types added since
+            // (`accident.escalated`): its subscription gets them, keeping its log.
+            if found.created_by == WIRED_BY && found.event_types != types {
+                subscriptions::set_event_types(&mut conn, &found.id, types)?;
+                tracing::info!(subscription = %found.id, types, "event types brought up to date");
             }
             continue;
         }

@@ -338,6 +338,36 @@ mod security_matrix {
         ("incidents_list_code_lists", OPEN),
         ("incidents_list_establishment_revisions", &[Insurer, Viewer]),
         ("incidents_list_establishments", &[Insurer, Viewer]),
+        // Serious technical incidents: employers their own, communes read theirs,
+        // Sở Nội vụ and admin all.
+        (
+            "incidents_declare_technical_incident",
+            &[HealthAuthority, Agency, Commune, Insurer, Viewer],
+        ),
+        (
+            "incidents_list_technical_incidents",
+            &[HealthAuthority, Agency, Insurer, Viewer],
+        ),
+        (
+            "incidents_get_technical_incident",
+            &[HealthAuthority, Agency, Insurer, Viewer],
+        ),
+        (
+            "incidents_list_technical_incident_revisions",
+            &[HealthAuthority, Agency, Insurer, Viewer],
+        ),
+        (
+            "incidents_change_technical_incident_status",
+            &[HealthAuthority, Agency, Commune, Insurer, Viewer],
+        ),
+        (
+            "incidents_correct_technical_incident",
+            &[HealthAuthority, Agency, Commune, Insurer, Viewer],
+        ),
+        (
+            "incidents_save_technical_incident_investigation",
+            &[HealthAuthority, Agency, Commune, Insurer, Viewer],
+        ),
         ("incidents_list_receipt_keys", OPEN),
         (
             "incidents_raise_casualty_severity",
@@ -702,6 +732,19 @@ mod security_matrix {
         owned.ids.insert("accidents", id_of(&accident));
         owned.casualty = accident["casualties"][0]["id"].as_str().unwrap().to_owned();
 
+        let incident = suite
+            .admin_post(
+                "/incidents/api/v1/technical-incidents",
+                &json!({
+                    "kind": "equipment", "establishment_tax_code": org.tax_code,
+                    "occurred_at": at, "notified_at": at,
+                    "place": {"commune_code": org.commune, "address": "Trạm nghiền"},
+                    "description": "Vỡ bình chịu áp lực", "damage_vnd": 1_000_000
+                }),
+            )
+            .await;
+        owned.ids.insert("technical-incidents", id_of(&incident));
+
         let counts = json!({"cases": 1, "cases_fatal": 0, "cases_multi": 0, "casualties": 1,
                             "female": 0, "fatal": 0, "serious": 1});
         let report = suite
@@ -815,7 +858,7 @@ mod security_matrix {
             Value::Object(map) => {
                 for (key, v) in map.iter_mut() {
                     let replacement = match key.as_str() {
-                        "tax_code" => Some(org.tax_code.to_owned()),
+                        "tax_code" | "establishment_tax_code" => Some(org.tax_code.to_owned()),
                         "commune_code" => Some(org.commune.to_owned()),
                         "agency" => Some(org.agency.to_owned()),
                         "plan_id" => Some(plan_id.to_owned()),

@@ -58,6 +58,8 @@ fn rows(a: &Accident, establishments: &[Establishment]) -> (AccidentRow, Vec<Cas
             cost_medical: i64::from(c.cost_medical),
             cost_wages: i64::from(c.cost_wages),
             cost_compensation: i64::from(c.cost_compensation),
+            id_type: "personal_id".into(),
+            nationality: "VN".into(),
         })
         .collect();
     let employer = a.establishment.and_then(|i| establishments.get(i));

@@ -110,7 +110,8 @@ impl Accident {
                 .casualties
                 .iter()
                 .map(|c| CasualtyDeclaration {
-                    personal_id: c.person.personal_id.clone(),
+                    personal_id: Some(c.person.personal_id.clone()),
+                    identity: None,
                     full_name: c.person.full_name.clone(),
                     gender: if c.person.female {
                         Gender::Female

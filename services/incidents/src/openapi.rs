@@ -9,6 +9,7 @@ use utoipa::OpenApi;
     (name = "accident-reports", description = "Báo cáo định kỳ tình hình TNLĐ: periodic accident reports and filing status."),
     (name = "accident-statistics", description = "Thống kê tai nạn lao động: accident statistics and rates."),
     (name = "code-lists", description = "Danh mục: reference code lists."),
+    (name = "technical-incidents", description = "Sự cố kỹ thuật gây mất ATVSLĐ nghiêm trọng: serious technical incidents and their investigation."),
     (name = "exchange-bhxh", description = "Trao đổi dữ liệu với BHXH: confirmed accident cases, benefit decisions and reconciliation (insurer)."),
 ))]
 pub struct ApiDoc;

@@ -77,6 +77,14 @@ pub fn set_secret(conn: &mut DbConnection, id: &str, secret: &str) -> QueryResul
         .execute(conn)
 }
 
+/// Replaces the event types (the suite's own subscriptions, when a newer `atvsld up`
+/// wires more types than the data folder's older one did).
+pub fn set_event_types(conn: &mut DbConnection, id: &str, types: &str) -> QueryResult<usize> {
+    diesel::update(subscriptions::table.find(id))
+        .set(subscriptions::event_types.eq(types))
+        .execute(conn)
+}
+
 /// Loopback, link-local, private, unique-local, unspecified and multicast addresses:
 /// nothing a partner's webhook should resolve to.
 pub fn is_internal(ip: IpAddr) -> bool {

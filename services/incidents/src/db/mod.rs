@@ -7,6 +7,7 @@ pub mod establishments;
 pub mod models;
 pub mod schema;
 pub mod statistics;
+pub mod technical_incidents;
 
 pub const MIGRATIONS: shared::db::Migrations = shared::db::Migrations {
     postgres: diesel_migrations::embed_migrations!("migrations/postgres"),

@@ -110,6 +110,11 @@ pub struct CasualtyRow {
     pub cost_medical: i64,
     pub cost_wages: i64,
     pub cost_compensation: i64,
+    /// `personal_id`, `id_card` or `passport` (domain/identity.rs); `personal_id`
+    /// above holds that document's number.
+    pub id_type: String,
+    /// ISO 3166-1 alpha-2 code of the document's country (`VN` for the Vietnamese ones).
+    pub nationality: String,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize, Deserialize)]

@@ -93,6 +93,8 @@ diesel::table! {
         cost_medical -> BigInt,
         cost_wages -> BigInt,
         cost_compensation -> BigInt,
+        id_type -> Text,
+        nationality -> Text,
     }
 }
 

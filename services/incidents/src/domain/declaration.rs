@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use super::accident::{Sector, Severity};
 use super::establishment::check_commune;
+use super::identity::{self, IdType, Identity, IdentityDocument};
 
 /// Whose worker was hurt: an establishment by id or by tax code.
 #[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
@@ -69,9 +70,16 @@ pub enum ContractType {
 #[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CasualtyDeclaration {
-    /// Personal identification number, 12 digits (số định danh cá nhân).
+    /// Personal identification number, 12 digits (số định danh cá nhân). Kept for
+    /// compatibility: the same as `identity` `{"type": "personal_id", "number": …}`.
+    /// Send exactly one of `personal_id` and `identity`.
     #[schema(example = "004090012345")]
-    pub personal_id: String,
+    #[serde(default)]
+    pub personal_id: Option<String>,
+    /// The identity document: a personal ID, an old identity card (CMND) or, for
+    /// foreign workers, a passport with its nationality.
+    #[serde(default)]
+    pub identity: Option<IdentityDocument>,
     /// Full name (họ và tên).
     pub full_name: String,
     pub gender: Gender,
@@ -147,6 +155,8 @@ pub struct ValidDeclaration {
     pub declaration: AccidentDeclaration,
     pub cause_codes: Vec<String>,
     pub birth_years: Vec<i32>,
+    /// Each casualty's checked identity, in order.
+    pub identities: Vec<Identity>,
     pub warnings: Vec<FieldError>,
 }
 
@@ -322,25 +332,65 @@ pub fn validate(
     }
     let year_now = now.with_timezone(&shared::time::vietnam()).year();
     let mut birth_years = Vec::new();
-    let mut seen_ids: Vec<&str> = Vec::new();
+    let mut identities: Vec<Identity> = Vec::new();
     for (i, c) in d.casualties.iter().enumerate() {
         let at = |field: &str| format!("/casualties/{i}/{field}");
-        let id = validate::parse_personal_id(&c.personal_id);
-        match &id {
-            Err(e) => errors.push(FieldError::body(
-                at("personal_id"),
-                e.code,
-                Text::new(e.message_vi.clone(), e.message_en.clone()),
-            )),
-            Ok(pid) if seen_ids.contains(&pid.as_str()) => err(
-                &mut errors,
-                at("personal_id"),
-                "duplicate_casualty",
-                "Một người được kê khai hai lần trong cùng vụ.",
-                "The same person is listed twice in this case.",
-            ),
-            Ok(_) => seen_ids.push(c.personal_id.as_str()),
-        }
+        // The legacy `personal_id` member keeps its own pointer and rule.
+        let checked = match (&c.personal_id, &c.identity) {
+            (Some(number), None) => validate::parse_personal_id(number)
+                .map(|pid| Identity {
+                    id_type: IdType::PersonalId,
+                    number: pid.as_str().to_owned(),
+                    nationality: identity::VIET_NAM.to_owned(),
+                })
+                .map_err(|e| {
+                    vec![FieldError::body(
+                        at("personal_id"),
+                        e.code,
+                        Text::new(e.message_vi, e.message_en),
+                    )]
+                })
+                .map(|id| (id, at("personal_id"))),
+            (None, Some(document)) => {
+                identity::check(document, &at("identity")).map(|id| (id, at("identity/number")))
+            }
+            (None, None) => Err(vec![FieldError::body(
+                at("identity"),
+                "identity_required",
+                Text::new(
+                    "Cần giấy tờ tùy thân của người bị nạn (identity hoặc personal_id).",
+                    "The casualty's identity document is required (identity or personal_id).",
+                ),
+            )]),
+            (Some(_), Some(_)) => Err(vec![FieldError::body(
+                at("identity"),
+                "identity_ambiguous",
+                Text::new(
+                    "Chỉ gửi một trong hai: identity hoặc personal_id.",
+                    "Send only one of identity and personal_id.",
+                ),
+            )]),
+        };
+        let id = match checked {
+            Err(mut e) => {
+                errors.append(&mut e);
+                None
+            }
+            Ok((id, pointer)) if identities.contains(&id) => {
+                err(
+                    &mut errors,
+                    pointer,
+                    "duplicate_casualty",
+                    "Một người được kê khai hai lần trong cùng vụ.",
+                    "The same person is listed twice in this case.",
+                );
+                None
+            }
+            Ok((id, pointer)) => {
+                identities.push(id.clone());
+                Some((id, pointer))
+            }
+        };
         if c.full_name.trim().is_empty() || c.full_name.chars().count() > 200 {
             err(
                 &mut errors,
@@ -381,11 +431,14 @@ pub fn validate(
                 "A birth date or birth year is required.",
             ),
         }
-        if let (Ok(pid), Some(y)) = (&id, year) {
-            // Structure checks are warnings: legacy and foreign numbers exist.
+        if let (Some((id, pointer)), Some(y)) = (&id, year)
+            && id.id_type == IdType::PersonalId
+            && let Ok(pid) = validate::parse_personal_id(&id.number)
+        {
+            // Structure checks are warnings: numbers issued with a mistake exist.
             for w in pid.consistency_warnings(Some(c.gender == Gender::Female), Some(y)) {
                 warnings.push(FieldError::body(
-                    at("personal_id"),
+                    pointer.clone(),
                     w.code,
                     Text::new(w.message_vi, w.message_en),
                 ));
@@ -450,6 +503,7 @@ pub fn validate(
         Ok(ValidDeclaration {
             cause_codes,
             birth_years,
+            identities,
             warnings,
             declaration,
         })
@@ -464,7 +518,8 @@ mod tests {
 
     fn casualty(severity: Severity) -> CasualtyDeclaration {
         CasualtyDeclaration {
-            personal_id: "004090012345".into(),
+            personal_id: Some("004090012345".into()),
+            identity: None,
             full_name: "Nông Văn A".into(),
             gender: Gender::Male,
             birth_date: None,
@@ -586,7 +641,7 @@ mod tests {
     fn casualty_problems_point_into_the_list() {
         let mut d = declaration();
         let mut bad = casualty(Severity::Minor);
-        bad.personal_id = "12345678901".into();
+        bad.personal_id = Some("12345678901".into());
         bad.birth_year = None;
         d.casualties.push(bad);
         d.cause_codes = vec!["0".into(), "1".into(), "1".into()];

@@ -5,5 +5,7 @@ pub mod accident_report;
 pub mod bhxh;
 pub mod declaration;
 pub mod establishment;
+pub mod identity;
 pub mod investigation;
 pub mod statistics;
+pub mod technical_incident;

@@ -266,6 +266,8 @@ mod tests {
             accident_id: "a".into(),
             position: 0,
             personal_id: String::new(),
+            id_type: "personal_id".into(),
+            nationality: "VN".into(),
             full_name: String::new(),
             gender: gender.into(),
             birth_date: None,

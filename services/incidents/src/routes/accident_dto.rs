@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::accident::{self as rules, Severity, Status};
 use crate::domain::declaration::Place;
+use crate::domain::identity::IdType;
 use crate::domain::investigation::InvestigationRecord;
 use crate::service::accidents::AccidentView;
 
@@ -33,7 +34,10 @@ pub struct SeverityChange {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CasualtyResponse {
     pub id: String,
-    pub personal_id: String,
+    /// The 12-digit personal ID, when that is the casualty's document (kept for
+    /// compatibility; `identity` has every kind).
+    pub personal_id: Option<String>,
+    pub identity: IdentityResponse,
     pub full_name: String,
     pub gender: String,
     pub birth_date: Option<NaiveDate>,
@@ -45,6 +49,26 @@ pub struct CasualtyResponse {
     pub injury_codes: Vec<String>,
     pub days_off: i64,
     pub costs: CostsResponse,
+}
+
+/// The casualty's identity document.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct IdentityResponse {
+    #[serde(rename = "type")]
+    pub id_type: IdType,
+    pub number: String,
+    /// ISO 3166-1 alpha-2 (`VN` for a personal ID or an identity card).
+    pub nationality: String,
+}
+
+impl IdentityResponse {
+    pub fn of(c: &crate::db::models::CasualtyRow) -> Self {
+        Self {
+            id_type: IdType::parse(&c.id_type).unwrap_or(IdType::PersonalId),
+            number: c.personal_id.clone(),
+            nationality: c.nationality.clone(),
+        }
+    }
 }
 
 /// Who investigates and by when.
@@ -153,7 +177,9 @@ impl AccidentResponse {
             .iter()
             .map(|c| CasualtyResponse {
                 id: c.id.clone(),
-                personal_id: c.personal_id.clone(),
+                personal_id: (c.id_type == IdType::PersonalId.as_str())
+                    .then(|| c.personal_id.clone()),
+                identity: IdentityResponse::of(c),
                 full_name: c.full_name.clone(),
                 gender: c.gender.clone(),
                 birth_date: c.birth_date,

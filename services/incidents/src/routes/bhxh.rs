@@ -68,8 +68,12 @@ pub struct AccidentCase {
     /// The case reference to quote in a benefit decision (mã người bị nạn).
     pub casualty_id: String,
     pub accident_id: String,
-    /// Số định danh cá nhân, also the social insurance number.
+    /// Số định danh cá nhân, also the social insurance number. For a casualty
+    /// identified otherwise (an identity card, or a foreign worker's passport) this is
+    /// that document's number, and `identity` says which it is.
     pub personal_id: String,
+    /// The identity document the number belongs to.
+    pub identity: crate::routes::accident_dto::IdentityResponse,
     /// Họ và tên.
     pub full_name: String,
     pub birth_date: Option<NaiveDate>,
@@ -127,6 +131,7 @@ pub async fn get_bhxh_accident_cases(
         .entries
         .into_iter()
         .map(|e| AccidentCase {
+            identity: crate::routes::accident_dto::IdentityResponse::of(&e.casualty),
             reason: FeedReason::parse(&e.change.reason).unwrap_or(FeedReason::Confirmed),
             changed_at: e.change.changed_at.and_utc(),
             confirmed: e.confirmed,

@@ -9,6 +9,7 @@ pub mod dto;
 pub mod establishments;
 pub mod establishments_import;
 pub mod statistics;
+pub mod technical_incidents;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     establishments_import::configure(cfg);
@@ -18,4 +19,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     statistics::configure(cfg);
     code_lists::configure(cfg);
     bhxh::configure(cfg);
+    technical_incidents::configure(cfg);
 }

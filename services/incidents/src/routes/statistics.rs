@@ -85,6 +85,8 @@ pub struct AccidentStatistics {
     pub rows: Vec<StatisticsRow>,
     pub fatal_rate_trend: FatalRateTrend,
     pub method: StatisticsMethod,
+    /// Serious technical incidents that occurred in the period (counted apart from accidents).
+    pub technical_incidents: super::technical_incidents::TechnicalIncidentFigures,
 }
 
 fn label(group_by: Option<GroupBy>, key: &str) -> Option<String> {
@@ -156,6 +158,8 @@ pub async fn get_accident_statistics(
         as_of: p.as_of,
     };
     let s = service::statistics(&db, &user, query).await?;
+    let technical_incidents =
+        super::technical_incidents::statistics_figures(&db, period, p.as_of).await?;
     let total = row("total", None, &s.total, Some(s.total_workers), s.suppress);
     let rows = s
         .rows
@@ -192,5 +196,6 @@ pub async fn get_accident_statistics(
             denominator_source: s.denominator_source.into(),
             as_of: p.as_of,
         },
+        technical_incidents,
     }))
 }

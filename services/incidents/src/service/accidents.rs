@@ -23,6 +23,7 @@ use crate::domain::declaration::{
     self, AccidentDeclaration, CasualtyDeclaration, Costs, EmployerRef, Place,
 };
 use crate::domain::establishment::own_tax_code;
+use crate::domain::identity::{IdType, Identity, IdentityDocument};
 use crate::domain::investigation::{self, InvestigationRecord};
 use crate::domain::statistics::{self, Counters, StatKey};
 
@@ -145,16 +146,20 @@ fn casualty_rows(
     accident_id: &str,
     casualties: &[CasualtyDeclaration],
     birth_years: &[i32],
+    identities: &[Identity],
 ) -> Vec<CasualtyRow> {
     casualties
         .iter()
         .zip(birth_years)
+        .zip(identities)
         .enumerate()
-        .map(|(i, (c, year))| CasualtyRow {
+        .map(|(i, ((c, year), identity))| CasualtyRow {
             id: Uuid::now_v7().to_string(),
             accident_id: accident_id.to_owned(),
             position: i64::try_from(i).unwrap_or_default(),
-            personal_id: c.personal_id.clone(),
+            personal_id: identity.number.clone(),
+            id_type: identity.id_type.as_str().to_owned(),
+            nationality: identity.nationality.clone(),
             full_name: c.full_name.trim().to_owned(),
             gender: serde_plain(&c.gender),
             birth_date: c.birth_date,
@@ -212,6 +217,21 @@ fn record_revision(
 /// Announces a declaration to subscribers (tasks opens a follow-up task for grave
 /// cases). No personal data leaves in the event: counts and clocks only.
 fn publish_declared(conn: &mut DbConnection, view: &AccidentView) -> Result<(), ApiError> {
+    publish_case(conn, view, "accident.declared")
+}
+
+/// The event a severity raise publishes when it makes a case grave (a death, or two
+/// or more seriously injured) that was not grave before: the case now needs the
+/// provincial investigation that a grave declaration would have started, so tasks
+/// opens the same follow-up task. It has the data of `accident.declared`.
+pub const ESCALATED: &str = "accident.escalated";
+
+/// Publishes `event_type` with the case's counts and clocks (no personal data).
+fn publish_case(
+    conn: &mut DbConnection,
+    view: &AccidentView,
+    event_type: &str,
+) -> Result<(), ApiError> {
     let a = &view.accident;
     let count = |s: Severity| {
         view.casualties
@@ -222,7 +242,7 @@ fn publish_declared(conn: &mut DbConnection, view: &AccidentView) -> Result<(), 
     shared::events::outbox::publish(
         conn,
         crate::SERVICE.name,
-        "accident.declared",
+        event_type,
         &a.id,
         &serde_json::json!({
             "sector": a.sector,
@@ -294,7 +314,8 @@ pub async fn declare(
             };
             let id = Uuid::now_v7().to_string();
             let now = shared::db::now();
-            let casualties = casualty_rows(&id, &d.casualties, &valid.birth_years);
+            let casualties =
+                casualty_rows(&id, &d.casualties, &valid.birth_years, &valid.identities);
             let mut accident = AccidentRow {
                 id: id.clone(),
                 sector: d.sector.as_str().to_owned(),
@@ -618,7 +639,12 @@ pub async fn correct(
 
 fn casualty_declaration(c: &CasualtyRow) -> CasualtyDeclaration {
     CasualtyDeclaration {
-        personal_id: c.personal_id.clone(),
+        personal_id: None,
+        identity: Some(IdentityDocument {
+            id_type: IdType::parse(&c.id_type).unwrap_or(IdType::PersonalId),
+            number: c.personal_id.clone(),
+            nationality: Some(c.nationality.clone()),
+        }),
         full_name: c.full_name.clone(),
         gender: from_plain(&c.gender).unwrap_or(declaration::Gender::Male),
         birth_date: c.birth_date,
@@ -742,6 +768,7 @@ pub async fn raise_severity(
                     resource: "casualty",
                 })?;
             let from = Severity::parse(&casualty.severity).unwrap_or(Severity::Minor);
+            let was_grave = view.accident.requires_immediate_declaration;
             if !rules::can_raise(from, to) {
                 return Err(ApiError::Conflict {
                     code: "severity_not_raised",
@@ -771,6 +798,12 @@ pub async fn raise_severity(
                 )?;
             }
             view.severity_changes.push(change_row);
+            // The escalation goes out with the raise or not at all (same transaction);
+            // a case grave at declaration was announced then, so it is not sent again.
+            derive(&mut view.accident, &view.casualties);
+            if !was_grave && view.accident.requires_immediate_declaration {
+                publish_case(conn, view, ESCALATED)?;
+            }
             Ok(())
         }),
         write,

@@ -7,3 +7,4 @@ pub mod establishments;
 pub mod overdue;
 pub mod reconciliation;
 pub mod statistics;
+pub mod technical_incidents;

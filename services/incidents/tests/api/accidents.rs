@@ -601,3 +601,192 @@ async fn status_changes_take_an_idempotency_key_and_a_dry_run() {
         "a retry does not fail with 412"
     );
 }
+
+/// A casualty identified by `identity` instead of a personal ID.
+fn identified(identity: Value, severity: &str) -> Value {
+    let mut c = casualty("004090012345", severity);
+    let c_map = c.as_object_mut().unwrap();
+    c_map.remove("personal_id");
+    c_map.insert("identity".into(), identity);
+    c
+}
+
+#[tokio::test]
+async fn a_foreign_worker_with_a_passport_and_a_worker_with_an_old_id_card_are_declared() {
+    let app = spawn_app().await;
+    app.create_establishment(&establishment(&tax_code(31)))
+        .await;
+    let body = declaration(
+        &tax_code(31),
+        1,
+        vec![
+            identified(
+                json!({"type": "passport", "number": "e 1234-5678", "nationality": "cn"}),
+                "serious",
+            ),
+            identified(json!({"type": "id_card", "number": "085123456"}), "minor"),
+            casualty("004090012345", "minor"),
+        ],
+    );
+    let accident = declare(&app, &app.admin(), &body).await;
+    let c = &accident["casualties"];
+    assert_eq!(
+        c[0]["identity"],
+        json!({"type": "passport", "number": "E12345678", "nationality": "CN"})
+    );
+    assert_eq!(c[0]["personal_id"], Value::Null);
+    assert_eq!(
+        c[1]["identity"],
+        json!({"type": "id_card", "number": "085123456", "nationality": "VN"})
+    );
+    assert_eq!(
+        c[2]["identity"],
+        json!({"type": "personal_id", "number": "004090012345", "nationality": "VN"})
+    );
+    assert_eq!(c[2]["personal_id"], "004090012345");
+
+    // Stored with their type: a read and a correction (which re-checks every
+    // casualty as stored) see the same documents.
+    let id = accident["id"].as_str().unwrap();
+    let read = json_of(
+        app.get(&format!("/api/v1/accidents/{id}"), &app.admin())
+            .await,
+    )
+    .await;
+    assert_eq!(read["casualties"], accident["casualties"]);
+    let correction = json!({
+        "occurred_at": accident["occurred_at"], "place": {"commune_code": "01273", "address": "Tổ 6"},
+        "description": "Mô tả bổ sung", "cause_codes": ["2"], "change_reason": "Bổ sung lời khai"
+    });
+    let res = send(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/accidents/{id}"),
+        1,
+        &correction,
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(
+        json_of(res).await["casualties"][0]["identity"]["type"],
+        "passport"
+    );
+
+    // The same passport twice in one case is the same person.
+    let twice = declaration(
+        &tax_code(31),
+        1,
+        vec![
+            identified(
+                json!({"type": "passport", "number": "E12345678", "nationality": "CN"}),
+                "minor",
+            ),
+            identified(
+                json!({"type": "passport", "number": "E1234-5678", "nationality": "CN"}),
+                "minor",
+            ),
+        ],
+    );
+    let problem = assert_problem(
+        app.post("/api/v1/accidents", &app.admin(), &twice).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(
+        first_error(&problem),
+        (
+            "/casualties/1/identity/number".into(),
+            "duplicate_casualty".into()
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_identity_document_is_refused_with_a_pointer_to_it() {
+    let app = spawn_app().await;
+    app.create_establishment(&establishment(&tax_code(32)))
+        .await;
+    let cases = [
+        (
+            json!({"type": "passport", "number": "E12345678"}),
+            "/casualties/0/identity/nationality",
+            "nationality_required",
+        ),
+        (
+            json!({"type": "passport", "number": "E12345678", "nationality": "CHN"}),
+            "/casualties/0/identity/nationality",
+            "invalid_nationality",
+        ),
+        (
+            json!({"type": "passport", "number": "E1", "nationality": "CN"}),
+            "/casualties/0/identity/number",
+            "invalid_passport_number",
+        ),
+        (
+            json!({"type": "id_card", "number": "08512345"}),
+            "/casualties/0/identity/number",
+            "invalid_id_card_number",
+        ),
+        (
+            json!({"type": "id_card", "number": "085123456", "nationality": "LA"}),
+            "/casualties/0/identity/nationality",
+            "nationality_mismatch",
+        ),
+        (
+            json!({"type": "personal_id", "number": "085123456"}),
+            "/casualties/0/identity/number",
+            "invalid_personal_id",
+        ),
+    ];
+    for (identity, pointer, code) in cases {
+        let body = declaration(
+            &tax_code(32),
+            1,
+            vec![identified(identity.clone(), "minor")],
+        );
+        let res = app.post("/api/v1/accidents", &app.admin(), &body).await;
+        let problem = assert_problem(res, 422, "validation_failed").await;
+        assert_eq!(
+            first_error(&problem),
+            (pointer.into(), code.into()),
+            "{identity}"
+        );
+    }
+    let mut both = identified(json!({"type": "id_card", "number": "085123456"}), "minor");
+    both["personal_id"] = json!("004090012345");
+    let mut neither = casualty("004090012345", "minor");
+    neither.as_object_mut().unwrap().remove("personal_id");
+    for (c, code) in [(both, "identity_ambiguous"), (neither, "identity_required")] {
+        let body = declaration(&tax_code(32), 1, vec![c]);
+        let problem = assert_problem(
+            app.post("/api/v1/accidents", &app.admin(), &body).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(
+            first_error(&problem),
+            ("/casualties/0/identity".into(), code.into())
+        );
+    }
+    let unknown = declaration(
+        &tax_code(32),
+        1,
+        vec![identified(
+            json!({"type": "driving_licence", "number": "1"}),
+            "minor",
+        )],
+    );
+    let res = app.post("/api/v1/accidents", &app.admin(), &unknown).await;
+    let problem = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(
+        first_error(&problem),
+        (
+            "/casualties/0/identity/type".into(),
+            "invalid_enum_value".into()
+        )
+    );
+    let list = json_of(app.get("/api/v1/accidents", &app.admin()).await).await;
+    assert_eq!(list["items"], json!([]), "nothing was recorded");
+}

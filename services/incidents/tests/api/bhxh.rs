@@ -517,3 +517,41 @@ async fn reconciliation_lists_a_made_up_decision_and_a_fatal_casualty_without_on
         .await;
     assert_eq!(res.status().as_u16(), 400);
 }
+
+#[tokio::test]
+async fn a_foreign_worker_and_an_id_card_holder_reach_the_feed_with_their_documents() {
+    let app = spawn_app().await;
+    app.create_establishment(&establishment(&tax_code(61)))
+        .await;
+    let with_identity = |identity: Value| {
+        let mut c = casualty("004090012345", "serious");
+        let c_map = c.as_object_mut().unwrap();
+        c_map.remove("personal_id");
+        c_map.insert("identity".into(), identity);
+        c
+    };
+    let casualties = vec![
+        with_identity(json!({"type": "passport", "number": "M7654321", "nationality": "KR"})),
+        with_identity(json!({"type": "id_card", "number": "085123456"})),
+        casualty("004090012346", "minor"),
+    ];
+    let (id, ids) = declare(&app, &declaration(&tax_code(61), 1, casualties)).await;
+    conclude(&app, &id, true).await;
+    let (items, _, _) = page(&app, None, 50).await;
+    let by_casualty: HashMap<&str, &Value> = items
+        .iter()
+        .map(|i| (i["casualty_id"].as_str().unwrap(), i))
+        .collect();
+    assert_eq!(by_casualty.len(), 3, "{items:?}");
+    let foreign = by_casualty[ids[0].as_str()];
+    assert_eq!(foreign["personal_id"], "M7654321");
+    assert_eq!(
+        foreign["identity"],
+        json!({"type": "passport", "number": "M7654321", "nationality": "KR"})
+    );
+    assert_eq!(by_casualty[ids[1].as_str()]["identity"]["type"], "id_card");
+    assert_eq!(
+        by_casualty[ids[2].as_str()]["identity"],
+        json!({"type": "personal_id", "number": "004090012346", "nationality": "VN"})
+    );
+}

@@ -15,3 +15,4 @@ mod imports;
 mod problems;
 mod receipts;
 mod statistics;
+mod technical_incidents;

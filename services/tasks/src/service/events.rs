@@ -35,7 +35,9 @@ struct InvestigationOverdue {
 /// What the tasks service does with an event of another service.
 pub fn on_event(conn: &mut DbConnection, event: &Envelope) -> Result<(), ApiError> {
     match event.event_type.as_str() {
-        "accident.declared" => open_follow_up(conn, event, data(event)?),
+        // A case grave at declaration, or made grave later by a severity raise: the
+        // same follow-up task, opened once per accident.
+        "accident.declared" | "accident.escalated" => open_follow_up(conn, event, data(event)?),
         "accident.investigation_overdue" => mark_overdue(conn, event, &data(event)?),
         _ => Ok(()),
     }
@@ -58,14 +60,23 @@ fn accident_ref(event: &Envelope) -> String {
 }
 
 /// `accident.declared` for a fatal accident, or one that seriously injured two or
-/// more, opens an investigation follow-up task for Sở Nội vụ due on the statutory
-/// deadline. Redeliveries never reach here twice (the inbox de-duplicates).
+/// more, or `accident.escalated` for a case a severity raise made so, opens an
+/// investigation follow-up task for Sở Nội vụ due on the statutory deadline.
+/// Redeliveries of one event never reach here twice (the inbox de-duplicates by event
+/// id), but two events of one accident can (a declaration and an escalation, or an
+/// event re-published under a new id): the task is keyed by its `source_ref`, so a
+/// second one is not opened. Two such events racing both pass the look-up; the unique
+/// index on `source_ref` refuses the second insert (409), its delivery is retried, and
+/// the retry finds the task here.
 fn open_follow_up(
     conn: &mut DbConnection,
     event: &Envelope,
     accident: AccidentDeclared,
 ) -> Result<(), ApiError> {
     if !accident.requires_immediate_declaration {
+        return Ok(());
+    }
+    if plans::find_task_by_source(conn, &accident_ref(event))?.is_some() {
         return Ok(());
     }
     let Some(plan) = plans::all(conn)?

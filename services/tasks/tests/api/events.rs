@@ -146,3 +146,97 @@ async fn an_overdue_accident_without_a_follow_up_task_is_ignored() {
     assert_eq!((status, body["status"].as_str()), (200, Some("processed")));
     assert!(follow_up(&svc, &accident).await.is_none());
 }
+
+/// Every follow-up task of `accident` (there must never be more than one).
+async fn follow_ups(svc: &TestService, accident: &str) -> usize {
+    let token = svc.token(shared::auth::Role::Admin, None);
+    let list = json_of(
+        svc.client
+            .get(svc.url("/api/v1/tasks?agency=SNV"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let source_ref = format!("incidents:accident:{accident}");
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["source_ref"] == source_ref.as_str())
+        .count()
+}
+
+#[tokio::test]
+async fn an_escalated_case_opens_its_follow_up_task_once_whatever_announced_it_first() {
+    let svc = spawn().await;
+    // Made grave by a severity raise: the escalation opens the task.
+    let escalated = uuid::Uuid::now_v7().to_string();
+    assert_eq!(
+        deliver(&svc, "accident.declared", &escalated, declared(false))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(follow_ups(&svc, &escalated).await, 0);
+    let (status, body) = deliver(&svc, "accident.escalated", &escalated, declared(true)).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("processed")));
+    assert_eq!(follow_ups(&svc, &escalated).await, 1);
+    let task = follow_up(&svc, &escalated).await.unwrap();
+    assert_eq!(task["due_on"], "2026-10-31");
+
+    // The same escalation published again under a new event id (not an inbox
+    // duplicate) and a grave declaration of the same accident open nothing more.
+    for kind in ["accident.escalated", "accident.declared"] {
+        let (status, body) = deliver(&svc, kind, &escalated, declared(true)).await;
+        assert_eq!(
+            (status, body["status"].as_str()),
+            (200, Some("processed")),
+            "{kind}"
+        );
+    }
+    assert_eq!(follow_ups(&svc, &escalated).await, 1);
+
+    // Grave at declaration, then announced as escalated as well: still one task.
+    let grave = uuid::Uuid::now_v7().to_string();
+    assert_eq!(
+        deliver(&svc, "accident.declared", &grave, declared(true))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        deliver(&svc, "accident.escalated", &grave, declared(true))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(follow_ups(&svc, &grave).await, 1);
+}
+
+#[tokio::test]
+async fn two_announcements_of_one_grave_case_racing_open_one_follow_up_task() {
+    let svc = spawn().await;
+    let accident = uuid::Uuid::now_v7().to_string();
+    let (a, b) = tokio::join!(
+        deliver(&svc, "accident.declared", &accident, declared(true)),
+        deliver(&svc, "accident.escalated", &accident, declared(true)),
+    );
+    // The loser of a race is refused (the unique index on the task's source) and
+    // retried by the dispatcher; its retry is a no-op.
+    for (status, body) in [&a, &b] {
+        assert!(
+            *status == 200 || (*status == 409 && body["code"] == "duplicate"),
+            "{status} {body}"
+        );
+    }
+    assert_eq!(follow_ups(&svc, &accident).await, 1);
+    assert_eq!(
+        deliver(&svc, "accident.escalated", &accident, declared(true))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(follow_ups(&svc, &accident).await, 1);
+}

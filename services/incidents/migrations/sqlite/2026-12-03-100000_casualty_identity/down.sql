@@ -1,0 +1,2 @@
+ALTER TABLE casualties DROP COLUMN nationality;
+ALTER TABLE casualties DROP COLUMN id_type;

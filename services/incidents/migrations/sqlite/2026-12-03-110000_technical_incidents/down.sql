@@ -1,0 +1,2 @@
+DROP TABLE technical_incident_revisions;
+DROP TABLE technical_incidents;
