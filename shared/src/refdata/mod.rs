@@ -8,11 +8,15 @@
 //! submodule prove that every compiled-in row parses, so a skip can only
 //! come from an edit that the test suite has not seen.
 
+mod accidents;
 mod communes;
 mod diseases;
 mod ownership;
 mod vsic;
 
+pub use accidents::{
+    AccidentCause, InjuryFactor, accident_cause, accident_causes, injury_factor, injury_factors,
+};
 pub use communes::{
     AdminUnit, UnitKind, UnitRef, admin_unit, admin_unit_any_period, admin_units,
     admin_units_in_force,
