@@ -129,6 +129,25 @@ impl Indicator {
         }
     }
 
+    /// The indicator's name in Vietnamese and English.
+    #[must_use]
+    pub fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Indicator::FatalAccidentRate => (
+                "Tần suất tai nạn lao động chết người (trên 100.000 lao động)",
+                "Fatal occupational accident rate (per 100,000 workers)",
+            ),
+            Indicator::BnnExamWorkers => (
+                "Số người lao động được khám phát hiện bệnh nghề nghiệp",
+                "Workers examined for occupational disease",
+            ),
+            Indicator::MonitoredEstablishments => (
+                "Số cơ sở có yếu tố có hại được quan trắc môi trường lao động",
+                "Establishments with harmful factors whose work environment is monitored",
+            ),
+        }
+    }
+
     #[must_use]
     pub fn parse(code: &str) -> Option<Indicator> {
         Indicator::ALL.into_iter().find(|i| i.code() == code)
