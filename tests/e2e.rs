@@ -945,6 +945,8 @@ mod security_matrix {
             let value = match *seg {
                 "{casualty_id}" => owner.casualty.clone(),
                 "{delivery_id}" => ABSENT_ID.to_owned(),
+                // A code list each service has: tasks lists agencies, not communes.
+                "{name}" if op.path.starts_with("/tasks/") => "agencies".to_owned(),
                 "{name}" => "communes".to_owned(),
                 "{code}" => owner_org.agency.to_owned(),
                 "{id}" => {
