@@ -160,7 +160,13 @@ fn item(code: &str, vi: &str, en: &str, kind: Option<&str>) -> CodeListItem {
 
 /// A summary line for `/code-lists`.
 #[must_use]
-pub fn summary(name: &str, title: &str, title_en: &str, fields: &[&str], verified: bool) -> CodeListSummary {
+pub fn summary(
+    name: &str,
+    title: &str,
+    title_en: &str,
+    fields: &[&str],
+    verified: bool,
+) -> CodeListSummary {
     CodeListSummary {
         name: name.to_owned(),
         title: title.to_owned(),
@@ -212,8 +218,18 @@ impl Label {
     #[must_use]
     pub fn month(key: &str) -> Label {
         const MONTHS: [&str; 12] = [
-            "January", "February", "March", "April", "May", "June", "July", "August",
-            "September", "October", "November", "December",
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
         ];
         let parsed = key.split_once('-').and_then(|(y, m)| {
             let m: usize = m.parse().ok()?;
@@ -244,22 +260,22 @@ pub fn label(dimension: Dimension, code: &str, on: NaiveDate) -> Label {
     if code == "unknown" {
         return Label::unknown();
     }
-    let found = match dimension {
-        Dimension::Commune => refdata::admin_unit(code, on)
-            .or_else(|| refdata::admin_unit_any_period(code).last().copied())
-            .map(|u| Label::new(u.name.clone(), u.name.clone())),
-        Dimension::VsicSection => {
-            refdata::vsic_section(code).map(|s| Label::new(s.name_vi.clone(), s.name_en.clone()))
-        }
-        Dimension::OwnershipType => refdata::ownership_type(code)
-            .map(|t| Label::new(t.name_vi.clone(), t.name_en.clone())),
-        Dimension::OccupationalDisease => refdata::occupational_disease(code)
-            .map(|d| Label::new(d.name_vi.clone(), d.name_en.clone())),
-        Dimension::AccidentCause => refdata::accident_cause(code)
-            .map(|c| Label::new(c.name_vi.clone(), c.name_en.clone())),
-        Dimension::InjuryFactor => refdata::injury_factor(code)
-            .map(|f| Label::new(f.name_vi.clone(), f.name_en.clone())),
-    };
+    let found =
+        match dimension {
+            Dimension::Commune => refdata::admin_unit(code, on)
+                .or_else(|| refdata::admin_unit_any_period(code).last().copied())
+                .map(|u| Label::new(u.name.clone(), u.name.clone())),
+            Dimension::VsicSection => refdata::vsic_section(code)
+                .map(|s| Label::new(s.name_vi.clone(), s.name_en.clone())),
+            Dimension::OwnershipType => refdata::ownership_type(code)
+                .map(|t| Label::new(t.name_vi.clone(), t.name_en.clone())),
+            Dimension::OccupationalDisease => refdata::occupational_disease(code)
+                .map(|d| Label::new(d.name_vi.clone(), d.name_en.clone())),
+            Dimension::AccidentCause => refdata::accident_cause(code)
+                .map(|c| Label::new(c.name_vi.clone(), c.name_en.clone())),
+            Dimension::InjuryFactor => refdata::injury_factor(code)
+                .map(|f| Label::new(f.name_vi.clone(), f.name_en.clone())),
+        };
     found.unwrap_or_else(|| Label::not_listed(code))
 }
 
@@ -271,15 +287,30 @@ mod tests {
     #[test]
     fn every_code_gets_a_label() {
         let day = NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
-        assert_eq!(label(Dimension::AccidentCause, "4", day).en, "No or insufficient OSH training");
-        assert_eq!(label(Dimension::InjuryFactor, "07", day).vi, "Vật rơi, đổ, sập");
-        assert_eq!(label(Dimension::InjuryFactor, "12", day).en, "Code 12 (not in the list)");
+        assert_eq!(
+            label(Dimension::AccidentCause, "4", day).en,
+            "No or insufficient OSH training"
+        );
+        assert_eq!(
+            label(Dimension::InjuryFactor, "07", day).vi,
+            "Vật rơi, đổ, sập"
+        );
+        assert_eq!(
+            label(Dimension::InjuryFactor, "12", day).en,
+            "Code 12 (not in the list)"
+        );
         assert_eq!(label(Dimension::Commune, "unknown", day), Label::unknown());
         // 01273 was Phường Hợp Giang until 30 June 2025.
-        assert_eq!(label(Dimension::Commune, "01273", day).vi, "Phường Hợp Giang");
+        assert_eq!(
+            label(Dimension::Commune, "01273", day).vi,
+            "Phường Hợp Giang"
+        );
         assert_eq!(Label::month("2025-07").vi, "Tháng 7/2025");
         assert_eq!(Label::month("2025-07").en, "July 2025");
-        assert_eq!(Label::month("2025-13").vi, "Mã 2025-13 (không có trong danh mục)");
+        assert_eq!(
+            Label::month("2025-13").vi,
+            "Mã 2025-13 (không có trong danh mục)"
+        );
     }
 
     #[test]

@@ -325,26 +325,69 @@ mod tests {
         let pinned = completeness(y, day(2026, 3, 1), Some(day(2025, 6, 30)));
         assert!(!pinned.complete);
         assert_eq!(pinned.complete_through, Some(day(2025, 6, 30)));
-        assert!(completeness(Period::Half(2025, 1), day(2026, 3, 1), Some(day(2025, 6, 30))).complete);
+        assert!(
+            completeness(
+                Period::Half(2025, 1),
+                day(2026, 3, 1),
+                Some(day(2025, 6, 30))
+            )
+            .complete
+        );
     }
 
     #[test]
     fn a_trend_is_judged_only_on_a_complete_period() {
         let done = completeness(Period::Year(2025), day(2026, 2, 1), None);
-        let t = trend(Indicator::FatalAccidentRate, Period::Year(2025), Some(25.0), Some(24.0), done);
+        let t = trend(
+            Indicator::FatalAccidentRate,
+            Period::Year(2025),
+            Some(25.0),
+            Some(24.0),
+            done,
+        );
         assert_eq!((t.change_percent, t.on_track), (Some(-4.0), Some(true)));
         assert_eq!(t.previous_period, "2024");
-        let t = trend(Indicator::FatalAccidentRate, Period::Year(2025), Some(25.0), Some(24.5), done);
-        assert_eq!((t.on_track, t.assessment), (Some(false), Assessment::OffTrack));
-        let t = trend(Indicator::BnnExamWorkers, Period::Year(2025), Some(100.0), Some(105.0), done);
+        let t = trend(
+            Indicator::FatalAccidentRate,
+            Period::Year(2025),
+            Some(25.0),
+            Some(24.5),
+            done,
+        );
+        assert_eq!(
+            (t.on_track, t.assessment),
+            (Some(false), Assessment::OffTrack)
+        );
+        let t = trend(
+            Indicator::BnnExamWorkers,
+            Period::Year(2025),
+            Some(100.0),
+            Some(105.0),
+            done,
+        );
         assert_eq!(t.on_track, Some(true));
-        let t = trend(Indicator::BnnExamWorkers, Period::Year(2025), Some(0.0), Some(105.0), done);
+        let t = trend(
+            Indicator::BnnExamWorkers,
+            Period::Year(2025),
+            Some(0.0),
+            Some(105.0),
+            done,
+        );
         assert_eq!((t.on_track, t.assessment), (None, Assessment::NoBase));
 
         let running = completeness(Period::Year(2026), day(2026, 12, 3), None);
-        let t = trend(Indicator::FatalAccidentRate, Period::Year(2026), Some(20.0), Some(0.0), running);
+        let t = trend(
+            Indicator::FatalAccidentRate,
+            Period::Year(2026),
+            Some(20.0),
+            Some(0.0),
+            running,
+        );
         assert_eq!(t.change_percent, Some(-100.0));
-        assert_eq!((t.on_track, t.assessment), (None, Assessment::PeriodInProgress));
+        assert_eq!(
+            (t.on_track, t.assessment),
+            (None, Assessment::PeriodInProgress)
+        );
         assert!(!t.complete);
         assert_eq!(t.complete_through, Some(day(2026, 12, 2)));
     }
@@ -356,6 +399,9 @@ mod tests {
         assert!(!Indicator::FatalAccidentRate.meets_target(-3.99));
         assert!(Indicator::MonitoredEstablishments.meets_target(5.0));
         assert!(!Indicator::MonitoredEstablishments.meets_target(4.99));
-        assert_eq!(Indicator::parse("bnn_exam_workers"), Some(Indicator::BnnExamWorkers));
+        assert_eq!(
+            Indicator::parse("bnn_exam_workers"),
+            Some(Indicator::BnnExamWorkers)
+        );
     }
 }

@@ -224,7 +224,10 @@ async fn a_small_demo_loads_and_its_figures_match_the_generator() {
         let year_before = stats_of(path, last - 1).await;
         let k = kpi(code);
         let t = &published[trend];
-        assert_eq!(&k["trend"], t, "{code}: the KPI's trend is the published one");
+        assert_eq!(
+            &k["trend"], t,
+            "{code}: the KPI's trend is the published one"
+        );
         assert_eq!(t["indicator"], code);
         for field in ["previous", "current", "change_percent", "on_track"] {
             assert!(!t[field].is_null(), "{code}: {field} in {t}");
@@ -236,7 +239,11 @@ async fn a_small_demo_loads_and_its_figures_match_the_generator() {
             published.pointer(value).and_then(Value::as_f64),
             "{code}"
         );
-        assert_eq!(k["current"]["value"].as_f64(), t["current"].as_f64(), "{code}");
+        assert_eq!(
+            k["current"]["value"].as_f64(),
+            t["current"].as_f64(),
+            "{code}"
+        );
         // The previous value is what the year before publishes on its own.
         let own = year_before.pointer(value).and_then(Value::as_f64);
         assert_eq!(t["previous"].as_f64(), own, "{code}: {t} vs {year_before}");
@@ -245,7 +252,11 @@ async fn a_small_demo_loads_and_its_figures_match_the_generator() {
         assert_eq!(published["complete"], true, "{code}");
         assert_eq!(published["complete_through"], format!("{last}-12-31"));
         assert_eq!(t["complete"], true);
-        let expected = if t["on_track"] == true { "on_track" } else { "off_track" };
+        let expected = if t["on_track"] == true {
+            "on_track"
+        } else {
+            "off_track"
+        };
         assert_eq!(t["assessment"], expected, "{code}");
     }
     assert_eq!(kpis["complete"], true);
@@ -254,7 +265,10 @@ async fn a_small_demo_loads_and_its_figures_match_the_generator() {
     let this_year = chrono::Datelike::year(&today);
     let running = get(
         &client,
-        &format!("{}/api/v1/plans/{plan_id}/kpis?year={this_year}", targets.tasks),
+        &format!(
+            "{}/api/v1/plans/{plan_id}/kpis?year={this_year}",
+            targets.tasks
+        ),
         &admin,
     )
     .await;
@@ -290,7 +304,9 @@ async fn a_small_demo_loads_and_its_figures_match_the_generator() {
             let items = list["items"].as_array().unwrap();
             assert!(!items.is_empty(), "{base} {name}");
             assert!(
-                items.iter().all(|i| i["name"].as_str().is_some_and(|n| !n.is_empty())),
+                items
+                    .iter()
+                    .all(|i| i["name"].as_str().is_some_and(|n| !n.is_empty())),
                 "{base} {name}"
             );
         }
@@ -298,14 +314,32 @@ async fn a_small_demo_loads_and_its_figures_match_the_generator() {
     let groupings = [
         (
             &accident_path,
-            &["commune", "vsic_section", "ownership_type", "cause", "injury_factor", "month"][..],
+            &[
+                "commune",
+                "vsic_section",
+                "ownership_type",
+                "cause",
+                "injury_factor",
+                "month",
+            ][..],
         ),
-        (&health_path, &["commune", "vsic_section", "ownership_type", "disease"][..]),
-        (&monitoring_path, &["commune", "vsic_section", "ownership_type", "factor"][..]),
+        (
+            &health_path,
+            &["commune", "vsic_section", "ownership_type", "disease"][..],
+        ),
+        (
+            &monitoring_path,
+            &["commune", "vsic_section", "ownership_type", "factor"][..],
+        ),
     ];
     for (path, group_bys) in groupings {
         for group_by in group_bys {
-            let s = get(&client, &format!("{path}{last}&group_by={group_by}"), &admin).await;
+            let s = get(
+                &client,
+                &format!("{path}{last}&group_by={group_by}"),
+                &admin,
+            )
+            .await;
             let rows = s["rows"].as_array().unwrap();
             assert!(!rows.is_empty(), "{path} {group_by}");
             for r in rows.iter().chain([&s["total"]]) {

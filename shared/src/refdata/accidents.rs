@@ -68,9 +68,9 @@ pub fn injury_factor(code: &str) -> Option<&'static InjuryFactor> {
             .then(|| c.parse::<u32>().ok())
             .flatten()
     };
-    injury_factors().iter().find(|f| {
-        f.code == code || number(&f.code).is_some_and(|n| number(code) == Some(n))
-    })
+    injury_factors()
+        .iter()
+        .find(|f| f.code == code || number(&f.code).is_some_and(|n| number(code) == Some(n)))
 }
 
 #[cfg(test)]

@@ -661,7 +661,6 @@ pub fn delta(
     changes.into_iter().filter(|(_, c)| !c.is_zero()).collect()
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -42,7 +42,10 @@ fn lists() -> Vec<CodeListSummary> {
             "factor-groups",
             "Nhóm yếu tố quan trắc môi trường lao động",
             "Monitored factor groups",
-            &["/factors/{i}/factor (monitoring reports)", "?group_by=factor"],
+            &[
+                "/factors/{i}/factor (monitoring reports)",
+                "?group_by=factor",
+            ],
             false,
         ),
         summary(
@@ -68,7 +71,10 @@ fn lists() -> Vec<CodeListSummary> {
             "vsic-sections",
             "Ngành kinh tế (VSIC 2018, cấp 1)",
             "Economic sectors (VSIC 2018 sections)",
-            &["/establishment/vsic_code (its section)", "?group_by=vsic_section"],
+            &[
+                "/establishment/vsic_code (its section)",
+                "?group_by=vsic_section",
+            ],
             true,
         ),
     ]
@@ -129,6 +135,8 @@ pub async fn get_code_list(
         }
         _ => None,
     }
-    .ok_or(ApiError::NotFound { resource: "code list" })?;
+    .ok_or(ApiError::NotFound {
+        resource: "code list",
+    })?;
     Ok(HttpResponse::Ok().json(list))
 }

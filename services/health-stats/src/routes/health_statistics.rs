@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
-use shared::db::Db;
 use shared::code_lists::{self, Dimension, Label};
+use shared::db::Db;
 use shared::error::ApiError;
 use shared::figures::{self, Completeness, Trend};
 use shared::period::Period;
@@ -73,7 +73,10 @@ pub struct HealthStatistics {
 
 /// The label of a row; a commune code is the unit in force at the period's end.
 fn label(group_by: Option<GroupBy>, key: &str, period: Period) -> Label {
-    let on = period.end_day().pred_opt().unwrap_or_else(|| period.end_day());
+    let on = period
+        .end_day()
+        .pred_opt()
+        .unwrap_or_else(|| period.end_day());
     let dimension = match group_by {
         None => return Label::total(),
         Some(GroupBy::Commune) => Dimension::Commune,

@@ -7,15 +7,15 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
+use shared::code_lists::{self, Dimension, Label};
 use shared::db::Db;
 use shared::error::{ApiError, FieldError, Location, Text};
 use shared::extract::Json;
+use shared::figures::{self, Completeness, Trend};
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use shared::pagination::Page;
 use shared::period::Period;
 use shared::receipts::Receipt;
-use shared::code_lists::{self, Dimension, Label};
-use shared::figures::{self, Completeness, Trend};
 use shared::versioning;
 use utoipa::{IntoParams, ToSchema};
 

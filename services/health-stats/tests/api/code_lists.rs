@@ -18,10 +18,19 @@ async fn every_coded_field_has_its_list_with_names_in_both_languages() {
         .collect();
     assert_eq!(
         lists,
-        ["communes", "factor-groups", "occupational-diseases", "ownership-types", "vsic-sections"]
+        [
+            "communes",
+            "factor-groups",
+            "occupational-diseases",
+            "ownership-types",
+            "vsic-sections"
+        ]
     );
     for summary in names["lists"].as_array().unwrap() {
-        assert!(!summary["fields"].as_array().unwrap().is_empty(), "{summary}");
+        assert!(
+            !summary["fields"].as_array().unwrap().is_empty(),
+            "{summary}"
+        );
     }
     for (name, len) in [
         ("factor-groups", 12),
@@ -35,8 +44,14 @@ async fn every_coded_field_has_its_list_with_names_in_both_languages() {
         let items = list["items"].as_array().unwrap();
         assert_eq!(items.len(), len, "{name}");
         for item in items {
-            assert!(item["name"].as_str().is_some_and(|n| !n.is_empty()), "{item}");
-            assert!(item["name_en"].as_str().is_some_and(|n| !n.is_empty()), "{item}");
+            assert!(
+                item["name"].as_str().is_some_and(|n| !n.is_empty()),
+                "{item}"
+            );
+            assert!(
+                item["name_en"].as_str().is_some_and(|n| !n.is_empty()),
+                "{item}"
+            );
         }
         assert!(list["source"].is_string());
     }
@@ -48,7 +63,10 @@ async fn every_coded_field_has_its_list_with_names_in_both_languages() {
         .find(|i| i["code"] == "noise")
         .unwrap()
         .clone();
-    assert_eq!((noise["name"].as_str(), noise["name_en"].as_str()), (Some("Tiếng ồn"), Some("Noise")));
+    assert_eq!(
+        (noise["name"].as_str(), noise["name_en"].as_str()),
+        (Some("Tiếng ồn"), Some("Noise"))
+    );
     let communes = json_of(
         app.get("/api/v1/code-lists/communes?valid_on=2026-01-01", &token)
             .await,

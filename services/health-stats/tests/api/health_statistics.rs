@@ -121,7 +121,12 @@ async fn every_row_has_a_label_and_the_year_in_progress_is_not_judged() {
 
     // Every grouping: each row, the total too, says what it is in both languages.
     for group_by in ["commune", "vsic_section", "ownership_type", "disease"] {
-        let s = statistics(&app, &app.admin(), &format!("period={last_year}&group_by={group_by}")).await;
+        let s = statistics(
+            &app,
+            &app.admin(),
+            &format!("period={last_year}&group_by={group_by}"),
+        )
+        .await;
         let rows = s["rows"].as_array().unwrap();
         assert!(!rows.is_empty(), "{group_by}: {s}");
         for r in rows.iter().chain([&s["total"]]) {
@@ -133,14 +138,26 @@ async fn every_row_has_a_label_and_the_year_in_progress_is_not_judged() {
             }
         }
         assert_eq!(s["total"]["label"], "Tổng cộng");
-        let by_key = |k: &str| rows.iter().find(|r| r["key"] == k).unwrap_or_else(|| panic!("{k} in {s}"));
+        let by_key = |k: &str| {
+            rows.iter()
+                .find(|r| r["key"] == k)
+                .unwrap_or_else(|| panic!("{k} in {s}"))
+        };
         match group_by {
             "disease" => {
-                assert_eq!(by_key("BNN-18")["label"], "Bệnh điếc nghề nghiệp do tiếng ồn");
+                assert_eq!(
+                    by_key("BNN-18")["label"],
+                    "Bệnh điếc nghề nghiệp do tiếng ồn"
+                );
             }
             "vsic_section" => assert_eq!(by_key("B")["label_en"], "Mining and quarrying"),
             "ownership_type" => assert_eq!(by_key("2")["label_en"], "Domestic private enterprise"),
-            "commune" => assert!(by_key("01273")["label"].as_str().unwrap().starts_with("Phường ")),
+            "commune" => assert!(
+                by_key("01273")["label"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("Phường ")
+            ),
             _ => {}
         }
     }

@@ -436,7 +436,10 @@ async fn statistics_for_two_consecutive_years_match_hand_computed_figures() {
                "direction": "increase", "target_percent": 5.0, "on_track": false,
                "assessment": "off_track", "complete": true, "complete_through": "2025-12-31"})
     );
-    assert_eq!((&y2025["complete"], &y2025["complete_through"]), (&json!(true), &json!("2025-12-31")));
+    assert_eq!(
+        (&y2025["complete"], &y2025["complete_through"]),
+        (&json!(true), &json!("2025-12-31"))
+    );
 
     // One more establishment with harmful factors monitored: 5 against 4 is +25 %.
     file(
@@ -591,7 +594,13 @@ async fn every_row_of_every_grouping_is_labelled_and_the_year_in_progress_is_not
     let last_year = this_year - 1;
     file(
         &app,
-        &report(7, "01273", &format!("{last_year}-03-01"), true, vec![noise(1, 0, &[])]),
+        &report(
+            7,
+            "01273",
+            &format!("{last_year}-03-01"),
+            true,
+            vec![noise(1, 0, &[])],
+        ),
     )
     .await;
     let admin = app.admin();

@@ -29,7 +29,10 @@ fn lists() -> Vec<CodeListSummary> {
             "accident-causes",
             "Nguyên nhân xảy ra tai nạn lao động",
             "Causes of an accident",
-            &["/cause_codes (accidents, investigation record)", "?group_by=cause"],
+            &[
+                "/cause_codes (accidents, investigation record)",
+                "?group_by=cause",
+            ],
             false,
         ),
         summary(
@@ -56,7 +59,11 @@ fn lists() -> Vec<CodeListSummary> {
             "ownership-types",
             "Loại hình cơ sở",
             "Ownership types",
-            &["/ownership_type (establishments)", "?ownership_type", "?group_by=ownership_type"],
+            &[
+                "/ownership_type (establishments)",
+                "?ownership_type",
+                "?group_by=ownership_type",
+            ],
             false,
         ),
         summary(
@@ -107,6 +114,8 @@ pub async fn get_code_list(
     let list = known
         .then(|| code_lists::shared_list(&name, params.valid_on))
         .flatten()
-        .ok_or(ApiError::NotFound { resource: "code list" })?;
+        .ok_or(ApiError::NotFound {
+            resource: "code list",
+        })?;
     Ok(HttpResponse::Ok().json(list))
 }

@@ -4,8 +4,8 @@ use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
-use shared::db::Db;
 use shared::code_lists::{self, Dimension, Label};
+use shared::db::Db;
 use shared::error::ApiError;
 use shared::figures::{self, Completeness, Trend};
 use shared::period::Period;
@@ -82,7 +82,10 @@ pub struct AccidentStatistics {
 
 /// The label of a row; a commune code is the unit in force at the period's end.
 fn label(group_by: Option<GroupBy>, key: &str, period: Period) -> Label {
-    let on = period.end_day().pred_opt().unwrap_or_else(|| period.end_day());
+    let on = period
+        .end_day()
+        .pred_opt()
+        .unwrap_or_else(|| period.end_day());
     let dimension = match group_by {
         None => return Label::total(),
         Some(GroupBy::Month) => return Label::month(key),
@@ -156,11 +159,27 @@ pub async fn get_accident_statistics(
         as_of: p.as_of,
     };
     let s = service::statistics(&db, &user, query).await?;
-    let total = row("total", None, period, &s.total, Some(s.total_workers), s.suppress);
+    let total = row(
+        "total",
+        None,
+        period,
+        &s.total,
+        Some(s.total_workers),
+        s.suppress,
+    );
     let rows = s
         .rows
         .iter()
-        .map(|(k, f)| row(k, p.group_by, period, f, s.workers.get(k).copied(), s.suppress))
+        .map(|(k, f)| {
+            row(
+                k,
+                p.group_by,
+                period,
+                f,
+                s.workers.get(k).copied(),
+                s.suppress,
+            )
+        })
         .collect();
     Ok(HttpResponse::Ok().json(AccidentStatistics {
         period: period.to_string(),

@@ -125,7 +125,11 @@ pub async fn statistics(db: &Db, user: &AuthUser, query: Query) -> Result<Statis
             Some(_) => workers.into_iter().collect(),
             None => BTreeMap::new(),
         };
-        let total_workers = denominator(conn, query.period, None)?.1.iter().map(|(_, n)| n).sum();
+        let total_workers = denominator(conn, query.period, None)?
+            .1
+            .iter()
+            .map(|(_, n)| n)
+            .sum();
         let previous_total_workers = denominator(conn, query.period.previous_year(), None)?
             .1
             .iter()
@@ -190,7 +194,9 @@ fn fatal_rate_trend(
     current: Option<(i64, i64)>,
     completeness: Completeness,
 ) -> Trend {
-    let rate = |x: Option<(i64, i64)>| x.and_then(|(deaths, workers)| figures::fatal_rate(deaths, workers));
+    let rate = |x: Option<(i64, i64)>| {
+        x.and_then(|(deaths, workers)| figures::fatal_rate(deaths, workers))
+    };
     figures::trend(
         Indicator::FatalAccidentRate,
         period,

@@ -33,18 +33,32 @@ async fn other_lists_and_unknown_names() {
     let names = json_of(app.get("/api/v1/code-lists", &token).await).await;
     assert_eq!(
         names["names"],
-        serde_json::json!(["accident-causes", "communes", "injury-factors", "ownership-types", "vsic-sections"])
+        serde_json::json!([
+            "accident-causes",
+            "communes",
+            "injury-factors",
+            "ownership-types",
+            "vsic-sections"
+        ])
     );
     for summary in names["lists"].as_array().unwrap() {
-        assert!(!summary["fields"].as_array().unwrap().is_empty(), "{summary}");
+        assert!(
+            !summary["fields"].as_array().unwrap().is_empty(),
+            "{summary}"
+        );
     }
     for (name, len) in [("accident-causes", 9), ("injury-factors", 9)] {
         let list = json_of(app.get(&format!("/api/v1/code-lists/{name}"), &token).await).await;
         let items = list["items"].as_array().unwrap();
         assert_eq!(items.len(), len, "{name}");
-        assert_eq!(list["verified"], false, "{name}: not checked against the annex");
+        assert_eq!(
+            list["verified"], false,
+            "{name}: not checked against the annex"
+        );
         assert!(
-            items.iter().all(|i| i["name"].is_string() && i["name_en"].is_string()),
+            items
+                .iter()
+                .all(|i| i["name"].is_string() && i["name_en"].is_string()),
             "{name}"
         );
     }

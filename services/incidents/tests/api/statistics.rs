@@ -339,7 +339,11 @@ async fn the_previous_rate_is_last_years_own_and_the_year_in_progress_is_not_jud
         (1, "004090000011", &at_this_year),
         (2, "004090000012", &at_last_year),
     ] {
-        let mut body = declaration(Some(&tax_code(n)), "01279", vec![casualty(id, "fatal", "male")]);
+        let mut body = declaration(
+            Some(&tax_code(n)),
+            "01279",
+            vec![casualty(id, "fatal", "male")],
+        );
         for field in ["occurred_at", "notified_at", "police_notified_at"] {
             body[field] = json!(at);
         }
@@ -351,14 +355,19 @@ async fn the_previous_rate_is_last_years_own_and_the_year_in_progress_is_not_jud
         "workers": {"total": 2000, "female": 100},
         "figures": {"totals": {"cases": 0, "cases_fatal": 0, "cases_multi": 0, "casualties": 0, "female": 0, "fatal": 0, "serious": 0}}
     });
-    let res = app.post("/api/v1/accident-reports", &app.admin(), &filing).await;
+    let res = app
+        .post("/api/v1/accident-reports", &app.admin(), &filing)
+        .await;
     assert_eq!(res.status().as_u16(), 201, "{}", json_of(res).await);
 
     let get = |period: i32| {
         let app = &app;
         async move {
             let res = app
-                .get(&format!("/api/v1/accident-statistics?period={period}"), &app.admin())
+                .get(
+                    &format!("/api/v1/accident-statistics?period={period}"),
+                    &app.admin(),
+                )
                 .await;
             assert_eq!(res.status().as_u16(), 200);
             json_of(res).await
@@ -376,7 +385,10 @@ async fn the_previous_rate_is_last_years_own_and_the_year_in_progress_is_not_jud
     let trend = &current["fatal_rate_trend"];
     assert_eq!(trend["indicator"], "fatal_accident_rate");
     assert_eq!(trend["previous_period"], last.to_string());
-    assert_eq!(trend["previous"], previous["total"]["fatal_rate_per_100000"]);
+    assert_eq!(
+        trend["previous"],
+        previous["total"]["fatal_rate_per_100000"]
+    );
     assert_eq!(trend["current"], current["total"]["fatal_rate_per_100000"]);
     assert_eq!(trend["current"], 25.0);
     assert_eq!(trend["change_percent"], -50.0);

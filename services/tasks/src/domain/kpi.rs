@@ -56,7 +56,11 @@ mod tests {
             };
             #[allow(clippy::cast_precision_loss)] // a small percentage
             let signed = signed as f64;
-            assert!((signed - indicator.target_percent()).abs() < f64::EPSILON, "{}", t.code);
+            assert!(
+                (signed - indicator.target_percent()).abs() < f64::EPSILON,
+                "{}",
+                t.code
+            );
         }
     }
 }

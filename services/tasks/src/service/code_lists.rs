@@ -55,19 +55,43 @@ pub fn lists(user: &AuthUser) -> Result<Vec<CodeListSummary>, ApiError> {
 }
 
 const KINDS: [(AgencyKind, &str, &str); 10] = [
-    (AgencyKind::Department, "Sở, ban, ngành cấp tỉnh", "Provincial department"),
-    (AgencyKind::ProvincialBoard, "Ban quản lý cấp tỉnh", "Provincial board"),
-    (AgencyKind::ArmedForce, "Công an, quân sự", "Police or military command"),
+    (
+        AgencyKind::Department,
+        "Sở, ban, ngành cấp tỉnh",
+        "Provincial department",
+    ),
+    (
+        AgencyKind::ProvincialBoard,
+        "Ban quản lý cấp tỉnh",
+        "Provincial board",
+    ),
+    (
+        AgencyKind::ArmedForce,
+        "Công an, quân sự",
+        "Police or military command",
+    ),
     (AgencyKind::Press, "Cơ quan báo chí", "Press"),
     (AgencyKind::Insurer, "Bảo hiểm xã hội", "Social insurance"),
-    (AgencyKind::Association, "Hiệp hội, liên minh", "Association"),
-    (AgencyKind::MassOrganisation, "Tổ chức chính trị - xã hội", "Mass organisation"),
+    (
+        AgencyKind::Association,
+        "Hiệp hội, liên minh",
+        "Association",
+    ),
+    (
+        AgencyKind::MassOrganisation,
+        "Tổ chức chính trị - xã hội",
+        "Mass organisation",
+    ),
     (
         AgencyKind::DistrictCommittee,
         "Ủy ban nhân dân cấp huyện (đến 30/6/2025)",
         "District people's committee (until 30 June 2025)",
     ),
-    (AgencyKind::CommuneCommittee, "Ủy ban nhân dân cấp xã", "Commune people's committee"),
+    (
+        AgencyKind::CommuneCommittee,
+        "Ủy ban nhân dân cấp xã",
+        "Commune people's committee",
+    ),
     (
         AgencyKind::EnterpriseGroup,
         "Doanh nghiệp, hợp tác xã, cơ sở",
@@ -126,11 +150,17 @@ pub async fn list(
         }
         "agency-kinds" => fixed(
             "agency-kinds",
-            KINDS.iter().map(|(k, vi, en)| item(k.as_str(), vi, en)).collect(),
+            KINDS
+                .iter()
+                .map(|(k, vi, en)| item(k.as_str(), vi, en))
+                .collect(),
         ),
         "assignment-roles" => fixed(
             "assignment-roles",
-            ROLES.iter().map(|(r, vi, en)| item(r.as_str(), vi, en)).collect(),
+            ROLES
+                .iter()
+                .map(|(r, vi, en)| item(r.as_str(), vi, en))
+                .collect(),
         ),
         "indicators" => fixed(
             "indicators",
@@ -142,7 +172,11 @@ pub async fn list(
                 })
                 .collect(),
         ),
-        _ => return Err(ApiError::NotFound { resource: "code list" }),
+        _ => {
+            return Err(ApiError::NotFound {
+                resource: "code list",
+            });
+        }
     })
 }
 

@@ -126,7 +126,10 @@ async fn figure(
     let Some(trend) = trend else {
         return Err(unavailable(
             UnavailableReason::UnexpectedResponse,
-            format!("no trend of this indicator at {} in the answer", source.trend),
+            format!(
+                "no trend of this indicator at {} in the answer",
+                source.trend
+            ),
         ));
     };
     match body.pointer(source.value) {

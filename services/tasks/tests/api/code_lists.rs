@@ -13,7 +13,10 @@ async fn the_codes_the_tasks_api_takes_are_listed_with_their_names() {
         serde_json::json!(["agencies", "agency-kinds", "assignment-roles", "indicators"])
     );
     for summary in names["lists"].as_array().unwrap() {
-        assert!(!summary["fields"].as_array().unwrap().is_empty(), "{summary}");
+        assert!(
+            !summary["fields"].as_array().unwrap().is_empty(),
+            "{summary}"
+        );
         assert!(summary["title"].is_string() && summary["title_en"].is_string());
     }
 
@@ -31,9 +34,8 @@ async fn the_codes_the_tasks_api_takes_are_listed_with_their_names() {
         .collect();
     assert!(!closed.is_empty());
     assert!(
-        closed
-            .iter()
-            .all(|i| i["valid_to"] == "2025-06-30" && !i["successor_codes"].as_array().unwrap().is_empty()),
+        closed.iter().all(|i| i["valid_to"] == "2025-06-30"
+            && !i["successor_codes"].as_array().unwrap().is_empty()),
         "{closed:?}"
     );
     let later = app
@@ -47,8 +49,14 @@ async fn the_codes_the_tasks_api_takes_are_listed_with_their_names() {
             .all(|i| i["kind"] != "district_committee")
     );
 
-    for (name, len) in [("agency-kinds", 10), ("assignment-roles", 3), ("indicators", 3)] {
-        let list = app.get_json(&format!("/api/v1/code-lists/{name}"), &viewer).await;
+    for (name, len) in [
+        ("agency-kinds", 10),
+        ("assignment-roles", 3),
+        ("indicators", 3),
+    ] {
+        let list = app
+            .get_json(&format!("/api/v1/code-lists/{name}"), &viewer)
+            .await;
         let items = list["items"].as_array().unwrap();
         assert_eq!(items.len(), len, "{name}");
         assert!(
@@ -58,7 +66,9 @@ async fn the_codes_the_tasks_api_takes_are_listed_with_their_names() {
             "{name}"
         );
     }
-    let roles = app.get_json("/api/v1/code-lists/assignment-roles", &viewer).await;
+    let roles = app
+        .get_json("/api/v1/code-lists/assignment-roles", &viewer)
+        .await;
     assert_eq!(roles["items"][0]["code"], "lead");
     assert_eq!(roles["items"][0]["name"], "Chủ trì");
 
@@ -70,7 +80,10 @@ async fn the_codes_the_tasks_api_takes_are_listed_with_their_names() {
     .await;
     // Like the plan and its agencies, not for enterprises.
     let res = app
-        .get("/api/v1/code-lists", &app.token(Role::Enterprise, Some("0100047516")))
+        .get(
+            "/api/v1/code-lists",
+            &app.token(Role::Enterprise, Some("0100047516")),
+        )
         .await;
     assert_problem(res, 403, "forbidden").await;
 }
