@@ -8,7 +8,7 @@ use shared::auth::AuthUser;
 use shared::code_lists::{self, Dimension, Label};
 use shared::db::Db;
 use shared::error::ApiError;
-use shared::figures::{self, Completeness, Trend};
+use shared::figures::{self, Trend};
 use shared::period::Period;
 use utoipa::{IntoParams, ToSchema};
 
@@ -62,9 +62,13 @@ pub struct HealthStatistics {
     pub group_by: Option<GroupBy>,
     pub total: HealthStatisticsRow,
     pub rows: Vec<HealthStatisticsRow>,
-    /// Whether the period is over; partial figures are never judged against the target.
-    #[serde(flatten)]
-    pub completeness: Completeness,
+    /// Whether the period is over (from the day after its last day, Viet Nam time, or
+    /// with `as_of` on or after that last day); until then the figures are partial and
+    /// no target is judged on them.
+    pub complete: bool,
+    /// The last whole day the figures cover: the period's last day once it is over,
+    /// else yesterday (or `as_of`); `null` before the period starts.
+    pub complete_through: Option<NaiveDate>,
     /// Workers examined for occupational disease this period and the same period a
     /// year before, against the plan's +5 %/year target.
     pub bnn_exam_trend: Trend,
@@ -146,7 +150,8 @@ pub async fn get_health_statistics(
             .map(|(k, c)| row(k, p.group_by, period, c, s.suppress))
             .collect(),
         total,
-        completeness: s.completeness,
+        complete: s.completeness.complete,
+        complete_through: s.completeness.complete_through,
         bnn_exam_trend: s.bnn_exam_trend,
         method: HealthStatisticsMethod {
             counted: "The latest version of each employer's occupational-health report for exactly this period; \

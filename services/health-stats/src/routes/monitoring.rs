@@ -11,7 +11,7 @@ use shared::code_lists::{self, Dimension, Label};
 use shared::db::Db;
 use shared::error::{ApiError, FieldError, Location, Text};
 use shared::extract::Json;
-use shared::figures::{self, Completeness, Trend};
+use shared::figures::{self, Trend};
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use shared::pagination::Page;
 use shared::period::Period;
@@ -434,9 +434,13 @@ pub struct MonitoringStatistics {
     pub group_by: Option<GroupBy>,
     pub total: MonitoringStatisticsRow,
     pub rows: Vec<MonitoringStatisticsRow>,
-    /// Whether the year is over; partial figures are never judged against the target.
-    #[serde(flatten)]
-    pub completeness: Completeness,
+    /// Whether the period is over (from the day after its last day, Viet Nam time, or
+    /// with `as_of` on or after that last day); until then the figures are partial and
+    /// no target is judged on them.
+    pub complete: bool,
+    /// The last whole day the figures cover: the period's last day once it is over,
+    /// else yesterday (or `as_of`); `null` before the period starts.
+    pub complete_through: Option<NaiveDate>,
     /// Monitored establishments this year and the year before, against the plan's
     /// +5 %/year target.
     pub monitored_trend: Trend,
@@ -534,7 +538,8 @@ pub async fn get_monitoring_statistics(
         group_by: p.group_by,
         total,
         rows,
-        completeness: s.completeness,
+        complete: s.completeness.complete,
+        complete_through: s.completeness.complete_through,
         monitored_trend: s.monitored_trend,
         method: MonitoringStatisticsMethod {
             counted: "Monitoring reports by the year of their monitoring date, as filed and corrected; \

@@ -7,7 +7,7 @@ use shared::auth::AuthUser;
 use shared::code_lists::{self, Dimension, Label};
 use shared::db::Db;
 use shared::error::ApiError;
-use shared::figures::{self, Completeness, Trend};
+use shared::figures::{self, Trend};
 use shared::period::Period;
 use utoipa::{IntoParams, ToSchema};
 
@@ -70,9 +70,13 @@ pub struct AccidentStatistics {
     pub group_by: Option<GroupBy>,
     pub total: StatisticsRow,
     pub rows: Vec<StatisticsRow>,
-    /// Whether the period is over; partial figures are never judged against the target.
-    #[serde(flatten)]
-    pub completeness: Completeness,
+    /// Whether the period is over (from the day after its last day, Viet Nam time, or
+    /// with `as_of` on or after that last day); until then the figures are partial and
+    /// no target is judged on them.
+    pub complete: bool,
+    /// The last whole day the figures cover: the period's last day once it is over,
+    /// else yesterday (or `as_of`); `null` before the period starts.
+    pub complete_through: Option<NaiveDate>,
     /// The fatal rate (sector with a labour relation, per 100,000 workers) this period
     /// and the same period a year before, each over its own workers, against the
     /// plan's −4 %/year target.
@@ -187,7 +191,8 @@ pub async fn get_accident_statistics(
         group_by: p.group_by,
         total,
         rows,
-        completeness: s.completeness,
+        complete: s.completeness.complete,
+        complete_through: s.completeness.complete_through,
         fatal_rate_trend: s.fatal_rate_trend,
         method: StatisticsMethod {
             counted: "Accidents that occurred in the period (Asia/Ho_Chi_Minh), as declared and corrected; \

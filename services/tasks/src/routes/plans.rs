@@ -7,7 +7,7 @@ use shared::auth::AuthUser;
 use shared::config::Upstreams;
 use shared::db::Db;
 use shared::error::{ApiError, Text};
-use shared::figures::{self, Completeness, Trend};
+use shared::figures::{self, Trend};
 use shared::period::Period;
 use utoipa::{IntoParams, ToSchema};
 
@@ -223,9 +223,13 @@ pub struct Kpi {
 pub struct KpiReport {
     pub plan_id: String,
     pub year: i32,
-    /// Whether the year is over; until it is, no KPI is judged on track or off track.
-    #[serde(flatten)]
-    pub completeness: Completeness,
+    /// Whether the period is over (from the day after its last day, Viet Nam time, or
+    /// with `as_of` on or after that last day); until then the figures are partial and
+    /// no target is judged on them.
+    pub complete: bool,
+    /// The last whole day the figures cover: the period's last day once it is over,
+    /// else yesterday (or `as_of`); `null` before the period starts.
+    pub complete_through: Option<NaiveDate>,
     pub items: Vec<Kpi>,
 }
 
@@ -292,10 +296,12 @@ pub(crate) fn kpi_report_of(plan_id: String, year: i32, results: &[kpis::KpiResu
             }
         })
         .collect();
+    let completeness = figures::completeness(Period::Year(year), shared::time::today(), None);
     KpiReport {
         plan_id,
         year,
-        completeness: figures::completeness(Period::Year(year), shared::time::today(), None),
+        complete: completeness.complete,
+        complete_through: completeness.complete_through,
         items,
     }
 }
