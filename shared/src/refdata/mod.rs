@@ -1,6 +1,7 @@
 //! Reference code lists compiled into the binary: Cao Bằng administrative units
 //! (before and after the 1 July 2025 reform), VSIC 2018 sections, ownership
-//! types and the compensable occupational diseases.
+//! types, the compensable occupational diseases, and the causes and main
+//! injury-causing factors of an accident.
 //!
 //! The CSV files live in `shared/refdata/`, with their sources in
 //! `shared/refdata/SOURCES.md`. Each list is parsed once, at first use. A
