@@ -559,7 +559,8 @@ pub async fn get_monitoring_statistics(
                       reports; samples_over_limit_percent = over / taken × 100."
                 .into(),
             trend: "change_percent = (monitored this year − monitored the year before) / monitored the \
-                    year before × 100; on_track when it is at least +5 (Kế hoạch 664)."
+                    year before × 100; on_track when it is at least +5 (Kế hoạch 664), judged only \
+                    once the year is over (complete)."
                 .into(),
             suppression: "For viewer callers, rows counting 1 to 4 establishments are hidden.".into(),
             as_of: p.as_of,

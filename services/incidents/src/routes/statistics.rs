@@ -106,11 +106,11 @@ fn row(
     key: &str,
     group_by: Option<GroupBy>,
     period: Period,
-    figures: &GroupFigures,
+    group: &GroupFigures,
     workers: Option<i64>,
     suppress: bool,
 ) -> StatisticsRow {
-    let hidden = suppress && stats::is_small(&figures.all);
+    let hidden = suppress && stats::is_small(&group.all);
     let workers = workers.filter(|n| *n > 0);
     let rate = |f: fn(i64, i64) -> Option<f64>, n: i64| workers.and_then(|w| f(n, w));
     let label = label(group_by, key, period);
@@ -119,20 +119,20 @@ fn row(
         label: label.vi,
         label_en: label.en,
         suppressed: hidden,
-        figures: (!hidden).then_some(figures.all),
+        figures: (!hidden).then_some(group.all),
         workers,
         frequency_rate_per_1000: if hidden {
             None
         } else {
             rate(
                 figures::frequency_rate,
-                figures.with_labour_relation.casualties,
+                group.with_labour_relation.casualties,
             )
         },
         fatal_rate_per_100000: if hidden {
             None
         } else {
-            rate(figures::fatal_rate, figures.with_labour_relation.fatal)
+            rate(figures::fatal_rate, group.with_labour_relation.fatal)
         },
     }
 }
