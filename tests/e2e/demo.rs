@@ -186,6 +186,173 @@ async fn a_small_demo_loads_and_its_figures_match_the_generator() {
         monitored
     );
 
+    // One computation per published figure (issue 11): each KPI is the trend its
+    // service publishes, to the last digit, and last year's figure is that year's own.
+    let stats_of = |path: &str, period: i32| {
+        let url = format!("{path}{period}");
+        let client = &client;
+        let admin = &admin;
+        async move { get(client, &url, admin).await }
+    };
+    let accident_path = format!("{}/api/v1/accident-statistics?period=", targets.incidents);
+    let health_path = format!("{}/api/v1/health-statistics?period=", targets.health_stats);
+    let monitoring_path = format!(
+        "{}/api/v1/monitoring-statistics?period=",
+        targets.health_stats
+    );
+    for (code, path, trend, value) in [
+        (
+            "fatal_accident_rate",
+            &accident_path,
+            "fatal_rate_trend",
+            "/total/fatal_rate_per_100000",
+        ),
+        (
+            "bnn_exam_workers",
+            &health_path,
+            "bnn_exam_trend",
+            "/total/workers_examined_for_bnn",
+        ),
+        (
+            "monitored_establishments",
+            &monitoring_path,
+            "monitored_trend",
+            "/total/establishments_monitored",
+        ),
+    ] {
+        let published = stats_of(path, last).await;
+        let year_before = stats_of(path, last - 1).await;
+        let k = kpi(code);
+        let t = &published[trend];
+        assert_eq!(
+            &k["trend"], t,
+            "{code}: the KPI's trend is the published one"
+        );
+        assert_eq!(t["indicator"], code);
+        for field in ["previous", "current", "change_percent", "on_track"] {
+            assert!(!t[field].is_null(), "{code}: {field} in {t}");
+        }
+        assert_eq!(k["change_percent"], t["change_percent"], "{code}");
+        assert_eq!(k["on_track"], t["on_track"], "{code}");
+        assert_eq!(
+            k["current"]["value"].as_f64(),
+            published.pointer(value).and_then(Value::as_f64),
+            "{code}"
+        );
+        assert_eq!(
+            k["current"]["value"].as_f64(),
+            t["current"].as_f64(),
+            "{code}"
+        );
+        // The previous value is what the year before publishes on its own.
+        let own = year_before.pointer(value).and_then(Value::as_f64);
+        assert_eq!(t["previous"].as_f64(), own, "{code}: {t} vs {year_before}");
+        assert_eq!(k["previous"]["value"].as_f64(), own, "{code}");
+        // Last year is over: judged, and said to be complete.
+        assert_eq!(published["complete"], true, "{code}");
+        assert_eq!(published["complete_through"], format!("{last}-12-31"));
+        assert_eq!(t["complete"], true);
+        let expected = if t["on_track"] == true {
+            "on_track"
+        } else {
+            "off_track"
+        };
+        assert_eq!(t["assessment"], expected, "{code}");
+    }
+    assert_eq!(kpis["complete"], true);
+
+    // This year has no data yet and is not over: partial, and never judged.
+    let this_year = chrono::Datelike::year(&today);
+    let running = get(
+        &client,
+        &format!(
+            "{}/api/v1/plans/{plan_id}/kpis?year={this_year}",
+            targets.tasks
+        ),
+        &admin,
+    )
+    .await;
+    assert_eq!(running["complete"], false, "{running}");
+    for k in running["items"].as_array().unwrap() {
+        assert!(k["on_track"].is_null(), "{k}");
+        assert_eq!(k["trend"]["complete"], false, "{k}");
+        assert_eq!(k["trend"]["assessment"], "period_in_progress", "{k}");
+    }
+    for (path, trend) in [
+        (&accident_path, "fatal_rate_trend"),
+        (&health_path, "bnn_exam_trend"),
+        (&monitoring_path, "monitored_trend"),
+    ] {
+        let s = stats_of(path, this_year).await;
+        assert_eq!(s["complete"], false, "{path}");
+        assert!(s[trend]["on_track"].is_null(), "{path}: {}", s[trend]);
+    }
+
+    // Every code is served with its label: the code lists of the three services, and
+    // every row of every grouping of every statistics answer.
+    for base in [&targets.incidents, &targets.health_stats, &targets.tasks] {
+        let names = get(&client, &format!("{base}/api/v1/code-lists"), &admin).await;
+        let names = names["names"].as_array().unwrap().clone();
+        assert!(!names.is_empty(), "{base}");
+        for name in names {
+            let list = get(
+                &client,
+                &format!("{base}/api/v1/code-lists/{}", name.as_str().unwrap()),
+                &admin,
+            )
+            .await;
+            let items = list["items"].as_array().unwrap();
+            assert!(!items.is_empty(), "{base} {name}");
+            assert!(
+                items
+                    .iter()
+                    .all(|i| i["name"].as_str().is_some_and(|n| !n.is_empty())),
+                "{base} {name}"
+            );
+        }
+    }
+    let groupings = [
+        (
+            &accident_path,
+            &[
+                "commune",
+                "vsic_section",
+                "ownership_type",
+                "cause",
+                "injury_factor",
+                "month",
+            ][..],
+        ),
+        (
+            &health_path,
+            &["commune", "vsic_section", "ownership_type", "disease"][..],
+        ),
+        (
+            &monitoring_path,
+            &["commune", "vsic_section", "ownership_type", "factor"][..],
+        ),
+    ];
+    for (path, group_bys) in groupings {
+        for group_by in group_bys {
+            let s = get(
+                &client,
+                &format!("{path}{last}&group_by={group_by}"),
+                &admin,
+            )
+            .await;
+            let rows = s["rows"].as_array().unwrap();
+            assert!(!rows.is_empty(), "{path} {group_by}");
+            for r in rows.iter().chain([&s["total"]]) {
+                for field in ["label", "label_en"] {
+                    assert!(
+                        r[field].as_str().is_some_and(|l| !l.is_empty()),
+                        "{path} {group_by}: {field} of {r}"
+                    );
+                }
+            }
+        }
+    }
+
     // Plan reports: the review outcomes the generator chose, per period.
     for period in data
         .plan_reports

@@ -9,6 +9,7 @@ use utoipa::OpenApi;
     (name = "health-statistics", description = "Thống kê sức khỏe: health statistics and the +5 %/year target."),
     (name = "monitoring-reports", description = "Quan trắc môi trường lao động: work-environment monitoring reports."),
     (name = "monitoring-statistics", description = "Thống kê quan trắc: monitoring statistics."),
+    (name = "code-lists", description = "Danh mục: reference code lists."),
     (name = "exchange-bhxh", description = "Trao đổi dữ liệu với BHXH: diagnosed disease cases and benefit decisions (insurer)."),
 ))]
 pub struct ApiDoc;

@@ -9,6 +9,7 @@ use utoipa::OpenApi;
     (name = "tasks", description = "Nhiệm vụ: tasks and their assignments."),
     (name = "plan-reports", description = "Báo cáo tình hình thực hiện: the agencies' six-month and annual reports."),
     (name = "compliance", description = "Tình hình báo cáo: who reported, and where each task stands."),
+    (name = "code-lists", description = "Danh mục: the codes the API takes, with their names."),
     (name = "reminders", description = "Nhắc hạn báo cáo: reminders before and after each due date."),
 ))]
 pub struct ApiDoc;

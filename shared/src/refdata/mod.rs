@@ -1,6 +1,7 @@
 //! Reference code lists compiled into the binary: Cao Bằng administrative units
 //! (before and after the 1 July 2025 reform), VSIC 2018 sections, ownership
-//! types and the compensable occupational diseases.
+//! types, the compensable occupational diseases, and the causes and main
+//! injury-causing factors of an accident.
 //!
 //! The CSV files live in `shared/refdata/`, with their sources in
 //! `shared/refdata/SOURCES.md`. Each list is parsed once, at first use. A
@@ -8,11 +9,15 @@
 //! submodule prove that every compiled-in row parses, so a skip can only
 //! come from an edit that the test suite has not seen.
 
+mod accidents;
 mod communes;
 mod diseases;
 mod ownership;
 mod vsic;
 
+pub use accidents::{
+    AccidentCause, InjuryFactor, accident_cause, accident_causes, injury_factor, injury_factors,
+};
 pub use communes::{
     AdminUnit, UnitKind, UnitRef, admin_unit, admin_unit_any_period, admin_units,
     admin_units_in_force,

@@ -17,7 +17,7 @@ pub struct EstablishmentFacts {
     pub commune_code: Option<String>,
     /// VSIC 2018 code (2–5 digits); its section is derived.
     pub vsic_code: Option<String>,
-    /// Ownership type code (`ownership-types` code list of the incidents service).
+    /// Ownership type code (the `ownership-types` code list).
     pub ownership_type: Option<String>,
 }
 

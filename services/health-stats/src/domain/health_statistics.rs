@@ -1,5 +1,6 @@
 //! Health statistics: what each report and case adds to the counters (kept current
-//! with every write), coverage rates and the plan's +5 %/year target.
+//! with every write). Percentages, the small-cell rule and the plan's +5 %/year target
+//! are `shared::figures`'.
 
 use std::collections::BTreeMap;
 
@@ -10,9 +11,6 @@ use super::health_report::HealthFigures;
 
 pub const TOTAL: &str = "total";
 pub const UNKNOWN: &str = "unknown";
-
-/// The plan's target: workers examined for occupational disease up at least 5 % a year.
-pub const BNN_EXAM_TARGET_PERCENT: f64 = 5.0;
 
 /// The dimensions health statistics can be grouped by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -82,6 +80,11 @@ impl Counters {
         self.workers
             .max(self.bnn_confirmed + self.bnn_suspected)
             .max(self.disease_cases)
+    }
+
+    /// Whether the cell is hidden from `viewer` callers (`shared::figures::is_small`).
+    pub fn is_small(&self) -> bool {
+        shared::figures::is_small(self.persons())
     }
 }
 
@@ -213,17 +216,6 @@ pub fn delta(
         .collect()
 }
 
-/// `part / whole` in percent, two decimals.
-pub fn percent(part: i64, whole: i64) -> Option<f64> {
-    (whole > 0).then(|| (part as f64 / whole as f64 * 10_000.0).round() / 100.0)
-}
-
-/// Change from `previous` to `current` in percent.
-pub fn change_percent(previous: i64, current: i64) -> Option<f64> {
-    (previous > 0)
-        .then(|| ((current - previous) as f64 / previous as f64 * 10_000.0).round() / 100.0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,12 +300,5 @@ mod tests {
                 .iter()
                 .all(|(_, c)| c.workers == 20 && c.reports == 0)
         );
-    }
-
-    #[test]
-    fn rates_and_changes() {
-        assert_eq!(percent(90, 120), Some(75.0));
-        assert_eq!(change_percent(100, 105), Some(5.0));
-        assert_eq!(change_percent(0, 5), None);
     }
 }

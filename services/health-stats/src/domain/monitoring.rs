@@ -86,6 +86,23 @@ impl FactorGroup {
         Self::ALL.into_iter().find(|f| f.as_str() == s)
     }
 
+    pub fn name_en(self) -> &'static str {
+        match self {
+            FactorGroup::Microclimate => "Microclimate",
+            FactorGroup::Light => "Lighting",
+            FactorGroup::Noise => "Noise",
+            FactorGroup::Vibration => "Vibration",
+            FactorGroup::EmfPower => "Power-frequency electromagnetic fields",
+            FactorGroup::EmfHf => "High-frequency electromagnetic fields",
+            FactorGroup::Ionising => "Ionising radiation",
+            FactorGroup::Dust => "Dust",
+            FactorGroup::Chemical => "Toxic gases and chemicals",
+            FactorGroup::Biological => "Micro-organisms and biological agents",
+            FactorGroup::Ergonomic => "Ergonomics",
+            FactorGroup::Psycho => "Work psychophysiology",
+        }
+    }
+
     pub fn name_vi(self) -> &'static str {
         match self {
             FactorGroup::Microclimate => "Vi khí hậu",
@@ -644,31 +661,6 @@ pub fn delta(
     changes.into_iter().filter(|(_, c)| !c.is_zero()).collect()
 }
 
-/// The plan's target: establishments with harmful factors that are monitored grow
-/// at least 5 % a year (Kế hoạch 664, domain.md §2.1).
-pub const MONITORED_GROWTH_TARGET_PERCENT: f64 = 5.0;
-
-/// Change from `previous` to `current` in percent; none when there is no base.
-pub fn change_percent(previous: i64, current: i64) -> Option<f64> {
-    (previous > 0).then(|| round2((current - previous) as f64 / previous as f64 * 100.0))
-}
-
-/// `part / whole` in percent.
-pub fn percent(part: i64, whole: i64) -> Option<f64> {
-    (whole > 0).then(|| round2(part as f64 / whole as f64 * 100.0))
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
-}
-
-/// Below this many establishments a cell is hidden from `viewer` callers (api.md).
-pub const SMALL_CELL: i64 = 5;
-
-pub fn is_small(n: i64) -> bool {
-    n > 0 && n < SMALL_CELL
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -896,14 +888,5 @@ mod tests {
                 .all(|(_, c)| c.establishments_reporting == 0 && c.reports == 1)
         );
         assert!(delta(&after, &after).is_empty());
-    }
-
-    #[test]
-    fn the_trend_is_measured_against_plus_five_percent() {
-        assert_eq!(change_percent(20, 21), Some(5.0));
-        assert_eq!(change_percent(4, 4), Some(0.0));
-        assert_eq!(change_percent(0, 3), None);
-        assert_eq!(percent(4, 5), Some(80.0));
-        assert!(is_small(4) && !is_small(5) && !is_small(0));
     }
 }

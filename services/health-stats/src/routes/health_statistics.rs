@@ -5,12 +5,14 @@ use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
+use shared::code_lists::{self, Dimension, Label};
 use shared::db::Db;
 use shared::error::ApiError;
+use shared::figures::{self, Trend};
 use shared::period::Period;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::domain::health_statistics::{self as stats, BNN_EXAM_TARGET_PERCENT, Counters, GroupBy};
+use crate::domain::health_statistics::{Counters, GroupBy};
 use crate::service::health_statistics as service;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -32,7 +34,9 @@ pub struct HealthStatisticsParams {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct HealthStatisticsRow {
     pub key: String,
-    pub label: Option<String>,
+    /// What the key is, in Vietnamese (the total, a unit's name, a disease…).
+    pub label: String,
+    pub label_en: String,
     pub suppressed: bool,
     /// Workers examined for occupational disease (khám phát hiện BNN); the plan's indicator.
     pub workers_examined_for_bnn: Option<i64>,
@@ -41,18 +45,6 @@ pub struct HealthStatisticsRow {
     pub exam_coverage_percent: Option<f64>,
     /// Workers examined for occupational disease / exposed workers, %.
     pub bnn_exam_coverage_percent: Option<f64>,
-}
-
-/// The plan's indicator against its target.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct BnnExamTrend {
-    pub previous_period: String,
-    pub previous: Option<i64>,
-    pub current: Option<i64>,
-    pub change_percent: Option<f64>,
-    /// +5 (% a year).
-    pub target_percent: f64,
-    pub on_track: Option<bool>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -70,38 +62,60 @@ pub struct HealthStatistics {
     pub group_by: Option<GroupBy>,
     pub total: HealthStatisticsRow,
     pub rows: Vec<HealthStatisticsRow>,
-    pub bnn_exam_trend: BnnExamTrend,
+    /// Whether the period is over (from the day after its last day, Viet Nam time, or
+    /// with `as_of` on or after that last day); until then the figures are partial and
+    /// no target is judged on them.
+    pub complete: bool,
+    /// The last whole day the figures cover: the period's last day once it is over,
+    /// else yesterday (or `as_of`); `null` before the period starts.
+    pub complete_through: Option<NaiveDate>,
+    /// Workers examined for occupational disease this period and the same period a
+    /// year before, against the plan's +5 %/year target.
+    pub bnn_exam_trend: Trend,
     pub method: HealthStatisticsMethod,
 }
 
-fn label(group_by: Option<GroupBy>, key: &str) -> Option<String> {
-    match group_by? {
-        GroupBy::Commune => {
-            shared::refdata::admin_unit(key, shared::time::today()).map(|u| u.name.clone())
-        }
-        GroupBy::VsicSection => shared::refdata::vsic_section(key).map(|s| s.name_vi.clone()),
-        GroupBy::OwnershipType => shared::refdata::ownership_type(key).map(|t| t.name_vi.clone()),
-        GroupBy::Disease => shared::refdata::occupational_disease(key).map(|d| d.name_vi.clone()),
-    }
+/// The label of a row; a commune code is the unit in force at the period's end.
+fn label(group_by: Option<GroupBy>, key: &str, period: Period) -> Label {
+    let on = period
+        .end_day()
+        .pred_opt()
+        .unwrap_or_else(|| period.end_day());
+    let dimension = match group_by {
+        None => return Label::total(),
+        Some(GroupBy::Commune) => Dimension::Commune,
+        Some(GroupBy::VsicSection) => Dimension::VsicSection,
+        Some(GroupBy::OwnershipType) => Dimension::OwnershipType,
+        Some(GroupBy::Disease) => Dimension::OccupationalDisease,
+    };
+    code_lists::label(dimension, key, on)
 }
 
-fn row(key: &str, group_by: Option<GroupBy>, c: &Counters, suppress: bool) -> HealthStatisticsRow {
-    let hidden = suppress && c.persons() > 0 && c.persons() < 5;
+fn row(
+    key: &str,
+    group_by: Option<GroupBy>,
+    period: Period,
+    c: &Counters,
+    suppress: bool,
+) -> HealthStatisticsRow {
+    let hidden = suppress && c.is_small();
+    let label = label(group_by, key, period);
     HealthStatisticsRow {
         key: key.to_owned(),
-        label: label(group_by, key),
+        label: label.vi,
+        label_en: label.en,
         suppressed: hidden,
         workers_examined_for_bnn: (!hidden).then_some(c.workers_examined_for_bnn),
         figures: (!hidden).then_some(*c),
         exam_coverage_percent: if hidden {
             None
         } else {
-            stats::percent(c.periodic_exams, c.workers)
+            figures::percent(c.periodic_exams, c.workers)
         },
         bnn_exam_coverage_percent: if hidden {
             None
         } else {
-            stats::percent(c.workers_examined_for_bnn, c.exposed_workers)
+            figures::percent(c.workers_examined_for_bnn, c.exposed_workers)
         },
     }
 }
@@ -126,27 +140,19 @@ pub async fn get_health_statistics(
     let p = params.into_inner();
     let period = Period::parse_parameter("period", &p.period)?;
     let s = service::statistics(&db, &user, period, p.group_by, p.as_of).await?;
-    let total = row("total", None, &s.total, s.suppress);
-    let previous_hidden =
-        s.suppress && s.previous_total.persons() > 0 && s.previous_total.persons() < 5;
-    let previous = (!previous_hidden).then_some(s.previous_total.workers_examined_for_bnn);
-    let current = total.workers_examined_for_bnn;
-    let change_percent = previous
-        .zip(current)
-        .and_then(|(p, c)| stats::change_percent(p, c));
+    let total = row("total", None, period, &s.total, s.suppress);
     Ok(HttpResponse::Ok().json(HealthStatistics {
         period: period.to_string(),
         group_by: p.group_by,
-        rows: s.rows.iter().map(|(k, c)| row(k, p.group_by, c, s.suppress)).collect(),
+        rows: s
+            .rows
+            .iter()
+            .map(|(k, c)| row(k, p.group_by, period, c, s.suppress))
+            .collect(),
         total,
-        bnn_exam_trend: BnnExamTrend {
-            previous_period: period.previous_year().to_string(),
-            previous,
-            current,
-            change_percent,
-            target_percent: BNN_EXAM_TARGET_PERCENT,
-            on_track: change_percent.map(|c| c >= BNN_EXAM_TARGET_PERCENT),
-        },
+        complete: s.completeness.complete,
+        complete_through: s.completeness.complete_through,
+        bnn_exam_trend: s.bnn_exam_trend,
         method: HealthStatisticsMethod {
             counted: "The latest version of each employer's occupational-health report for exactly this period; \
                       registered cases by diagnosis date."

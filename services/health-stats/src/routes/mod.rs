@@ -1,6 +1,7 @@
 //! HTTP routes of the health-stats service, mounted under `/api/v1`.
 
 pub mod bhxh;
+pub mod code_lists;
 pub mod disease_cases;
 pub mod health_reports;
 pub mod health_statistics;
@@ -12,4 +13,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     health_statistics::configure(cfg);
     monitoring::configure(cfg);
     bhxh::configure(cfg);
+    code_lists::configure(cfg);
 }

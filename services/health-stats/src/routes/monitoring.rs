@@ -7,19 +7,21 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
+use shared::code_lists::{self, Dimension, Label};
 use shared::db::Db;
 use shared::error::{ApiError, FieldError, Location, Text};
 use shared::extract::Json;
+use shared::figures::{self, Trend};
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use shared::pagination::Page;
 use shared::period::Period;
 use shared::receipts::Receipt;
-use shared::{refdata, versioning};
+use shared::versioning;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::monitoring::{Filter, MonitoringReportRow};
 use crate::domain::establishment::EstablishmentFacts;
-use crate::domain::monitoring::{self as rules, FactorSamples, GroupBy};
+use crate::domain::monitoring::{FactorSamples, GroupBy};
 use crate::service::monitoring::{
     self as service, GroupFigures, Organisation, Query, ReportView, Submission,
 };
@@ -389,7 +391,9 @@ pub struct StatisticsParams {
 pub struct MonitoringStatisticsRow {
     /// `total`, a commune code, VSIC section, ownership type or factor group.
     pub key: String,
-    pub label: Option<String>,
+    /// What the key is, in Vietnamese (the total, a unit's name, a factor group…).
+    pub label: String,
+    pub label_en: String,
     /// Hidden because it counts fewer than 5 establishments (only for `viewer`).
     pub suppressed: bool,
     /// Establishments with harmful factors monitored in the year, each once
@@ -411,19 +415,6 @@ pub struct MonitoringStatisticsRow {
     pub samples_over_limit_percent: Option<f64>,
 }
 
-/// Monitored establishments against the plan's target.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct MonitoredTrend {
-    pub previous_period: String,
-    pub previous: Option<i64>,
-    pub current: Option<i64>,
-    pub change_percent: Option<f64>,
-    /// +5 (% a year).
-    pub target_percent: f64,
-    /// Whether the change meets the target; `null` without a base year.
-    pub on_track: Option<bool>,
-}
-
 /// How the figures were made.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MonitoringStatisticsMethod {
@@ -443,47 +434,59 @@ pub struct MonitoringStatistics {
     pub group_by: Option<GroupBy>,
     pub total: MonitoringStatisticsRow,
     pub rows: Vec<MonitoringStatisticsRow>,
-    pub monitored_trend: MonitoredTrend,
+    /// Whether the period is over (from the day after its last day, Viet Nam time, or
+    /// with `as_of` on or after that last day); until then the figures are partial and
+    /// no target is judged on them.
+    pub complete: bool,
+    /// The last whole day the figures cover: the period's last day once it is over,
+    /// else yesterday (or `as_of`); `null` before the period starts.
+    pub complete_through: Option<NaiveDate>,
+    /// Monitored establishments this year and the year before, against the plan's
+    /// +5 %/year target.
+    pub monitored_trend: Trend,
     pub method: MonitoringStatisticsMethod,
 }
 
-fn label(group_by: Option<GroupBy>, key: &str) -> Option<String> {
-    match group_by? {
-        GroupBy::Commune => refdata::admin_unit_any_period(key)
-            .last()
-            .map(|u| u.name.clone()),
-        GroupBy::VsicSection => refdata::vsic_section(key).map(|s| s.name_vi.clone()),
-        GroupBy::OwnershipType => refdata::ownership_type(key).map(|t| t.name_vi.clone()),
-        GroupBy::Factor => service::factor_label(key),
-    }
+/// The label of a row; a commune code is the unit in force at the year's end.
+fn label(group_by: Option<GroupBy>, key: &str, year: i32) -> Label {
+    let on = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default();
+    let dimension = match group_by {
+        None => return Label::total(),
+        Some(GroupBy::Factor) => return service::factor_label(key),
+        Some(GroupBy::Commune) => Dimension::Commune,
+        Some(GroupBy::VsicSection) => Dimension::VsicSection,
+        Some(GroupBy::OwnershipType) => Dimension::OwnershipType,
+    };
+    code_lists::label(dimension, key, on)
 }
 
 fn row(
     key: &str,
     group_by: Option<GroupBy>,
+    year: i32,
     f: &GroupFigures,
     suppress: bool,
 ) -> MonitoringStatisticsRow {
     let c = &f.year;
-    let hidden = suppress
-        && (rules::is_small(c.establishments_reporting)
-            || f.harmful_known.is_some_and(rules::is_small));
+    let hidden = f.hidden(suppress);
+    let label = label(group_by, key, year);
     let show = |n: i64| (!hidden).then_some(n);
     let harmful = f.harmful_known.filter(|_| !hidden);
     MonitoringStatisticsRow {
         key: key.to_owned(),
-        label: label(group_by, key),
+        label: label.vi,
+        label_en: label.en,
         suppressed: hidden,
         establishments_monitored: show(c.establishments_monitored),
         establishments_with_harmful_factors: harmful,
-        monitored_percent: harmful.and_then(|h| rules::percent(c.establishments_monitored, h)),
+        monitored_percent: harmful.and_then(|h| figures::percent(c.establishments_monitored, h)),
         establishments_reporting: show(c.establishments_reporting),
         establishments_with_exceedance: show(c.establishments_with_exceedance),
         reports: show(c.reports),
         samples_taken: show(c.samples_taken),
         samples_over_limit: show(c.samples_over_limit),
         samples_over_limit_percent: (!hidden)
-            .then(|| rules::percent(c.samples_over_limit, c.samples_taken))
+            .then(|| figures::percent(c.samples_over_limit, c.samples_taken))
             .flatten(),
     }
 }
@@ -524,32 +527,20 @@ pub async fn get_monitoring_statistics(
         as_of: p.as_of,
     };
     let s = service::statistics(&db, &user, query).await?;
-    let total = row("total", None, &s.total, s.suppress);
+    let total = row("total", None, year, &s.total, s.suppress);
     let rows = s
         .rows
         .iter()
-        .map(|(k, f)| row(k, p.group_by, f, s.suppress))
+        .map(|(k, f)| row(k, p.group_by, year, f, s.suppress))
         .collect();
-    let previous_hidden =
-        s.suppress && rules::is_small(s.previous_total.year.establishments_reporting);
-    let previous = (!previous_hidden).then_some(s.previous_total.year.establishments_monitored);
-    let current = total.establishments_monitored;
-    let change_percent = previous
-        .zip(current)
-        .and_then(|(prev, cur)| rules::change_percent(prev, cur));
     Ok(HttpResponse::Ok().json(MonitoringStatistics {
         period: year.to_string(),
         group_by: p.group_by,
         total,
         rows,
-        monitored_trend: MonitoredTrend {
-            previous_period: (year - 1).to_string(),
-            previous,
-            current,
-            change_percent,
-            target_percent: rules::MONITORED_GROWTH_TARGET_PERCENT,
-            on_track: change_percent.map(|c| c >= rules::MONITORED_GROWTH_TARGET_PERCENT),
-        },
+        complete: s.completeness.complete,
+        complete_through: s.completeness.complete_through,
+        monitored_trend: s.monitored_trend,
         method: MonitoringStatisticsMethod {
             counted: "Monitoring reports by the year of their monitoring date, as filed and corrected; \
                       each establishment (tax code) counted once a year, in the commune, VSIC section and \
@@ -568,7 +559,8 @@ pub async fn get_monitoring_statistics(
                       reports; samples_over_limit_percent = over / taken × 100."
                 .into(),
             trend: "change_percent = (monitored this year − monitored the year before) / monitored the \
-                    year before × 100; on_track when it is at least +5 (Kế hoạch 664)."
+                    year before × 100; on_track when it is at least +5 (Kế hoạch 664), judged only \
+                    once the year is over (complete)."
                 .into(),
             suppression: "For viewer callers, rows counting 1 to 4 establishments are hidden.".into(),
             as_of: p.as_of,

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use shared::auth::AuthUser;
 use shared::db::Db;
 use shared::error::ApiError;
+use shared::figures::{self, Completeness, Indicator, Trend};
 use shared::period::Period;
 
 use super::access;
@@ -17,6 +18,9 @@ pub struct HealthStatistics {
     pub previous_total: Counters,
     pub rows: BTreeMap<String, Counters>,
     pub suppress: bool,
+    pub completeness: Completeness,
+    /// Workers examined for occupational disease against the plan's +5 %/year.
+    pub bnn_exam_trend: Trend,
 }
 
 pub async fn statistics(
@@ -43,7 +47,21 @@ pub async fn statistics(
                 .collect(),
             None => BTreeMap::new(),
         };
+        let completeness = figures::completeness(period, shared::time::today(), as_of);
+        // A hidden cell has no value to compare.
+        let value = |c: &Counters| {
+            (!suppress || !c.is_small()).then(|| figures::count(c.workers_examined_for_bnn))
+        };
+        let bnn_exam_trend = figures::trend(
+            Indicator::BnnExamWorkers,
+            period,
+            value(&previous_total),
+            value(&total),
+            completeness,
+        );
         Ok::<_, ApiError>(HealthStatistics {
+            completeness,
+            bnn_exam_trend,
             total,
             previous_total,
             rows,

@@ -8,8 +8,10 @@ use chrono::{Datelike, NaiveDate};
 use shared::auth::{AuthUser, Role};
 use shared::db::{Db, DbConnection};
 use shared::error::{ApiError, FieldError, Text};
+use shared::figures::{self, Completeness, Indicator, Trend};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
 use shared::pagination::Page;
+use shared::period::Period;
 use shared::receipts::{self, Receipt};
 use uuid::Uuid;
 
@@ -348,12 +350,25 @@ pub struct GroupFigures {
     pub harmful_known: Option<i64>,
 }
 
+impl GroupFigures {
+    /// Whether a `viewer` (`suppress`) must not see this cell: it counts 1 to 4
+    /// establishments, reporting or known to have harmful factors.
+    pub fn hidden(&self, suppress: bool) -> bool {
+        suppress
+            && (figures::is_small(self.year.establishments_reporting)
+                || self.harmful_known.is_some_and(figures::is_small))
+    }
+}
+
 pub struct Statistics {
     pub rows: BTreeMap<String, GroupFigures>,
     pub total: GroupFigures,
     pub previous_total: GroupFigures,
     /// Whether the caller sees small cells suppressed.
     pub suppress: bool,
+    pub completeness: Completeness,
+    /// Monitored establishments against the plan's +5 %/year.
+    pub monitored_trend: Trend,
 }
 
 pub struct Query {
@@ -422,17 +437,37 @@ pub async fn statistics(db: &Db, user: &AuthUser, query: Query) -> Result<Statis
             Some(g) => figures(conn, g.dim_kind(), query.year, query.as_of)?,
             None => BTreeMap::new(),
         };
+        let period = Period::Year(i32::try_from(query.year).unwrap_or_default());
+        let completeness = figures::completeness(period, shared::time::today(), query.as_of);
+        // A hidden cell has no value to compare.
+        let value = |f: &GroupFigures| {
+            (!f.hidden(suppress)).then(|| figures::count(f.year.establishments_monitored))
+        };
+        let monitored_trend = figures::trend(
+            Indicator::MonitoredEstablishments,
+            period,
+            value(&previous_total),
+            value(&total),
+            completeness,
+        );
         Ok::<_, ApiError>(Statistics {
             rows,
             total,
             previous_total,
             suppress,
+            completeness,
+            monitored_trend,
         })
     })
     .await
 }
 
-/// The factor groups, for labels.
-pub fn factor_label(key: &str) -> Option<String> {
-    FactorGroup::parse(key).map(|f| f.name_vi().to_owned())
+/// The label of a factor group key.
+pub fn factor_label(key: &str) -> shared::code_lists::Label {
+    use shared::code_lists::Label;
+    match FactorGroup::parse(key) {
+        Some(f) => Label::new(f.name_vi(), f.name_en()),
+        None if key == rules::UNKNOWN => Label::unknown(),
+        None => Label::not_listed(key),
+    }
 }

@@ -31,8 +31,8 @@ async fn two_years_of_reports_give_the_year_on_year_change_against_the_target() 
     assert_eq!(s["total"]["exam_coverage_percent"], 100.0);
     let trend = &s["bnn_exam_trend"];
     assert_eq!(
-        (trend["previous"].as_i64(), trend["current"].as_i64()),
-        (Some(200), Some(206))
+        (trend["previous"].as_f64(), trend["current"].as_f64()),
+        (Some(200.0), Some(206.0))
     );
     assert_eq!(trend["change_percent"], 3.0);
     assert_eq!(trend["target_percent"], 5.0);
@@ -108,4 +108,78 @@ async fn a_viewer_gets_small_cells_suppressed_and_as_of_reads_the_past() {
     )
     .await;
     assert_eq!(past["total"]["figures"]["reports"], 0);
+}
+
+#[tokio::test]
+async fn every_row_has_a_label_and_the_year_in_progress_is_not_judged() {
+    let app = spawn_app().await;
+    let today = shared::time::today();
+    let this_year = chrono::Datelike::year(&today);
+    let last_year = (this_year - 1).to_string();
+    file(&app, &report(&last_year, 1, "01273", 500, 120)).await;
+    file(&app, &report(&last_year, 2, "01279", 300, 80)).await;
+
+    // Every grouping: each row, the total too, says what it is in both languages.
+    for group_by in ["commune", "vsic_section", "ownership_type", "disease"] {
+        let s = statistics(
+            &app,
+            &app.admin(),
+            &format!("period={last_year}&group_by={group_by}"),
+        )
+        .await;
+        let rows = s["rows"].as_array().unwrap();
+        assert!(!rows.is_empty(), "{group_by}: {s}");
+        for r in rows.iter().chain([&s["total"]]) {
+            for field in ["label", "label_en"] {
+                assert!(
+                    r[field].as_str().is_some_and(|l| !l.is_empty()),
+                    "{group_by}: {field} of {r}"
+                );
+            }
+        }
+        assert_eq!(s["total"]["label"], "Tổng cộng");
+        let by_key = |k: &str| {
+            rows.iter()
+                .find(|r| r["key"] == k)
+                .unwrap_or_else(|| panic!("{k} in {s}"))
+        };
+        match group_by {
+            "disease" => {
+                assert_eq!(
+                    by_key("BNN-18")["label"],
+                    "Bệnh điếc nghề nghiệp do tiếng ồn"
+                );
+            }
+            "vsic_section" => assert_eq!(by_key("B")["label_en"], "Mining and quarrying"),
+            "ownership_type" => assert_eq!(by_key("2")["label_en"], "Domestic private enterprise"),
+            "commune" => assert!(
+                by_key("01273")["label"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("Phường ")
+            ),
+            _ => {}
+        }
+    }
+
+    // Last year is over: judged. 200 → 0 this year so far is −100 %, but this year is
+    // not over: partial, complete_through yesterday, and no on/off-track claim.
+    let done = statistics(&app, &app.admin(), &format!("period={last_year}")).await;
+    assert_eq!(done["complete"], true);
+    assert_eq!(done["complete_through"], format!("{last_year}-12-31"));
+    assert_eq!(done["bnn_exam_trend"]["assessment"], "no_base");
+    let running = statistics(&app, &app.admin(), &format!("period={this_year}")).await;
+    assert_eq!(running["complete"], false, "{running}");
+    let trend = &running["bnn_exam_trend"];
+    assert_eq!(trend["complete"], false);
+    let yesterday = today - chrono::Duration::days(1);
+    if chrono::Datelike::year(&yesterday) == this_year {
+        assert_eq!(running["complete_through"], yesterday.to_string());
+    }
+    assert_eq!(trend["previous"], 200.0);
+    assert_eq!(trend["current"], 0.0);
+    assert_eq!(trend["change_percent"], -100.0);
+    assert!(trend["on_track"].is_null(), "{trend}");
+    assert_eq!(trend["assessment"], "period_in_progress");
+    assert_eq!(trend["target_percent"], 5.0);
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 mod bhxh;
+mod code_lists;
 mod disease_cases;
 mod events;
 mod health_import;

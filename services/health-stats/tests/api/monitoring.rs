@@ -406,7 +406,8 @@ async fn statistics_for_two_consecutive_years_match_hand_computed_figures() {
         ],
         [4, 4, 5, 5, 17, 3, 2]
     );
-    assert_eq!(y2024["monitored_trend"]["previous"], 0);
+    assert_eq!(y2024["monitored_trend"]["previous"], 0.0);
+    assert_eq!(y2024["monitored_trend"]["assessment"], "no_base");
     assert!(
         y2024["monitored_trend"]["on_track"].is_null(),
         "no base year"
@@ -430,8 +431,14 @@ async fn statistics_for_two_consecutive_years_match_hand_computed_figures() {
     assert_eq!(t["monitored_percent"], 80.0);
     assert_eq!(
         y2025["monitored_trend"],
-        json!({"previous_period": "2024", "previous": 4, "current": 4, "change_percent": 0.0,
-               "target_percent": 5.0, "on_track": false})
+        json!({"indicator": "monitored_establishments", "previous_period": "2024",
+               "previous": 4.0, "current": 4.0, "change_percent": 0.0,
+               "direction": "increase", "target_percent": 5.0, "on_track": false,
+               "assessment": "off_track", "complete": true, "complete_through": "2025-12-31"})
+    );
+    assert_eq!(
+        (&y2025["complete"], &y2025["complete_through"]),
+        (&json!(true), &json!("2025-12-31"))
     );
 
     // One more establishment with harmful factors monitored: 5 against 4 is +25 %.
@@ -469,6 +476,7 @@ async fn statistics_for_two_consecutive_years_match_hand_computed_figures() {
     let by_factor = statistics(&app, &token, "period=2025&group_by=factor").await;
     let noise_row = row(&by_factor, "noise");
     assert_eq!(noise_row["label"], "Tiếng ồn");
+    assert_eq!(noise_row["label_en"], "Noise");
     assert_eq!(
         [
             &noise_row["establishments_reporting"],
@@ -576,4 +584,50 @@ async fn as_of_returns_the_figures_as_they_stood() {
     .await;
     assert_eq!(before["total"]["establishments_reporting"], 0);
     assert_eq!(before["total"]["establishments_monitored"], 0);
+}
+
+#[tokio::test]
+async fn every_row_of_every_grouping_is_labelled_and_the_year_in_progress_is_not_judged() {
+    let app = spawn_app().await;
+    two_years(&app).await;
+    let this_year = chrono::Datelike::year(&shared::time::today());
+    let last_year = this_year - 1;
+    file(
+        &app,
+        &report(
+            7,
+            "01273",
+            &format!("{last_year}-03-01"),
+            true,
+            vec![noise(1, 0, &[])],
+        ),
+    )
+    .await;
+    let admin = app.admin();
+    for group_by in ["commune", "vsic_section", "ownership_type", "factor"] {
+        let s = statistics(&app, &admin, &format!("period=2025&group_by={group_by}")).await;
+        let rows = s["rows"].as_array().unwrap();
+        assert!(!rows.is_empty(), "{group_by}");
+        for r in rows.iter().chain([&s["total"]]) {
+            for field in ["label", "label_en"] {
+                assert!(
+                    r[field].as_str().is_some_and(|l| !l.is_empty()),
+                    "{group_by}: {field} of {r}"
+                );
+            }
+        }
+    }
+    let dust = statistics(&app, &admin, "period=2025&group_by=factor").await;
+    assert_eq!(row(&dust, "dust")["label_en"], "Dust");
+
+    // Last year had monitored establishments, this year none yet: −100 % so far, but the
+    // year is not over, so nothing is judged.
+    let running = statistics(&app, &admin, &format!("period={this_year}")).await;
+    assert_eq!(running["complete"], false);
+    let trend = &running["monitored_trend"];
+    assert!(trend["previous"].as_f64().unwrap() >= 1.0, "{trend}");
+    assert_eq!(trend["change_percent"], -100.0);
+    assert!(trend["on_track"].is_null(), "{trend}");
+    assert_eq!(trend["assessment"], "period_in_progress");
+    assert_eq!(trend["complete"], false);
 }

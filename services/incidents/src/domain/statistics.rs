@@ -190,31 +190,10 @@ pub fn delta(
     changes.into_iter().filter(|(_, c)| !c.is_zero()).collect()
 }
 
-/// Frequency rate K = casualties / workers × 1,000.
-pub fn frequency_rate(casualties: i64, workers: i64) -> Option<f64> {
-    (workers > 0).then(|| round2(casualties as f64 / workers as f64 * 1_000.0))
-}
-
-/// Fatal rate = deaths / workers × 100,000 (ILO, SDG 8.8.1).
-pub fn fatal_rate(deaths: i64, workers: i64) -> Option<f64> {
-    (workers > 0).then(|| round2(deaths as f64 / workers as f64 * 100_000.0))
-}
-
-/// Change from `previous` to `current` in percent; none when there is no base.
-pub fn change_percent(previous: f64, current: f64) -> Option<f64> {
-    (previous > 0.0).then(|| round2((current - previous) / previous * 100.0))
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
-}
-
-/// Below this many persons a cell is hidden from `viewer` callers, so nobody can be
-/// singled out (api.md).
-pub const SMALL_CELL: i64 = 5;
-
+/// Whether a cell is hidden from `viewer` callers: 1 to 4 persons
+/// (`shared::figures::is_small`).
 pub fn is_small(counters: &Counters) -> bool {
-    counters.casualties > 0 && counters.casualties < SMALL_CELL
+    shared::figures::is_small(counters.casualties)
 }
 
 #[cfg(test)]
@@ -340,15 +319,6 @@ mod tests {
     fn an_unchanged_accident_changes_nothing() {
         let parts = contributions(&accident("2"), &[casualty("minor", "male")]);
         assert!(delta(&parts, &parts).is_empty());
-    }
-
-    #[test]
-    fn rates_follow_the_ministry_formulas() {
-        assert_eq!(frequency_rate(3, 1_500), Some(2.0));
-        assert_eq!(fatal_rate(1, 40_000), Some(2.5));
-        assert_eq!(fatal_rate(1, 0), None);
-        assert_eq!(change_percent(2.5, 2.4), Some(-4.0));
-        assert_eq!(change_percent(0.0, 1.0), None);
     }
 
     #[test]

@@ -378,8 +378,8 @@ pub async fn get_report_compliance(
     let count = |s: FilingStatus| entries.iter().filter(|e| e.status == s).count();
     let (on_time, late) = (count(FilingStatus::OnTime), count(FilingStatus::Late));
     let expected = entries.len();
-    let filed_percent = (expected > 0)
-        .then(|| ((on_time + late) as f64 / expected as f64 * 10_000.0).round() / 100.0);
+    let number = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    let filed_percent = shared::figures::percent(number(on_time + late), number(expected));
     Ok(HttpResponse::Ok().json(ReportCompliance {
         period: period.to_string(),
         kind: params.kind,

@@ -4,10 +4,11 @@ use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
+use shared::code_lists::{self, Dimension, Label};
 use shared::db::Db;
 use shared::error::ApiError;
+use shared::figures::{self, Trend};
 use shared::period::Period;
-use shared::refdata;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::accident::Sector;
@@ -17,9 +18,6 @@ use crate::service::statistics::{self as service, GroupFigures, Query};
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(get_accident_statistics);
 }
-
-/// The plan's target for the fatal rate: down at least 4 % a year (Kế hoạch 664, II).
-pub const FATAL_RATE_TARGET_PERCENT: f64 = -4.0;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -38,7 +36,9 @@ pub struct StatisticsParams {
 pub struct StatisticsRow {
     /// The group: a commune code, VSIC section, ownership type, cause, factor or month (`YYYY-MM`).
     pub key: String,
-    pub label: Option<String>,
+    /// What the key is, in Vietnamese (the total, a unit's name, a cause, a month…).
+    pub label: String,
+    pub label_en: String,
     /// Hidden because it counts fewer than 5 persons (only for `viewer`).
     pub suppressed: bool,
     pub figures: Option<Counters>,
@@ -48,19 +48,6 @@ pub struct StatisticsRow {
     pub frequency_rate_per_1000: Option<f64>,
     /// Deaths (sector with a labour relation) / N × 100,000.
     pub fatal_rate_per_100000: Option<f64>,
-}
-
-/// The fatal rate against the plan's target.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct FatalRateTrend {
-    pub previous_period: String,
-    pub previous_rate: Option<f64>,
-    pub current_rate: Option<f64>,
-    pub change_percent: Option<f64>,
-    /// −4 (% a year).
-    pub target_percent: f64,
-    /// Whether the change meets the target; `null` without a base year.
-    pub on_track: Option<bool>,
 }
 
 /// How the figures were made.
@@ -83,51 +70,71 @@ pub struct AccidentStatistics {
     pub group_by: Option<GroupBy>,
     pub total: StatisticsRow,
     pub rows: Vec<StatisticsRow>,
-    pub fatal_rate_trend: FatalRateTrend,
+    /// Whether the period is over (from the day after its last day, Viet Nam time, or
+    /// with `as_of` on or after that last day); until then the figures are partial and
+    /// no target is judged on them.
+    pub complete: bool,
+    /// The last whole day the figures cover: the period's last day once it is over,
+    /// else yesterday (or `as_of`); `null` before the period starts.
+    pub complete_through: Option<NaiveDate>,
+    /// The fatal rate (sector with a labour relation, per 100,000 workers) this period
+    /// and the same period a year before, each over its own workers, against the
+    /// plan's −4 %/year target.
+    pub fatal_rate_trend: Trend,
     pub method: StatisticsMethod,
     /// Serious technical incidents that occurred in the period (counted apart from accidents).
     pub technical_incidents: super::technical_incidents::TechnicalIncidentFigures,
 }
 
-fn label(group_by: Option<GroupBy>, key: &str) -> Option<String> {
-    match group_by? {
-        GroupBy::Commune => refdata::admin_unit_any_period(key)
-            .last()
-            .map(|u| u.name.clone()),
-        GroupBy::VsicSection => refdata::vsic_section(key).map(|s| s.name_vi.clone()),
-        GroupBy::OwnershipType => refdata::ownership_type(key).map(|t| t.name_vi.clone()),
-        _ => None,
-    }
+/// The label of a row; a commune code is the unit in force at the period's end.
+fn label(group_by: Option<GroupBy>, key: &str, period: Period) -> Label {
+    let on = period
+        .end_day()
+        .pred_opt()
+        .unwrap_or_else(|| period.end_day());
+    let dimension = match group_by {
+        None => return Label::total(),
+        Some(GroupBy::Month) => return Label::month(key),
+        Some(GroupBy::Commune) => Dimension::Commune,
+        Some(GroupBy::VsicSection) => Dimension::VsicSection,
+        Some(GroupBy::OwnershipType) => Dimension::OwnershipType,
+        Some(GroupBy::Cause) => Dimension::AccidentCause,
+        Some(GroupBy::InjuryFactor) => Dimension::InjuryFactor,
+    };
+    code_lists::label(dimension, key, on)
 }
 
 fn row(
     key: &str,
     group_by: Option<GroupBy>,
-    figures: &GroupFigures,
+    period: Period,
+    group: &GroupFigures,
     workers: Option<i64>,
     suppress: bool,
 ) -> StatisticsRow {
-    let hidden = suppress && stats::is_small(&figures.all);
+    let hidden = suppress && stats::is_small(&group.all);
     let workers = workers.filter(|n| *n > 0);
     let rate = |f: fn(i64, i64) -> Option<f64>, n: i64| workers.and_then(|w| f(n, w));
+    let label = label(group_by, key, period);
     StatisticsRow {
         key: key.to_owned(),
-        label: label(group_by, key),
+        label: label.vi,
+        label_en: label.en,
         suppressed: hidden,
-        figures: (!hidden).then_some(figures.all),
+        figures: (!hidden).then_some(group.all),
         workers,
         frequency_rate_per_1000: if hidden {
             None
         } else {
             rate(
-                stats::frequency_rate,
-                figures.with_labour_relation.casualties,
+                figures::frequency_rate,
+                group.with_labour_relation.casualties,
             )
         },
         fatal_rate_per_100000: if hidden {
             None
         } else {
-            rate(stats::fatal_rate, figures.with_labour_relation.fatal)
+            rate(figures::fatal_rate, group.with_labour_relation.fatal)
         },
     }
 }
@@ -160,33 +167,37 @@ pub async fn get_accident_statistics(
     let s = service::statistics(&db, &user, query).await?;
     let technical_incidents =
         super::technical_incidents::statistics_figures(&db, period, p.as_of).await?;
-    let total = row("total", None, &s.total, Some(s.total_workers), s.suppress);
+    let total = row(
+        "total",
+        None,
+        period,
+        &s.total,
+        Some(s.total_workers),
+        s.suppress,
+    );
     let rows = s
         .rows
         .iter()
-        .map(|(k, f)| row(k, p.group_by, f, s.workers.get(k).copied(), s.suppress))
+        .map(|(k, f)| {
+            row(
+                k,
+                p.group_by,
+                period,
+                f,
+                s.workers.get(k).copied(),
+                s.suppress,
+            )
+        })
         .collect();
-    let previous_rate = (!s.suppress || !stats::is_small(&s.previous_total.all))
-        .then(|| stats::fatal_rate(s.previous_total.with_labour_relation.fatal, s.total_workers))
-        .flatten();
-    let current_rate = total.fatal_rate_per_100000;
-    let change_percent = previous_rate
-        .zip(current_rate)
-        .and_then(|(prev, cur)| stats::change_percent(prev, cur));
     Ok(HttpResponse::Ok().json(AccidentStatistics {
         period: period.to_string(),
         sector: p.sector,
         group_by: p.group_by,
         total,
         rows,
-        fatal_rate_trend: FatalRateTrend {
-            previous_period: period.previous_year().to_string(),
-            previous_rate,
-            current_rate,
-            change_percent,
-            target_percent: FATAL_RATE_TARGET_PERCENT,
-            on_track: change_percent.map(|c| c <= FATAL_RATE_TARGET_PERCENT),
-        },
+        complete: s.completeness.complete,
+        complete_through: s.completeness.complete_through,
+        fatal_rate_trend: s.fatal_rate_trend,
         method: StatisticsMethod {
             counted: "Accidents that occurred in the period (Asia/Ho_Chi_Minh), as declared and corrected; \
                       costs in thousand VND."

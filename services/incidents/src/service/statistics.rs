@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use shared::auth::{AuthUser, Role};
 use shared::db::Db;
 use shared::error::ApiError;
+use shared::figures::{self, Completeness, Indicator, Trend};
 use shared::period::Period;
 
 use crate::db::statistics as repo;
@@ -26,10 +27,17 @@ pub struct Statistics {
     /// Workers per group and in total, from the establishments registry.
     pub workers: BTreeMap<String, i64>,
     pub total_workers: i64,
+    /// Workers of the previous year's same period, found the same way (its own
+    /// reports, else the registry), so its rate is the one that period publishes.
+    pub previous_total_workers: i64,
     /// Whether the caller sees small cells suppressed.
     pub suppress: bool,
     /// `periodic_reports` or `establishment_registry`.
     pub denominator_source: &'static str,
+    /// Whether the period is over (as seen today, or on `as_of`).
+    pub completeness: Completeness,
+    /// The fatal rate against the plan's target.
+    pub fatal_rate_trend: Trend,
 }
 
 pub struct Query {
@@ -112,38 +120,88 @@ pub async fn statistics(db: &Db, user: &AuthUser, query: Query) -> Result<Statis
             Some(GroupBy::OwnershipType) => Some("ownership_type"),
             _ => None,
         };
-        // The workers the employers reported for this very period, when any filed;
-        // otherwise the registry's current headcounts.
-        let period_text = query.period.to_string();
-        let from_reports = repo::report_headcounts(conn, &period_text, None)?
-            .iter()
-            .any(|(_, n)| *n > 0);
-        let headcounts = |conn: &mut shared::db::DbConnection, column: Option<&str>| {
-            if from_reports {
-                repo::report_headcounts(conn, &period_text, column)
-            } else {
-                repo::registry_headcounts(conn, column)
-            }
-        };
+        let (from_reports, workers) = denominator(conn, query.period, column)?;
         let workers: BTreeMap<String, i64> = match column {
-            Some(_) => headcounts(conn, column)?.into_iter().collect(),
+            Some(_) => workers.into_iter().collect(),
             None => BTreeMap::new(),
         };
-        let total_workers = headcounts(conn, None)?.into_iter().map(|(_, n)| n).sum();
+        let total_workers = denominator(conn, query.period, None)?
+            .1
+            .iter()
+            .map(|(_, n)| n)
+            .sum();
+        let previous_total_workers = denominator(conn, query.period.previous_year(), None)?
+            .1
+            .iter()
+            .map(|(_, n)| n)
+            .sum();
         let denominator_source = if from_reports {
             "periodic_reports"
         } else {
             "establishment_registry"
         };
+        let completeness = figures::completeness(query.period, shared::time::today(), query.as_of);
+        let fatal_rate_trend = fatal_rate_trend(
+            query.period,
+            (!suppress || !stats::is_small(&previous_total.all)).then_some((
+                previous_total.with_labour_relation.fatal,
+                previous_total_workers,
+            )),
+            (!suppress || !stats::is_small(&total.all))
+                .then_some((total.with_labour_relation.fatal, total_workers)),
+            completeness,
+        );
         Ok::<_, ApiError>(Statistics {
+            completeness,
+            fatal_rate_trend,
             rows,
             total,
             previous_total,
             workers,
             total_workers,
+            previous_total_workers,
             suppress,
             denominator_source,
         })
     })
     .await
+}
+
+/// The workers the employers reported for this very period, when any filed;
+/// otherwise the registry's current headcounts. `true` when from the reports.
+fn denominator(
+    conn: &mut shared::db::DbConnection,
+    period: Period,
+    column: Option<&str>,
+) -> Result<(bool, Vec<(String, i64)>), ApiError> {
+    let period_text = period.to_string();
+    let from_reports = repo::report_headcounts(conn, &period_text, None)?
+        .iter()
+        .any(|(_, n)| *n > 0);
+    let headcounts = if from_reports {
+        repo::report_headcounts(conn, &period_text, column)?
+    } else {
+        repo::registry_headcounts(conn, column)?
+    };
+    Ok((from_reports, headcounts))
+}
+
+/// The fatal rate of this period and the previous year's, each (deaths, workers) of its
+/// own period, against the plan's target; a hidden cell has no rate.
+fn fatal_rate_trend(
+    period: Period,
+    previous: Option<(i64, i64)>,
+    current: Option<(i64, i64)>,
+    completeness: Completeness,
+) -> Trend {
+    let rate = |x: Option<(i64, i64)>| {
+        x.and_then(|(deaths, workers)| figures::fatal_rate(deaths, workers))
+    };
+    figures::trend(
+        Indicator::FatalAccidentRate,
+        period,
+        rate(previous),
+        rate(current),
+        completeness,
+    )
 }

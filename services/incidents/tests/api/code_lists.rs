@@ -31,7 +31,44 @@ async fn other_lists_and_unknown_names() {
     let app = spawn_app().await;
     let token = app.token(Role::Enterprise, Some("0100047516"));
     let names = json_of(app.get("/api/v1/code-lists", &token).await).await;
-    assert_eq!(names["names"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        names["names"],
+        serde_json::json!([
+            "accident-causes",
+            "communes",
+            "injury-factors",
+            "ownership-types",
+            "vsic-sections"
+        ])
+    );
+    for summary in names["lists"].as_array().unwrap() {
+        assert!(
+            !summary["fields"].as_array().unwrap().is_empty(),
+            "{summary}"
+        );
+    }
+    for (name, len) in [("accident-causes", 9), ("injury-factors", 9)] {
+        let list = json_of(app.get(&format!("/api/v1/code-lists/{name}"), &token).await).await;
+        let items = list["items"].as_array().unwrap();
+        assert_eq!(items.len(), len, "{name}");
+        assert_eq!(
+            list["verified"], false,
+            "{name}: not checked against the annex"
+        );
+        assert!(
+            items
+                .iter()
+                .all(|i| i["name"].is_string() && i["name_en"].is_string()),
+            "{name}"
+        );
+    }
+    let causes = json_of(app.get("/api/v1/code-lists/accident-causes", &token).await).await;
+    assert_eq!(causes["items"][7]["code"], "8");
+    assert_eq!(causes["items"][7]["kind"], "worker");
+    assert_eq!(
+        causes["items"][7]["name_en"],
+        "The worker did not use personal protective equipment"
+    );
     let vsic = json_of(app.get("/api/v1/code-lists/vsic-sections", &token).await).await;
     assert_eq!(vsic["items"].as_array().unwrap().len(), 21);
     let ownership = json_of(app.get("/api/v1/code-lists/ownership-types", &token).await).await;

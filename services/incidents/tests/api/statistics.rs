@@ -258,3 +258,150 @@ async fn rates_use_the_reported_headcounts_once_employers_have_filed() {
         .clone();
     assert_eq!(thuc_phan["workers"], 2000);
 }
+
+#[tokio::test]
+async fn every_row_of_every_grouping_carries_its_label() {
+    let app = spawn_app().await;
+    seed(&app).await;
+    let mut falling = declaration(
+        Some(&tax_code(2)),
+        "01279",
+        vec![casualty("004090000005", "minor", "male")],
+    );
+    falling["injury_factor_code"] = json!("07");
+    falling["cause_codes"] = json!(["8"]);
+    let res = app.post("/api/v1/accidents", &app.admin(), &falling).await;
+    assert_eq!(res.status().as_u16(), 201);
+
+    let admin = app.admin();
+    for group_by in [
+        "commune",
+        "vsic_section",
+        "ownership_type",
+        "cause",
+        "injury_factor",
+        "month",
+    ] {
+        let s = statistics(&app, &admin, &format!("&group_by={group_by}")).await;
+        let rows = s["rows"].as_array().unwrap();
+        assert!(!rows.is_empty(), "{group_by}");
+        for r in rows.iter().chain([&s["total"]]) {
+            for field in ["label", "label_en"] {
+                assert!(
+                    r[field].as_str().is_some_and(|l| !l.is_empty()),
+                    "{group_by}: {field} of {r}"
+                );
+            }
+        }
+        assert_eq!(s["total"]["label"], "Tổng cộng", "{group_by}");
+    }
+    let by = |s: &Value, key: &str| -> Value {
+        s["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"] == key)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {key} in {s}"))
+    };
+    let causes = statistics(&app, &admin, "&group_by=cause").await;
+    assert_eq!(
+        by(&causes, "1")["label"],
+        "Không có thiết bị an toàn hoặc thiết bị không đảm bảo an toàn"
+    );
+    assert_eq!(
+        by(&causes, "8")["label_en"],
+        "The worker did not use personal protective equipment"
+    );
+    let factors = statistics(&app, &admin, "&group_by=injury_factor").await;
+    assert_eq!(by(&factors, "07")["label"], "Vật rơi, đổ, sập");
+    assert_eq!(by(&factors, "unknown")["label"], "Không xác định");
+    assert_eq!(by(&factors, "unknown")["label_en"], "Not stated");
+    let ownership = statistics(&app, &admin, "&group_by=ownership_type").await;
+    assert_eq!(by(&ownership, "unknown")["label"], "Không xác định");
+}
+
+#[tokio::test]
+async fn the_previous_rate_is_last_years_own_and_the_year_in_progress_is_not_judged() {
+    let app = spawn_app().await;
+    let today = shared::time::today();
+    let year = today.year();
+    let last = year - 1;
+    // 4,000 registered workers; tax code 1 reported 2,000 for last year.
+    for (n, total) in [(1, 1000), (2, 3000)] {
+        let mut e = establishment(&tax_code(n));
+        e["headcount"] = json!({"total": total, "female": 100, "hazardous": 10});
+        app.create_establishment(&e).await;
+    }
+    let at_this_year = (Utc::now() - Duration::minutes(1)).to_rfc3339();
+    let at_last_year = format!("{last}-06-15T03:00:00Z");
+    for (n, id, at) in [
+        (1, "004090000011", &at_this_year),
+        (2, "004090000012", &at_last_year),
+    ] {
+        let mut body = declaration(
+            Some(&tax_code(n)),
+            "01279",
+            vec![casualty(id, "fatal", "male")],
+        );
+        for field in ["occurred_at", "notified_at", "police_notified_at"] {
+            body[field] = json!(at);
+        }
+        let res = app.post("/api/v1/accidents", &app.admin(), &body).await;
+        assert_eq!(res.status().as_u16(), 201, "{}", json_of(res).await);
+    }
+    let filing = json!({
+        "kind": "employer", "period": last.to_string(), "establishment": {"tax_code": tax_code(1)},
+        "workers": {"total": 2000, "female": 100},
+        "figures": {"totals": {"cases": 0, "cases_fatal": 0, "cases_multi": 0, "casualties": 0, "female": 0, "fatal": 0, "serious": 0}}
+    });
+    let res = app
+        .post("/api/v1/accident-reports", &app.admin(), &filing)
+        .await;
+    assert_eq!(res.status().as_u16(), 201, "{}", json_of(res).await);
+
+    let get = |period: i32| {
+        let app = &app;
+        async move {
+            let res = app
+                .get(
+                    &format!("/api/v1/accident-statistics?period={period}"),
+                    &app.admin(),
+                )
+                .await;
+            assert_eq!(res.status().as_u16(), 200);
+            json_of(res).await
+        }
+    };
+    // Last year on its own: 1 death over the 2,000 workers reported for it = 50. It is over.
+    let previous = get(last).await;
+    assert_eq!(previous["method"]["denominator_source"], "periodic_reports");
+    assert_eq!(previous["total"]["fatal_rate_per_100000"], 50.0);
+    assert_eq!(previous["complete"], true);
+    assert_eq!(previous["complete_through"], format!("{last}-12-31"));
+
+    // This year: 1 death over the 4,000 registered = 25, against last year's own 50.
+    let current = get(year).await;
+    let trend = &current["fatal_rate_trend"];
+    assert_eq!(trend["indicator"], "fatal_accident_rate");
+    assert_eq!(trend["previous_period"], last.to_string());
+    assert_eq!(
+        trend["previous"],
+        previous["total"]["fatal_rate_per_100000"]
+    );
+    assert_eq!(trend["current"], current["total"]["fatal_rate_per_100000"]);
+    assert_eq!(trend["current"], 25.0);
+    assert_eq!(trend["change_percent"], -50.0);
+    assert_eq!(trend["target_percent"], -4.0);
+    // The year is not over: partial figures, no on/off-track claim.
+    assert_eq!(current["complete"], false);
+    assert_eq!(trend["complete"], false);
+    assert!(trend["on_track"].is_null(), "{trend}");
+    assert_eq!(trend["assessment"], "period_in_progress");
+    let yesterday = today - Duration::days(1);
+    if yesterday.year() == year {
+        assert_eq!(current["complete_through"], yesterday.to_string());
+    } else {
+        assert!(current["complete_through"].is_null());
+    }
+}

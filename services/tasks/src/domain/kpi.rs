@@ -1,6 +1,8 @@
-//! KPI arithmetic: the change of an indicator from one year to the next against the
-//! plan's yearly target (fatal rate down ≥ 4 %, BNN exams and monitored
-//! establishments up ≥ 5 %).
+//! The plan's targets as data, and how they relate to the published figures: the
+//! change of an indicator and whether it meets the target are computed once, by the
+//! service that owns the figure (`shared::figures::trend`); a KPI takes that trend.
+//! The plan's targets (`seed/plan-664.json`) must say what `shared::figures::Indicator`
+//! says, which a test checks.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -30,42 +32,35 @@ impl Direction {
     }
 }
 
-/// (current − previous) / previous × 100, rounded to two decimals; `None` without
-/// a previous value to compare with.
-pub fn change_percent(previous: f64, current: f64) -> Option<f64> {
-    if previous == 0.0 || !previous.is_finite() || !current.is_finite() {
-        return None;
-    }
-    Some(((current - previous) / previous * 10_000.0).round() / 100.0)
-}
-
-/// Whether a change meets a yearly target of `target_percent` in `direction`
-/// (a decrease of at least 4 % is a change of −4 % or less).
-pub fn on_track(direction: Direction, target_percent: f64, change: f64) -> bool {
-    match direction {
-        Direction::Decrease => change <= -target_percent,
-        Direction::Increase => change >= target_percent,
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use shared::figures::{self, Indicator};
+
     use super::*;
 
     #[test]
-    fn changes_are_percentages_of_last_year() {
-        assert_eq!(change_percent(50.0, 25.0), Some(-50.0));
-        assert_eq!(change_percent(200.0, 210.0), Some(5.0));
-        assert_eq!(change_percent(3.0, 1.0), Some(-66.67));
-        assert_eq!(change_percent(0.0, 4.0), None);
-    }
-
-    #[test]
-    fn the_target_is_met_at_the_threshold_and_beyond() {
-        assert!(on_track(Direction::Decrease, 4.0, -4.0));
-        assert!(!on_track(Direction::Decrease, 4.0, -3.99));
-        assert!(on_track(Direction::Increase, 5.0, 5.0));
-        assert!(!on_track(Direction::Increase, 5.0, 4.9));
-        assert!(!on_track(Direction::Increase, 5.0, -1.0));
+    fn the_seeded_targets_are_the_ones_the_figures_are_judged_by() {
+        let seed = crate::domain::seed::plan_664().unwrap_or_else(|e| panic!("{e}"));
+        let targets: Vec<_> = seed.plans.iter().flat_map(|p| p.targets.iter()).collect();
+        assert_eq!(targets.len(), Indicator::ALL.len());
+        for t in targets {
+            let indicator = Indicator::parse(&t.code).unwrap_or_else(|| panic!("{}", t.code));
+            let direction = match indicator.direction() {
+                figures::Direction::Decrease => Direction::Decrease,
+                figures::Direction::Increase => Direction::Increase,
+            };
+            assert_eq!(t.direction, direction, "{}", t.code);
+            let signed = match direction {
+                Direction::Decrease => -t.yearly_change_percent,
+                Direction::Increase => t.yearly_change_percent,
+            };
+            #[allow(clippy::cast_precision_loss)] // a small percentage
+            let signed = signed as f64;
+            assert!(
+                (signed - indicator.target_percent()).abs() < f64::EPSILON,
+                "{}",
+                t.code
+            );
+        }
     }
 }

@@ -87,9 +87,11 @@ pub struct ComplianceReport {
     pub other_filings: Vec<AgencyCompliance>,
 }
 
+/// A rate of agencies or reports, computed as every published percentage is
+/// (`shared::figures::percent`).
 fn percent(part: usize, whole: usize) -> Option<f64> {
-    #[allow(clippy::cast_precision_loss)] // counts of agencies
-    (whole > 0).then(|| (part as f64 / whole as f64 * 10_000.0).round() / 100.0)
+    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    shared::figures::percent(count(part), count(whole))
 }
 
 /// Reporting compliance

@@ -1,6 +1,7 @@
 //! HTTP routes of the tasks service, mounted under `/api/v1`.
 
 pub mod agencies;
+pub mod code_lists;
 pub mod compliance;
 pub mod consolidated;
 pub mod plan_reports;
@@ -17,4 +18,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     compliance::configure(cfg);
     consolidated::configure(cfg);
     reminders::configure(cfg);
+    code_lists::configure(cfg);
 }

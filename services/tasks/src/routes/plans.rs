@@ -7,6 +7,8 @@ use shared::auth::AuthUser;
 use shared::config::Upstreams;
 use shared::db::Db;
 use shared::error::{ApiError, Text};
+use shared::figures::{self, Trend};
+use shared::period::Period;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::models::TargetRow;
@@ -199,12 +201,20 @@ pub struct Kpi {
     pub year: i32,
     /// Whether both years' figures were had.
     pub available: bool,
+    /// This year's figure, as the source's statistics for the year give it.
     pub current: Option<Figure>,
+    /// Last year's figure, as the source's statistics for last year give it.
     pub previous: Option<Figure>,
-    /// (this year − last year) / last year × 100.
+    /// (this year − last year) / last year × 100: `trend.change_percent`.
     pub change_percent: Option<f64>,
-    /// Whether the change meets the target; `null` when it cannot be computed.
+    /// Whether the change meets the target: `trend.on_track`; `null` when it cannot
+    /// be computed or the year is not over (`trend.assessment` says which).
     pub on_track: Option<bool>,
+    /// The trend the source service publishes with its statistics for the year,
+    /// unchanged: the same previous and current value, change, target, on-track and
+    /// completeness as `/accident-statistics`, `/health-statistics` or
+    /// `/monitoring-statistics` give.
+    pub trend: Option<Trend>,
     /// Why a figure is missing (the first that is).
     pub unavailable: Option<Unavailable>,
 }
@@ -213,6 +223,13 @@ pub struct Kpi {
 pub struct KpiReport {
     pub plan_id: String,
     pub year: i32,
+    /// Whether the period is over (from the day after its last day, Viet Nam time, or
+    /// with `as_of` on or after that last day); until then the figures are partial and
+    /// no target is judged on them.
+    pub complete: bool,
+    /// The last whole day the figures cover: the period's last day once it is over,
+    /// else yesterday (or `as_of`); `null` before the period starts.
+    pub complete_through: Option<NaiveDate>,
     pub items: Vec<Kpi>,
 }
 
@@ -265,21 +282,26 @@ pub(crate) fn kpi_report_of(plan_id: String, year: i32, results: &[kpis::KpiResu
         .iter()
         .map(|r| {
             let missing = r.current.as_ref().err().or(r.previous.as_ref().err());
+            let trend = r.trend().cloned();
             Kpi {
                 target: TargetResponse::from(&r.target),
                 year,
                 available: missing.is_none(),
-                current: r.current.as_ref().ok().cloned(),
-                previous: r.previous.as_ref().ok().cloned(),
-                change_percent: r.change_percent(),
-                on_track: r.on_track(),
+                current: r.current.as_ref().ok().map(|p| p.figure.clone()),
+                previous: r.previous.as_ref().ok().map(|p| p.figure.clone()),
+                change_percent: trend.as_ref().and_then(|t| t.change_percent),
+                on_track: trend.as_ref().and_then(|t| t.on_track),
+                trend,
                 unavailable: missing.cloned(),
             }
         })
         .collect();
+    let completeness = figures::completeness(Period::Year(year), shared::time::today(), None);
     KpiReport {
         plan_id,
         year,
+        complete: completeness.complete,
+        complete_through: completeness.complete_through,
         items,
     }
 }

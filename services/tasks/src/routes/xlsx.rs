@@ -354,10 +354,11 @@ fn kpis(wb: &mut Workbook, r: &ConsolidatedReport) -> Result<(), XlsxError> {
         s.figure(7, k.change_percent)?;
         s.text(
             8,
-            match k.on_track {
-                Some(true) => "Đạt",
-                Some(false) => "Chưa đạt",
-                None => "",
+            match (k.on_track, &k.trend) {
+                (Some(true), _) => "Đạt",
+                (Some(false), _) => "Chưa đạt",
+                (None, Some(t)) if !t.complete => "Chưa đánh giá (năm chưa kết thúc)",
+                (None, _) => "",
             },
         )?;
         if let Some(u) = &k.unavailable {

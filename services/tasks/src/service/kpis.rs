@@ -1,5 +1,8 @@
-//! Plan KPIs from the other services' statistics, over HTTP: the caller's bearer
-//! token and request id go along; each call is retried a little with backoff; the
+//! Plan KPIs from the other services' statistics, over HTTP. A KPI is the trend the
+//! owning service publishes with its statistics (`shared::figures::Trend`: previous,
+//! current, change, target, on-track, completeness), taken as is, so the KPI and the
+//! statistics never disagree; the previous year's figure is that year's own answer.
+//! The caller's bearer token and request id go along; each call is retried a little with backoff; the
 //! whole answer comes within `upstreams.timeout_ms`. A service that is down, slow
 //! or answers nonsense makes its KPIs `unavailable` with the reason, never a 5xx.
 
@@ -11,13 +14,13 @@ use shared::auth::AuthUser;
 use shared::config::Upstreams;
 use shared::db::Db;
 use shared::error::ApiError;
+use shared::figures::{Indicator, Trend};
 use shared::http_client::{Unavailable, UnavailableReason, get_json, unavailable};
 use tokio::time::Instant;
 use utoipa::ToSchema;
 
 use crate::db::models::TargetRow;
 use crate::db::plans;
-use crate::domain::kpi::{self, Direction};
 
 /// One figure read from a statistics answer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -32,26 +35,23 @@ pub struct Figure {
     pub denominator: Option<f64>,
 }
 
+/// One year's answer of the source: its figure and the trend it published.
+#[derive(Clone, Debug)]
+pub struct Published {
+    pub figure: Figure,
+    pub trend: Trend,
+}
+
 pub struct KpiResult {
     pub target: TargetRow,
-    pub current: Result<Figure, Unavailable>,
-    pub previous: Result<Figure, Unavailable>,
+    pub current: Result<Published, Unavailable>,
+    pub previous: Result<Published, Unavailable>,
 }
 
 impl KpiResult {
-    pub fn change_percent(&self) -> Option<f64> {
-        match (&self.previous, &self.current) {
-            (Ok(p), Ok(c)) => kpi::change_percent(p.value?, c.value?),
-            _ => None,
-        }
-    }
-
-    pub fn on_track(&self) -> Option<bool> {
-        let direction = Direction::parse(&self.target.direction)?;
-        #[allow(clippy::cast_precision_loss)] // a percentage is a small integer
-        let target = self.target.yearly_change_percent as f64;
-        self.change_percent()
-            .map(|c| kpi::on_track(direction, target, c))
+    /// The trend the source published for the year asked for.
+    pub fn trend(&self) -> Option<&Trend> {
+        self.current.as_ref().ok().map(|p| &p.trend)
     }
 }
 
@@ -59,8 +59,9 @@ impl KpiResult {
 struct Source {
     base: Option<String>,
     path: &'static str,
-    /// JSON pointers to the value, numerator and denominator.
+    /// JSON pointers to the value, numerator and denominator, and to the trend.
     value: &'static str,
+    trend: &'static str,
     numerator: Option<&'static str>,
     denominator: Option<&'static str>,
 }
@@ -71,6 +72,7 @@ fn source_of(target: &TargetRow, upstreams: &Upstreams) -> Option<Source> {
             base: upstreams.incidents.clone(),
             path: "/api/v1/accident-statistics?sector=with_labour_relation&period=",
             value: "/total/fatal_rate_per_100000",
+            trend: "/fatal_rate_trend",
             numerator: Some("/total/figures/fatal"),
             denominator: Some("/total/workers"),
         }),
@@ -78,6 +80,7 @@ fn source_of(target: &TargetRow, upstreams: &Upstreams) -> Option<Source> {
             base: upstreams.health_stats.clone(),
             path: "/api/v1/health-statistics?period=",
             value: "/total/workers_examined_for_bnn",
+            trend: "/bnn_exam_trend",
             numerator: None,
             denominator: None,
         }),
@@ -85,6 +88,7 @@ fn source_of(target: &TargetRow, upstreams: &Upstreams) -> Option<Source> {
             base: upstreams.health_stats.clone(),
             path: "/api/v1/monitoring-statistics?period=",
             value: "/total/establishments_monitored",
+            trend: "/monitored_trend",
             numerator: None,
             denominator: None,
         }),
@@ -95,10 +99,11 @@ fn source_of(target: &TargetRow, upstreams: &Upstreams) -> Option<Source> {
 async fn figure(
     client: &reqwest::Client,
     source: Option<&Source>,
+    indicator: Option<Indicator>,
     year: i32,
     bearer: Option<&str>,
     deadline: Instant,
-) -> Result<Figure, Unavailable> {
+) -> Result<Published, Unavailable> {
     let Some(source) = source else {
         return Err(unavailable(
             UnavailableReason::UnknownSource,
@@ -114,11 +119,27 @@ async fn figure(
     let url = format!("{}{}{year}", base.trim_end_matches('/'), source.path);
     let body: Value = get_json(client, &url, bearer, deadline).await?;
     let number = |pointer: &str| body.pointer(pointer).and_then(Value::as_f64);
+    let trend = body
+        .pointer(source.trend)
+        .and_then(|t| serde_json::from_value::<Trend>(t.clone()).ok())
+        .filter(|t| Some(t.indicator) == indicator);
+    let Some(trend) = trend else {
+        return Err(unavailable(
+            UnavailableReason::UnexpectedResponse,
+            format!(
+                "no trend of this indicator at {} in the answer",
+                source.trend
+            ),
+        ));
+    };
     match body.pointer(source.value) {
-        Some(v) if v.is_number() || v.is_null() => Ok(Figure {
-            value: v.as_f64(),
-            numerator: source.numerator.and_then(number),
-            denominator: source.denominator.and_then(number),
+        Some(v) if v.is_number() || v.is_null() => Ok(Published {
+            figure: Figure {
+                value: v.as_f64(),
+                numerator: source.numerator.and_then(number),
+                denominator: source.denominator.and_then(number),
+            },
+            trend,
         }),
         _ => Err(unavailable(
             UnavailableReason::UnexpectedResponse,
@@ -147,10 +168,11 @@ pub async fn kpis(
     let deadline = Instant::now() + Duration::from_millis(upstreams.timeout_ms);
     let sources: Vec<Option<Source>> = targets.iter().map(|t| source_of(t, upstreams)).collect();
     let bearer = bearer.as_deref();
-    let calls = sources.iter().map(|s| async move {
+    let calls = sources.iter().zip(&targets).map(|(s, t)| async move {
+        let indicator = Indicator::parse(&t.code);
         futures_util::future::join(
-            figure(client, s.as_ref(), year, bearer, deadline),
-            figure(client, s.as_ref(), year - 1, bearer, deadline),
+            figure(client, s.as_ref(), indicator, year, bearer, deadline),
+            figure(client, s.as_ref(), indicator, year - 1, bearer, deadline),
         )
         .await
     });

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+mod code_lists;
 mod consolidated;
 mod drafts;
 mod events;
