@@ -321,7 +321,7 @@ pub async fn get_investigation(
     db: web::Data<Db>,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = service::get(&db, &user, id.to_string()).await?;
+    let view = service::get_investigation(&db, &user, id.to_string()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, versioning::etag(view.accident.version)))
         .json(InvestigationResponse::from_view(&view)?))

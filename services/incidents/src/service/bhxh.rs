@@ -10,7 +10,7 @@
 use std::collections::{HashMap, HashSet};
 
 use diesel::Connection;
-use shared::auth::{AuthUser, Role};
+use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection};
 use shared::error::{ApiError, FieldError, Location, Text};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
@@ -24,22 +24,6 @@ use crate::domain::investigation::InvestigationRecord;
 
 /// Largest batch of decisions one request may carry.
 pub const MAX_BATCH: usize = 1000;
-
-fn insurer_only(user: &AuthUser) -> Result<(), ApiError> {
-    if user.has(Role::Insurer) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
-
-pub(crate) fn decision_readers(user: &AuthUser) -> Result<(), ApiError> {
-    if user.has_any(&[Role::Admin, Role::LaborAuthority]) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
 
 /// Whether the investigation concluded the accident is occupational (có phải TNLĐ).
 pub fn is_confirmed(investigation: Option<&InvestigationRow>) -> bool {
@@ -108,7 +92,7 @@ pub async fn feed(
     cursor: Option<String>,
     limit: i64,
 ) -> Result<FeedPage, ApiError> {
-    insurer_only(user)?;
+    crate::access::check("get_bhxh_accident_cases", user)?;
     let after = rules::decode_cursor(cursor.as_deref())?;
     let user = user.clone();
     db.run(move |conn| {
@@ -321,7 +305,7 @@ pub async fn receive_decisions(
     dry_run: bool,
     render: RenderBatch,
 ) -> Result<Outcome, ApiError> {
-    insurer_only(user)?;
+    crate::access::check("receive_bhxh_benefit_decisions", user)?;
     if items.is_empty() || items.len() > MAX_BATCH {
         return Err(ApiError::field(
             "",
@@ -422,7 +406,7 @@ pub async fn list_decisions(
     filter: DecisionFilter,
     page: Page,
 ) -> Result<(Vec<DecisionRow>, Option<String>), ApiError> {
-    decision_readers(user)?;
+    crate::access::check("list_bhxh_benefit_decisions", user)?;
     let user = user.clone();
     let fetch = page.clone();
     let rows = db
