@@ -76,7 +76,7 @@ pub async fn submit(
     };
     if !allowed && access.condition == Condition::OwnReportKind {
         return Err(ApiError::ForbiddenRecord {
-            code: "report_kind_not_yours",
+            code: "report_not_yours",
             detail: Text::new(
                 "Doanh nghiệp nộp báo cáo của doanh nghiệp mình; xã/phường nộp báo cáo của xã/phường mình.",
                 "An employer submits its own employer report; a commune its own commune report.",

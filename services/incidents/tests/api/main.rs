@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod accident_reports;
+mod access;
 mod accidents;
 mod audit;
 mod auth;
