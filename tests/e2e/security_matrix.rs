@@ -279,6 +279,21 @@ async fn create_objects(suite: &Suite, org: &Org, n: usize, plan_id: &str) -> Ow
         .await;
     owned.ids.insert("accidents", id_of(&accident));
     owned.casualty = accident["casualties"][0]["id"].as_str().unwrap().to_owned();
+    // Concluded: its casualty is in BHXH's feed, so that its claim dossier exists.
+    let res = suite
+        .client
+        .put(suite.url(&format!(
+            "/incidents/api/v1/accidents/{}/investigation",
+            id_of(&accident)
+        )))
+        .bearer_auth(suite.keys.token(Admin, None))
+        .header("If-Match", "\"1\"")
+        .json(&json!({"team_level": "employer", "decision_number": "01/QĐ", "members": [],
+                      "is_occupational_accident": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200, "{}", res.text().await.unwrap());
 
     let counts = json!({"cases": 1, "cases_fatal": 0, "cases_multi": 0, "casualties": 1,
                         "female": 0, "fatal": 0, "serious": 1});
