@@ -231,7 +231,15 @@ pub const COMMON: &[Rule] = &[
         grants: &[
             all(&[Admin]),
             Grant {
-                roles: &[LaborAuthority, HealthAuthority, Agency, Enterprise, Commune, Insurer, Viewer],
+                roles: &[
+                    LaborAuthority,
+                    HealthAuthority,
+                    Agency,
+                    Enterprise,
+                    Commune,
+                    Insurer,
+                    Viewer,
+                ],
                 reach: Reach::All,
                 condition: Condition::OwnJobs,
             },
@@ -304,7 +312,10 @@ impl Policy {
     /// [`COMMON_POLICY`]): the rendering `docs/integration.md` keeps.
     pub fn markdown(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "| operation | resource | action | who may (on which records) |");
+        let _ = writeln!(
+            out,
+            "| operation | resource | action | who may (on which records) |"
+        );
         let _ = writeln!(out, "|---|---|---|---|");
         for rule in self.rules {
             let who: Vec<String> = rule
@@ -374,6 +385,7 @@ pub fn own_tax_code(user: &AuthUser) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -399,7 +411,10 @@ mod tests {
     #[test]
     fn the_first_grant_of_a_held_role_decides_the_scope() {
         assert_eq!(
-            POLICY.check("read_thing", &user(Admin, None)).unwrap().scope,
+            POLICY
+                .check("read_thing", &user(Admin, None))
+                .unwrap()
+                .scope,
             Scope::All
         );
         assert_eq!(
@@ -414,7 +429,11 @@ mod tests {
         assert_eq!(POLICY.check("read_thing", &both).unwrap().scope, Scope::All);
         assert!(POLICY.check("read_thing", &user(Viewer, None)).is_err());
         assert!(POLICY.check("read_thing", &user(Agency, None)).is_err());
-        assert!(POLICY.check("no_such_operation", &user(Admin, None)).is_err());
+        assert!(
+            POLICY
+                .check("no_such_operation", &user(Admin, None))
+                .is_err()
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! What the three ATVSLĐ services share.
 
-pub mod audit;
 pub mod access;
+pub mod audit;
 pub mod auth;
 pub mod bhxh;
 pub mod calendar;

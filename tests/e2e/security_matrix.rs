@@ -16,9 +16,7 @@ use shared::access::{Condition, Grant, Rule};
 use shared::auth::{JwtSigner, Role};
 use shared::testing::{TEST_AUDIENCE, TEST_ISSUER, TestDatabase, TestKeys, settings};
 
-use Role::{
-    Admin, Agency, Commune, Enterprise, HealthAuthority, Insurer, LaborAuthority, Viewer,
-};
+use Role::{Admin, Agency, Commune, Enterprise, HealthAuthority, Insurer, LaborAuthority, Viewer};
 
 /// The access rule of an operation of the merged spec (`incidents_get_accident`), read
 /// from the table of the service its prefix names.
@@ -167,8 +165,7 @@ impl Suite {
     async fn start() -> Self {
         shared::telemetry::init_test_tracing();
         let keys = TestKeys::new().unwrap();
-        let databases: Vec<TestDatabase> =
-            (0..3).map(|_| TestDatabase::new().unwrap()).collect();
+        let databases: Vec<TestDatabase> = (0..3).map(|_| TestDatabase::new().unwrap()).collect();
         let planned = atvsld::services()
             .into_iter()
             .zip(&databases)
@@ -288,8 +285,10 @@ async fn create_objects(suite: &Suite, org: &Org, n: usize, plan_id: &str) -> Ow
         )))
         .bearer_auth(suite.keys.token(Admin, None))
         .header("If-Match", "\"1\"")
-        .json(&json!({"team_level": "employer", "decision_number": "01/QĐ", "members": [],
-                      "is_occupational_accident": true}))
+        .json(
+            &json!({"team_level": "employer", "decision_number": "01/QĐ", "members": [],
+                      "is_occupational_accident": true}),
+        )
         .send()
         .await
         .unwrap();
@@ -609,15 +608,12 @@ async fn call(
     }
 }
 
-
 #[tokio::test]
 async fn every_operation_answers_every_role_of_two_organisations_as_expected() {
     let started = std::time::Instant::now();
     let spec: Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/atvsld.json"),
-        )
-        .unwrap(),
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/atvsld.json"))
+            .unwrap(),
     )
     .unwrap();
     let ops = operations(&spec);
@@ -673,8 +669,7 @@ async fn every_operation_answers_every_role_of_two_organisations_as_expected() {
                     && !op.owned_object
                     && body.as_ref().is_some_and(|b| {
                         let text = b.to_string();
-                        text.contains(ORGS[theirs].tax_code)
-                            || text.contains(ORGS[theirs].agency)
+                        text.contains(ORGS[theirs].tax_code) || text.contains(ORGS[theirs].agency)
                     }))
                     || (role == Agency && op.query.iter().any(|(name, _)| name == "agency"));
                 let answer = call(&suite, op, &path, body.as_ref(), Some(&token)).await;
@@ -700,9 +695,7 @@ async fn every_operation_answers_every_role_of_two_organisations_as_expected() {
                 if !op.path.contains("/api/") {
                     continue;
                 }
-                let forbidden = forbidden_roles(&op.id)
-                    .unwrap_or_default()
-                    .contains(&role);
+                let forbidden = forbidden_roles(&op.id).unwrap_or_default().contains(&role);
                 if forbidden {
                     if status != 403 {
                         problems.push(format!("{what}, expected 403"));
@@ -755,9 +748,8 @@ async fn every_operation_answers_every_role_of_two_organisations_as_expected() {
                         .chain([ORGS[theirs].tax_code])
                     {
                         if answer.body.contains(secret) {
-                            problems.push(format!(
-                                "{what} shows {secret} of the other organisation"
-                            ));
+                            problems
+                                .push(format!("{what} shows {secret} of the other organisation"));
                         }
                     }
                 }
@@ -797,10 +789,8 @@ const INTERNAL_ONLY: &[&str] = &["Envelope", "ReceiveResult"];
 #[tokio::test]
 async fn the_bulk_import_examples_of_the_spec_are_accepted_as_they_stand() {
     let spec: Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/atvsld.json"),
-        )
-        .unwrap(),
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/atvsld.json"))
+            .unwrap(),
     )
     .unwrap();
     let suite = Suite::start().await;
@@ -974,10 +964,8 @@ fn forged_tokens(keys: &TestKeys) -> Vec<(&'static str, String)> {
 async fn forged_tokens_are_refused_by_every_operation() {
     let started = std::time::Instant::now();
     let spec: Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/atvsld.json"),
-        )
-        .unwrap(),
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/atvsld.json"))
+            .unwrap(),
     )
     .unwrap();
     let ops = operations(&spec);
@@ -1169,7 +1157,8 @@ async fn investigations_and_status_changes_follow_the_investigation_level() {
 /// `UPDATE_DOCS=1` the test writes it.
 #[test]
 fn the_integration_doc_shows_the_access_tables_as_they_are() {
-    const START: &str = "<!-- access-tables: generated from the services' access tables; do not edit -->\n";
+    const START: &str =
+        "<!-- access-tables: generated from the services' access tables; do not edit -->\n";
     const END: &str = "<!-- /access-tables -->";
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/integration.md");
     let doc = std::fs::read_to_string(&path).unwrap();

@@ -38,7 +38,11 @@ const WRITE_ACCIDENTS: &[Grant] = &[all(&[Admin, LaborAuthority]), own(&[Enterpr
 /// Recording the investigation and moving the status: only the team that investigates.
 const INVESTIGATE: &[Grant] = &[
     all(&[Admin, LaborAuthority]),
-    when(&[Enterprise, Commune], Reach::Own, Condition::InvestigatesCase),
+    when(
+        &[Enterprise, Commune],
+        Reach::Own,
+        Condition::InvestigatesCase,
+    ),
 ];
 
 const READ_REGISTRY: &[Grant] = &[
@@ -76,7 +80,12 @@ const fn rule(
 pub const POLICY: Policy = Policy {
     service: "incidents",
     rules: &[
-        rule("list_establishments", "establishment", "list", READ_REGISTRY),
+        rule(
+            "list_establishments",
+            "establishment",
+            "list",
+            READ_REGISTRY,
+        ),
         rule("get_establishment", "establishment", "read", READ_REGISTRY),
         rule(
             "list_establishment_revisions",
@@ -139,8 +148,18 @@ pub const POLICY: Policy = Policy {
             "change status",
             INVESTIGATE,
         ),
-        rule("list_accident_reports", "accident report", "list", READ_REPORTS),
-        rule("get_accident_report", "accident report", "read", READ_REPORTS),
+        rule(
+            "list_accident_reports",
+            "accident report",
+            "list",
+            READ_REPORTS,
+        ),
+        rule(
+            "get_accident_report",
+            "accident report",
+            "read",
+            READ_REPORTS,
+        ),
         rule(
             "list_accident_report_revisions",
             "accident report",
@@ -160,7 +179,13 @@ pub const POLICY: Policy = Policy {
             "get_report_compliance",
             "accident report",
             "compliance board",
-            &[all(&[Admin, LaborAuthority, HealthAuthority, Agency, Viewer])],
+            &[all(&[
+                Admin,
+                LaborAuthority,
+                HealthAuthority,
+                Agency,
+                Viewer,
+            ])],
         ),
         rule(
             "get_accident_statistics",
@@ -274,7 +299,11 @@ pub fn may_record(
 }
 
 /// A status change by `access`'s holder on a case at `case_level`.
-pub fn may_move(access: &Access, case_level: InvestigationLevel, _to: Status) -> Result<(), ApiError> {
+pub fn may_move(
+    access: &Access,
+    case_level: InvestigationLevel,
+    _to: Status,
+) -> Result<(), ApiError> {
     // The team that investigates moves the case through every step; no other team does.
     may_investigate(access, case_level)
 }
@@ -301,6 +330,7 @@ pub fn may_declare(access: &Access, sector: Sector, place_commune: &str) -> Resu
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

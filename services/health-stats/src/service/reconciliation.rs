@@ -14,7 +14,6 @@ use shared::error::{ApiError, Text};
 
 use crate::db::bhxh::{self as repo, DecisionFilter};
 
-
 /// The findings of `year` as of `today`; reading them is audited.
 pub async fn reconciliation(
     db: &Db,

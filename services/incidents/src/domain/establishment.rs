@@ -242,7 +242,6 @@ pub fn check_commune(code: &str, today: NaiveDate) -> Result<(), FieldError> {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

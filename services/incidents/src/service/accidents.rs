@@ -112,7 +112,8 @@ fn derive(row: &mut AccidentRow, casualties: &[CasualtyRow]) {
 
 /// The investigation level the case has now (derived from its casualties).
 fn case_level(accident: &AccidentRow) -> InvestigationLevel {
-    InvestigationLevel::parse(&accident.investigation_level).unwrap_or(InvestigationLevel::Provincial)
+    InvestigationLevel::parse(&accident.investigation_level)
+        .unwrap_or(InvestigationLevel::Provincial)
 }
 
 fn utc(t: chrono::DateTime<chrono::FixedOffset>) -> chrono::NaiveDateTime {
@@ -461,24 +462,34 @@ pub async fn revisions(
     .await
 }
 
+/// The accident a change is for, at which version, and the operation (of the access
+/// table) it is.
+struct Target {
+    operation: &'static str,
+    id: String,
+    expected_version: i64,
+}
+
 /// What a change of an accident does to the stored view, given what the caller was
 /// granted; `Err` refuses it.
-type Change = Box<
-    dyn FnOnce(&mut AccidentView, &Access, &mut DbConnection) -> Result<(), ApiError> + Send,
->;
+type Change =
+    Box<dyn FnOnce(&mut AccidentView, &Access, &mut DbConnection) -> Result<(), ApiError> + Send>;
 
 /// Applies `change` to the accident at `expected_version` in one transaction, bumps
 /// the version, recomputes the derived values and keeps a revision.
 async fn change(
     db: &Db,
     user: &AuthUser,
-    operation: &'static str,
-    id: String,
-    expected_version: i64,
+    target: Target,
     reason: String,
     change: Change,
     write: Write,
 ) -> Result<Outcome, ApiError> {
+    let Target {
+        operation,
+        id,
+        expected_version,
+    } = target;
     let access = access::check(operation, user)?;
     let reason = reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 1000 {
@@ -498,8 +509,7 @@ async fn change(
             let change = change
                 .take()
                 .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a change ran twice")))?;
-            let accident =
-                repo::find_for_write(conn, &id, &access.scope)?.ok_or_else(not_found)?;
+            let accident = repo::find_for_write(conn, &id, &access.scope)?.ok_or_else(not_found)?;
             shared::versioning::check_version(expected_version, accident.version)?;
             let mut view = load_view(conn, accident)?;
             let before = statistics::contributions(&view.accident, &view.casualties);
@@ -554,9 +564,11 @@ pub async fn correct(
     change(
         db,
         user,
-        "correct_accident",
-        id,
-        version,
+        Target {
+            operation: "correct_accident",
+            id,
+            expected_version: version,
+        },
         reason,
         Box::new(move |view, _access, conn| {
             // Re-check the whole declaration as it would stand after the correction.
@@ -648,9 +660,11 @@ pub async fn transition(
     change(
         db,
         user,
-        "change_accident_status",
-        id,
-        version,
+        Target {
+            operation: "change_accident_status",
+            id,
+            expected_version: version,
+        },
         reason,
         Box::new(move |view, access, _conn| {
             access::may_move(access, case_level(&view.accident), to)?;
@@ -726,9 +740,11 @@ pub async fn raise_severity(
     change(
         db,
         user,
-        "raise_casualty_severity",
-        id,
-        version,
+        Target {
+            operation: "raise_casualty_severity",
+            id,
+            expected_version: version,
+        },
         reason,
         Box::new(move |view, _access, conn| {
             let casualty = view
@@ -787,9 +803,11 @@ pub async fn save_investigation(
     change(
         db,
         user,
-        "save_investigation",
-        id,
-        version,
+        Target {
+            operation: "save_investigation",
+            id,
+            expected_version: version,
+        },
         "Cập nhật điều tra (investigation updated)".into(),
         Box::new(move |view, access, conn| {
             let stored_team = view

@@ -229,13 +229,37 @@ async fn a_serious_case_of_one_worker_is_the_employers_until_sở_nội_vụ_tak
     let id = serious["id"].as_str().unwrap();
     let path = format!("/api/v1/accidents/{id}/investigation");
 
-    let res = send(&app, &employer, Method::PUT, &path, 1, &record("employer", true)).await;
+    let res = send(
+        &app,
+        &employer,
+        Method::PUT,
+        &path,
+        1,
+        &record("employer", true),
+    )
+    .await;
     assert_eq!(res.status().as_u16(), 200, "{}", json_of(res).await);
     // Re-investigated by the provincial team (after a complaint): its record stands.
-    let res = send(&app, &labour, Method::PUT, &path, 2, &record("provincial", true)).await;
+    let res = send(
+        &app,
+        &labour,
+        Method::PUT,
+        &path,
+        2,
+        &record("provincial", true),
+    )
+    .await;
     assert_eq!(res.status().as_u16(), 200, "{}", json_of(res).await);
     assert_problem(
-        send(&app, &employer, Method::PUT, &path, 3, &record("employer", false)).await,
+        send(
+            &app,
+            &employer,
+            Method::PUT,
+            &path,
+            3,
+            &record("employer", false),
+        )
+        .await,
         403,
         "investigation_team_not_yours",
     )
@@ -352,7 +376,11 @@ async fn bhxh_reads_the_claim_dossier_of_a_casualty_in_its_feed_only() {
         "status": "issued"
     }]);
     let res = app
-        .post("/api/v1/exchange/bhxh/benefit-decisions", &insurer, &decision)
+        .post(
+            "/api/v1/exchange/bhxh/benefit-decisions",
+            &insurer,
+            &decision,
+        )
         .await;
     let sent = json_of(res).await;
     assert_eq!(sent["items"][0]["result"], "created", "{sent}");
@@ -368,10 +396,18 @@ async fn bhxh_reads_the_claim_dossier_of_a_casualty_in_its_feed_only() {
     assert_eq!(d["conclusions"], "Không huấn luyện an toàn.");
     // Minimal: no identity of the person.
     let text = d.to_string();
-    assert!(!text.contains("004090012345") && !text.contains("Nông Văn A"), "{d}");
+    assert!(
+        !text.contains("004090012345") && !text.contains("Nông Văn A"),
+        "{d}"
+    );
 
     // Not (yet) in the feed: 404 to BHXH, as for a casualty that does not exist.
-    assert_problem(app.get(&dossier(&pending), &insurer).await, 404, "not_found").await;
+    assert_problem(
+        app.get(&dossier(&pending), &insurer).await,
+        404,
+        "not_found",
+    )
+    .await;
     assert_problem(
         app.get(
             "/api/v1/exchange/bhxh/accident-cases/00000000-0000-7000-8000-000000000000/dossier",
@@ -384,7 +420,10 @@ async fn bhxh_reads_the_claim_dossier_of_a_casualty_in_its_feed_only() {
     .await;
     // Sở Nội vụ reads any dossier; an employer none.
     assert_eq!(
-        app.get(&dossier(&confirmed), &labour).await.status().as_u16(),
+        app.get(&dossier(&confirmed), &labour)
+            .await
+            .status()
+            .as_u16(),
         200
     );
     assert_problem(
@@ -411,8 +450,11 @@ async fn bhxh_reads_the_claim_dossier_of_a_casualty_in_its_feed_only() {
     )
     .await;
     assert!(
-        audit["items"].as_array().unwrap().iter().any(|e| e["action"] == "read"
-            && e["actor"].as_str().unwrap().contains("insurer")),
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "read" && e["actor"].as_str().unwrap().contains("insurer")),
         "{audit}"
     );
 }

@@ -2,8 +2,8 @@
 //! database per test (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
-mod accident_reports;
 mod access;
+mod accident_reports;
 mod accidents;
 mod audit;
 mod auth;

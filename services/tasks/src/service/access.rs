@@ -51,6 +51,7 @@ pub const POLICY: Policy = Policy {
         rule("get_plan", "plan", "read", READ_PLAN),
         rule("list_plan_targets", "plan", "read targets", READ_PLAN),
         rule("get_plan_kpis", "plan", "read KPIs", READ_PLAN),
+        // Sở Nội vụ, admin, and viewers (who read the compliance board and the plan).
         rule(
             "get_consolidated_report",
             "plan",
@@ -63,7 +64,12 @@ pub const POLICY: Policy = Policy {
         rule("list_tasks", "task", "list", READ_TASKS),
         rule("get_task", "task", "read", READ_TASKS),
         rule("create_task", "task", "create", MANAGE),
-        rule("get_compliance", "plan report", "compliance board", READ_PLAN),
+        rule(
+            "get_compliance",
+            "plan report",
+            "compliance board",
+            READ_PLAN,
+        ),
         rule("list_plan_reports", "plan report", "list", AGENCY_REPORTS),
         rule("get_plan_report", "plan report", "read", AGENCY_REPORTS),
         rule(
@@ -72,7 +78,12 @@ pub const POLICY: Policy = Policy {
             "read revisions",
             AGENCY_REPORTS,
         ),
-        rule("submit_plan_report", "plan report", "submit", AGENCY_REPORTS),
+        rule(
+            "submit_plan_report",
+            "plan report",
+            "submit",
+            AGENCY_REPORTS,
+        ),
         rule(
             "get_plan_report_draft",
             "plan report",

@@ -15,9 +15,6 @@ use crate::db::{agencies, plan_reports, plans};
 use crate::service::compliance::{self, Compliance};
 use crate::service::kpis::{self, KpiResult};
 
-/// Who reads the consolidated report: Sở Nội vụ, admin, and viewers (who read
-/// compliance and the plan).
-
 pub struct Consolidated {
     pub plan: PlanRow,
     pub period: Period,
