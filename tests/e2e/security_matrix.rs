@@ -1178,3 +1178,34 @@ fn the_integration_doc_shows_the_access_tables_as_they_are() {
          run with UPDATE_DOCS=1, or put this between the markers:\n{expected}"
     );
 }
+
+/// Each table names an operation once, and a role at most once per operation (the first
+/// grant of a role decides, so a second one would be dead text).
+#[test]
+fn the_access_tables_name_each_operation_and_role_once() {
+    let mut problems = Vec::new();
+    for policy in atvsld::access_policies() {
+        let mut seen = std::collections::HashSet::new();
+        for rule in policy.all_rules() {
+            if !seen.insert(rule.operation) {
+                problems.push(format!("{}: {} twice", policy.service, rule.operation));
+            }
+            for role in Role::ALL {
+                let grants = rule
+                    .grants
+                    .iter()
+                    .filter(|g| g.roles.contains(&role))
+                    .count();
+                if grants > 1 {
+                    problems.push(format!(
+                        "{}: {} names {} in {grants} grants",
+                        policy.service,
+                        rule.operation,
+                        role.as_str()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
