@@ -13,6 +13,7 @@ use shared::auth::{AuthUser, Role};
 use shared::error::{ApiError, Text};
 
 use crate::domain::accident::{InvestigationLevel, Sector, Status};
+use crate::domain::accident_report::ReportKind;
 
 use Role::{Admin, Agency, Commune, Enterprise, HealthAuthority, Insurer, LaborAuthority, Viewer};
 
@@ -325,6 +326,29 @@ pub fn may_declare(access: &Access, sector: Sector, place_commune: &str) -> Resu
             "sector_not_yours",
             "Doanh nghiệp khai báo tai nạn của người lao động có quan hệ lao động; xã/phường khai báo tai nạn của người lao động không có hợp đồng lao động xảy ra trên địa bàn mình.",
             "An employer declares accidents of workers with a labour relation; a commune those of workers without a labour contract in its own commune.",
+        ))
+    }
+}
+
+/// A report of `kind` (for `commune_code`) submitted by `access`'s holder: an employer
+/// its employer report, a commune its own commune's report.
+pub fn may_submit_report(
+    access: &Access,
+    kind: ReportKind,
+    commune_code: Option<&str>,
+) -> Result<(), ApiError> {
+    let ok = match (&access.scope, kind) {
+        (Scope::All, _) | (Scope::TaxCode(_), ReportKind::Employer) => true,
+        (Scope::Commune(code), ReportKind::Commune) => commune_code == Some(code.as_str()),
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(refuse(
+            "report_not_yours",
+            "Doanh nghiệp nộp báo cáo của doanh nghiệp mình; xã/phường nộp báo cáo của xã/phường mình.",
+            "An employer submits its own employer report; a commune its own commune report.",
         ))
     }
 }

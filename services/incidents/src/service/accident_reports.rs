@@ -1,6 +1,7 @@
 //! Submitting periodic accident reports, reading them, and who has reported.
 
 use diesel::Connection;
+use shared::access::Scope;
 use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection};
 use shared::error::{ApiError, FieldError, Text};
@@ -9,8 +10,6 @@ use shared::pagination::Page;
 use shared::period::Period;
 use shared::receipts::{self, Receipt};
 use uuid::Uuid;
-
-use shared::access::{Condition, Scope};
 
 use crate::access;
 use crate::db::accident_reports as repo;
@@ -66,26 +65,7 @@ pub async fn submit(
     render: Render,
 ) -> Result<Outcome, ApiError> {
     let access = access::check("submit_accident_report", user)?;
-    let allowed = match (&access.scope, submission.kind) {
-        (Scope::All, _) => true,
-        (Scope::TaxCode(_), ReportKind::Employer) => true,
-        (Scope::Commune(code), ReportKind::Commune) => {
-            submission.commune_code.as_ref() == Some(code)
-        }
-        _ => false,
-    };
-    if !allowed && access.condition == Condition::OwnReportKind {
-        return Err(ApiError::ForbiddenRecord {
-            code: "report_not_yours",
-            detail: Text::new(
-                "Doanh nghiệp nộp báo cáo của doanh nghiệp mình; xã/phường nộp báo cáo của xã/phường mình.",
-                "An employer submits its own employer report; a commune its own commune report.",
-            ),
-        });
-    }
-    if !allowed {
-        return Err(ApiError::Forbidden);
-    }
+    access::may_submit_report(&access, submission.kind, submission.commune_code.as_deref())?;
 
     let mut errors = Vec::new();
     let period = Period::parse(&submission.period).filter(|p| rules::is_reporting_period(*p));

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::Connection;
+use shared::access::{Access, Scope};
 use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection};
 use shared::error::{ApiError, FieldError, Text};
@@ -9,8 +10,6 @@ use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
 use shared::pagination::Page;
 use shared::receipts::{self, Receipt};
 use uuid::Uuid;
-
-use shared::access::{Access, Scope};
 
 use crate::access;
 use crate::db::accidents::{self as repo, Filter};
