@@ -19,6 +19,31 @@ pub fn services() -> [&'static ServiceDef; 3] {
     [&incidents::SERVICE, &health_stats::SERVICE, &tasks::SERVICE]
 }
 
+/// The access tables of the three services (issue 11), in the order of [`services`]:
+/// who may do what, read by their use-cases, the security matrix and the "who may do
+/// what" table of `docs/integration.md`.
+pub fn access_policies() -> [shared::access::Policy; 3] {
+    [
+        incidents::access::POLICY,
+        health_stats::service::access::POLICY,
+        tasks::service::access::POLICY,
+    ]
+}
+
+/// The "who may do what" tables of `docs/integration.md`, rendered from
+/// [`access_policies`]: one per service, then the operations every service has.
+pub fn access_markdown() -> String {
+    let mut out = String::new();
+    for policy in access_policies() {
+        out.push_str(&format!("**{}**\n\n", policy.service.replace('_', "-")));
+        out.push_str(&policy.markdown());
+        out.push('\n');
+    }
+    out.push_str("**every service** (receipts, audit trail, subscriptions, jobs)\n\n");
+    out.push_str(&shared::access::COMMON_POLICY.markdown());
+    out
+}
+
 /// Issuer and audience of the development tokens that `up` trusts.
 pub const DEV_ISSUER: &str = "atvsld-dev";
 pub const DEV_AUDIENCE: &str = "atvsld";

@@ -117,6 +117,10 @@ pub enum ApiError {
     Unauthorized,
     #[error("forbidden")]
     Forbidden,
+    /// The role may use the operation, but not on this record (403), with a code that
+    /// says why (`investigation_not_yours`), so a client can tell the caller what to do.
+    #[error("forbidden: {code}")]
+    ForbiddenRecord { code: &'static str, detail: Text },
     /// Not found, or not the caller's to see: the two are never told apart.
     #[error("{resource} not found")]
     NotFound { resource: &'static str },
@@ -181,7 +185,7 @@ impl ApiError {
             Self::Validation { .. } => "validation",
             Self::Unprocessable { .. } => "unprocessable",
             Self::Unauthorized => "unauthorized",
-            Self::Forbidden => "forbidden",
+            Self::Forbidden | Self::ForbiddenRecord { .. } => "forbidden",
             Self::NotFound { .. } => "not-found",
             Self::MethodNotAllowed { .. } => "method-not-allowed",
             Self::Conflict { .. } => "conflict",
@@ -204,6 +208,7 @@ impl ApiError {
             Self::Validation { .. } => "validation_failed",
             Self::Unauthorized => "unauthorized",
             Self::Forbidden => "forbidden",
+            Self::ForbiddenRecord { code, .. } => code,
             Self::NotFound { .. } => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::PreconditionFailed { .. } => "version_mismatch",
@@ -225,7 +230,9 @@ impl ApiError {
                 Text::new("Không thể xử lý yêu cầu", "Request cannot be processed")
             }
             Self::Unauthorized => Text::new("Chưa xác thực", "Unauthenticated"),
-            Self::Forbidden => Text::new("Không có quyền", "Forbidden"),
+            Self::Forbidden | Self::ForbiddenRecord { .. } => {
+                Text::new("Không có quyền", "Forbidden")
+            }
             Self::NotFound { .. } => Text::new("Không tìm thấy", "Not found"),
             Self::MethodNotAllowed { .. } => {
                 Text::new("Phương thức không được hỗ trợ", "Method not allowed")
@@ -255,7 +262,8 @@ impl ApiError {
         match self {
             Self::BadRequest { detail, .. }
             | Self::Unprocessable { detail, .. }
-            | Self::Conflict { detail, .. } => detail.clone(),
+            | Self::Conflict { detail, .. }
+            | Self::ForbiddenRecord { detail, .. } => detail.clone(),
             Self::Validation { .. } => Text::new(
                 "Một hoặc nhiều trường không hợp lệ; xem danh sách lỗi.",
                 "One or more fields are invalid; see the list of errors.",
@@ -385,7 +393,7 @@ impl ResponseError for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::ForbiddenRecord { .. } => StatusCode::FORBIDDEN,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,

@@ -1,5 +1,6 @@
 //! What the three ATVSLĐ services share.
 
+pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod bhxh;

@@ -1,6 +1,7 @@
 //! The incidents service: establishments, accidents (TNLĐ), their investigations,
 //! periodic accident reports and statistics, and the BHXH exchange for accident cases.
 
+pub mod access;
 pub mod db;
 pub mod domain;
 pub mod openapi;

@@ -5,8 +5,9 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::access::COMMON_POLICY;
 use crate::audit::{self, AuditEvent, ChainCheck, Filter};
-use crate::auth::{AuthUser, Role};
+use crate::auth::AuthUser;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::pagination::Page;
@@ -61,7 +62,7 @@ pub async fn list_audit_events(
     db: web::Data<Db>,
     params: web::Query<ListAuditEventsParams>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_any(&[Role::Admin])?;
+    COMMON_POLICY.check("list_audit_events", &user)?;
     let params = params.into_inner();
     let page = Page::parse(params.limit, params.cursor.as_deref())?;
     let filter = Filter {
@@ -91,7 +92,7 @@ pub async fn verify_audit_chain(
     user: AuthUser,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_any(&[Role::Admin])?;
+    COMMON_POLICY.check("verify_audit_chain", &user)?;
     let check = db.run(audit::verify_chain).await?;
     Ok(HttpResponse::Ok().json(check))
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::{AuthUser, Role};
+use crate::auth::AuthUser;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::jobs::{self, FAILED, ItemResult, JobRow, SUCCEEDED, Summary};
@@ -82,7 +82,11 @@ pub async fn get_job(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.to_string();
     let principal = user.principal();
-    let admin = user.has(Role::Admin);
+    // Every job for a grant without condition (admin), the caller's own otherwise.
+    let admin = crate::access::COMMON_POLICY
+        .check("get_job", &user)?
+        .condition
+        != crate::access::Condition::OwnJobs;
     let job = db
         .run(move |conn| {
             let row = jobs::find(conn, &id)?

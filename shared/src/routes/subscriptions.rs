@@ -7,7 +7,8 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::{AuthUser, Role};
+use crate::access::COMMON_POLICY;
+use crate::auth::AuthUser;
 use crate::config::EventSettings;
 use crate::db::Db;
 use crate::error::{ApiError, FieldError, Text};
@@ -115,7 +116,7 @@ pub async fn create_subscription(
     params: web::Query<WriteParams>,
     body: Json<CreateSubscriptionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_any(&[Role::Admin])?;
+    COMMON_POLICY.check("create_subscription", &user)?;
     let idempotent = IdempotentRequest::from_request(&req, &user.principal(), &body.sha256)?;
     let request = body.body;
     repo::check_url(&request.url, settings.allow_internal_urls)?;
@@ -175,7 +176,7 @@ pub async fn list_subscriptions(
     user: AuthUser,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_any(&[Role::Admin])?;
+    COMMON_POLICY.check("list_subscriptions", &user)?;
     let rows = db.run(repo::all).await?;
     Ok(HttpResponse::Ok().json(SubscriptionList {
         items: rows
@@ -213,7 +214,7 @@ pub async fn update_subscription(
     id: web::Path<uuid::Uuid>,
     body: Json<UpdateSubscriptionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_any(&[Role::Admin])?;
+    COMMON_POLICY.check("update_subscription", &user)?;
     let active = body.body.active;
     let row = db
         .run(move |conn| {
@@ -241,7 +242,7 @@ pub async fn list_deliveries(
     db: web::Data<Db>,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_any(&[Role::Admin])?;
+    COMMON_POLICY.check("list_deliveries", &user)?;
     let id = id.to_string();
     let rows = db
         .run(move |conn| {
@@ -322,7 +323,7 @@ pub async fn replay_delivery(
     db: web::Data<Db>,
     path: web::Path<(uuid::Uuid, uuid::Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_any(&[Role::Admin])?;
+    COMMON_POLICY.check("replay_delivery", &user)?;
     let (id, delivery) = path.into_inner();
     let replayed = db
         .run(move |conn| dispatcher::replay(conn, &delivery.to_string(), &id.to_string()))

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Text};
 use diesel::upsert::excluded;
 use serde::Serialize;
+use shared::access::Scope;
 use shared::db::{DbBackend, DbConnection};
 use shared::per_backend;
 
@@ -102,14 +103,6 @@ pub struct MonitoringRevisionRow {
     pub snapshot: String,
 }
 
-/// Which reports a caller may see.
-#[derive(Clone, Debug)]
-pub enum Visibility {
-    All,
-    /// An employer: the reports of its own tax code.
-    TaxCode(String),
-}
-
 /// List filters.
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
@@ -120,17 +113,19 @@ pub struct Filter {
 
 type Boxed<'a> = r::BoxedQuery<'a, DbBackend>;
 
-fn restrict<'a>(query: Boxed<'a>, visibility: &Visibility) -> Boxed<'a> {
-    match visibility {
-        Visibility::All => query,
-        Visibility::TaxCode(tax) => query.filter(r::tax_code.eq(tax.clone())),
+fn restrict<'a>(query: Boxed<'a>, scope: &Scope) -> Boxed<'a> {
+    match scope {
+        Scope::All => query,
+        Scope::TaxCode(tax) => query.filter(r::tax_code.eq(tax.clone())),
+        // No monitoring report belongs to a commune or an agency.
+        Scope::Commune(_) | Scope::Agency(_) => query.filter(r::id.eq("")),
     }
 }
 
 pub fn find(
     conn: &mut DbConnection,
     id: &str,
-    visibility: &Visibility,
+    visibility: &Scope,
 ) -> QueryResult<Option<MonitoringReportRow>> {
     restrict(
         r::table.filter(r::id.eq(id.to_owned())).into_boxed(),
@@ -211,7 +206,7 @@ pub fn revisions(
 /// Reports newest first (by id); `before` pages by id.
 pub fn list(
     conn: &mut DbConnection,
-    visibility: &Visibility,
+    visibility: &Scope,
     filter: &Filter,
     before: Option<&str>,
     limit: i64,

@@ -279,10 +279,7 @@ pub async fn import_health_exam_reports(
     params: web::Query<WriteParams>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_any(&[
-        shared::auth::Role::Admin,
-        shared::auth::Role::HealthAuthority,
-    ])?;
+    crate::service::access::check("import_health_exam_reports", &user)?;
     shared::jobs::bulk::submit(
         &req,
         payload,

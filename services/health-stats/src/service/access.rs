@@ -1,85 +1,176 @@
-//! Who may see and change what in this service.
+//! Who may do what in the health-stats service: the table ([`POLICY`]) every use-case
+//! asks (see `shared::access`).
 
+use shared::access::{Access, Condition, Grant, Policy, Reach, Rule, Scope, all, own};
 use shared::auth::{AuthUser, Role};
 use shared::error::ApiError;
 
-/// The establishments a caller may see records of: all, or only its own tax code.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Scope {
-    All,
-    Own(String),
-}
+use Role::{Admin, Agency, Enterprise, HealthAuthority, Insurer, LaborAuthority, Viewer};
 
-impl Scope {
-    pub fn tax_code(&self) -> Option<&str> {
-        match self {
-            Scope::All => None,
-            Scope::Own(t) => Some(t.as_str()),
-        }
-    }
+/// Health reports and disease cases (health data): the health and labour authorities
+/// and admin read all, an employer its own.
+const READ_REPORTS: &[Grant] = &[
+    all(&[Admin, HealthAuthority, LaborAuthority]),
+    own(&[Enterprise]),
+];
 
-    pub fn allows(&self, tax_code: &str) -> bool {
-        self.tax_code().is_none_or(|own| own == tax_code)
-    }
-}
+/// Filed by the employer itself, or by the health authority.
+const FILE_REPORTS: &[Grant] = &[all(&[Admin, HealthAuthority]), own(&[Enterprise])];
 
-fn own(user: &AuthUser) -> Scope {
-    let tax = user
-        .org
-        .as_deref()
-        .and_then(|o| shared::validate::parse_tax_code(o).ok())
-        .map(|t| t.as_str().to_owned())
-        .unwrap_or_default();
-    Scope::Own(tax)
-}
+/// Aggregates, for the authorities, agencies and viewers (small cells hidden).
+const STATISTICS: &[Grant] = &[
+    all(&[Admin, LaborAuthority, HealthAuthority, Agency]),
+    Grant {
+        roles: &[Viewer],
+        reach: Reach::All,
+        condition: Condition::SmallCellsHidden,
+    },
+];
 
-/// Health reports: the authorities read all, an employer its own.
-pub fn read_reports(user: &AuthUser) -> Result<Scope, ApiError> {
-    if user.has_any(&[Role::Admin, Role::HealthAuthority, Role::LaborAuthority]) {
-        Ok(Scope::All)
-    } else if user.has(Role::Enterprise) {
-        Ok(own(user))
-    } else {
-        Err(ApiError::Forbidden)
+const fn rule(
+    operation: &'static str,
+    resource: &'static str,
+    action: &'static str,
+    grants: &'static [Grant],
+) -> Rule {
+    Rule {
+        operation,
+        resource,
+        action,
+        grants,
     }
 }
 
-/// Health reports: filed by the employer itself, or by the health authority.
-pub fn write_reports(user: &AuthUser) -> Result<Scope, ApiError> {
-    if user.has_any(&[Role::Admin, Role::HealthAuthority]) {
-        Ok(Scope::All)
-    } else if user.has(Role::Enterprise) {
-        Ok(own(user))
-    } else {
-        Err(ApiError::Forbidden)
-    }
+/// The health-stats service's table, by `operationId` of `openapi/health-stats.json`.
+pub const POLICY: Policy = Policy {
+    service: "health_stats",
+    rules: &[
+        rule(
+            "list_health_exam_reports",
+            "health-exam report",
+            "list",
+            READ_REPORTS,
+        ),
+        rule(
+            "get_health_exam_report",
+            "health-exam report",
+            "read",
+            READ_REPORTS,
+        ),
+        rule(
+            "submit_health_exam_report",
+            "health-exam report",
+            "file",
+            FILE_REPORTS,
+        ),
+        rule(
+            "import_health_exam_reports",
+            "health-exam report",
+            "import",
+            &[all(&[Admin, HealthAuthority])],
+        ),
+        rule(
+            "list_monitoring_reports",
+            "monitoring report",
+            "list",
+            READ_REPORTS,
+        ),
+        rule(
+            "get_monitoring_report",
+            "monitoring report",
+            "read",
+            READ_REPORTS,
+        ),
+        rule(
+            "list_monitoring_report_revisions",
+            "monitoring report",
+            "read revisions",
+            READ_REPORTS,
+        ),
+        rule(
+            "submit_monitoring_report",
+            "monitoring report",
+            "file",
+            FILE_REPORTS,
+        ),
+        rule(
+            "list_disease_cases",
+            "occupational-disease case",
+            "list",
+            READ_REPORTS,
+        ),
+        rule(
+            "get_disease_case",
+            "occupational-disease case",
+            "read",
+            READ_REPORTS,
+        ),
+        rule(
+            "record_disease_case",
+            "occupational-disease case",
+            "record",
+            &[all(&[Admin, HealthAuthority])],
+        ),
+        rule(
+            "assess_disease_case",
+            "occupational-disease case",
+            "assess",
+            &[all(&[Admin, HealthAuthority])],
+        ),
+        rule(
+            "get_health_statistics",
+            "health statistics",
+            "read",
+            STATISTICS,
+        ),
+        rule(
+            "get_monitoring_statistics",
+            "monitoring statistics",
+            "read",
+            STATISTICS,
+        ),
+        rule(
+            "get_bhxh_disease_cases",
+            "BHXH disease-case feed",
+            "read",
+            &[all(&[Insurer])],
+        ),
+        rule(
+            "receive_bhxh_benefit_decisions",
+            "BHXH benefit decision",
+            "send",
+            &[all(&[Insurer])],
+        ),
+        rule(
+            "list_bhxh_benefit_decisions",
+            "BHXH benefit decision",
+            "list",
+            &[all(&[Admin, HealthAuthority])],
+        ),
+        // The labour inspectors read it through incidents' reconciliation too.
+        rule(
+            "get_bhxh_disease_reconciliation",
+            "BHXH reconciliation",
+            "read",
+            &[all(&[Admin, HealthAuthority, LaborAuthority])],
+        ),
+        // Code lists name codes, not people: every signed-in role.
+        rule("list_code_lists", "code list", "list", &[all(&Role::ALL)]),
+        rule("get_code_list", "code list", "read", &[all(&Role::ALL)]),
+    ],
+};
+
+/// What `user` may do with `operation`; 403 when its roles may not use it at all.
+pub fn check(operation: &str, user: &AuthUser) -> Result<Access, ApiError> {
+    POLICY.check(operation, user)
 }
 
-/// Disease cases: health data, only to the health and labour authorities, admin, and
-/// the worker's own employer.
-pub fn read_cases(user: &AuthUser) -> Result<Scope, ApiError> {
-    read_reports(user)
+/// The scope of `user` for `operation`.
+pub fn scope(operation: &str, user: &AuthUser) -> Result<Scope, ApiError> {
+    check(operation, user).map(|a| a.scope)
 }
 
-/// Disease cases are recorded by the health authority (from the diagnosing facilities).
-pub fn write_cases(user: &AuthUser) -> Result<(), ApiError> {
-    user.require_any(&[Role::Admin, Role::HealthAuthority])
-}
-
-/// Statistics: aggregates, for the authorities, agencies and viewers.
-pub fn read_statistics(user: &AuthUser) -> Result<bool, ApiError> {
-    user.require_any(&[
-        Role::Admin,
-        Role::LaborAuthority,
-        Role::HealthAuthority,
-        Role::Agency,
-        Role::Viewer,
-    ])?;
-    // Viewers get small cells hidden.
-    Ok(!user.has_any(&[
-        Role::Admin,
-        Role::LaborAuthority,
-        Role::HealthAuthority,
-        Role::Agency,
-    ]))
+/// Whether `operation` shows `user` aggregates with small cells hidden.
+pub fn small_cells_hidden(operation: &str, user: &AuthUser) -> Result<bool, ApiError> {
+    Ok(check(operation, user)?.condition == Condition::SmallCellsHidden)
 }

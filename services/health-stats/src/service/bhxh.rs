@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 
 use diesel::Connection;
-use shared::auth::{AuthUser, Role};
+use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection};
 use shared::error::{ApiError, FieldError, Location, Text};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
@@ -22,22 +22,6 @@ use crate::domain::bhxh::{self as rules, BenefitDecision, FeedReason};
 
 /// Largest batch of decisions one request may carry.
 pub const MAX_BATCH: usize = 1000;
-
-fn insurer_only(user: &AuthUser) -> Result<(), ApiError> {
-    if user.has(Role::Insurer) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
-
-fn decision_readers(user: &AuthUser) -> Result<(), ApiError> {
-    if user.has_any(&[Role::Admin, Role::HealthAuthority]) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
 
 /// Appends one feed change for the case, in the caller's transaction.
 pub fn record_change(
@@ -77,7 +61,7 @@ pub async fn feed(
     cursor: Option<String>,
     limit: i64,
 ) -> Result<FeedPage, ApiError> {
-    insurer_only(user)?;
+    super::access::check("get_bhxh_disease_cases", user)?;
     let after = rules::decode_cursor(cursor.as_deref())?;
     let user = user.clone();
     db.run(move |conn| {
@@ -265,7 +249,7 @@ pub async fn receive_decisions(
     dry_run: bool,
     render: RenderBatch,
 ) -> Result<Outcome, ApiError> {
-    insurer_only(user)?;
+    super::access::check("receive_bhxh_benefit_decisions", user)?;
     if items.is_empty() || items.len() > MAX_BATCH {
         return Err(ApiError::field(
             "",
@@ -366,7 +350,7 @@ pub async fn list_decisions(
     filter: DecisionFilter,
     page: Page,
 ) -> Result<(Vec<DecisionRow>, Option<String>), ApiError> {
-    decision_readers(user)?;
+    super::access::check("list_bhxh_benefit_decisions", user)?;
     let user = user.clone();
     let fetch = page.clone();
     let rows = db

@@ -81,7 +81,7 @@ pub async fn record(
     dry_run: bool,
     render: Render,
 ) -> Result<Outcome, ApiError> {
-    access::write_cases(user)?;
+    access::check("record_disease_case", user)?;
     let valid = rules::validate(case, shared::time::today()).map_err(ApiError::validation)?;
     let user = user.clone();
     db.run(move |conn| {
@@ -144,7 +144,7 @@ pub async fn record(
 }
 
 pub async fn get(db: &Db, user: &AuthUser, id: String) -> Result<DiseaseCaseRow, ApiError> {
-    let scope = access::read_cases(user)?;
+    let scope = access::scope("get_disease_case", user)?;
     let user = user.clone();
     db.run(move |conn| {
         conn.transaction(|conn| {
@@ -162,7 +162,7 @@ pub async fn list(
     disease_code: Option<String>,
     page: Page,
 ) -> Result<(Vec<DiseaseCaseRow>, Option<String>), ApiError> {
-    let scope = access::read_cases(user)?;
+    let scope = access::scope("list_disease_cases", user)?;
     let user = user.clone();
     let fetch = page.clone();
     let rows = db
@@ -202,7 +202,7 @@ pub async fn assess(
     expected_version: i64,
     change: Assessment,
 ) -> Result<DiseaseCaseRow, ApiError> {
-    access::write_cases(user)?;
+    access::check("assess_disease_case", user)?;
     let reason = change.change_reason.trim().to_owned();
     let user = user.clone();
     db.run(move |conn| {

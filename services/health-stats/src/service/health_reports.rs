@@ -260,9 +260,9 @@ pub async fn submit(
     dry_run: bool,
     render: Render,
 ) -> Result<Outcome, ApiError> {
-    let scope = access::write_reports(user)?;
+    let scope = access::scope("submit_health_exam_report", user)?;
     let filing = check(submission).map_err(ApiError::validation)?;
-    if !scope.allows(filing.tax_code()) {
+    if !scope.allows_tax_code(filing.tax_code()) {
         return Err(ApiError::Forbidden);
     }
     let principal = user.principal();
@@ -292,7 +292,7 @@ fn latest_receipt(conn: &mut DbConnection, id: &str) -> Result<Option<Receipt>, 
 }
 
 pub async fn get(db: &Db, user: &AuthUser, id: String) -> Result<ReportView, ApiError> {
-    let scope = access::read_reports(user)?;
+    let scope = access::scope("get_health_exam_report", user)?;
     db.run(move |conn| {
         let report = repo::find(conn, &id, scope.tax_code())?.ok_or(ApiError::NotFound {
             resource: "health exam report",
@@ -309,7 +309,7 @@ pub async fn list(
     period: Option<String>,
     page: Page,
 ) -> Result<(Vec<HealthReportRow>, Option<String>), ApiError> {
-    let scope = access::read_reports(user)?;
+    let scope = access::scope("list_health_exam_reports", user)?;
     let fetch = page.clone();
     let rows = db
         .run(move |conn| {

@@ -30,7 +30,7 @@ pub async fn statistics(
     group_by: Option<GroupBy>,
     as_of: Option<NaiveDate>,
 ) -> Result<HealthStatistics, ApiError> {
-    let suppress = access::read_statistics(user)?;
+    let suppress = access::small_cells_hidden("get_health_statistics", user)?;
     db.run(move |conn| {
         let total_of =
             |conn: &mut shared::db::DbConnection, p: Period| -> Result<Counters, ApiError> {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use chrono::{Datelike, NaiveDate};
-use shared::auth::{AuthUser, Role};
+use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection};
 use shared::error::{ApiError, FieldError, Text};
 use shared::figures::{self, Completeness, Indicator, Trend};
@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::db::establishments::{self as establishments_repo, EstablishmentRow};
 use crate::db::monitoring::{
-    self as repo, Filter, MonitoringReportRow, MonitoringRevisionRow, Visibility, Years,
+    self as repo, Filter, MonitoringReportRow, MonitoringRevisionRow, Years,
 };
 use crate::domain::establishment::{self as establishment_rules, EstablishmentFacts};
 use crate::domain::monitoring::{
@@ -50,28 +50,6 @@ pub struct ReportView {
 }
 
 pub type Render = fn(&ReportView, &[FieldError], StatusCode) -> Result<StoredResponse, ApiError>;
-
-/// The caller's tax code from its token, normalised; empty when it has none.
-fn own_tax_code(user: &AuthUser) -> String {
-    user.org
-        .as_deref()
-        .and_then(|org| shared::validate::parse_tax_code(org).ok())
-        .map(|t| t.as_str().to_owned())
-        .unwrap_or_default()
-}
-
-const WRITERS: [Role; 2] = [Role::Admin, Role::HealthAuthority];
-const READERS: [Role; 3] = [Role::Admin, Role::HealthAuthority, Role::LaborAuthority];
-
-fn read_visibility(user: &AuthUser) -> Result<Visibility, ApiError> {
-    if user.has_any(&READERS) {
-        Ok(Visibility::All)
-    } else if user.has(Role::Enterprise) {
-        Ok(Visibility::TaxCode(own_tax_code(user)))
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
 
 fn not_found() -> ApiError {
     ApiError::NotFound {
@@ -141,17 +119,15 @@ pub async fn submit(
     dry_run: bool,
     render: Render,
 ) -> Result<Outcome, ApiError> {
-    let any_establishment = user.has_any(&WRITERS);
-    if !any_establishment && !user.has(Role::Enterprise) {
-        return Err(ApiError::Forbidden);
-    }
+    let scope = super::access::scope("submit_monitoring_report", user)?;
+    let any_establishment = scope.is_all();
 
     let mut errors = Vec::new();
     let establishment =
         establishment_rules::validate(&submission.establishment, "/establishment", &mut errors);
     if let Some(e) = &establishment
         && !any_establishment
-        && e.tax_code != own_tax_code(user)
+        && !scope.allows_tax_code(&e.tax_code)
     {
         // The body names another employer: a rule broken in the request, not a
         // record found or hidden, so 422 and no hint of whether it is known.
@@ -298,7 +274,7 @@ pub async fn submit(
 }
 
 pub async fn get(db: &Db, user: &AuthUser, id: String) -> Result<ReportView, ApiError> {
-    let visibility = read_visibility(user)?;
+    let visibility = super::access::scope("get_monitoring_report", user)?;
     db.run(move |conn| {
         let report = repo::find(conn, &id, &visibility)?.ok_or_else(not_found)?;
         let receipt = receipts::for_subject(conn, RECEIPT_KIND, &report.id)?.pop();
@@ -313,7 +289,7 @@ pub async fn list(
     filter: Filter,
     page: Page,
 ) -> Result<(Vec<MonitoringReportRow>, Option<String>), ApiError> {
-    let visibility = read_visibility(user)?;
+    let visibility = super::access::scope("list_monitoring_reports", user)?;
     let fetch = page.clone();
     let rows = db
         .run(move |conn| {
@@ -334,7 +310,7 @@ pub async fn revisions(
     user: &AuthUser,
     id: String,
 ) -> Result<Vec<MonitoringRevisionRow>, ApiError> {
-    let visibility = read_visibility(user)?;
+    let visibility = super::access::scope("list_monitoring_report_revisions", user)?;
     db.run(move |conn| {
         repo::find(conn, &id, &visibility)?.ok_or_else(not_found)?;
         Ok::<_, ApiError>(repo::revisions(conn, &id)?)
@@ -410,19 +386,7 @@ fn figures(
 }
 
 pub async fn statistics(db: &Db, user: &AuthUser, query: Query) -> Result<Statistics, ApiError> {
-    user.require_any(&[
-        Role::Admin,
-        Role::LaborAuthority,
-        Role::HealthAuthority,
-        Role::Agency,
-        Role::Viewer,
-    ])?;
-    let suppress = !user.has_any(&[
-        Role::Admin,
-        Role::LaborAuthority,
-        Role::HealthAuthority,
-        Role::Agency,
-    ]);
+    let suppress = super::access::small_cells_hidden("get_monitoring_statistics", user)?;
     db.run(move |conn| {
         let total = figures(conn, rules::TOTAL, query.year, query.as_of)?
             .remove(rules::TOTAL)

@@ -7,22 +7,12 @@ use std::collections::HashSet;
 
 use chrono::NaiveDate;
 use diesel::Connection;
-use shared::auth::{AuthUser, Role};
+use shared::auth::AuthUser;
 use shared::bhxh::reconciliation::{FindingKind, ReconciliationItem};
 use shared::db::Db;
 use shared::error::{ApiError, Text};
 
 use crate::db::bhxh::{self as repo, DecisionFilter};
-
-/// The health and labour authorities (the labour inspectors read it through
-/// incidents' reconciliation), and admin.
-fn readers(user: &AuthUser) -> Result<(), ApiError> {
-    if user.has_any(&[Role::Admin, Role::HealthAuthority, Role::LaborAuthority]) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
 
 /// The findings of `year` as of `today`; reading them is audited.
 pub async fn reconciliation(
@@ -32,7 +22,8 @@ pub async fn reconciliation(
     wait_days: i64,
     today: NaiveDate,
 ) -> Result<Vec<ReconciliationItem>, ApiError> {
-    readers(user)?;
+    // The labour inspectors read it through incidents' reconciliation too.
+    super::access::check("get_bhxh_disease_reconciliation", user)?;
     let (Some(start), Some(end)) = (
         NaiveDate::from_ymd_opt(year, 1, 1),
         NaiveDate::from_ymd_opt(year + 1, 1, 1),

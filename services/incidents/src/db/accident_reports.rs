@@ -2,39 +2,40 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use shared::access::Scope;
 use shared::db::{DbBackend, DbConnection};
 
 use super::models::{AccidentReportRevisionRow, AccidentReportRow};
-use super::schema::{accident_report_revisions, accident_reports, accidents, casualties};
-
-/// Which reports a caller may see.
-#[derive(Clone, Debug)]
-pub enum Visibility {
-    All,
-    /// An employer: the reports of its establishment.
-    Establishment(String),
-    /// A commune: its own reports.
-    Commune(String),
-}
+use super::schema::{
+    accident_report_revisions, accident_reports, accidents, casualties, establishments,
+};
 
 type Boxed<'a> = accident_reports::BoxedQuery<'a, DbBackend>;
 
-fn restrict<'a>(query: Boxed<'a>, visibility: &Visibility) -> Boxed<'a> {
-    match visibility {
-        Visibility::All => query,
-        Visibility::Establishment(id) => {
-            query.filter(accident_reports::establishment_id.eq(id.clone()))
-        }
-        Visibility::Commune(code) => query
+/// The reports within `scope`: an employer's of its establishment, a commune's own
+/// commune reports.
+fn restrict<'a>(query: Boxed<'a>, scope: &Scope) -> Boxed<'a> {
+    match scope {
+        Scope::All => query,
+        Scope::TaxCode(tax_code) => query.filter(
+            accident_reports::establishment_id.eq_any(
+                establishments::table
+                    .filter(establishments::tax_code.eq(tax_code.clone()))
+                    .select(establishments::id.nullable()),
+            ),
+        ),
+        Scope::Commune(code) => query
             .filter(accident_reports::kind.eq("commune"))
             .filter(accident_reports::reporter.eq(code.clone())),
+        // No accident report belongs to an agency.
+        Scope::Agency(_) => query.filter(accident_reports::id.eq("")),
     }
 }
 
 pub fn find(
     conn: &mut DbConnection,
     id: &str,
-    visibility: &Visibility,
+    visibility: &Scope,
 ) -> QueryResult<Option<AccidentReportRow>> {
     restrict(
         accident_reports::table
@@ -108,7 +109,7 @@ pub fn revisions(
 /// Reports of a period (and kind), oldest reporter first; `before` pages by id.
 pub fn list(
     conn: &mut DbConnection,
-    visibility: &Visibility,
+    visibility: &Scope,
     period: Option<&str>,
     kind: Option<&str>,
     before: Option<&str>,

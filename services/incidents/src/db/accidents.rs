@@ -2,24 +2,13 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use shared::access::Scope;
 use shared::db::{DbBackend, DbConnection};
 
 use super::models::{
     AccidentRevisionRow, AccidentRow, CasualtyRow, InvestigationRow, SeverityChangeRow,
 };
 use super::schema::{accident_revisions, accidents, casualties, investigations, severity_changes};
-
-/// Which accidents a caller may see.
-#[derive(Clone, Debug)]
-pub enum Visibility {
-    All,
-    /// An employer: accidents of its establishment (by tax code).
-    Employer(String),
-    /// A commune: accidents that happened there.
-    PlaceCommune(String),
-    /// A commune writing: the no-contract accidents it reported.
-    ReportingCommune(String),
-}
 
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
@@ -36,16 +25,21 @@ pub struct Filter {
 
 type Boxed<'a> = accidents::BoxedQuery<'a, DbBackend>;
 
-fn restrict<'a>(query: Boxed<'a>, visibility: &Visibility) -> Boxed<'a> {
-    match visibility {
-        Visibility::All => query,
-        Visibility::Employer(tax_code) => {
+/// The accidents within `scope`: an employer's by its tax code; a commune reads those
+/// that happened in it (`writing == false`) and changes the no-contract accidents it
+/// reported (`writing`).
+fn restrict<'a>(query: Boxed<'a>, scope: &Scope, writing: bool) -> Boxed<'a> {
+    match scope {
+        Scope::All => query,
+        Scope::TaxCode(tax_code) => {
             query.filter(accidents::establishment_tax_code.eq(tax_code.clone()))
         }
-        Visibility::PlaceCommune(code) => query.filter(accidents::commune_code.eq(code.clone())),
-        Visibility::ReportingCommune(code) => {
+        Scope::Commune(code) if writing => {
             query.filter(accidents::reporting_commune.eq(code.clone()))
         }
+        Scope::Commune(code) => query.filter(accidents::commune_code.eq(code.clone())),
+        // No accident belongs to an agency.
+        Scope::Agency(_) => query.filter(accidents::id.eq("")),
     }
 }
 
@@ -65,14 +59,30 @@ pub fn insert(
     Ok(())
 }
 
-pub fn find(
+/// One accident the caller may read.
+pub fn find(conn: &mut DbConnection, id: &str, scope: &Scope) -> QueryResult<Option<AccidentRow>> {
+    find_in(conn, id, scope, false)
+}
+
+/// One accident the caller may change.
+pub fn find_for_write(
     conn: &mut DbConnection,
     id: &str,
-    visibility: &Visibility,
+    scope: &Scope,
+) -> QueryResult<Option<AccidentRow>> {
+    find_in(conn, id, scope, true)
+}
+
+fn find_in(
+    conn: &mut DbConnection,
+    id: &str,
+    scope: &Scope,
+    writing: bool,
 ) -> QueryResult<Option<AccidentRow>> {
     restrict(
         accidents::table.filter(accidents::id.eq(id)).into_boxed(),
-        visibility,
+        scope,
+        writing,
     )
     .select(AccidentRow::as_select())
     .first(conn)
@@ -95,12 +105,12 @@ pub fn find_by_external_ref(
 /// Newest first, `limit` rows older than `before`.
 pub fn list(
     conn: &mut DbConnection,
-    visibility: &Visibility,
+    scope: &Scope,
     filter: &Filter,
     before: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<AccidentRow>> {
-    let mut query = restrict(accidents::table.into_boxed(), visibility);
+    let mut query = restrict(accidents::table.into_boxed(), scope, false);
     if let Some(from) = filter.occurred_from {
         query = query.filter(accidents::occurred_at.ge(from));
     }

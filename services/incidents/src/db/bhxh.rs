@@ -262,3 +262,18 @@ pub fn casualties_with_decision(
         .distinct()
         .load(conn)
 }
+
+/// The decisions BHXH sent on one casualty, latest decision date first.
+pub fn decisions_of_casualty(
+    conn: &mut DbConnection,
+    casualty_id: &str,
+) -> QueryResult<Vec<DecisionRow>> {
+    bhxh_benefit_decisions::table
+        .filter(bhxh_benefit_decisions::casualty_id.eq(casualty_id))
+        .order((
+            bhxh_benefit_decisions::decision_date.desc(),
+            bhxh_benefit_decisions::updated_at.desc(),
+        ))
+        .select(DecisionRow::as_select())
+        .load(conn)
+}

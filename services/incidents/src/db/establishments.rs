@@ -2,18 +2,11 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use shared::access::Scope;
 use shared::db::DbConnection;
 
 use super::models::{EstablishmentRow, RevisionRow};
 use super::schema::{establishment_revisions, establishments};
-
-/// Which establishments a caller may see.
-#[derive(Clone, Debug)]
-pub enum Visibility {
-    All,
-    TaxCode(String),
-    Commune(String),
-}
 
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
@@ -33,7 +26,7 @@ pub fn insert(conn: &mut DbConnection, row: &EstablishmentRow) -> QueryResult<()
 pub fn find(
     conn: &mut DbConnection,
     id: &str,
-    visibility: &Visibility,
+    visibility: &Scope,
 ) -> QueryResult<Option<EstablishmentRow>> {
     let mut query = establishments::table
         .filter(establishments::id.eq(id))
@@ -68,7 +61,7 @@ pub fn tax_code_taken(conn: &mut DbConnection, tax_code: &str) -> QueryResult<bo
 /// Newest first, `limit` rows older than `before`.
 pub fn list(
     conn: &mut DbConnection,
-    visibility: &Visibility,
+    visibility: &Scope,
     filter: &Filter,
     before: Option<&str>,
     limit: i64,
@@ -130,19 +123,21 @@ pub fn revisions(conn: &mut DbConnection, establishment_id: &str) -> QueryResult
 
 fn restrict<'a>(
     query: establishments::BoxedQuery<'a, shared::db::DbBackend>,
-    visibility: &Visibility,
+    visibility: &Scope,
 ) -> establishments::BoxedQuery<'a, shared::db::DbBackend> {
     match visibility {
-        Visibility::All => query,
-        Visibility::TaxCode(code) => query.filter(establishments::tax_code.eq(code.clone())),
-        Visibility::Commune(code) => query.filter(establishments::commune_code.eq(code.clone())),
+        Scope::All => query,
+        Scope::TaxCode(code) => query.filter(establishments::tax_code.eq(code.clone())),
+        Scope::Commune(code) => query.filter(establishments::commune_code.eq(code.clone())),
+        // No establishment belongs to an agency; agencies read the registry as a whole.
+        Scope::Agency(_) => query.filter(establishments::id.eq("")),
     }
 }
 
 pub fn find_by_tax_code(
     conn: &mut DbConnection,
     tax_code: &str,
-    visibility: &Visibility,
+    visibility: &Scope,
 ) -> QueryResult<Option<EstablishmentRow>> {
     restrict(
         establishments::table

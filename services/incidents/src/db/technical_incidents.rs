@@ -4,6 +4,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
+use shared::access::Scope;
 use shared::db::{DbBackend, DbConnection};
 
 diesel::table! {
@@ -86,16 +87,6 @@ pub struct TechnicalIncidentRevisionRow {
     pub snapshot: String,
 }
 
-/// Which incidents a caller may see.
-#[derive(Clone, Debug)]
-pub enum Visibility {
-    All,
-    /// An employer: its own establishment's (by tax code).
-    Employer(String),
-    /// A commune: those that happened in it.
-    Commune(String),
-}
-
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
     pub occurred_from: Option<NaiveDateTime>,
@@ -107,15 +98,16 @@ pub struct Filter {
 
 type Boxed<'a> = technical_incidents::BoxedQuery<'a, DbBackend>;
 
-fn restrict<'a>(query: Boxed<'a>, visibility: &Visibility) -> Boxed<'a> {
+/// Which incidents a caller may see: an employer its own establishment's, a commune
+/// those that happened in it; an agency none (no agency owns an incident).
+fn restrict<'a>(query: Boxed<'a>, visibility: &Scope) -> Boxed<'a> {
     match visibility {
-        Visibility::All => query,
-        Visibility::Employer(tax_code) => {
+        Scope::All => query,
+        Scope::TaxCode(tax_code) => {
             query.filter(technical_incidents::establishment_tax_code.eq(tax_code.clone()))
         }
-        Visibility::Commune(code) => {
-            query.filter(technical_incidents::commune_code.eq(code.clone()))
-        }
+        Scope::Commune(code) => query.filter(technical_incidents::commune_code.eq(code.clone())),
+        Scope::Agency(_) => query.filter(technical_incidents::id.is_null()),
     }
 }
 
@@ -129,7 +121,7 @@ pub fn insert(conn: &mut DbConnection, row: &TechnicalIncidentRow) -> QueryResul
 pub fn find(
     conn: &mut DbConnection,
     id: &str,
-    visibility: &Visibility,
+    visibility: &Scope,
 ) -> QueryResult<Option<TechnicalIncidentRow>> {
     restrict(
         technical_incidents::table
@@ -145,7 +137,7 @@ pub fn find(
 /// Newest first, `limit` rows older than `before` (ids are UUIDv7: time-ordered).
 pub fn list(
     conn: &mut DbConnection,
-    visibility: &Visibility,
+    visibility: &Scope,
     filter: &Filter,
     before: Option<&str>,
     limit: i64,

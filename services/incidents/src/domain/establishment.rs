@@ -1,8 +1,7 @@
 //! What makes an establishment record valid, and who may see or change one.
 
 use chrono::NaiveDate;
-use shared::auth::{AuthUser, Role};
-use shared::error::{ApiError, FieldError, Text};
+use shared::error::{FieldError, Text};
 use shared::refdata;
 use shared::validate::{self, TaxCode};
 
@@ -243,62 +242,6 @@ pub fn check_commune(code: &str, today: NaiveDate) -> Result<(), FieldError> {
     }
 }
 
-/// Which establishments `user` may read; 403 for roles that may read none.
-pub fn read_scope(user: &AuthUser) -> Result<Scope, ApiError> {
-    if user.has_any(&[
-        Role::Admin,
-        Role::LaborAuthority,
-        Role::HealthAuthority,
-        Role::Agency,
-    ]) {
-        Ok(Scope::All)
-    } else if user.has(Role::Enterprise) {
-        Ok(Scope::TaxCode(own_tax_code(user)))
-    } else if user.has(Role::Commune) {
-        Ok(Scope::Commune(user.org.clone().unwrap_or_default()))
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
-
-/// Which establishments `user` may change; 403 for roles that may change none.
-pub fn write_scope(user: &AuthUser) -> Result<Scope, ApiError> {
-    if user.has_any(&[Role::Admin, Role::LaborAuthority]) {
-        Ok(Scope::All)
-    } else if user.has(Role::Enterprise) {
-        Ok(Scope::TaxCode(own_tax_code(user)))
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
-
-/// An enterprise's own tax code, in the normalised form records are stored in.
-/// An organisation claim that is no valid tax code matches nothing.
-pub fn own_tax_code(user: &AuthUser) -> String {
-    user.org
-        .as_deref()
-        .and_then(|org| validate::parse_tax_code(org).ok())
-        .map(|t| t.as_str().to_owned())
-        .unwrap_or_default()
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Scope {
-    All,
-    TaxCode(String),
-    Commune(String),
-}
-
-impl Scope {
-    pub fn allows_tax_code(&self, tax_code: &str) -> bool {
-        match self {
-            Scope::All => true,
-            Scope::TaxCode(own) => own == tax_code,
-            Scope::Commune(_) => false,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -391,35 +334,5 @@ mod tests {
         assert!(err.is_some_and(|e| e.message.vi.contains("01273")));
         // Before the reform it was valid.
         assert!(check_commune("01267", day(2025, 6, 30)).is_ok());
-    }
-
-    #[test]
-    fn scopes_follow_roles() {
-        let user = |role: Role, org: Option<&str>| AuthUser {
-            subject: "s".into(),
-            issuer: "i".into(),
-            roles: vec![role],
-            org: org.map(str::to_owned),
-        };
-        assert_eq!(
-            read_scope(&user(Role::HealthAuthority, None)).ok(),
-            Some(Scope::All)
-        );
-        assert_eq!(
-            read_scope(&user(Role::Enterprise, Some("0100047516"))).ok(),
-            Some(Scope::TaxCode("0100047516".into()))
-        );
-        assert_eq!(
-            read_scope(&user(Role::Commune, Some("01273"))).ok(),
-            Some(Scope::Commune("01273".into()))
-        );
-        assert!(read_scope(&user(Role::Viewer, None)).is_err());
-        assert!(read_scope(&user(Role::Insurer, None)).is_err());
-        assert!(write_scope(&user(Role::Commune, Some("01273"))).is_err());
-        assert!(write_scope(&user(Role::Agency, Some("SYT"))).is_err());
-        assert_eq!(
-            write_scope(&user(Role::Enterprise, Some("garbage"))).ok(),
-            Some(Scope::TaxCode(String::new()))
-        );
     }
 }

@@ -231,6 +231,9 @@ fn post_write(
 ///
 /// Chuyển trạng thái: declared → under_investigation → record_announced → closed, one
 /// step at a time (409 otherwise); `record_announced` needs the record's announcement date.
+/// Only the team of the case's investigation level moves it: an employer its own
+/// `employer`-level cases, a commune the `commune`-level cases it declared, Sở Nội vụ
+/// and admin every case (403 `investigation_not_yours` otherwise).
 #[utoipa::path(
     tag = "accidents",
     params(
@@ -321,7 +324,7 @@ pub async fn get_investigation(
     db: web::Data<Db>,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = service::get(&db, &user, id.to_string()).await?;
+    let view = service::get_investigation(&db, &user, id.to_string()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, versioning::etag(view.accident.version)))
         .json(InvestigationResponse::from_view(&view)?))
@@ -338,6 +341,10 @@ fn render_investigation(view: &AccidentView) -> Result<StoredResponse, ApiError>
 ///
 /// Ghi nhận kết quả điều tra. Replaces the whole record; `extension_days` (one
 /// extension, serious or fatal cases, at most the base period) moves the deadline.
+/// Recorded by the team of the case's investigation level (ND 39/2016): an employer
+/// records its own team's record (`team_level: employer`) of its `employer`-level cases
+/// only, never a `provincial` case (403 `investigation_not_yours`) nor over a higher
+/// team's record (403 `investigation_team_not_yours`); Sở Nội vụ and admin record any.
 #[utoipa::path(
     tag = "accidents",
     params(("id" = String, Path, description = "Accident id"), ("If-Match" = String, Header, description = "ETag of the accident version being changed")),

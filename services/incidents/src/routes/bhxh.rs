@@ -23,6 +23,7 @@ use crate::service::reconciliation::{DiseasePart, reconciliation};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(get_bhxh_accident_cases)
+        .service(get_bhxh_accident_case_dossier)
         .service(receive_bhxh_benefit_decisions)
         .service(list_bhxh_benefit_decisions)
         .service(get_bhxh_reconciliation);
@@ -95,6 +96,74 @@ pub struct AccidentCase {
     /// Mức suy giảm khả năng lao động (%): incidents does not record the medical
     /// assessment, so this is `null`; BHXH holds it.
     pub capacity_loss_percent: Option<i64>,
+}
+
+/// The claim dossier of one casualty (hồ sơ giải quyết chế độ TNLĐ): the minimum BHXH
+/// needs besides the feed entry — the investigation's conclusion and the reference of
+/// its record, and the loss of working capacity once a decision stated it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "casualty_id": "0195f7a2-7c1e-7d3a-9b1e-3f7c2a9d4e51",
+    "accident_id": "0195f7a2-7c1e-7d3a-9b1e-3f7c2a9d4e50",
+    "severity": "serious",
+    "investigation_level": "provincial",
+    "record_reference": "125/QĐ-SNV",
+    "record_decision_date": "2026-03-03",
+    "is_occupational_accident": true,
+    "conclusions": "Người lao động không được huấn luyện an toàn khi làm việc tại khai trường.",
+    "record_announced_on": "2026-03-25",
+    "capacity_loss_percent": 21
+}))]
+pub struct AccidentCaseDossier {
+    pub casualty_id: String,
+    pub accident_id: String,
+    /// `fatal`, `serious` or `minor`.
+    pub severity: String,
+    /// The level of the team that made the record (cấp đoàn điều tra).
+    pub investigation_level: crate::domain::accident::InvestigationLevel,
+    /// Number of the decision forming the investigation team, the record's reference.
+    pub record_reference: Option<String>,
+    pub record_decision_date: Option<NaiveDate>,
+    /// Whether the record concluded it is an occupational accident (có phải TNLĐ).
+    pub is_occupational_accident: Option<bool>,
+    /// The record's conclusions (kết luận).
+    pub conclusions: Option<String>,
+    /// When the record was announced (ngày công bố biên bản).
+    pub record_announced_on: Option<NaiveDate>,
+    /// Mức suy giảm khả năng lao động (%), from the latest benefit decision stating it.
+    pub capacity_loss_percent: Option<i64>,
+}
+
+/// Claim dossier of one casualty
+///
+/// Hồ sơ giải quyết chế độ TNLĐ của một người bị nạn: the investigation's conclusion and
+/// record reference, and the loss of working capacity if known. `insurer` for the
+/// casualties in its feed (any other is 404), `labor_authority` and `admin` for any;
+/// every read is audited.
+#[utoipa::path(
+    tag = "exchange-bhxh",
+    params(("casualty_id" = String, Path, description = "The casualty id, as in the feed")),
+    responses((status = 200, description = "The dossier", body = AccidentCaseDossier))
+)]
+#[get("/exchange/bhxh/accident-cases/{casualty_id}/dossier")]
+pub async fn get_bhxh_accident_case_dossier(
+    user: AuthUser,
+    db: web::Data<Db>,
+    casualty_id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let d = service::dossier(&db, &user, casualty_id.to_string()).await?;
+    Ok(HttpResponse::Ok().json(AccidentCaseDossier {
+        casualty_id: d.casualty_id,
+        accident_id: d.accident_id,
+        severity: d.severity,
+        investigation_level: d.investigation.team_level,
+        record_reference: d.investigation.decision_number,
+        record_decision_date: d.investigation.decision_date,
+        is_occupational_accident: d.investigation.is_occupational_accident,
+        conclusions: d.investigation.conclusions,
+        record_announced_on: d.investigation.record_announced_on,
+        capacity_loss_percent: d.capacity_loss_percent,
+    }))
 }
 
 /// A page of the feed. Pass `next_cursor` back to resume after the last change seen; it

@@ -1,7 +1,7 @@
 //! `/api/v1/establishments/import`: registering or updating many establishments at once.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use shared::auth::{AuthUser, Role};
+use shared::auth::AuthUser;
 use shared::db::Db;
 use shared::error::ApiError;
 use shared::idempotency::WriteParams;
@@ -73,7 +73,7 @@ pub async fn import_establishments(
     params: web::Query<WriteParams>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_any(&[Role::Admin, Role::LaborAuthority])?;
+    crate::access::check("import_establishments", &user)?;
     bulk::submit(
         &req,
         payload,

@@ -1,7 +1,8 @@
 //! Submitting periodic accident reports, reading them, and who has reported.
 
 use diesel::Connection;
-use shared::auth::{AuthUser, Role};
+use shared::access::Scope;
+use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection};
 use shared::error::{ApiError, FieldError, Text};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
@@ -10,14 +11,13 @@ use shared::period::Period;
 use shared::receipts::{self, Receipt};
 use uuid::Uuid;
 
-use crate::db::accident_reports::{self as repo, Visibility};
-use crate::db::establishments::{
-    self as establishments_repo, Visibility as EstablishmentVisibility,
-};
+use crate::access;
+use crate::db::accident_reports as repo;
+use crate::db::establishments as establishments_repo;
 use crate::db::models::{AccidentReportRevisionRow, AccidentReportRow, EstablishmentRow};
 use crate::domain::accident_report::{self as rules, Declared, ReportFigures, ReportKind};
 use crate::domain::declaration::EmployerRef;
-use crate::domain::establishment::{check_commune, own_tax_code};
+use crate::domain::establishment::check_commune;
 
 pub const RECEIPT_KIND: &str = "accident_report";
 
@@ -43,25 +43,6 @@ pub struct ReportView {
 pub type Render =
     fn(&ReportView, &[FieldError], actix_web::http::StatusCode) -> Result<StoredResponse, ApiError>;
 
-fn read_visibility(conn: &mut DbConnection, user: &AuthUser) -> Result<Visibility, ApiError> {
-    if user.has_any(&[Role::Admin, Role::LaborAuthority, Role::HealthAuthority]) {
-        Ok(Visibility::All)
-    } else if user.has(Role::Enterprise) {
-        let own = establishments_repo::find_by_tax_code(
-            conn,
-            &own_tax_code(user),
-            &EstablishmentVisibility::All,
-        )?;
-        Ok(Visibility::Establishment(
-            own.map(|e| e.id).unwrap_or_default(),
-        ))
-    } else if user.has(Role::Commune) {
-        Ok(Visibility::Commune(user.org.clone().unwrap_or_default()))
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
-
 fn not_found() -> ApiError {
     ApiError::NotFound {
         resource: "accident report",
@@ -83,16 +64,8 @@ pub async fn submit(
     dry_run: bool,
     render: Render,
 ) -> Result<Outcome, ApiError> {
-    let all = user.has_any(&[Role::Admin, Role::LaborAuthority]);
-    let allowed = all
-        || (user.has(Role::Enterprise) && submission.kind == ReportKind::Employer)
-        || (user.has(Role::Commune)
-            && submission.kind == ReportKind::Commune
-            && submission.commune_code.is_some()
-            && submission.commune_code == user.org);
-    if !allowed {
-        return Err(ApiError::Forbidden);
-    }
+    let access = access::check("submit_accident_report", user)?;
+    access::may_submit_report(&access, submission.kind, submission.commune_code.as_deref())?;
 
     let mut errors = Vec::new();
     let period = Period::parse(&submission.period).filter(|p| rules::is_reporting_period(*p));
@@ -158,7 +131,7 @@ pub async fn submit(
         return Err(ApiError::validation(errors));
     };
 
-    let enterprise_scope = (!all && user.has(Role::Enterprise)).then(|| own_tax_code(user));
+    let enterprise_scope = access.scope.tax_code().map(str::to_owned);
     let principal = user.principal();
     let figures_json = submission
         .figures
@@ -250,9 +223,7 @@ fn resolve(
     e: &EmployerRef,
     own_tax_code: Option<&str>,
 ) -> Result<EstablishmentRow, ApiError> {
-    let visibility = own_tax_code.map_or(EstablishmentVisibility::All, |t| {
-        EstablishmentVisibility::TaxCode(t.to_owned())
-    });
+    let visibility = own_tax_code.map_or(Scope::All, |t| Scope::TaxCode(t.to_owned()));
     let found = match (&e.id, &e.tax_code) {
         (Some(id), _) => establishments_repo::find(conn, id, &visibility)?,
         (None, Some(tax)) => {
@@ -280,9 +251,8 @@ fn latest_receipt(conn: &mut DbConnection, id: &str) -> Result<Option<Receipt>, 
 }
 
 pub async fn get(db: &Db, user: &AuthUser, id: String) -> Result<ReportView, ApiError> {
-    let user = user.clone();
+    let visibility = access::scope("get_accident_report", user)?;
     db.run(move |conn| {
-        let visibility = read_visibility(conn, &user)?;
         let report = repo::find(conn, &id, &visibility)?.ok_or_else(not_found)?;
         let receipt = latest_receipt(conn, &report.id)?;
         Ok::<_, ApiError>(ReportView { report, receipt })
@@ -297,11 +267,10 @@ pub async fn list(
     kind: Option<String>,
     page: Page,
 ) -> Result<(Vec<AccidentReportRow>, Option<String>), ApiError> {
-    let user = user.clone();
+    let visibility = access::scope("list_accident_reports", user)?;
     let fetch = page.clone();
     let rows = db
         .run(move |conn| {
-            let visibility = read_visibility(conn, &user)?;
             Ok::<_, ApiError>(repo::list(
                 conn,
                 &visibility,
@@ -320,9 +289,8 @@ pub async fn revisions(
     user: &AuthUser,
     id: String,
 ) -> Result<Vec<AccidentReportRevisionRow>, ApiError> {
-    let user = user.clone();
+    let visibility = access::scope("list_accident_report_revisions", user)?;
     db.run(move |conn| {
-        let visibility = read_visibility(conn, &user)?;
         repo::find(conn, &id, &visibility)?.ok_or_else(not_found)?;
         Ok::<_, ApiError>(repo::revisions(conn, &id)?)
     })
@@ -360,13 +328,7 @@ pub async fn compliance(
     period: Period,
     kind: ReportKind,
 ) -> Result<(Option<chrono::NaiveDate>, Vec<ComplianceEntry>), ApiError> {
-    user.require_any(&[
-        Role::Admin,
-        Role::LaborAuthority,
-        Role::HealthAuthority,
-        Role::Agency,
-        Role::Viewer,
-    ])?;
+    access::check("get_report_compliance", user)?;
     if !rules::is_reporting_period(period) {
         return Err(ApiError::bad_parameter(
             "period",

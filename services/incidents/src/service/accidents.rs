@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use diesel::Connection;
-use shared::auth::{AuthUser, Role};
+use shared::access::{Access, Scope};
+use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection};
 use shared::error::{ApiError, FieldError, Text};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
@@ -10,19 +11,19 @@ use shared::pagination::Page;
 use shared::receipts::{self, Receipt};
 use uuid::Uuid;
 
-use crate::db::accidents::{self as repo, Filter, Visibility};
-use crate::db::establishments::{
-    self as establishments_repo, Visibility as EstablishmentVisibility,
-};
+use crate::access;
+use crate::db::accidents::{self as repo, Filter};
+use crate::db::establishments as establishments_repo;
 use crate::db::models::{
     AccidentRevisionRow, AccidentRow, CasualtyRow, InvestigationRow, SeverityChangeRow,
 };
 use crate::db::statistics as stats_repo;
-use crate::domain::accident::{self as rules, DeadlineRules, Sector, Severity, Status};
+use crate::domain::accident::{
+    self as rules, DeadlineRules, InvestigationLevel, Sector, Severity, Status,
+};
 use crate::domain::declaration::{
     self, AccidentDeclaration, CasualtyDeclaration, Costs, EmployerRef, Place,
 };
-use crate::domain::establishment::own_tax_code;
 use crate::domain::identity::{IdType, Identity, IdentityDocument};
 use crate::domain::investigation::{self, InvestigationRecord};
 use crate::domain::statistics::{self, Counters, StatKey};
@@ -47,34 +48,6 @@ pub type Render = fn(
 
 /// The kind of filing receipt a declaration gets.
 pub const RECEIPT_KIND: &str = "accident_declaration";
-
-fn read_visibility(user: &AuthUser) -> Result<Visibility, ApiError> {
-    if user.has_any(&[Role::Admin, Role::LaborAuthority, Role::HealthAuthority]) {
-        Ok(Visibility::All)
-    } else if user.has(Role::Enterprise) {
-        Ok(Visibility::Employer(own_tax_code(user)))
-    } else if user.has(Role::Commune) {
-        Ok(Visibility::PlaceCommune(
-            user.org.clone().unwrap_or_default(),
-        ))
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
-
-fn write_visibility(user: &AuthUser) -> Result<Visibility, ApiError> {
-    if user.has_any(&[Role::Admin, Role::LaborAuthority]) {
-        Ok(Visibility::All)
-    } else if user.has(Role::Enterprise) {
-        Ok(Visibility::Employer(own_tax_code(user)))
-    } else if user.has(Role::Commune) {
-        Ok(Visibility::ReportingCommune(
-            user.org.clone().unwrap_or_default(),
-        ))
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
 
 fn not_found() -> ApiError {
     ApiError::NotFound {
@@ -135,6 +108,12 @@ fn derive(row: &mut AccidentRow, casualties: &[CasualtyRow]) {
         row.extension_days,
     )
     .naive_utc();
+}
+
+/// The investigation level the case has now (derived from its casualties).
+fn case_level(accident: &AccidentRow) -> InvestigationLevel {
+    InvestigationLevel::parse(&accident.investigation_level)
+        .unwrap_or(InvestigationLevel::Provincial)
 }
 
 fn utc(t: chrono::DateTime<chrono::FixedOffset>) -> chrono::NaiveDateTime {
@@ -272,23 +251,13 @@ pub async fn declare(
     dry_run: bool,
     render: Render,
 ) -> Result<Outcome, ApiError> {
-    let scope = write_visibility(user)?;
-    match (&scope, declaration.sector) {
-        (Visibility::Employer(_), Sector::WithoutLabourContract) => {
-            return Err(ApiError::Forbidden);
-        }
-        (Visibility::ReportingCommune(code), sector)
-            if sector != Sector::WithoutLabourContract
-                || *code != declaration.place.commune_code =>
-        {
-            return Err(ApiError::Forbidden);
-        }
-        _ => {}
-    }
+    let access = access::check("declare_accident", user)?;
+    access::may_declare(&access, declaration.sector, &declaration.place.commune_code)?;
+    let scope = access.scope;
     let valid = declaration::validate(declaration, Utc::now()).map_err(ApiError::validation)?;
     let principal = user.principal();
     let reporting_commune = match &scope {
-        Visibility::ReportingCommune(code) => Some(code.clone()),
+        Scope::Commune(code) => Some(code.clone()),
         _ => None,
     };
     let user = user.clone();
@@ -384,11 +353,12 @@ pub async fn declare(
 fn resolve_employer(
     conn: &mut DbConnection,
     employer: &EmployerRef,
-    scope: &Visibility,
+    scope: &Scope,
 ) -> Result<crate::db::models::EstablishmentRow, ApiError> {
+    // An employer names only itself; the others may name any registered employer.
     let visibility = match scope {
-        Visibility::Employer(tax_code) => EstablishmentVisibility::TaxCode(tax_code.clone()),
-        _ => EstablishmentVisibility::All,
+        Scope::TaxCode(tax_code) => Scope::TaxCode(tax_code.clone()),
+        _ => Scope::All,
     };
     let found = match (&employer.id, &employer.tax_code) {
         (Some(id), _) => establishments_repo::find(conn, id, &visibility)?,
@@ -431,7 +401,25 @@ fn load_view(conn: &mut DbConnection, accident: AccidentRow) -> Result<AccidentV
 
 /// One accident with its casualties; the read is audited.
 pub async fn get(db: &Db, user: &AuthUser, id: String) -> Result<AccidentView, ApiError> {
-    let visibility = read_visibility(user)?;
+    read(db, user, "get_accident", id).await
+}
+
+/// The investigation of one accident, with the accident (the read is audited).
+pub async fn get_investigation(
+    db: &Db,
+    user: &AuthUser,
+    id: String,
+) -> Result<AccidentView, ApiError> {
+    read(db, user, "get_investigation", id).await
+}
+
+async fn read(
+    db: &Db,
+    user: &AuthUser,
+    operation: &'static str,
+    id: String,
+) -> Result<AccidentView, ApiError> {
+    let visibility = access::scope(operation, user)?;
     let user = user.clone();
     db.run(move |conn| {
         conn.transaction(|conn| {
@@ -451,7 +439,7 @@ pub async fn list(
     filter: Filter,
     page: Page,
 ) -> Result<(Vec<(AccidentRow, Vec<Severity>)>, Option<String>), ApiError> {
-    let visibility = read_visibility(user)?;
+    let visibility = access::scope("list_accidents", user)?;
     let fetch = page.clone();
     let rows = db
         .run(move |conn| {
@@ -486,7 +474,7 @@ pub async fn revisions(
     user: &AuthUser,
     id: String,
 ) -> Result<Vec<AccidentRevisionRow>, ApiError> {
-    let visibility = read_visibility(user)?;
+    let visibility = access::scope("list_accident_revisions", user)?;
     db.run(move |conn| {
         repo::find(conn, &id, &visibility)?.ok_or_else(not_found)?;
         Ok::<_, ApiError>(repo::revisions(conn, &id)?)
@@ -494,21 +482,35 @@ pub async fn revisions(
     .await
 }
 
-/// What a change of an accident does to the stored view; `Err` refuses it.
-type Change = Box<dyn FnOnce(&mut AccidentView, &mut DbConnection) -> Result<(), ApiError> + Send>;
+/// The accident a change is for, at which version, and the operation (of the access
+/// table) it is.
+struct Target {
+    operation: &'static str,
+    id: String,
+    expected_version: i64,
+}
+
+/// What a change of an accident does to the stored view, given what the caller was
+/// granted; `Err` refuses it.
+type Change =
+    Box<dyn FnOnce(&mut AccidentView, &Access, &mut DbConnection) -> Result<(), ApiError> + Send>;
 
 /// Applies `change` to the accident at `expected_version` in one transaction, bumps
 /// the version, recomputes the derived values and keeps a revision.
 async fn change(
     db: &Db,
     user: &AuthUser,
-    id: String,
-    expected_version: i64,
+    target: Target,
     reason: String,
     change: Change,
     write: Write,
 ) -> Result<Outcome, ApiError> {
-    let visibility = write_visibility(user)?;
+    let Target {
+        operation,
+        id,
+        expected_version,
+    } = target;
+    let access = access::check(operation, user)?;
     let reason = reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 1000 {
         return Err(ApiError::field(
@@ -527,11 +529,11 @@ async fn change(
             let change = change
                 .take()
                 .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a change ran twice")))?;
-            let accident = repo::find(conn, &id, &visibility)?.ok_or_else(not_found)?;
+            let accident = repo::find_for_write(conn, &id, &access.scope)?.ok_or_else(not_found)?;
             shared::versioning::check_version(expected_version, accident.version)?;
             let mut view = load_view(conn, accident)?;
             let before = statistics::contributions(&view.accident, &view.casualties);
-            change(&mut view, conn)?;
+            change(&mut view, &access, conn)?;
             view.accident.version = expected_version + 1;
             view.accident.updated_at = shared::db::now();
             derive(&mut view.accident, &view.casualties);
@@ -582,10 +584,13 @@ pub async fn correct(
     change(
         db,
         user,
-        id,
-        version,
+        Target {
+            operation: "correct_accident",
+            id,
+            expected_version: version,
+        },
         reason,
-        Box::new(move |view, conn| {
+        Box::new(move |view, _access, conn| {
             // Re-check the whole declaration as it would stand after the correction.
             let a = &view.accident;
             let offset = shared::time::vietnam();
@@ -680,10 +685,14 @@ pub async fn transition(
     change(
         db,
         user,
-        id,
-        version,
+        Target {
+            operation: "change_accident_status",
+            id,
+            expected_version: version,
+        },
         reason,
-        Box::new(move |view, _conn| {
+        Box::new(move |view, access, _conn| {
+            access::may_move(access, case_level(&view.accident), to)?;
             let from = Status::parse(&view.accident.status).unwrap_or(Status::Declared);
             if !from.can_move_to(to) {
                 return Err(ApiError::Conflict {
@@ -756,10 +765,13 @@ pub async fn raise_severity(
     change(
         db,
         user,
-        id,
-        version,
+        Target {
+            operation: "raise_casualty_severity",
+            id,
+            expected_version: version,
+        },
         reason,
-        Box::new(move |view, conn| {
+        Box::new(move |view, _access, conn| {
             let casualty = view
                 .casualties
                 .iter_mut()
@@ -823,10 +835,24 @@ pub async fn save_investigation(
     change(
         db,
         user,
-        id,
-        version,
+        Target {
+            operation: "save_investigation",
+            id,
+            expected_version: version,
+        },
         "Cập nhật điều tra (investigation updated)".into(),
-        Box::new(move |view, conn| {
+        Box::new(move |view, access, conn| {
+            let stored_team = view
+                .investigation
+                .as_ref()
+                .and_then(|i| serde_json::from_str::<InvestigationRecord>(&i.record).ok())
+                .map(|r| r.team_level);
+            access::may_record(
+                access,
+                case_level(&view.accident),
+                record.team_level,
+                stored_team,
+            )?;
             let occurred_on = view
                 .accident
                 .occurred_at

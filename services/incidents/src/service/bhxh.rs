@@ -10,7 +10,7 @@
 use std::collections::{HashMap, HashSet};
 
 use diesel::Connection;
-use shared::auth::{AuthUser, Role};
+use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection};
 use shared::error::{ApiError, FieldError, Location, Text};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
@@ -24,22 +24,6 @@ use crate::domain::investigation::InvestigationRecord;
 
 /// Largest batch of decisions one request may carry.
 pub const MAX_BATCH: usize = 1000;
-
-fn insurer_only(user: &AuthUser) -> Result<(), ApiError> {
-    if user.has(Role::Insurer) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
-
-pub(crate) fn decision_readers(user: &AuthUser) -> Result<(), ApiError> {
-    if user.has_any(&[Role::Admin, Role::LaborAuthority]) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
 
 /// Whether the investigation concluded the accident is occupational (có phải TNLĐ).
 pub fn is_confirmed(investigation: Option<&InvestigationRow>) -> bool {
@@ -108,7 +92,7 @@ pub async fn feed(
     cursor: Option<String>,
     limit: i64,
 ) -> Result<FeedPage, ApiError> {
-    insurer_only(user)?;
+    crate::access::check("get_bhxh_accident_cases", user)?;
     let after = rules::decode_cursor(cursor.as_deref())?;
     let user = user.clone();
     db.run(move |conn| {
@@ -321,7 +305,7 @@ pub async fn receive_decisions(
     dry_run: bool,
     render: RenderBatch,
 ) -> Result<Outcome, ApiError> {
-    insurer_only(user)?;
+    crate::access::check("receive_bhxh_benefit_decisions", user)?;
     if items.is_empty() || items.len() > MAX_BATCH {
         return Err(ApiError::field(
             "",
@@ -422,7 +406,7 @@ pub async fn list_decisions(
     filter: DecisionFilter,
     page: Page,
 ) -> Result<(Vec<DecisionRow>, Option<String>), ApiError> {
-    decision_readers(user)?;
+    crate::access::check("list_bhxh_benefit_decisions", user)?;
     let user = user.clone();
     let fetch = page.clone();
     let rows = db
@@ -445,4 +429,57 @@ pub async fn list_decisions(
         })
         .await?;
     Ok(page.finish(rows, |r| r.id.as_str()))
+}
+
+/// What BHXH needs to decide a claim on one casualty (hồ sơ giải quyết chế độ TNLĐ),
+/// and nothing more: the investigation's conclusion and reference, and the loss of
+/// working capacity if a decision on it came back.
+#[derive(Clone, Debug)]
+pub struct Dossier {
+    pub casualty_id: String,
+    pub accident_id: String,
+    pub severity: String,
+    pub investigation: InvestigationRecord,
+    /// From the latest benefit decision that states it (incidents records no medical
+    /// assessment of its own).
+    pub capacity_loss_percent: Option<i64>,
+}
+
+/// The claim dossier of `casualty_id`. The insurer reads only casualties in its feed
+/// (the investigation concluded: occupational accident); anything else is 404 to it,
+/// exactly as a casualty that does not exist. The read is audited.
+pub async fn dossier(db: &Db, user: &AuthUser, casualty_id: String) -> Result<Dossier, ApiError> {
+    let access = crate::access::check("get_bhxh_accident_case_dossier", user)?;
+    let user = user.clone();
+    db.run(move |conn| {
+        conn.transaction(|conn| {
+            let not_found = || ApiError::NotFound {
+                resource: "casualty",
+            };
+            let casualty = repo::casualties_by_id(conn, std::slice::from_ref(&casualty_id))?
+                .into_iter()
+                .next()
+                .ok_or_else(not_found)?;
+            let investigation = crate::db::accidents::investigation(conn, &casualty.accident_id)?;
+            let in_feed = is_confirmed(investigation.as_ref());
+            if access.condition == shared::access::Condition::InBhxhFeed && !in_feed {
+                return Err(not_found());
+            }
+            let record = investigation
+                .and_then(|i| serde_json::from_str::<InvestigationRecord>(&i.record).ok())
+                .ok_or_else(not_found)?;
+            let capacity_loss_percent = repo::decisions_of_casualty(conn, &casualty.id)?
+                .into_iter()
+                .find_map(|d| d.capacity_loss_percent);
+            shared::audit::record(conn, &user, "read", "casualty", &[casualty.id.as_str()])?;
+            Ok::<_, ApiError>(Dossier {
+                casualty_id: casualty.id,
+                accident_id: casualty.accident_id,
+                severity: casualty.severity,
+                investigation: record,
+                capacity_loss_percent,
+            })
+        })
+    })
+    .await
 }

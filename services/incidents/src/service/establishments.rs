@@ -10,9 +10,10 @@ use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
 use shared::pagination::Page;
 use uuid::Uuid;
 
-use crate::db::establishments::{self as repo, Filter, Visibility};
+use crate::access;
+use crate::db::establishments::{self as repo, Filter};
 use crate::db::models::{EstablishmentRow, RevisionRow};
-use crate::domain::establishment::{self as rules, EstablishmentInput, Scope, ValidEstablishment};
+use crate::domain::establishment::{self as rules, EstablishmentInput, ValidEstablishment};
 
 /// Turns a stored row into the response a caller gets (kept by the route layer).
 pub type Render =
@@ -22,14 +23,6 @@ pub struct Registration {
     pub tax_code: String,
     pub input: EstablishmentInput,
     pub external_ref: Option<String>,
-}
-
-fn visibility(scope: Scope) -> Visibility {
-    match scope {
-        Scope::All => Visibility::All,
-        Scope::TaxCode(code) => Visibility::TaxCode(code),
-        Scope::Commune(code) => Visibility::Commune(code),
-    }
 }
 
 fn invalid(errors: Vec<FieldError>) -> ApiError {
@@ -46,7 +39,7 @@ pub async fn register(
     dry_run: bool,
     render: Render,
 ) -> Result<Outcome, ApiError> {
-    let scope = rules::write_scope(user)?;
+    let scope = access::scope("create_establishment", user)?;
     let tax_code = rules::check_tax_code(&registration.tax_code, "/tax_code");
     let valid = rules::validate(&registration.input, shared::time::today());
     let external_ref = registration
@@ -105,7 +98,7 @@ pub async fn register(
 }
 
 pub async fn get(db: &Db, user: &AuthUser, id: String) -> Result<EstablishmentRow, ApiError> {
-    let visible = visibility(rules::read_scope(user)?);
+    let visible = access::scope("get_establishment", user)?;
     db.run(move |conn| repo::find(conn, &id, &visible))
         .await?
         .ok_or(ApiError::NotFound {
@@ -119,7 +112,7 @@ pub async fn list(
     filter: Filter,
     page: Page,
 ) -> Result<(Vec<EstablishmentRow>, Option<String>), ApiError> {
-    let visible = visibility(rules::read_scope(user)?);
+    let visible = access::scope("list_establishments", user)?;
     let fetch = page.clone();
     let rows = db
         .run(move |conn| {
@@ -136,7 +129,7 @@ pub async fn list(
 }
 
 pub async fn revisions(db: &Db, user: &AuthUser, id: String) -> Result<Vec<RevisionRow>, ApiError> {
-    let visible = visibility(rules::read_scope(user)?);
+    let visible = access::scope("list_establishment_revisions", user)?;
     db.run(move |conn| {
         if repo::find(conn, &id, &visible)?.is_none() {
             return Err(ApiError::NotFound {
@@ -158,7 +151,7 @@ pub async fn update(
     input: EstablishmentInput,
     change_reason: String,
 ) -> Result<EstablishmentRow, ApiError> {
-    let visible = visibility(rules::write_scope(user)?);
+    let visible = access::scope("update_establishment", user)?;
     let reason = change_reason.trim().to_owned();
     let mut errors = Vec::new();
     if reason.is_empty() || reason.chars().count() > 1000 {

@@ -40,7 +40,7 @@ pub async fn reconciliation(
     wait_days: i64,
     today: NaiveDate,
 ) -> Result<Reconciliation, ApiError> {
-    super::bhxh::decision_readers(user)?;
+    crate::access::check("get_bhxh_reconciliation", user)?;
     let (accidents, diseases) = tokio::join!(
         accident_findings(db, user, year, wait_days, today),
         disease_findings(&disease, year, wait_days),

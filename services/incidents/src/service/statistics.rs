@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use shared::auth::{AuthUser, Role};
+use shared::auth::AuthUser;
 use shared::db::Db;
 use shared::error::ApiError;
 use shared::figures::{self, Completeness, Indicator, Trend};
@@ -71,19 +71,8 @@ fn fold(
 }
 
 pub async fn statistics(db: &Db, user: &AuthUser, query: Query) -> Result<Statistics, ApiError> {
-    user.require_any(&[
-        Role::Admin,
-        Role::LaborAuthority,
-        Role::HealthAuthority,
-        Role::Agency,
-        Role::Viewer,
-    ])?;
-    let suppress = !user.has_any(&[
-        Role::Admin,
-        Role::LaborAuthority,
-        Role::HealthAuthority,
-        Role::Agency,
-    ]);
+    let suppress = crate::access::check("get_accident_statistics", user)?.condition
+        == shared::access::Condition::SmallCellsHidden;
     db.run(move |conn| {
         let (from, to) = month_bounds(query.period);
         let sector = query.sector.as_deref();

@@ -1,15 +1,13 @@
 //! Declaring serious technical incidents, reading them, investigating them, and their
 //! figures for the statistics.
 //!
-//! Who may do what (kept here, in the style of the accidents' rules, until the access
-//! table takes them): an `enterprise` declares, reads and investigates its own tax
-//! code's incidents; `labor_authority` and `admin` all of them; a `commune` reads those
-//! that happened in it; every other role is refused (403).
+//! Who may do what is in the service's access table (`crate::access::POLICY`).
 
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDateTime, Utc};
-use shared::auth::{AuthUser, Role};
+use shared::access::Scope;
+use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection};
 use shared::error::{ApiError, Text};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
@@ -18,15 +16,13 @@ use shared::period::Period;
 use shared::receipts::{self, Receipt};
 use uuid::Uuid;
 
-use crate::db::accidents::{self as accidents_repo, Visibility as AccidentVisibility};
-use crate::db::establishments::{
-    self as establishments_repo, Visibility as EstablishmentVisibility,
-};
+use crate::access;
+use crate::db::accidents as accidents_repo;
+use crate::db::establishments as establishments_repo;
 use crate::db::technical_incidents::{
-    self as repo, Filter, TechnicalIncidentRevisionRow, TechnicalIncidentRow, Visibility,
+    self as repo, Filter, TechnicalIncidentRevisionRow, TechnicalIncidentRow,
 };
 use crate::domain::accident::Status;
-use crate::domain::establishment::own_tax_code;
 use crate::domain::technical_incident::{
     self as rules, INVESTIGATION_DAYS, Kind, TechnicalIncidentDeclaration, TechnicalInvestigation,
 };
@@ -43,28 +39,6 @@ pub struct IncidentView {
 
 /// Renders a view into the stored response; `created` for a new declaration.
 pub type Render = fn(&IncidentView, bool) -> Result<StoredResponse, ApiError>;
-
-fn read_visibility(user: &AuthUser) -> Result<Visibility, ApiError> {
-    if user.has_any(&[Role::Admin, Role::LaborAuthority]) {
-        Ok(Visibility::All)
-    } else if user.has(Role::Enterprise) {
-        Ok(Visibility::Employer(own_tax_code(user)))
-    } else if user.has(Role::Commune) {
-        Ok(Visibility::Commune(user.org.clone().unwrap_or_default()))
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
-
-fn write_visibility(user: &AuthUser) -> Result<Visibility, ApiError> {
-    if user.has_any(&[Role::Admin, Role::LaborAuthority]) {
-        Ok(Visibility::All)
-    } else if user.has(Role::Enterprise) {
-        Ok(Visibility::Employer(own_tax_code(user)))
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
 
 fn not_found() -> ApiError {
     ApiError::NotFound {
@@ -108,7 +82,7 @@ pub async fn declare(
     dry_run: bool,
     render: Render,
 ) -> Result<Outcome, ApiError> {
-    let scope = write_visibility(user)?;
+    let scope = access::scope("declare_technical_incident", user)?;
     let errors = rules::validate(&declaration, Utc::now());
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
@@ -117,7 +91,7 @@ pub async fn declare(
         .map(|t| t.as_str().to_owned())
         .unwrap_or_default();
     // An employer declares for its own tax code only.
-    if let Visibility::Employer(own) = &scope
+    if let Scope::TaxCode(own) = &scope
         && *own != tax_code
     {
         return Err(ApiError::Forbidden);
@@ -129,7 +103,7 @@ pub async fn declare(
             let establishment = establishments_repo::find_by_tax_code(
                 conn,
                 &tax_code,
-                &EstablishmentVisibility::All,
+                &Scope::All,
             )?
             .ok_or_else(|| {
                 ApiError::field(
@@ -203,7 +177,7 @@ fn check_accidents(
     tax_code: &str,
     accident_ids: &[Uuid],
 ) -> Result<(), ApiError> {
-    let own_accidents = AccidentVisibility::Employer(tax_code.to_owned());
+    let own_accidents = Scope::TaxCode(tax_code.to_owned());
     let mut unknown = Vec::new();
     for (i, id) in accident_ids.iter().enumerate() {
         if accidents_repo::find(conn, &id.to_string(), &own_accidents)?.is_none() {
@@ -235,7 +209,7 @@ fn load_view(
 }
 
 pub async fn get(db: &Db, user: &AuthUser, id: String) -> Result<IncidentView, ApiError> {
-    let visibility = read_visibility(user)?;
+    let visibility = access::scope("get_technical_incident", user)?;
     db.run(move |conn| {
         let incident = repo::find(conn, &id, &visibility)?.ok_or_else(not_found)?;
         load_view(conn, incident)
@@ -249,7 +223,7 @@ pub async fn list(
     filter: Filter,
     page: Page,
 ) -> Result<(Vec<TechnicalIncidentRow>, Option<String>), ApiError> {
-    let visibility = read_visibility(user)?;
+    let visibility = access::scope("list_technical_incidents", user)?;
     let (before, limit) = (page.before.clone(), page.fetch_limit());
     let rows = db
         .run(move |conn| {
@@ -270,7 +244,7 @@ pub async fn revisions(
     user: &AuthUser,
     id: String,
 ) -> Result<Vec<TechnicalIncidentRevisionRow>, ApiError> {
-    let visibility = read_visibility(user)?;
+    let visibility = access::scope("list_technical_incident_revisions", user)?;
     db.run(move |conn| {
         repo::find(conn, &id, &visibility)?.ok_or_else(not_found)?;
         Ok::<_, ApiError>(repo::revisions(conn, &id)?)
@@ -294,13 +268,14 @@ pub struct Write {
 async fn change(
     db: &Db,
     user: &AuthUser,
+    operation: &'static str,
     id: String,
     expected_version: i64,
     reason: String,
     change: Change,
     write: Write,
 ) -> Result<Outcome, ApiError> {
-    let visibility = write_visibility(user)?;
+    let visibility = access::scope(operation, user)?;
     let principal = user.principal();
     db.run(move |conn| {
         let mut change = Some(change);
@@ -366,6 +341,7 @@ pub async fn correct(
     change(
         db,
         user,
+        "correct_technical_incident",
         id,
         version,
         reason,
@@ -426,6 +402,7 @@ pub async fn save_investigation(
     change(
         db,
         user,
+        "save_technical_incident_investigation",
         id,
         version,
         "Cập nhật điều tra (investigation updated)".into(),
@@ -463,6 +440,7 @@ pub async fn transition(
     change(
         db,
         user,
+        "change_technical_incident_status",
         id,
         version,
         reason,

@@ -251,7 +251,7 @@ async fn reporters_see_and_file_only_their_own() {
     assert_problem(
         app.post("/api/v1/accident-reports", &commune, &other).await,
         403,
-        "forbidden",
+        "report_not_yours",
     )
     .await;
     let res = app.post("/api/v1/accident-reports", &app.admin(), &json!({"kind": "employer", "period": "2025-H2", "establishment": {"tax_code": tax_code(5)}, "workers": {"total": 1}, "nil_report": true})).await;

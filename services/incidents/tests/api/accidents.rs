@@ -390,7 +390,7 @@ async fn a_commune_declares_no_contract_accidents_in_its_own_commune() {
     assert_problem(
         app.post("/api/v1/accidents", &other, &body).await,
         403,
-        "forbidden",
+        "sector_not_yours",
     )
     .await;
     let res = app

@@ -2,6 +2,7 @@
 //! database per test (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod access;
 mod accident_reports;
 mod accidents;
 mod audit;

@@ -13,11 +13,9 @@ use shared::figures::Indicator;
 use crate::db::agencies;
 use crate::domain::seed::{AgencyKind, AssignmentRole};
 
-use super::plans::READERS;
-
 /// The lists of this service and the fields that take their codes.
 pub fn lists(user: &AuthUser) -> Result<Vec<CodeListSummary>, ApiError> {
-    user.require_any(&READERS)?;
+    super::access::check("list_code_lists", user)?;
     Ok(vec![
         summary(
             "agencies",
@@ -121,7 +119,7 @@ pub async fn list(
     name: String,
     valid_on: Option<NaiveDate>,
 ) -> Result<CodeList, ApiError> {
-    user.require_any(&READERS)?;
+    super::access::check("get_code_list", user)?;
     let source = "Kế hoạch 664/KH-UBND (services/tasks/seed/plan-664.json)";
     let fixed = |name: &str, items: Vec<CodeListItem>| CodeList {
         name: name.to_owned(),

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use diesel::Connection;
-use shared::auth::{AuthUser, Role};
+use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection};
 use shared::error::{ApiError, Text};
 use shared::period::Period;
@@ -123,13 +123,7 @@ pub async fn compliance(
     kind: Option<String>,
     today: NaiveDate,
 ) -> Result<Compliance, ApiError> {
-    user.require_any(&[
-        Role::Admin,
-        Role::LaborAuthority,
-        Role::HealthAuthority,
-        Role::Agency,
-        Role::Viewer,
-    ])?;
+    super::access::check("get_compliance", user)?;
     let Some(due_on) = schedule::due_on(period) else {
         return Err(ApiError::bad_parameter(
             "period",

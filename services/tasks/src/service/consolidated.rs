@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use diesel::Connection;
-use shared::auth::{AuthUser, Role};
+use shared::auth::AuthUser;
 use shared::config::Upstreams;
 use shared::db::Db;
 use shared::error::ApiError;
@@ -14,10 +14,6 @@ use crate::db::models::{AgencyRow, PlanReportRow, PlanRow};
 use crate::db::{agencies, plan_reports, plans};
 use crate::service::compliance::{self, Compliance};
 use crate::service::kpis::{self, KpiResult};
-
-/// Who reads the consolidated report: Sở Nội vụ, admin, and viewers (who read
-/// compliance and the plan).
-const READERS: [Role; 3] = [Role::Admin, Role::LaborAuthority, Role::Viewer];
 
 pub struct Consolidated {
     pub plan: PlanRow,
@@ -41,7 +37,7 @@ pub async fn consolidated(
     period: Period,
     today: NaiveDate,
 ) -> Result<Consolidated, ApiError> {
-    user.require_any(&READERS)?;
+    super::access::check("get_consolidated_report", user)?;
     let compliance =
         compliance::compliance(db, user, Some(plan_id.clone()), period, None, today).await?;
     let id = plan_id.clone();

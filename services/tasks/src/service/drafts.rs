@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use diesel::Connection;
 use serde_json::{Map, Value};
-use shared::auth::{AuthUser, Role};
+use shared::auth::AuthUser;
 use shared::config::Upstreams;
 use shared::db::Db;
 use shared::error::{ApiError, Text};
@@ -48,15 +48,10 @@ fn parameter_error(name: &str, code: &'static str, vi: &'static str, en: &'stati
 /// The agency a caller may draft for: an agency only for itself; Sở Nội vụ and
 /// admin for any (as when filing on its behalf).
 fn drafting_agency(user: &AuthUser, asked: String) -> Result<String, ApiError> {
-    if user.has_any(&[Role::Admin, Role::LaborAuthority]) {
-        return Ok(asked);
-    }
-    if !user.has(Role::Agency) {
-        return Err(ApiError::Forbidden);
-    }
-    match user.org.as_deref().filter(|o| !o.is_empty()) {
+    match super::agency_scope("get_plan_report_draft", user)? {
+        None => Ok(asked),
         Some(own) if own == asked => Ok(asked),
-        _ => Err(ApiError::Forbidden),
+        Some(_) => Err(ApiError::Forbidden),
     }
 }
 

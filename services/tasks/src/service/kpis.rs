@@ -158,7 +158,7 @@ pub async fn kpis(
     plan_id: String,
     year: i32,
 ) -> Result<Vec<KpiResult>, ApiError> {
-    user.require_any(&super::plans::READERS)?;
+    super::access::check("get_plan_kpis", user)?;
     let targets = db
         .run(move |conn| {
             plans::find(conn, &plan_id)?.ok_or(ApiError::NotFound { resource: "plan" })?;

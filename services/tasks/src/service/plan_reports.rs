@@ -6,7 +6,7 @@
 use actix_web::http::StatusCode;
 use diesel::Connection;
 use serde::{Deserialize, Serialize};
-use shared::auth::{AuthUser, Role};
+use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection};
 use shared::error::{ApiError, FieldError, Text};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
@@ -93,8 +93,13 @@ pub async fn submit(
     dry_run: bool,
     render: Render,
 ) -> Result<Outcome, ApiError> {
-    let on_behalf = user.has_any(&[Role::Admin, Role::LaborAuthority]);
-    let agency = if on_behalf {
+    let scope = super::agency_scope("submit_plan_report", user)?;
+    let agency = if let Some(own) = scope {
+        if submission.agency.as_ref().is_some_and(|a| *a != own) {
+            return Err(ApiError::Forbidden);
+        }
+        own
+    } else {
         submission.agency.clone().ok_or_else(|| {
             ApiError::field(
                 "/agency",
@@ -105,18 +110,6 @@ pub async fn submit(
                 ),
             )
         })?
-    } else if user.has(Role::Agency) {
-        let own = user
-            .org
-            .clone()
-            .filter(|o| !o.is_empty())
-            .ok_or(ApiError::Forbidden)?;
-        if submission.agency.as_ref().is_some_and(|a| *a != own) {
-            return Err(ApiError::Forbidden);
-        }
-        own
-    } else {
-        return Err(ApiError::Forbidden);
     };
 
     let mut errors = Vec::new();
@@ -321,7 +314,7 @@ pub async fn review(
     dry_run: bool,
     render: Render,
 ) -> Result<Outcome, ApiError> {
-    user.require_any(&[Role::Admin, Role::LaborAuthority])?;
+    super::access::check("review_plan_report", user)?;
     let comment = comment
         .map(|c| c.trim().to_owned())
         .filter(|c| !c.is_empty());
@@ -397,7 +390,7 @@ fn latest_receipt(conn: &mut DbConnection, id: &str) -> Result<Option<Receipt>, 
 }
 
 pub async fn get(db: &Db, user: &AuthUser, id: String) -> Result<ReportView, ApiError> {
-    let scope = super::agency_scope(user, &[])?;
+    let scope = super::agency_scope("get_plan_report", user)?;
     db.run(move |conn| {
         conn.transaction(|conn| {
             let report = repo::find(conn, &id, scope.as_deref())?.ok_or_else(not_found)?;
@@ -416,7 +409,7 @@ pub async fn list(
     status: Option<ReportStatus>,
     page: Page,
 ) -> Result<(Vec<PlanReportRow>, Option<String>), ApiError> {
-    let scope = super::agency_scope(user, &[])?;
+    let scope = super::agency_scope("list_plan_reports", user)?;
     if scope.is_some() && agency.is_some() && agency != scope {
         return Ok((Vec::new(), None));
     }
@@ -442,7 +435,7 @@ pub async fn revisions(
     user: &AuthUser,
     id: String,
 ) -> Result<Vec<PlanReportRevisionRow>, ApiError> {
-    let scope = super::agency_scope(user, &[])?;
+    let scope = super::agency_scope("list_plan_report_revisions", user)?;
     db.run(move |conn| {
         conn.transaction(|conn| {
             repo::find(conn, &id, scope.as_deref())?.ok_or_else(not_found)?;

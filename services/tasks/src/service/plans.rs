@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use diesel::Connection;
-use shared::auth::{AuthUser, Role};
+use shared::auth::AuthUser;
 use shared::db::Db;
 use shared::error::{ApiError, FieldError, Text};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
@@ -14,16 +14,6 @@ use crate::db::models::{
 };
 use crate::db::{agencies, plans};
 use crate::domain::seed::{AgencyKind, AssignmentRole, Recurrence};
-
-/// Roles that read the plan, its targets and tasks (agencies: their own tasks).
-pub const READERS: [Role; 5] = [
-    Role::Admin,
-    Role::LaborAuthority,
-    Role::HealthAuthority,
-    Role::Agency,
-    Role::Viewer,
-];
-const WRITERS: [Role; 2] = [Role::Admin, Role::LaborAuthority];
 
 fn field(pointer: &str, code: &'static str, vi: &str, en: &str) -> FieldError {
     FieldError::body(pointer, code, Text::new(vi.to_owned(), en.to_owned()))
@@ -57,7 +47,7 @@ pub async fn list_agencies(
     user: &AuthUser,
     kind: Option<AgencyKind>,
 ) -> Result<Vec<AgencyView>, ApiError> {
-    user.require_any(&READERS)?;
+    super::access::check("list_agencies", user)?;
     let (rows, recorded) = db
         .run(|conn| {
             conn.transaction(|conn| {
@@ -73,7 +63,7 @@ pub async fn list_agencies(
 }
 
 pub async fn get_agency(db: &Db, user: &AuthUser, code: String) -> Result<AgencyView, ApiError> {
-    user.require_any(&READERS)?;
+    super::access::check("get_agency", user)?;
     let (row, recorded) = db
         .run(move |conn| {
             conn.transaction(|conn| {
@@ -105,7 +95,7 @@ pub async fn create_agency(
     dry_run: bool,
     render: RenderAgency,
 ) -> Result<Outcome, ApiError> {
-    user.require_any(&WRITERS)?;
+    super::access::check("create_agency", user)?;
     let mut errors = Vec::new();
     let code_ok = !new.code.is_empty()
         && new.code.len() <= 32
@@ -186,7 +176,7 @@ pub struct PlanView {
 }
 
 pub async fn list_plans(db: &Db, user: &AuthUser) -> Result<Vec<PlanView>, ApiError> {
-    user.require_any(&READERS)?;
+    super::access::check("list_plans", user)?;
     db.run(|conn| {
         conn.transaction(|conn| {
             let mut out = Vec::new();
@@ -208,8 +198,9 @@ fn view(conn: &mut shared::db::DbConnection, plan: PlanRow) -> Result<PlanView, 
     })
 }
 
+/// One plan (its targets too: `list_plan_targets` has the same grants as `get_plan`).
 pub async fn get_plan(db: &Db, user: &AuthUser, id: String) -> Result<PlanView, ApiError> {
-    user.require_any(&READERS)?;
+    super::access::check("get_plan", user)?;
     db.run(move |conn| {
         conn.transaction(|conn| {
             let plan = plans::find(conn, &id)?.ok_or(ApiError::NotFound { resource: "plan" })?;
@@ -251,7 +242,7 @@ pub async fn list_tasks(
     plan_id: Option<String>,
     agency: Option<String>,
 ) -> Result<Vec<TaskView>, ApiError> {
-    let scope = super::agency_scope(user, &[Role::HealthAuthority, Role::Viewer])?;
+    let scope = super::agency_scope("list_tasks", user)?;
     if scope.is_some() && agency.is_some() && agency != scope {
         return Ok(Vec::new());
     }
@@ -266,7 +257,7 @@ pub async fn list_tasks(
 }
 
 pub async fn get_task(db: &Db, user: &AuthUser, id: String) -> Result<TaskView, ApiError> {
-    let scope = super::agency_scope(user, &[Role::HealthAuthority, Role::Viewer])?;
+    let scope = super::agency_scope("get_task", user)?;
     db.run(move |conn| {
         conn.transaction(|conn| {
             let task =
@@ -306,7 +297,7 @@ pub async fn create_task(
     dry_run: bool,
     render: RenderTask,
 ) -> Result<Outcome, ApiError> {
-    user.require_any(&WRITERS)?;
+    super::access::check("create_task", user)?;
     let mut errors = Vec::new();
     if new.text.trim().is_empty() {
         errors.push(field(

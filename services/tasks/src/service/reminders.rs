@@ -105,7 +105,7 @@ pub async fn list(
     period: Option<String>,
     page: Page,
 ) -> Result<(Vec<ReminderRow>, Option<String>), ApiError> {
-    let scope = super::agency_scope(user, &[])?;
+    let scope = super::agency_scope("list_reminders", user)?;
     let fetch = page.clone();
     let rows = db
         .run(move |conn| {

@@ -2,6 +2,7 @@
 //! rules as `POST /establishments`; a tax code already registered is updated (a
 //! revision with reason "Nhập hàng loạt") or left unchanged if nothing differs.
 
+use shared::access::Scope;
 use shared::db::DbConnection;
 use shared::error::{ApiError, FieldError, Text};
 use shared::jobs::bulk::{self, Column};
@@ -9,7 +10,7 @@ use shared::jobs::{ImportChunk, ItemResult, ItemStatus};
 use uuid::Uuid;
 
 use super::{record_revision, row_of, same_facts};
-use crate::db::establishments::{self as repo, Visibility};
+use crate::db::establishments as repo;
 use crate::domain::establishment as rules;
 use crate::routes::dto::CreateEstablishmentRequest;
 
@@ -125,7 +126,7 @@ fn one(
     };
     let tax_code = tax_code.as_str();
     let now = shared::db::now();
-    let Some(current) = repo::find_by_tax_code(conn, tax_code, &Visibility::All)? else {
+    let Some(current) = repo::find_by_tax_code(conn, tax_code, &Scope::All)? else {
         let row = row_of(
             Uuid::now_v7().to_string(),
             tax_code,
