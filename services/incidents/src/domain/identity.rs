@@ -101,6 +101,40 @@ static COUNTRIES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         .collect()
 });
 
+/// The document types with their Vietnamese and English names: `(code, vi, en)`.
+pub const TYPES: [(IdType, &str, &str); 3] = [
+    (
+        IdType::PersonalId,
+        "Số định danh cá nhân / CCCD (12 chữ số)",
+        "Personal identification number (12 digits)",
+    ),
+    (
+        IdType::IdCard,
+        "Chứng minh nhân dân (9 chữ số)",
+        "Identity card, old format (9 digits)",
+    ),
+    (
+        IdType::Passport,
+        "Hộ chiếu hoặc giấy tờ tùy thân nước ngoài",
+        "Passport or foreign identity document",
+    ),
+];
+
+/// The ISO 3166-1 countries as `(alpha-2, English name)`, in the file's order. The file
+/// holds no Vietnamese names, so the English name stands for both.
+pub fn countries() -> Vec<(&'static str, &'static str)> {
+    include_str!("../../data/countries.csv")
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut fields = line.splitn(3, ',');
+            let code = fields.next()?;
+            let name = fields.nth(1)?.trim_matches('"');
+            (code.len() == 2).then_some((code, name))
+        })
+        .collect()
+}
+
 /// Whether `code` is an assigned ISO 3166-1 alpha-2 country code (upper case).
 pub fn is_country(code: &str) -> bool {
     COUNTRIES.contains(code)

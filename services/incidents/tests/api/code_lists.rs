@@ -36,8 +36,11 @@ async fn other_lists_and_unknown_names() {
         serde_json::json!([
             "accident-causes",
             "communes",
+            "countries",
+            "identity-document-types",
             "injury-factors",
             "ownership-types",
+            "technical-incident-kinds",
             "vsic-sections"
         ])
     );
@@ -47,7 +50,11 @@ async fn other_lists_and_unknown_names() {
             "{summary}"
         );
     }
-    for (name, len) in [("accident-causes", 9), ("injury-factors", 9)] {
+    for (name, len) in [
+        ("accident-causes", 9),
+        ("injury-factors", 9),
+        ("technical-incident-kinds", 6),
+    ] {
         let list = json_of(app.get(&format!("/api/v1/code-lists/{name}"), &token).await).await;
         let items = list["items"].as_array().unwrap();
         assert_eq!(items.len(), len, "{name}");
@@ -69,6 +76,46 @@ async fn other_lists_and_unknown_names() {
         causes["items"][7]["name_en"],
         "The worker did not use personal protective equipment"
     );
+    let kinds = json_of(
+        app.get("/api/v1/code-lists/technical-incident-kinds", &token)
+            .await,
+    )
+    .await;
+    let codes: Vec<&str> = kinds["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "equipment",
+            "structure",
+            "fire",
+            "explosion",
+            "chemical_release",
+            "other"
+        ]
+    );
+    let documents = json_of(
+        app.get("/api/v1/code-lists/identity-document-types", &token)
+            .await,
+    )
+    .await;
+    let codes: Vec<&str> = documents["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["personal_id", "id_card", "passport"]);
+    let countries = json_of(app.get("/api/v1/code-lists/countries", &token).await).await;
+    let countries = countries["items"].as_array().unwrap();
+    assert_eq!(countries.len(), 249, "the assigned ISO 3166-1 codes");
+    let bolivia = countries.iter().find(|c| c["code"] == "BO").unwrap();
+    assert_eq!(bolivia["name_en"], "Bolivia, Plurinational State of");
+    assert!(countries.iter().any(|c| c["code"] == "VN"));
     let vsic = json_of(app.get("/api/v1/code-lists/vsic-sections", &token).await).await;
     assert_eq!(vsic["items"].as_array().unwrap().len(), 21);
     let ownership = json_of(app.get("/api/v1/code-lists/ownership-types", &token).await).await;
