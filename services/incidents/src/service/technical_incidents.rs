@@ -263,18 +263,29 @@ pub struct Write {
     pub render: Render,
 }
 
+/// The incident a change is for, at which version, and the operation (of the access
+/// table) it is.
+struct Target {
+    operation: &'static str,
+    id: String,
+    expected_version: i64,
+}
+
 /// Applies `change` to the incident at `expected_version` in one transaction, bumps
 /// the version and keeps a revision.
 async fn change(
     db: &Db,
     user: &AuthUser,
-    operation: &'static str,
-    id: String,
-    expected_version: i64,
+    target: Target,
     reason: String,
     change: Change,
     write: Write,
 ) -> Result<Outcome, ApiError> {
+    let Target {
+        operation,
+        id,
+        expected_version,
+    } = target;
     let visibility = access::scope(operation, user)?;
     let principal = user.principal();
     db.run(move |conn| {
@@ -341,9 +352,11 @@ pub async fn correct(
     change(
         db,
         user,
-        "correct_technical_incident",
-        id,
-        version,
+        Target {
+            operation: "correct_technical_incident",
+            id,
+            expected_version: version,
+        },
         reason,
         Box::new(move |incident, conn| {
             let declaration = TechnicalIncidentDeclaration {
@@ -402,9 +415,11 @@ pub async fn save_investigation(
     change(
         db,
         user,
-        "save_technical_incident_investigation",
-        id,
-        version,
+        Target {
+            operation: "save_technical_incident_investigation",
+            id,
+            expected_version: version,
+        },
         "Cập nhật điều tra (investigation updated)".into(),
         Box::new(move |incident, _conn| {
             let occurred_on = incident
@@ -440,9 +455,11 @@ pub async fn transition(
     change(
         db,
         user,
-        "change_technical_incident_status",
-        id,
-        version,
+        Target {
+            operation: "change_technical_incident_status",
+            id,
+            expected_version: version,
+        },
         reason,
         Box::new(move |incident, _conn| {
             let from = Status::parse(&incident.status).unwrap_or(Status::Declared);
