@@ -3,25 +3,24 @@
 //! Every filing is a new revision with a filing receipt; timeliness is judged by the
 //! server time of the first filing against the due date.
 
-use actix_web::http::StatusCode;
 use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection};
 use shared::error::{ApiError, FieldError, Text};
+use shared::filing::{self, Correction, Filed, Filing};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
 use shared::pagination::Page;
 use shared::period::Period;
 use shared::receipts::{self, Receipt};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use crate::db::models::{PlanReportRevisionRow, PlanReportRow};
 use crate::db::{plan_reports as repo, plans};
 use crate::domain::schedule;
 use crate::domain::status::ReportStatus;
 
-pub const RECEIPT_KIND: &str = "plan_report";
+pub const RECEIPT_KIND: &str = PlanReportRow::RECEIPT_KIND;
 
 /// What an agency reports about one of its tasks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -66,7 +65,8 @@ pub struct ReportView {
     pub receipt: Option<Receipt>,
 }
 
-pub type Render = fn(&ReportView, StatusCode) -> Result<StoredResponse, ApiError>;
+/// Makes the answer to store for replay; the route picks the status from [`Filed`].
+pub type Render = fn(&ReportView, Filed) -> Result<StoredResponse, ApiError>;
 
 fn not_found() -> ApiError {
     ApiError::NotFound {
@@ -76,10 +76,6 @@ fn not_found() -> ApiError {
 
 fn field(pointer: impl Into<String>, code: &'static str, vi: &str, en: &str) -> FieldError {
     FieldError::body(pointer, code, Text::new(vi.to_owned(), en.to_owned()))
-}
-
-fn snapshot(row: &PlanReportRow) -> Result<String, ApiError> {
-    Ok(serde_json::to_string(row).map_err(anyhow::Error::from)?)
 }
 
 /// Files (or files again) an agency's report for a period.
@@ -192,32 +188,16 @@ pub async fn submit(
             if !foreign.is_empty() {
                 return Err(ApiError::validation(foreign));
             }
-            let now = shared::db::now();
-            let existing = repo::find_for(conn, &submission.plan_id, &agency, &period.to_string())?;
-            let reason = submission
-                .change_reason
-                .as_deref()
-                .map(str::trim)
-                .filter(|r| !r.is_empty());
-            if existing
-                .as_ref()
-                .is_some_and(|e| e.status == ReportStatus::Accepted.as_str())
-                && reason.is_none()
-            {
-                return Err(ApiError::field(
-                    "/change_reason",
-                    "change_reason_required",
-                    Text::new(
-                        "Báo cáo đã được chấp nhận; sửa đổi phải nêu lý do (change_reason).",
-                        "The report was accepted; a change needs a change_reason.",
-                    ),
-                ));
-            }
-            let first_received_at = existing.as_ref().map_or(now, |e| e.first_received_at);
-            let row = PlanReportRow {
-                id: existing
-                    .as_ref()
-                    .map_or_else(|| Uuid::now_v7().to_string(), |e| e.id.clone()),
+            let key = (submission.plan_id.clone(), agency.clone(), period.to_string());
+            let request = filing::Request {
+                principal: &principal,
+                body_sha256: &body_sha256,
+                change_reason: submission.change_reason.as_deref(),
+                correction: Correction::NeedsReason,
+                receipt: !dry_run,
+            };
+            let stored = filing::file(conn, &key, &request, |next| PlanReportRow {
+                id: next.id,
                 plan_id: submission.plan_id.clone(),
                 agency_code: agency.clone(),
                 period: period.to_string(),
@@ -226,67 +206,22 @@ pub async fn submit(
                 narrative: narrative.clone(),
                 figures: figures.clone(),
                 attachments: attachments.clone(),
-                first_received_at,
-                received_at: now,
-                // Judged by the first filing: a resubmission asked for by Sở Nội vụ
-                // does not make a report late.
-                on_time: schedule::on_time(first_received_at, due_on),
+                first_received_at: next.first_received_at,
+                received_at: next.now,
+                // A resubmission asked for by Sở Nội vụ does not make a report late.
+                on_time: schedule::on_time(next.first_received_at, due_on),
                 submitted_by: principal.clone(),
                 review_comment: None,
                 reviewed_by: None,
                 reviewed_at: None,
-                version: existing.as_ref().map_or(1, |e| e.version + 1),
-            };
-            match &existing {
-                Some(old) => {
-                    if !repo::update_if_version(conn, &row, old.version)? {
-                        return Err(ApiError::PreconditionFailed {
-                            current_version: old.version + 1,
-                        });
-                    }
-                }
-                None => repo::insert(conn, &row)?,
-            }
-            let (action, default_reason) = match existing.as_ref().map(|e| e.status.as_str()) {
-                None => ("submit", "Nộp lần đầu"),
-                Some("returned") => ("resubmit", "Nộp lại sau khi bị trả lại"),
-                Some(_) => ("resubmit", "Nộp bản sửa đổi"),
-            };
-            repo::insert_revision(
-                conn,
-                &PlanReportRevisionRow {
-                    report_id: row.id.clone(),
-                    version: row.version,
-                    changed_at: now,
-                    changed_by: principal.clone(),
-                    action: action.into(),
-                    change_reason: reason.unwrap_or(default_reason).to_owned(),
-                    snapshot: snapshot(&row)?,
-                },
-            )?;
-            let receipt = if dry_run {
-                None
-            } else {
-                Some(receipts::issue(
-                    conn,
-                    RECEIPT_KIND,
-                    &row.id,
-                    &body_sha256,
-                    &principal,
-                    now,
-                )?)
-            };
-            let status = if existing.is_some() {
-                StatusCode::OK
-            } else {
-                StatusCode::CREATED
-            };
+                version: next.version,
+            })?;
             render(
                 &ReportView {
-                    report: row,
-                    receipt,
+                    report: stored.row,
+                    receipt: stored.receipt,
                 },
-                status,
+                stored.filed,
             )
         })
     })
@@ -369,16 +304,17 @@ pub async fn review(
                     changed_by: principal.clone(),
                     action: status.as_str().into(),
                     change_reason: comment.clone().unwrap_or_else(|| "Chấp nhận".into()),
-                    snapshot: snapshot(&row)?,
+                    snapshot: filing::snapshot(&row)?,
                 },
             )?;
             let receipt = latest_receipt(conn, &row.id)?;
+            // A review changes the report: 200 with its new version.
             render(
                 &ReportView {
                     report: row,
                     receipt,
                 },
-                StatusCode::OK,
+                Filed::Updated,
             )
         })
     })
