@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
+use shared::access::Scope;
 use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection};
 use shared::error::{ApiError, FieldError, Text};
@@ -18,7 +19,9 @@ use crate::db::establishments::{self as establishments_repo, EstablishmentRow};
 use crate::db::monitoring::{
     self as repo, Filter, MonitoringReportRow, MonitoringRevisionRow, Years,
 };
-use crate::domain::establishment::{self as establishment_rules, EstablishmentFacts};
+use crate::domain::establishment::{
+    self as establishment_rules, EstablishmentFacts, ValidEstablishment,
+};
 use crate::domain::monitoring::{
     self as rules, Counters, FactorGroup, FactorSamples, GroupBy, ReportFacts,
 };
@@ -107,21 +110,9 @@ fn contribution(rows: &[MonitoringReportRow]) -> Result<Vec<(rules::StatKey, Cou
     Ok(rules::contributions(&facts))
 }
 
-/// Files a report, or a corrected version of one (same establishment, organisation
-/// and day, with a reason), keeping the statistics counters in step.
-#[tracing::instrument(skip_all)]
-pub async fn submit(
-    db: &Db,
-    user: &AuthUser,
-    submission: Submission,
-    body_sha256: String,
-    idempotent: Option<IdempotentRequest>,
-    dry_run: bool,
-    render: Render,
-) -> Result<Outcome, ApiError> {
-    let scope = super::access::scope("submit_monitoring_report", user)?;
+/// The checks of a report before any database work; its establishment when all pass.
+fn check(submission: &Submission, scope: &Scope) -> Result<ValidEstablishment, ApiError> {
     let any_establishment = scope.is_all();
-
     let mut errors = Vec::new();
     let establishment =
         establishment_rules::validate(&submission.establishment, "/establishment", &mut errors);
@@ -168,9 +159,26 @@ pub async fn submit(
         ));
     }
     rules::validate(&submission.factors, &mut errors);
-    let Some(establishment) = establishment.filter(|_| errors.is_empty()) else {
-        return Err(ApiError::validation(errors));
-    };
+    establishment
+        .filter(|_| errors.is_empty())
+        .ok_or_else(|| ApiError::validation(errors))
+}
+
+/// Files a report, or a corrected version of one (same establishment, organisation
+/// and day, with a reason), keeping the statistics counters in step.
+#[tracing::instrument(skip_all)]
+pub async fn submit(
+    db: &Db,
+    user: &AuthUser,
+    submission: Submission,
+    body_sha256: String,
+    idempotent: Option<IdempotentRequest>,
+    dry_run: bool,
+    render: Render,
+) -> Result<Outcome, ApiError> {
+    let scope = super::access::scope("submit_monitoring_report", user)?;
+
+    let establishment = check(&submission, &scope)?;
     let mut warnings = rules::compare_with_limits(&rules::LIMITS, &submission.factors);
     warnings.extend(rules::check_declaration(
         submission.has_harmful_factors,

@@ -53,20 +53,8 @@ fn field(pointer: &str, code: &'static str, vi: &str, en: &str) -> FieldError {
     FieldError::body(pointer, code, Text::new(vi.to_owned(), en.to_owned()))
 }
 
-/// Submits (or resubmits, with a reason) a report.
-#[tracing::instrument(skip_all)]
-pub async fn submit(
-    db: &Db,
-    user: &AuthUser,
-    submission: Submission,
-    body_sha256: String,
-    idempotent: Option<IdempotentRequest>,
-    dry_run: bool,
-    render: Render,
-) -> Result<Outcome, ApiError> {
-    let access = access::check("submit_accident_report", user)?;
-    access::may_submit_report(&access, submission.kind, submission.commune_code.as_deref())?;
-
+/// The checks of a report before any database work; its period when all pass.
+fn check(submission: &Submission) -> Result<Period, ApiError> {
     let mut errors = Vec::new();
     let period = Period::parse(&submission.period).filter(|p| rules::is_reporting_period(*p));
     if period.is_none() {
@@ -127,9 +115,26 @@ pub async fn submit(
         submission.nil_report,
         submission.figures.as_ref(),
     ));
-    let Some(period) = period.filter(|_| errors.is_empty()) else {
-        return Err(ApiError::validation(errors));
-    };
+    period
+        .filter(|_| errors.is_empty())
+        .ok_or_else(|| ApiError::validation(errors))
+}
+
+/// Submits (or resubmits, with a reason) a report.
+#[tracing::instrument(skip_all)]
+pub async fn submit(
+    db: &Db,
+    user: &AuthUser,
+    submission: Submission,
+    body_sha256: String,
+    idempotent: Option<IdempotentRequest>,
+    dry_run: bool,
+    render: Render,
+) -> Result<Outcome, ApiError> {
+    let access = access::check("submit_accident_report", user)?;
+    access::may_submit_report(&access, submission.kind, submission.commune_code.as_deref())?;
+
+    let period = check(&submission)?;
 
     let enterprise_scope = access.scope.tax_code().map(str::to_owned);
     let principal = user.principal();

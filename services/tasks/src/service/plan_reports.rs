@@ -3,6 +3,7 @@
 //! Every filing is a new revision with a filing receipt; timeliness is judged by the
 //! server time of the first filing against the due date.
 
+use chrono::NaiveDate;
 use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
@@ -78,25 +79,12 @@ fn field(pointer: impl Into<String>, code: &'static str, vi: &str, en: &str) -> 
     FieldError::body(pointer, code, Text::new(vi.to_owned(), en.to_owned()))
 }
 
-/// Files (or files again) an agency's report for a period.
-#[tracing::instrument(skip_all)]
-pub async fn submit(
-    db: &Db,
-    user: &AuthUser,
-    submission: Submission,
-    body_sha256: String,
-    idempotent: Option<IdempotentRequest>,
-    dry_run: bool,
-    render: Render,
-) -> Result<Outcome, ApiError> {
-    let scope = super::agency_scope("submit_plan_report", user)?;
-    let agency = if let Some(own) = scope {
-        if submission.agency.as_ref().is_some_and(|a| *a != own) {
-            return Err(ApiError::Forbidden);
-        }
-        own
-    } else {
-        submission.agency.clone().ok_or_else(|| {
+/// The agency a report is for: the caller's own, or the one an authority names.
+fn reporting_agency(user: &AuthUser, named: Option<&String>) -> Result<String, ApiError> {
+    match super::agency_scope("submit_plan_report", user)? {
+        Some(own) if named.is_some_and(|a| *a != own) => Err(ApiError::Forbidden),
+        Some(own) => Ok(own),
+        None => named.cloned().ok_or_else(|| {
             ApiError::field(
                 "/agency",
                 "agency_required",
@@ -105,9 +93,12 @@ pub async fn submit(
                     "Name the reporting agency when filing on its behalf.",
                 ),
             )
-        })?
-    };
+        }),
+    }
+}
 
+/// The checks of a report before any database work: its period and due date.
+fn check(submission: &Submission) -> Result<(Period, NaiveDate), ApiError> {
     let mut errors = Vec::new();
     let period = Period::parse(&submission.period).filter(|p| schedule::is_reporting_period(*p));
     if period.is_none() {
@@ -128,13 +119,78 @@ pub async fn submit(
             ));
         }
     }
-    let Some((period, due_on)) = period
+    period
         .and_then(|p| schedule::due_on(p).map(|d| (p, d)))
         .filter(|_| errors.is_empty())
-    else {
-        return Err(ApiError::validation(errors));
-    };
+        .ok_or_else(|| ApiError::validation(errors))
+}
 
+/// The plan exists and the agency reports only on tasks it held on the due date.
+fn check_assignment(
+    conn: &mut DbConnection,
+    submission: &Submission,
+    agency: &str,
+    due_on: NaiveDate,
+) -> Result<(), ApiError> {
+    if plans::find(conn, &submission.plan_id)?.is_none() {
+        return Err(ApiError::field(
+            "/plan_id",
+            "unknown_plan",
+            Text::new("Không có kế hoạch này.", "No such plan."),
+        ));
+    }
+    // The tasks it answered for on the period's due date: a commune committee files
+    // for 2025 the district committees' tasks it took over, and cannot file for
+    // 2025-H1, before it existed.
+    let own_tasks: Vec<String> =
+        crate::service::compliance::tasks_held_on(conn, &submission.plan_id, agency, due_on)?
+            .into_iter()
+            .map(|(t, _)| t.id)
+            .collect();
+    if own_tasks.is_empty() {
+        return Err(ApiError::field(
+            "/agency",
+            "not_assigned",
+            Text::new(
+                "Cơ quan này không được giao nhiệm vụ nào trong kế hoạch cho kỳ báo cáo này.",
+                "This agency has no task in the plan for this period.",
+            ),
+        ));
+    }
+    let foreign: Vec<FieldError> = submission
+        .narrative
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| !own_tasks.contains(&n.task_id))
+        .map(|(i, _)| {
+            field(
+                format!("/narrative/{i}/task_id"),
+                "task_not_assigned",
+                "Nhiệm vụ này không được giao cho cơ quan.",
+                "This task is not assigned to the agency.",
+            )
+        })
+        .collect();
+    if foreign.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(foreign))
+    }
+}
+
+/// Files (or files again) an agency's report for a period.
+#[tracing::instrument(skip_all)]
+pub async fn submit(
+    db: &Db,
+    user: &AuthUser,
+    submission: Submission,
+    body_sha256: String,
+    idempotent: Option<IdempotentRequest>,
+    dry_run: bool,
+    render: Render,
+) -> Result<Outcome, ApiError> {
+    let agency = reporting_agency(user, submission.agency.as_ref())?;
+    let (period, due_on) = check(&submission)?;
     let principal = user.principal();
     let narrative = serde_json::to_string(&submission.narrative).map_err(anyhow::Error::from)?;
     let figures = serde_json::to_string(&submission.figures).map_err(anyhow::Error::from)?;
@@ -142,53 +198,12 @@ pub async fn submit(
         serde_json::to_string(&submission.attachments).map_err(anyhow::Error::from)?;
     db.run(move |conn| {
         idempotency::execute(conn, idempotent.as_ref(), dry_run, |conn| {
-            if plans::find(conn, &submission.plan_id)?.is_none() {
-                return Err(ApiError::field(
-                    "/plan_id",
-                    "unknown_plan",
-                    Text::new("Không có kế hoạch này.", "No such plan."),
-                ));
-            }
-            // The tasks it answered for on the period's due date: a commune
-            // committee files for 2025 the district committees' tasks it took over,
-            // and cannot file for 2025-H1, before it existed.
-            let own_tasks: Vec<String> = crate::service::compliance::tasks_held_on(
-                conn,
-                &submission.plan_id,
-                &agency,
-                due_on,
-            )?
-            .into_iter()
-            .map(|(t, _)| t.id)
-            .collect();
-            if own_tasks.is_empty() {
-                return Err(ApiError::field(
-                    "/agency",
-                    "not_assigned",
-                    Text::new(
-                        "Cơ quan này không được giao nhiệm vụ nào trong kế hoạch cho kỳ báo cáo này.",
-                        "This agency has no task in the plan for this period.",
-                    ),
-                ));
-            }
-            let foreign: Vec<FieldError> = submission
-                .narrative
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| !own_tasks.contains(&n.task_id))
-                .map(|(i, _)| {
-                    field(
-                        format!("/narrative/{i}/task_id"),
-                        "task_not_assigned",
-                        "Nhiệm vụ này không được giao cho cơ quan.",
-                        "This task is not assigned to the agency.",
-                    )
-                })
-                .collect();
-            if !foreign.is_empty() {
-                return Err(ApiError::validation(foreign));
-            }
-            let key = (submission.plan_id.clone(), agency.clone(), period.to_string());
+            check_assignment(conn, &submission, &agency, due_on)?;
+            let key = (
+                submission.plan_id.clone(),
+                agency.clone(),
+                period.to_string(),
+            );
             let request = filing::Request {
                 principal: &principal,
                 body_sha256: &body_sha256,
