@@ -3,8 +3,8 @@
 use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection};
 use shared::error::{ApiError, FieldError, Text};
-pub use shared::filing::Filed;
 use shared::filing::{self as engine, Filing as _};
+pub use shared::filing::{Correction, Filed};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
 use shared::pagination::Page;
 use shared::period::Period;
@@ -103,16 +103,6 @@ pub fn check(submission: Submission) -> Result<Filing, Vec<FieldError>> {
     }
 }
 
-const BULK_REASON: &str = "Nhập hàng loạt";
-
-/// How a report already filed for the period is treated: the API needs a reason,
-/// a bulk import corrects it (or leaves it if nothing differs).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Correction {
-    NeedsReason,
-    Bulk,
-}
-
 /// Files a checked report in the caller's transaction, with its revision, the
 /// statistics counters and (unless `receipt` is false) a filing receipt.
 pub fn file(
@@ -121,7 +111,7 @@ pub fn file(
     filing: &Filing,
     body_sha256: &str,
     receipt: bool,
-    correction: Correction,
+    correction: Correction<'_>,
 ) -> Result<(ReportView, Filed), ApiError> {
     let establishment = &filing.establishment;
     establishments_repo::upsert(
@@ -141,10 +131,7 @@ pub fn file(
         principal,
         body_sha256,
         change_reason: filing.change_reason.as_deref(),
-        correction: match correction {
-            Correction::NeedsReason => engine::Correction::NeedsReason,
-            Correction::Bulk => engine::Correction::Bulk(BULK_REASON),
-        },
+        correction,
         receipt,
     };
     let stored = engine::file(conn, &key, &request, |next| HealthReportRow {
