@@ -87,7 +87,7 @@ pub async fn run(reports: u64, cases: u64) -> anyhow::Result<()> {
                     submitted_by: "bench".into(),
                     version: 1,
                 };
-                health_stats::db::health_reports::insert(conn, &row)?;
+                shared::filing::Filing::insert(&row, conn)?;
                 let dims = Dims {
                     commune: row.commune_code.as_deref(),
                     vsic_section: row.vsic_section.as_deref(),

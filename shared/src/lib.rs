@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod figures;
+pub mod filing;
 pub mod health;
 pub mod http_client;
 pub mod idempotency;

@@ -1,7 +1,9 @@
 //! Repository functions for health-exam reports.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use shared::db::{DbBackend, DbConnection};
+use shared::filing::{self, Filing};
 
 use super::models::{HealthReportRevisionRow, HealthReportRow};
 use super::schema::{health_exam_report_revisions as revisions_t, health_exam_reports as r};
@@ -23,46 +25,75 @@ pub fn find(
         .optional()
 }
 
-pub fn find_for(
-    conn: &mut DbConnection,
-    tax_code: &str,
-    period: &str,
-) -> QueryResult<Option<HealthReportRow>> {
-    r::table
-        .filter(r::tax_code.eq(tax_code))
-        .filter(r::period.eq(period))
-        .select(HealthReportRow::as_select())
-        .first(conn)
-        .optional()
-}
+/// One report per establishment and period; the key is `(tax_code, period)`.
+impl Filing for HealthReportRow {
+    type Key = (String, String);
+    const RECEIPT_KIND: &'static str = "health_exam_report";
 
-pub fn insert(conn: &mut DbConnection, row: &HealthReportRow) -> QueryResult<()> {
-    diesel::insert_into(r::table)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
-}
+    fn id(&self) -> &str {
+        &self.id
+    }
 
-pub fn update_if_version(
-    conn: &mut DbConnection,
-    row: &HealthReportRow,
-    expected: i64,
-) -> QueryResult<bool> {
-    let n = diesel::update(
+    fn version(&self) -> i64 {
+        self.version
+    }
+
+    fn first_received_at(&self) -> NaiveDateTime {
+        self.first_received_at
+    }
+
+    fn find_for(conn: &mut DbConnection, key: &Self::Key) -> QueryResult<Option<Self>> {
+        let (tax_code, period) = key;
         r::table
-            .filter(r::id.eq(&row.id))
-            .filter(r::version.eq(expected)),
-    )
-    .set(row)
-    .execute(conn)?;
-    Ok(n == 1)
-}
+            .filter(r::tax_code.eq(tax_code))
+            .filter(r::period.eq(period))
+            .select(Self::as_select())
+            .first(conn)
+            .optional()
+    }
 
-pub fn insert_revision(conn: &mut DbConnection, row: &HealthReportRevisionRow) -> QueryResult<()> {
-    diesel::insert_into(revisions_t::table)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
+    fn insert(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        diesel::insert_into(r::table)
+            .values(self)
+            .execute(conn)
+            .map(|_| ())
+    }
+
+    fn update_if_version(&self, conn: &mut DbConnection, expected: i64) -> QueryResult<bool> {
+        let n = diesel::update(
+            r::table
+                .filter(r::id.eq(&self.id))
+                .filter(r::version.eq(expected)),
+        )
+        .set(self)
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+
+    fn insert_revision(
+        &self,
+        conn: &mut DbConnection,
+        _previous: Option<&Self>,
+        reason: &str,
+    ) -> QueryResult<()> {
+        diesel::insert_into(revisions_t::table)
+            .values(HealthReportRevisionRow {
+                report_id: self.id.clone(),
+                version: self.version,
+                received_at: self.received_at,
+                submitted_by: self.submitted_by.clone(),
+                change_reason: reason.to_owned(),
+                snapshot: filing::snapshot(self)?,
+            })
+            .execute(conn)
+            .map(|_| ())
+    }
+
+    /// A bulk row that repeats the stored figures leaves the report alone (the
+    /// establishment's details are kept current either way).
+    fn same_content(stored: &Self, new: &Self) -> bool {
+        stored.nil_report == new.nil_report && stored.figures == new.figures
+    }
 }
 
 pub fn list(

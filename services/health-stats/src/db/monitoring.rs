@@ -8,6 +8,7 @@ use diesel::upsert::excluded;
 use serde::Serialize;
 use shared::access::Scope;
 use shared::db::{DbBackend, DbConnection};
+use shared::filing::{self, Filing};
 use shared::per_backend;
 
 use crate::domain::monitoring::{Counters, StatKey};
@@ -136,22 +137,6 @@ pub fn find(
     .optional()
 }
 
-/// The report of one visit: an establishment, an organisation, a day.
-pub fn find_visit(
-    conn: &mut DbConnection,
-    tax_code: &str,
-    licence: &str,
-    monitored_on: NaiveDate,
-) -> QueryResult<Option<MonitoringReportRow>> {
-    r::table
-        .filter(r::tax_code.eq(tax_code))
-        .filter(r::organisation_licence.eq(licence))
-        .filter(r::monitored_on.eq(monitored_on))
-        .select(MonitoringReportRow::as_select())
-        .first(conn)
-        .optional()
-}
-
 /// Every report of one establishment: what its statistics contribution is made of.
 pub fn for_establishment(
     conn: &mut DbConnection,
@@ -163,33 +148,71 @@ pub fn for_establishment(
         .load(conn)
 }
 
-pub fn insert(conn: &mut DbConnection, row: &MonitoringReportRow) -> QueryResult<()> {
-    diesel::insert_into(r::table)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
-}
+/// One report per visit: an establishment, an organisation, a day; the key is
+/// `(tax_code, organisation licence, monitored_on)`.
+impl Filing for MonitoringReportRow {
+    type Key = (String, String, NaiveDate);
+    const RECEIPT_KIND: &'static str = "monitoring_report";
 
-pub fn update_if_version(
-    conn: &mut DbConnection,
-    row: &MonitoringReportRow,
-    expected: i64,
-) -> QueryResult<bool> {
-    let n = diesel::update(
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn version(&self) -> i64 {
+        self.version
+    }
+
+    fn first_received_at(&self) -> NaiveDateTime {
+        self.first_received_at
+    }
+
+    fn find_for(conn: &mut DbConnection, key: &Self::Key) -> QueryResult<Option<Self>> {
+        let (tax_code, licence, monitored_on) = key;
         r::table
-            .filter(r::id.eq(&row.id))
-            .filter(r::version.eq(expected)),
-    )
-    .set(row)
-    .execute(conn)?;
-    Ok(n == 1)
-}
+            .filter(r::tax_code.eq(tax_code))
+            .filter(r::organisation_licence.eq(licence))
+            .filter(r::monitored_on.eq(monitored_on))
+            .select(Self::as_select())
+            .first(conn)
+            .optional()
+    }
 
-pub fn insert_revision(conn: &mut DbConnection, row: &MonitoringRevisionRow) -> QueryResult<()> {
-    diesel::insert_into(rev::table)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
+    fn insert(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        diesel::insert_into(r::table)
+            .values(self)
+            .execute(conn)
+            .map(|_| ())
+    }
+
+    fn update_if_version(&self, conn: &mut DbConnection, expected: i64) -> QueryResult<bool> {
+        let n = diesel::update(
+            r::table
+                .filter(r::id.eq(&self.id))
+                .filter(r::version.eq(expected)),
+        )
+        .set(self)
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+
+    fn insert_revision(
+        &self,
+        conn: &mut DbConnection,
+        _previous: Option<&Self>,
+        reason: &str,
+    ) -> QueryResult<()> {
+        diesel::insert_into(rev::table)
+            .values(MonitoringRevisionRow {
+                report_id: self.id.clone(),
+                version: self.version,
+                received_at: self.received_at,
+                submitted_by: self.submitted_by.clone(),
+                change_reason: reason.to_owned(),
+                snapshot: filing::snapshot(self)?,
+            })
+            .execute(conn)
+            .map(|_| ())
+    }
 }
 
 pub fn revisions(

@@ -1,6 +1,6 @@
 //! `/api/v1/health-exam-reports`: the employers' occupational-health reports.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -8,6 +8,7 @@ use shared::auth::AuthUser;
 use shared::db::Db;
 use shared::error::ApiError;
 use shared::extract::Json;
+use shared::filing::{self, Filed};
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use shared::pagination::Page;
 use shared::receipts::Receipt;
@@ -116,19 +117,21 @@ pub struct ListHealthReportsParams {
     pub cursor: Option<String>,
 }
 
-fn render(view: &ReportView, status: StatusCode) -> Result<StoredResponse, ApiError> {
-    Ok(
-        StoredResponse::new(status, &HealthReportResponse::from_view(view)?)?
-            .with_location(format!("/api/v1/health-exam-reports/{}", view.report.id))
-            .with_etag(versioning::etag(view.report.version)),
-    )
+fn render(view: &ReportView, filed: Filed) -> Result<StoredResponse, ApiError> {
+    Ok(StoredResponse::new(
+        filing::status(filed),
+        &HealthReportResponse::from_view(view)?,
+    )?
+    .with_location(format!("/api/v1/health-exam-reports/{}", view.report.id))
+    .with_etag(versioning::etag(view.report.version)))
 }
 
 /// File an occupational-health report
 ///
 /// Nộp báo cáo y tế lao động: the employer (for its own tax code) or the health
-/// authority. Filing again for the same period needs `change_reason` and makes a new
-/// version; timeliness stays that of the first filing.
+/// authority. Filing again for the same period needs `change_reason` (else 422 with
+/// `change_reason_required` at `/change_reason`) and makes a new version; timeliness
+/// stays that of the first filing.
 #[utoipa::path(
     tag = "health-exam-reports",
     params(WriteParams, ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),

@@ -2,7 +2,7 @@
 //! work-environment monitoring (quan trắc môi trường lao động) and their statistics
 //! against the plan's +5 %/year target.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -12,6 +12,7 @@ use shared::db::Db;
 use shared::error::{ApiError, FieldError, Location, Text};
 use shared::extract::Json;
 use shared::figures::{self, Trend};
+use shared::filing::{self, Filed};
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use shared::pagination::Page;
 use shared::period::Period;
@@ -189,10 +190,10 @@ pub struct ListParams {
 fn render(
     view: &ReportView,
     warning_list: &[FieldError],
-    status: StatusCode,
+    filed: Filed,
 ) -> Result<StoredResponse, ApiError> {
     Ok(StoredResponse::new(
-        status,
+        filing::status(filed),
         &MonitoringReportResponse::from_row(&view.report, view.receipt.clone(), warning_list)?,
     )?
     .with_location(format!("/api/v1/monitoring-reports/{}", view.report.id))
@@ -208,7 +209,8 @@ fn render(
 /// QCVN 24:2016/BYT), the service judges it itself and answers with a warning when
 /// that disagrees with the sender's count or verdict. The answer carries a filing
 /// receipt. Filing again for the same establishment, organisation and day needs
-/// `change_reason` and makes a new version. An enterprise files only for its own
+/// `change_reason` (else 422 with `change_reason_required` at `/change_reason`) and
+/// makes a new version. An enterprise files only for its own
 /// tax code (422 `not_own_establishment`).
 #[utoipa::path(
     tag = "monitoring-reports",

@@ -12,6 +12,9 @@ use crate::routes::health_reports::SubmitHealthReportRequest;
 
 pub const KIND: &str = "health-exam-reports";
 
+/// The revision reason of a report an import corrects without one.
+const BULK_REASON: &str = "Nhập hàng loạt";
+
 /// CSV headers: the field names, or these Vietnamese ones. Disease counts need JSON.
 pub const COLUMNS: &[Column] = &[
     Column {
@@ -117,7 +120,7 @@ pub fn run(conn: &mut DbConnection, chunk: &ImportChunk<'_>) -> Result<Vec<ItemR
             &checked,
             &sha256,
             true,
-            Correction::Bulk,
+            Correction::Bulk(BULK_REASON),
         )?;
         let status = match filed {
             Filed::Created => ItemStatus::Created,

@@ -3,21 +3,22 @@
 use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection};
 use shared::error::{ApiError, FieldError, Text};
+use shared::filing::{self as engine, Filing as _};
+pub use shared::filing::{Correction, Filed};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
 use shared::pagination::Page;
 use shared::period::Period;
 use shared::receipts::{self, Receipt};
-use uuid::Uuid;
 
 use super::access;
 use crate::db::establishments::{self as establishments_repo, EstablishmentRow};
-use crate::db::models::{HealthReportRevisionRow, HealthReportRow};
+use crate::db::models::HealthReportRow;
 use crate::db::{health_reports as repo, health_statistics as stats_repo};
 use crate::domain::establishment::{self, EstablishmentFacts, ValidEstablishment};
 use crate::domain::health_report::{self as rules, HealthFigures};
 use crate::domain::health_statistics::{self as stats, Dims};
 
-pub const RECEIPT_KIND: &str = "health_exam_report";
+pub const RECEIPT_KIND: &str = HealthReportRow::RECEIPT_KIND;
 
 pub struct Submission {
     pub period: String,
@@ -32,7 +33,8 @@ pub struct ReportView {
     pub receipt: Option<Receipt>,
 }
 
-pub type Render = fn(&ReportView, actix_web::http::StatusCode) -> Result<StoredResponse, ApiError>;
+/// Makes the answer to store for replay; the route picks the status from [`Filed`].
+pub type Render = fn(&ReportView, Filed) -> Result<StoredResponse, ApiError>;
 
 fn figures_of(row: &HealthReportRow) -> Option<HealthFigures> {
     row.figures
@@ -101,25 +103,6 @@ pub fn check(submission: Submission) -> Result<Filing, Vec<FieldError>> {
     }
 }
 
-/// What filing did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Filed {
-    Created,
-    Updated,
-    Unchanged,
-}
-
-/// How a report that already exists for the period is treated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Correction {
-    /// The API: a corrected version needs its `change_reason`.
-    NeedsReason,
-    /// A bulk import: the row corrects the report, or leaves it if nothing differs.
-    Bulk,
-}
-
-const BULK_REASON: &str = "Nhập hàng loạt";
-
 /// Files a checked report in the caller's transaction, with its revision, the
 /// statistics counters and (unless `receipt` is false) a filing receipt.
 pub fn file(
@@ -128,9 +111,8 @@ pub fn file(
     filing: &Filing,
     body_sha256: &str,
     receipt: bool,
-    correction: Correction,
+    correction: Correction<'_>,
 ) -> Result<(ReportView, Filed), ApiError> {
-    let now = shared::db::now();
     let establishment = &filing.establishment;
     establishments_repo::upsert(
         conn,
@@ -140,47 +122,20 @@ pub fn file(
             commune_code: establishment.commune_code.clone(),
             vsic_section: establishment.vsic_section.clone(),
             ownership_type: establishment.ownership_type.clone(),
-            updated_at: now,
+            updated_at: shared::db::now(),
         },
     )?;
-    let existing = repo::find_for(conn, &establishment.tax_code, &filing.period.to_string())?;
-    let given = filing
-        .change_reason
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty());
-    let reason = match (&existing, correction, given) {
-        (Some(old), Correction::Bulk, _)
-            if old.nil_report == filing.nil_report && old.figures == filing.figures_json =>
-        {
-            let receipt = latest_receipt(conn, &old.id)?;
-            return Ok((
-                ReportView {
-                    report: old.clone(),
-                    receipt,
-                },
-                Filed::Unchanged,
-            ));
-        }
-        (Some(_), Correction::NeedsReason, None) => {
-            return Err(ApiError::Conflict {
-                code: "report_exists",
-                detail: Text::new(
-                    "Đã có báo cáo cho kỳ này; gửi lại kèm change_reason để nộp bản sửa đổi.",
-                    "A report for this period exists; send change_reason to file a corrected version.",
-                ),
-            });
-        }
-        (Some(_), Correction::Bulk, None) => BULK_REASON,
-        (_, _, Some(reason)) => reason,
-        (None, _, None) => "Nộp lần đầu (first filing)",
-    };
     let due = rules::due_date(filing.period);
-    let first_received_at = existing.as_ref().map_or(now, |e| e.first_received_at);
-    let row = HealthReportRow {
-        id: existing
-            .as_ref()
-            .map_or_else(|| Uuid::now_v7().to_string(), |e| e.id.clone()),
+    let key = (establishment.tax_code.clone(), filing.period.to_string());
+    let request = engine::Request {
+        principal,
+        body_sha256,
+        change_reason: filing.change_reason.as_deref(),
+        correction,
+        receipt,
+    };
+    let stored = engine::file(conn, &key, &request, |next| HealthReportRow {
+        id: next.id,
         period: filing.period.to_string(),
         tax_code: establishment.tax_code.clone(),
         commune_code: establishment.commune_code.clone(),
@@ -189,63 +144,30 @@ pub fn file(
         nil_report: filing.nil_report,
         figures: filing.figures_json.clone(),
         due_on: due,
-        first_received_at,
-        received_at: now,
-        // Timeliness is judged by the first filing; a correction does not make it late.
-        on_time: due.is_none_or(|d| shared::calendar::on_time(first_received_at, d)),
+        first_received_at: next.first_received_at,
+        received_at: next.now,
+        on_time: due.is_none_or(|d| shared::calendar::on_time(next.first_received_at, d)),
         submitted_by: principal.to_owned(),
-        version: existing.as_ref().map_or(1, |e| e.version + 1),
-    };
-    let before = existing.as_ref().map(contributions).unwrap_or_default();
-    match &existing {
-        Some(old) => {
-            if !repo::update_if_version(conn, &row, old.version)? {
-                return Err(ApiError::PreconditionFailed {
-                    current_version: old.version + 1,
-                });
-            }
-        }
-        None => repo::insert(conn, &row)?,
-    }
-    stats_repo::apply(
-        conn,
-        shared::time::today(),
-        &stats::delta(&before, &contributions(&row)),
-    )?;
-    repo::insert_revision(
-        conn,
-        &HealthReportRevisionRow {
-            report_id: row.id.clone(),
-            version: row.version,
-            received_at: now,
-            submitted_by: principal.to_owned(),
-            change_reason: reason.to_owned(),
-            snapshot: serde_json::to_string(&row).map_err(anyhow::Error::from)?,
-        },
-    )?;
-    let receipt = if receipt {
-        Some(receipts::issue(
+        version: next.version,
+    })?;
+    if stored.filed != Filed::Unchanged {
+        let before = stored
+            .previous
+            .as_ref()
+            .map(contributions)
+            .unwrap_or_default();
+        stats_repo::apply(
             conn,
-            RECEIPT_KIND,
-            &row.id,
-            body_sha256,
-            principal,
-            now,
-        )?)
-    } else {
-        None
-    };
-    let filed = if existing.is_some() {
-        Filed::Updated
-    } else {
-        Filed::Created
-    };
+            shared::time::today(),
+            &stats::delta(&before, &contributions(&stored.row)),
+        )?;
+    }
     Ok((
         ReportView {
-            report: row,
-            receipt,
+            report: stored.row,
+            receipt: stored.receipt,
         },
-        filed,
+        stored.filed,
     ))
 }
 
@@ -276,12 +198,7 @@ pub async fn submit(
                 !dry_run,
                 Correction::NeedsReason,
             )?;
-            let status = if filed == Filed::Created {
-                actix_web::http::StatusCode::CREATED
-            } else {
-                actix_web::http::StatusCode::OK
-            };
-            render(&view, status)
+            render(&view, filed)
         })
     })
     .await

@@ -3,28 +3,30 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::http::StatusCode;
 use chrono::{Datelike, NaiveDate};
+use shared::access::Scope;
 use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection};
 use shared::error::{ApiError, FieldError, Text};
 use shared::figures::{self, Completeness, Indicator, Trend};
+use shared::filing::{self, Correction, Filed, Filing};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
 use shared::pagination::Page;
 use shared::period::Period;
 use shared::receipts::{self, Receipt};
-use uuid::Uuid;
 
 use crate::db::establishments::{self as establishments_repo, EstablishmentRow};
 use crate::db::monitoring::{
     self as repo, Filter, MonitoringReportRow, MonitoringRevisionRow, Years,
 };
-use crate::domain::establishment::{self as establishment_rules, EstablishmentFacts};
+use crate::domain::establishment::{
+    self as establishment_rules, EstablishmentFacts, ValidEstablishment,
+};
 use crate::domain::monitoring::{
     self as rules, Counters, FactorGroup, FactorSamples, GroupBy, ReportFacts,
 };
 
-pub const RECEIPT_KIND: &str = "monitoring_report";
+pub const RECEIPT_KIND: &str = MonitoringReportRow::RECEIPT_KIND;
 
 /// The monitoring organisation (tổ chức quan trắc môi trường lao động).
 pub struct Organisation {
@@ -49,7 +51,8 @@ pub struct ReportView {
     pub receipt: Option<Receipt>,
 }
 
-pub type Render = fn(&ReportView, &[FieldError], StatusCode) -> Result<StoredResponse, ApiError>;
+/// Makes the answer to store for replay; the route picks the status from [`Filed`].
+pub type Render = fn(&ReportView, &[FieldError], Filed) -> Result<StoredResponse, ApiError>;
 
 fn not_found() -> ApiError {
     ApiError::NotFound {
@@ -107,21 +110,9 @@ fn contribution(rows: &[MonitoringReportRow]) -> Result<Vec<(rules::StatKey, Cou
     Ok(rules::contributions(&facts))
 }
 
-/// Files a report, or a corrected version of one (same establishment, organisation
-/// and day, with a reason), keeping the statistics counters in step.
-#[tracing::instrument(skip_all)]
-pub async fn submit(
-    db: &Db,
-    user: &AuthUser,
-    submission: Submission,
-    body_sha256: String,
-    idempotent: Option<IdempotentRequest>,
-    dry_run: bool,
-    render: Render,
-) -> Result<Outcome, ApiError> {
-    let scope = super::access::scope("submit_monitoring_report", user)?;
+/// The checks of a report before any database work; its establishment when all pass.
+fn check(submission: &Submission, scope: &Scope) -> Result<ValidEstablishment, ApiError> {
     let any_establishment = scope.is_all();
-
     let mut errors = Vec::new();
     let establishment =
         establishment_rules::validate(&submission.establishment, "/establishment", &mut errors);
@@ -168,9 +159,26 @@ pub async fn submit(
         ));
     }
     rules::validate(&submission.factors, &mut errors);
-    let Some(establishment) = establishment.filter(|_| errors.is_empty()) else {
-        return Err(ApiError::validation(errors));
-    };
+    establishment
+        .filter(|_| errors.is_empty())
+        .ok_or_else(|| ApiError::validation(errors))
+}
+
+/// Files a report, or a corrected version of one (same establishment, organisation
+/// and day, with a reason), keeping the statistics counters in step.
+#[tracing::instrument(skip_all)]
+pub async fn submit(
+    db: &Db,
+    user: &AuthUser,
+    submission: Submission,
+    body_sha256: String,
+    idempotent: Option<IdempotentRequest>,
+    dry_run: bool,
+    render: Render,
+) -> Result<Outcome, ApiError> {
+    let scope = super::access::scope("submit_monitoring_report", user)?;
+
+    let establishment = check(&submission, &scope)?;
     let mut warnings = rules::compare_with_limits(&rules::LIMITS, &submission.factors);
     warnings.extend(rules::check_declaration(
         submission.has_harmful_factors,
@@ -207,20 +215,21 @@ pub async fn submit(
             // The upsert locks the establishment's row until commit (PostgreSQL), so two
             // filings for one establishment never compute their "before" from the same
             // state and count it twice; SQLite serialises writes anyway.
-            let existing = repo::find_visit(conn, &establishment.tax_code, &licence, submission.monitored_on)?;
-            let reason = submission.change_reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
-            if existing.is_some() && reason.is_none() {
-                return Err(ApiError::Conflict {
-                    code: "report_exists",
-                    detail: Text::new(
-                        "Đã có báo cáo của tổ chức này cho lần quan trắc ngày này; gửi lại kèm change_reason để nộp bản sửa đổi.",
-                        "This organisation already reported monitoring on this day; send change_reason to file a corrected version.",
-                    ),
-                });
-            }
             let before = contribution(&repo::for_establishment(conn, &establishment.tax_code)?)?;
-            let row = MonitoringReportRow {
-                id: existing.as_ref().map_or_else(|| Uuid::now_v7().to_string(), |e| e.id.clone()),
+            let key = (
+                establishment.tax_code.clone(),
+                licence.clone(),
+                submission.monitored_on,
+            );
+            let request = filing::Request {
+                principal: &principal,
+                body_sha256: &body_sha256,
+                change_reason: submission.change_reason.as_deref(),
+                correction: Correction::NeedsReason,
+                receipt: !dry_run,
+            };
+            let stored = filing::file(conn, &key, &request, |next| MonitoringReportRow {
+                id: next.id,
                 tax_code: establishment.tax_code.clone(),
                 establishment_name: establishment.name.clone(),
                 commune_code: establishment.commune_code.clone(),
@@ -235,39 +244,21 @@ pub async fn submit(
                 factors: factors_json.clone(),
                 samples_taken: taken,
                 samples_over_limit: over,
-                first_received_at: existing.as_ref().map_or(now, |e| e.first_received_at),
-                received_at: now,
+                first_received_at: next.first_received_at,
+                received_at: next.now,
                 submitted_by: principal.clone(),
-                version: existing.as_ref().map_or(1, |e| e.version + 1),
-            };
-            match &existing {
-                Some(old) => {
-                    if !repo::update_if_version(conn, &row, old.version)? {
-                        return Err(ApiError::PreconditionFailed { current_version: old.version + 1 });
-                    }
-                }
-                None => repo::insert(conn, &row)?,
-            }
-            repo::insert_revision(
-                conn,
-                &MonitoringRevisionRow {
-                    report_id: row.id.clone(),
-                    version: row.version,
-                    received_at: now,
-                    submitted_by: principal.clone(),
-                    change_reason: reason.unwrap_or("Nộp lần đầu (first filing)").to_owned(),
-                    snapshot: serde_json::to_string(&row).map_err(anyhow::Error::from)?,
-                },
-            )?;
+                version: next.version,
+            })?;
             let after = contribution(&repo::for_establishment(conn, &establishment.tax_code)?)?;
             repo::apply(conn, shared::time::today(), &rules::delta(&before, &after))?;
-            let receipt = if dry_run {
-                None
-            } else {
-                Some(receipts::issue(conn, RECEIPT_KIND, &row.id, &body_sha256, &principal, now)?)
-            };
-            let status = if existing.is_some() { StatusCode::OK } else { StatusCode::CREATED };
-            render(&ReportView { report: row, receipt }, &warnings, status)
+            render(
+                &ReportView {
+                    report: stored.row,
+                    receipt: stored.receipt,
+                },
+                &warnings,
+                stored.filed,
+            )
         })
     })
     .await

@@ -89,13 +89,15 @@ async fn a_second_filing_needs_a_reason_and_makes_a_version() {
     let app = spawn_app().await;
     file(&app, &report("2026", 3, "01273", 100, 40)).await;
     let again = report("2026", 3, "01273", 120, 50);
-    assert_problem(
+    let problem = assert_problem(
         app.post("/api/v1/health-exam-reports", &app.admin(), &again)
             .await,
-        409,
-        "report_exists",
+        422,
+        "validation_failed",
     )
     .await;
+    assert_eq!(problem["errors"][0]["pointer"], "/change_reason");
+    assert_eq!(problem["errors"][0]["code"], "change_reason_required");
     let mut corrected = again;
     corrected["change_reason"] = json!("Bổ sung số liệu khám phát hiện bệnh nghề nghiệp");
     let res = app
@@ -154,4 +156,35 @@ async fn an_enterprise_files_and_reads_only_its_own() {
         "forbidden",
     )
     .await;
+}
+
+/// Every statutory filing answers a refiling without a reason alike: 422,
+/// `change_reason_required` at `/change_reason`, and nothing changes.
+#[tokio::test]
+async fn a_refiling_without_a_reason_is_422_change_reason_required() {
+    let app = spawn_app().await;
+    let body = report("2026", 9, "01273", 100, 40);
+    let filed = file(&app, &body).await;
+    for reason in [None, Some("  ")] {
+        let mut again = body.clone();
+        if let Some(r) = reason {
+            again["change_reason"] = json!(r);
+        }
+        let problem = assert_problem(
+            app.post("/api/v1/health-exam-reports", &app.admin(), &again)
+                .await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(problem["errors"][0]["pointer"], "/change_reason");
+        assert_eq!(problem["errors"][0]["code"], "change_reason_required");
+    }
+    let id = filed["id"].as_str().unwrap();
+    let stored = json_of(
+        app.get(&format!("/api/v1/health-exam-reports/{id}"), &app.admin())
+            .await,
+    )
+    .await;
+    assert_eq!(stored["version"], 1);
 }

@@ -189,12 +189,14 @@ async fn a_valid_report_is_filed_with_a_receipt_and_can_be_read_back() {
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 
     // The same visit again needs a reason and makes version 2.
-    assert_problem(
+    let problem = assert_problem(
         app.post(REPORTS, &app.admin(), &body).await,
-        409,
-        "report_exists",
+        422,
+        "validation_failed",
     )
     .await;
+    assert_eq!(problem["errors"][0]["pointer"], "/change_reason");
+    assert_eq!(problem["errors"][0]["code"], "change_reason_required");
     let mut corrected = body.clone();
     corrected["change_reason"] = json!("Bổ sung kết quả đo bụi hô hấp");
     corrected["factors"][1] = factor("dust", 6, 0);
@@ -630,4 +632,30 @@ async fn every_row_of_every_grouping_is_labelled_and_the_year_in_progress_is_not
     assert!(trend["on_track"].is_null(), "{trend}");
     assert_eq!(trend["assessment"], "period_in_progress");
     assert_eq!(trend["complete"], false);
+}
+
+/// Every statutory filing answers a refiling without a reason alike: 422,
+/// `change_reason_required` at `/change_reason`, and nothing changes.
+#[tokio::test]
+async fn a_refiling_without_a_reason_is_422_change_reason_required() {
+    let app = spawn_app().await;
+    let body = report(9, "01273", "2025-05-12", false, vec![factor("dust", 2, 0)]);
+    let filed = file(&app, &body).await;
+    for reason in [None, Some("  ")] {
+        let mut again = body.clone();
+        if let Some(r) = reason {
+            again["change_reason"] = json!(r);
+        }
+        let problem = assert_problem(
+            app.post(REPORTS, &app.admin(), &again).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(problem["errors"][0]["pointer"], "/change_reason");
+        assert_eq!(problem["errors"][0]["code"], "change_reason_required");
+    }
+    let id = filed["id"].as_str().unwrap();
+    let stored = json_of(app.get(&format!("{REPORTS}/{id}"), &app.admin()).await).await;
+    assert_eq!(stored["version"], 1);
 }

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use shared::access::Scope;
 use shared::db::{DbBackend, DbConnection};
+use shared::filing::{self, Filing};
 
 use super::models::{AccidentReportRevisionRow, AccidentReportRow};
 use super::schema::{
@@ -48,51 +49,71 @@ pub fn find(
     .optional()
 }
 
-pub fn find_for(
-    conn: &mut DbConnection,
-    kind: &str,
-    period: &str,
-    reporter: &str,
-) -> QueryResult<Option<AccidentReportRow>> {
-    accident_reports::table
-        .filter(accident_reports::kind.eq(kind))
-        .filter(accident_reports::period.eq(period))
-        .filter(accident_reports::reporter.eq(reporter))
-        .select(AccidentReportRow::as_select())
-        .first(conn)
-        .optional()
-}
+/// One report per kind, period and reporter (establishment id or commune code);
+/// the key is `(kind, period, reporter)`.
+impl Filing for AccidentReportRow {
+    type Key = (String, String, String);
+    const RECEIPT_KIND: &'static str = "accident_report";
 
-pub fn insert(conn: &mut DbConnection, row: &AccidentReportRow) -> QueryResult<()> {
-    diesel::insert_into(accident_reports::table)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
-}
+    fn id(&self) -> &str {
+        &self.id
+    }
 
-pub fn update_if_version(
-    conn: &mut DbConnection,
-    row: &AccidentReportRow,
-    expected: i64,
-) -> QueryResult<bool> {
-    let n = diesel::update(
+    fn version(&self) -> i64 {
+        self.version
+    }
+
+    fn first_received_at(&self) -> NaiveDateTime {
+        self.first_received_at
+    }
+
+    fn find_for(conn: &mut DbConnection, key: &Self::Key) -> QueryResult<Option<Self>> {
+        let (kind, period, reporter) = key;
         accident_reports::table
-            .filter(accident_reports::id.eq(&row.id))
-            .filter(accident_reports::version.eq(expected)),
-    )
-    .set(row)
-    .execute(conn)?;
-    Ok(n == 1)
-}
+            .filter(accident_reports::kind.eq(kind))
+            .filter(accident_reports::period.eq(period))
+            .filter(accident_reports::reporter.eq(reporter))
+            .select(Self::as_select())
+            .first(conn)
+            .optional()
+    }
 
-pub fn insert_revision(
-    conn: &mut DbConnection,
-    row: &AccidentReportRevisionRow,
-) -> QueryResult<()> {
-    diesel::insert_into(accident_report_revisions::table)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
+    fn insert(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        diesel::insert_into(accident_reports::table)
+            .values(self)
+            .execute(conn)
+            .map(|_| ())
+    }
+
+    fn update_if_version(&self, conn: &mut DbConnection, expected: i64) -> QueryResult<bool> {
+        let n = diesel::update(
+            accident_reports::table
+                .filter(accident_reports::id.eq(&self.id))
+                .filter(accident_reports::version.eq(expected)),
+        )
+        .set(self)
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+
+    fn insert_revision(
+        &self,
+        conn: &mut DbConnection,
+        _previous: Option<&Self>,
+        reason: &str,
+    ) -> QueryResult<()> {
+        diesel::insert_into(accident_report_revisions::table)
+            .values(AccidentReportRevisionRow {
+                report_id: self.id.clone(),
+                version: self.version,
+                received_at: self.received_at,
+                submitted_by: self.submitted_by.clone(),
+                change_reason: reason.to_owned(),
+                snapshot: filing::snapshot(self)?,
+            })
+            .execute(conn)
+            .map(|_| ())
+    }
 }
 
 pub fn revisions(

@@ -1,6 +1,6 @@
 //! `/api/v1/accident-reports`: periodic accident reports and who has filed them.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -8,6 +8,7 @@ use shared::auth::AuthUser;
 use shared::db::Db;
 use shared::error::{ApiError, FieldError};
 use shared::extract::Json;
+use shared::filing::{self, Filed};
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use shared::pagination::Page;
 use shared::period::Period;
@@ -183,10 +184,10 @@ pub struct ReportCompliance {
 fn render(
     view: &ReportView,
     warning_list: &[FieldError],
-    status: StatusCode,
+    filed: Filed,
 ) -> Result<StoredResponse, ApiError> {
     Ok(StoredResponse::new(
-        status,
+        filing::status(filed),
         &AccidentReportResponse::from_view(view, warning_list)?,
     )?
     .with_location(format!("/api/v1/accident-reports/{}", view.report.id))
@@ -198,7 +199,8 @@ fn render(
 /// Nộp báo cáo định kỳ: an employer for its establishment (Phụ lục XII, ND 39) or a
 /// commune for workers without a labour contract. Breakdown rows must add up to the
 /// totals (422); totals that differ from the declared accidents come back as warnings.
-/// Filing again for the same period needs `change_reason` and makes a new version.
+/// Filing again for the same period needs `change_reason` (else 422 with
+/// `change_reason_required` at `/change_reason`) and makes a new version.
 #[utoipa::path(
     tag = "accident-reports",
     params(WriteParams, ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),

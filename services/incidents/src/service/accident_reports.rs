@@ -5,11 +5,11 @@ use shared::access::Scope;
 use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection};
 use shared::error::{ApiError, FieldError, Text};
+use shared::filing::{self, Correction, Filed, Filing};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
 use shared::pagination::Page;
 use shared::period::Period;
 use shared::receipts::{self, Receipt};
-use uuid::Uuid;
 
 use crate::access;
 use crate::db::accident_reports as repo;
@@ -19,7 +19,7 @@ use crate::domain::accident_report::{self as rules, Declared, ReportFigures, Rep
 use crate::domain::declaration::EmployerRef;
 use crate::domain::establishment::check_commune;
 
-pub const RECEIPT_KIND: &str = "accident_report";
+pub const RECEIPT_KIND: &str = AccidentReportRow::RECEIPT_KIND;
 
 /// A report as sent.
 pub struct Submission {
@@ -40,8 +40,8 @@ pub struct ReportView {
     pub receipt: Option<Receipt>,
 }
 
-pub type Render =
-    fn(&ReportView, &[FieldError], actix_web::http::StatusCode) -> Result<StoredResponse, ApiError>;
+/// Makes the answer to store for replay; the route picks the status from [`Filed`].
+pub type Render = fn(&ReportView, &[FieldError], Filed) -> Result<StoredResponse, ApiError>;
 
 fn not_found() -> ApiError {
     ApiError::NotFound {
@@ -53,20 +53,8 @@ fn field(pointer: &str, code: &'static str, vi: &str, en: &str) -> FieldError {
     FieldError::body(pointer, code, Text::new(vi.to_owned(), en.to_owned()))
 }
 
-/// Submits (or resubmits, with a reason) a report.
-#[tracing::instrument(skip_all)]
-pub async fn submit(
-    db: &Db,
-    user: &AuthUser,
-    submission: Submission,
-    body_sha256: String,
-    idempotent: Option<IdempotentRequest>,
-    dry_run: bool,
-    render: Render,
-) -> Result<Outcome, ApiError> {
-    let access = access::check("submit_accident_report", user)?;
-    access::may_submit_report(&access, submission.kind, submission.commune_code.as_deref())?;
-
+/// The checks of a report before any database work; its period when all pass.
+fn check(submission: &Submission) -> Result<Period, ApiError> {
     let mut errors = Vec::new();
     let period = Period::parse(&submission.period).filter(|p| rules::is_reporting_period(*p));
     if period.is_none() {
@@ -127,9 +115,26 @@ pub async fn submit(
         submission.nil_report,
         submission.figures.as_ref(),
     ));
-    let Some(period) = period.filter(|_| errors.is_empty()) else {
-        return Err(ApiError::validation(errors));
-    };
+    period
+        .filter(|_| errors.is_empty())
+        .ok_or_else(|| ApiError::validation(errors))
+}
+
+/// Submits (or resubmits, with a reason) a report.
+#[tracing::instrument(skip_all)]
+pub async fn submit(
+    db: &Db,
+    user: &AuthUser,
+    submission: Submission,
+    body_sha256: String,
+    idempotent: Option<IdempotentRequest>,
+    dry_run: bool,
+    render: Render,
+) -> Result<Outcome, ApiError> {
+    let access = access::check("submit_accident_report", user)?;
+    access::may_submit_report(&access, submission.kind, submission.commune_code.as_deref())?;
+
+    let period = check(&submission)?;
 
     let enterprise_scope = access.scope.tax_code().map(str::to_owned);
     let principal = user.principal();
@@ -142,7 +147,9 @@ pub async fn submit(
     db.run(move |conn| {
         idempotency::execute(conn, idempotent.as_ref(), dry_run, |conn| {
             let establishment = match &submission.establishment {
-                Some(e) if submission.kind == ReportKind::Employer => Some(resolve(conn, e, enterprise_scope.as_deref())?),
+                Some(e) if submission.kind == ReportKind::Employer => {
+                    Some(resolve(conn, e, enterprise_scope.as_deref())?)
+                }
                 _ => None,
             };
             let (reporter, commune_code) = match &establishment {
@@ -152,22 +159,21 @@ pub async fn submit(
                     (code.clone(), code)
                 }
             };
-            let now = shared::db::now();
             let due = rules::due_date(submission.kind, period);
-            let existing = repo::find_for(conn, submission.kind.as_str(), &period.to_string(), &reporter)?;
-            let reason = submission.change_reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
-            if existing.is_some() && reason.is_none() {
-                return Err(ApiError::Conflict {
-                    code: "report_exists",
-                    detail: Text::new(
-                        "Đã có báo cáo cho kỳ này; gửi lại kèm change_reason để nộp bản sửa đổi.",
-                        "A report for this period exists; send change_reason to file a corrected version.",
-                    ),
-                });
-            }
-            let first_received_at = existing.as_ref().map_or(now, |e| e.first_received_at);
-            let row = AccidentReportRow {
-                id: existing.as_ref().map_or_else(|| Uuid::now_v7().to_string(), |e| e.id.clone()),
+            let key = (
+                submission.kind.as_str().to_owned(),
+                period.to_string(),
+                reporter.clone(),
+            );
+            let request = filing::Request {
+                principal: &principal,
+                body_sha256: &body_sha256,
+                change_reason: submission.change_reason.as_deref(),
+                correction: Correction::NeedsReason,
+                receipt: !dry_run,
+            };
+            let stored = filing::file(conn, &key, &request, |next| AccidentReportRow {
+                id: next.id,
                 kind: submission.kind.as_str().to_owned(),
                 period: period.to_string(),
                 reporter,
@@ -178,41 +184,36 @@ pub async fn submit(
                 workers_female: submission.workers_female.map(i64::from),
                 figures: figures_json.clone(),
                 due_on: due,
-                first_received_at,
-                received_at: now,
-                // Timeliness is judged by the first filing; a correction does not make it late.
-                on_time: due.is_none_or(|d| rules::on_time(first_received_at, d)),
+                first_received_at: next.first_received_at,
+                received_at: next.now,
+                on_time: due.is_none_or(|d| rules::on_time(next.first_received_at, d)),
                 submitted_by: principal.clone(),
-                version: existing.as_ref().map_or(1, |e| e.version + 1),
-            };
-            match &existing {
-                Some(old) => {
-                    if !repo::update_if_version(conn, &row, old.version)? {
-                        return Err(ApiError::PreconditionFailed { current_version: old.version + 1 });
-                    }
-                }
-                None => repo::insert(conn, &row)?,
-            }
-            repo::insert_revision(
-                conn,
-                &AccidentReportRevisionRow {
-                    report_id: row.id.clone(),
-                    version: row.version,
-                    received_at: now,
-                    submitted_by: principal.clone(),
-                    change_reason: reason.unwrap_or("Nộp lần đầu (first filing)").to_owned(),
-                    snapshot: serde_json::to_string(&row).map_err(anyhow::Error::from)?,
-                },
-            )?;
+                version: next.version,
+            })?;
+            let row = stored.row;
             let (from, to) = period.utc_bounds();
             let commune = (submission.kind == ReportKind::Commune).then_some(row.reporter.as_str());
-            let (cases, casualties, fatal) = repo::declared_counts(conn, row.establishment_id.as_deref(), commune, from, to)?;
+            let (cases, casualties, fatal) =
+                repo::declared_counts(conn, row.establishment_id.as_deref(), commune, from, to)?;
             let to_u32 = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
-            let declared = Declared { cases: to_u32(cases), casualties: to_u32(casualties), fatal: to_u32(fatal) };
-            let warnings = rules::compare_with_declarations(submission.nil_report, submission.figures.as_ref(), declared);
-            let receipt = if dry_run { None } else { Some(receipts::issue(conn, RECEIPT_KIND, &row.id, &body_sha256, &principal, now)?) };
-            let status = if existing.is_some() { actix_web::http::StatusCode::OK } else { actix_web::http::StatusCode::CREATED };
-            render(&ReportView { report: row, receipt }, &warnings, status)
+            let declared = Declared {
+                cases: to_u32(cases),
+                casualties: to_u32(casualties),
+                fatal: to_u32(fatal),
+            };
+            let warnings = rules::compare_with_declarations(
+                submission.nil_report,
+                submission.figures.as_ref(),
+                declared,
+            );
+            render(
+                &ReportView {
+                    report: row,
+                    receipt: stored.receipt,
+                },
+                &warnings,
+                stored.filed,
+            )
         })
     })
     .await

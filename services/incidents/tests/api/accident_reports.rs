@@ -103,13 +103,15 @@ async fn totals_that_differ_from_declared_accidents_are_accepted_with_warnings()
         counts(1, 1, 0, 1),
         vec![json!({"code": "1", "counts": counts(1, 1, 0, 1)})],
     );
-    assert_problem(
+    let problem = assert_problem(
         app.post("/api/v1/accident-reports", &app.admin(), &matching)
             .await,
-        409,
-        "report_exists",
+        422,
+        "validation_failed",
     )
     .await;
+    assert_eq!(problem["errors"][0]["pointer"], "/change_reason");
+    assert_eq!(problem["errors"][0]["code"], "change_reason_required");
     let mut corrected = matching.clone();
     corrected["change_reason"] = json!("Bổ sung vụ tai nạn ngày 02/03");
     let res = app
@@ -257,4 +259,44 @@ async fn reporters_see_and_file_only_their_own() {
     let res = app.post("/api/v1/accident-reports", &app.admin(), &json!({"kind": "employer", "period": "2025-H2", "establishment": {"tax_code": tax_code(5)}, "workers": {"total": 1}, "nil_report": true})).await;
     let problem = assert_problem(res, 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["pointer"], "/period");
+}
+
+/// Every statutory filing (accident, health-exam, monitoring, plan reports) answers a
+/// refiling without a reason alike: 422, `change_reason_required` at `/change_reason`,
+/// and nothing changes.
+#[tokio::test]
+async fn a_refiling_without_a_reason_is_422_change_reason_required() {
+    let app = spawn_app().await;
+    app.create_establishment(&establishment(&tax_code(7))).await;
+    let body = json!({
+        "kind": "employer", "period": period(), "establishment": {"tax_code": tax_code(7)},
+        "nil_report": true, "workers": {"total": 10}
+    });
+    let res = app
+        .post("/api/v1/accident-reports", &app.admin(), &body)
+        .await;
+    assert_eq!(res.status().as_u16(), 201);
+    let filed = json_of(res).await;
+    for reason in [None, Some("   ")] {
+        let mut again = body.clone();
+        if let Some(r) = reason {
+            again["change_reason"] = json!(r);
+        }
+        let problem = assert_problem(
+            app.post("/api/v1/accident-reports", &app.admin(), &again)
+                .await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(problem["errors"][0]["pointer"], "/change_reason");
+        assert_eq!(problem["errors"][0]["code"], "change_reason_required");
+    }
+    let id = filed["id"].as_str().unwrap();
+    let stored = json_of(
+        app.get(&format!("/api/v1/accident-reports/{id}"), &app.admin())
+            .await,
+    )
+    .await;
+    assert_eq!(stored["version"], 1);
 }

@@ -1,10 +1,84 @@
 //! Repository functions for plan reports and their revisions.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use shared::db::DbConnection;
+use shared::filing::{self, Filing};
 
 use super::models::{PlanReportRevisionRow, PlanReportRow};
 use super::schema::{plan_report_revisions, plan_reports};
+use crate::domain::status::ReportStatus;
+
+/// One report per plan, agency and period; the key is `(plan_id, agency, period)`.
+/// Filing again replaces the report with a new version awaiting review.
+impl Filing for PlanReportRow {
+    type Key = (String, String, String);
+    const RECEIPT_KIND: &'static str = "plan_report";
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn version(&self) -> i64 {
+        self.version
+    }
+
+    fn first_received_at(&self) -> NaiveDateTime {
+        self.first_received_at
+    }
+
+    fn find_for(conn: &mut DbConnection, key: &Self::Key) -> QueryResult<Option<Self>> {
+        let (plan_id, agency, period) = key;
+        find_for(conn, plan_id, agency, period)
+    }
+
+    fn insert(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        insert(conn, self)
+    }
+
+    fn update_if_version(&self, conn: &mut DbConnection, expected: i64) -> QueryResult<bool> {
+        update_if_version(conn, self, expected)
+    }
+
+    fn insert_revision(
+        &self,
+        conn: &mut DbConnection,
+        previous: Option<&Self>,
+        reason: &str,
+    ) -> QueryResult<()> {
+        insert_revision(
+            conn,
+            &PlanReportRevisionRow {
+                report_id: self.id.clone(),
+                version: self.version,
+                changed_at: self.received_at,
+                changed_by: self.submitted_by.clone(),
+                action: if previous.is_some() {
+                    "resubmit"
+                } else {
+                    "submit"
+                }
+                .into(),
+                change_reason: reason.to_owned(),
+                snapshot: filing::snapshot(self)?,
+            },
+        )
+    }
+
+    /// Sở Nội vụ's verdict is on what it accepted: changing that needs a reason. A
+    /// report awaiting review, or returned to be filed again, is simply replaced.
+    fn needs_reason(existing: &Self) -> bool {
+        existing.status == ReportStatus::Accepted.as_str()
+    }
+
+    fn default_reason(previous: Option<&Self>) -> &'static str {
+        match previous.map(|p| p.status.as_str()) {
+            None => "Nộp lần đầu",
+            Some("returned") => "Nộp lại sau khi bị trả lại",
+            Some(_) => "Nộp bản sửa đổi",
+        }
+    }
+}
 
 pub fn find(
     conn: &mut DbConnection,

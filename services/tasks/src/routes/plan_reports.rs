@@ -1,6 +1,6 @@
 //! `/api/v1/plan-reports`: the agencies' six-month and annual reports and their review.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -9,6 +9,7 @@ use shared::config::Upstreams;
 use shared::db::Db;
 use shared::error::ApiError;
 use shared::extract::Json;
+use shared::filing::{self, Filed};
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use shared::pagination::Page;
 use shared::period::Period;
@@ -142,9 +143,9 @@ pub struct ReviewRequest {
     pub comment: Option<String>,
 }
 
-fn render(view: &ReportView, status: StatusCode) -> Result<StoredResponse, ApiError> {
+fn render(view: &ReportView, filed: Filed) -> Result<StoredResponse, ApiError> {
     Ok(
-        StoredResponse::new(status, &PlanReportResponse::from_view(view)?)?
+        StoredResponse::new(filing::status(filed), &PlanReportResponse::from_view(view)?)?
             .with_location(format!("/api/v1/plan-reports/{}", view.report.id))
             .with_etag(versioning::etag(view.report.version)),
     )
@@ -153,7 +154,8 @@ fn render(view: &ReportView, status: StatusCode) -> Result<StoredResponse, ApiEr
 /// Submit a plan report
 ///
 /// An assigned agency files its report for `2025-H1` or `2025`; filing again makes
-/// a new version (after acceptance, with `change_reason`). The answer carries a
+/// a new version (after acceptance, with `change_reason`, else 422 with
+/// `change_reason_required` at `/change_reason`). The answer carries a
 /// filing receipt; `on_time` is judged by the server time of the first filing in
 /// Viet Nam: received on the due day itself is late.
 #[utoipa::path(

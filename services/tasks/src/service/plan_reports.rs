@@ -3,25 +3,25 @@
 //! Every filing is a new revision with a filing receipt; timeliness is judged by the
 //! server time of the first filing against the due date.
 
-use actix_web::http::StatusCode;
+use chrono::NaiveDate;
 use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection};
 use shared::error::{ApiError, FieldError, Text};
+use shared::filing::{self, Correction, Filed, Filing};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
 use shared::pagination::Page;
 use shared::period::Period;
 use shared::receipts::{self, Receipt};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use crate::db::models::{PlanReportRevisionRow, PlanReportRow};
 use crate::db::{plan_reports as repo, plans};
 use crate::domain::schedule;
 use crate::domain::status::ReportStatus;
 
-pub const RECEIPT_KIND: &str = "plan_report";
+pub const RECEIPT_KIND: &str = PlanReportRow::RECEIPT_KIND;
 
 /// What an agency reports about one of its tasks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -66,7 +66,8 @@ pub struct ReportView {
     pub receipt: Option<Receipt>,
 }
 
-pub type Render = fn(&ReportView, StatusCode) -> Result<StoredResponse, ApiError>;
+/// Makes the answer to store for replay; the route picks the status from [`Filed`].
+pub type Render = fn(&ReportView, Filed) -> Result<StoredResponse, ApiError>;
 
 fn not_found() -> ApiError {
     ApiError::NotFound {
@@ -78,29 +79,12 @@ fn field(pointer: impl Into<String>, code: &'static str, vi: &str, en: &str) -> 
     FieldError::body(pointer, code, Text::new(vi.to_owned(), en.to_owned()))
 }
 
-fn snapshot(row: &PlanReportRow) -> Result<String, ApiError> {
-    Ok(serde_json::to_string(row).map_err(anyhow::Error::from)?)
-}
-
-/// Files (or files again) an agency's report for a period.
-#[tracing::instrument(skip_all)]
-pub async fn submit(
-    db: &Db,
-    user: &AuthUser,
-    submission: Submission,
-    body_sha256: String,
-    idempotent: Option<IdempotentRequest>,
-    dry_run: bool,
-    render: Render,
-) -> Result<Outcome, ApiError> {
-    let scope = super::agency_scope("submit_plan_report", user)?;
-    let agency = if let Some(own) = scope {
-        if submission.agency.as_ref().is_some_and(|a| *a != own) {
-            return Err(ApiError::Forbidden);
-        }
-        own
-    } else {
-        submission.agency.clone().ok_or_else(|| {
+/// The agency a report is for: the caller's own, or the one an authority names.
+fn reporting_agency(user: &AuthUser, named: Option<&String>) -> Result<String, ApiError> {
+    match super::agency_scope("submit_plan_report", user)? {
+        Some(own) if named.is_some_and(|a| *a != own) => Err(ApiError::Forbidden),
+        Some(own) => Ok(own),
+        None => named.cloned().ok_or_else(|| {
             ApiError::field(
                 "/agency",
                 "agency_required",
@@ -109,9 +93,12 @@ pub async fn submit(
                     "Name the reporting agency when filing on its behalf.",
                 ),
             )
-        })?
-    };
+        }),
+    }
+}
 
+/// The checks of a report before any database work: its period and due date.
+fn check(submission: &Submission) -> Result<(Period, NaiveDate), ApiError> {
     let mut errors = Vec::new();
     let period = Period::parse(&submission.period).filter(|p| schedule::is_reporting_period(*p));
     if period.is_none() {
@@ -132,13 +119,78 @@ pub async fn submit(
             ));
         }
     }
-    let Some((period, due_on)) = period
+    period
         .and_then(|p| schedule::due_on(p).map(|d| (p, d)))
         .filter(|_| errors.is_empty())
-    else {
-        return Err(ApiError::validation(errors));
-    };
+        .ok_or_else(|| ApiError::validation(errors))
+}
 
+/// The plan exists and the agency reports only on tasks it held on the due date.
+fn check_assignment(
+    conn: &mut DbConnection,
+    submission: &Submission,
+    agency: &str,
+    due_on: NaiveDate,
+) -> Result<(), ApiError> {
+    if plans::find(conn, &submission.plan_id)?.is_none() {
+        return Err(ApiError::field(
+            "/plan_id",
+            "unknown_plan",
+            Text::new("Không có kế hoạch này.", "No such plan."),
+        ));
+    }
+    // The tasks it answered for on the period's due date: a commune committee files
+    // for 2025 the district committees' tasks it took over, and cannot file for
+    // 2025-H1, before it existed.
+    let own_tasks: Vec<String> =
+        crate::service::compliance::tasks_held_on(conn, &submission.plan_id, agency, due_on)?
+            .into_iter()
+            .map(|(t, _)| t.id)
+            .collect();
+    if own_tasks.is_empty() {
+        return Err(ApiError::field(
+            "/agency",
+            "not_assigned",
+            Text::new(
+                "Cơ quan này không được giao nhiệm vụ nào trong kế hoạch cho kỳ báo cáo này.",
+                "This agency has no task in the plan for this period.",
+            ),
+        ));
+    }
+    let foreign: Vec<FieldError> = submission
+        .narrative
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| !own_tasks.contains(&n.task_id))
+        .map(|(i, _)| {
+            field(
+                format!("/narrative/{i}/task_id"),
+                "task_not_assigned",
+                "Nhiệm vụ này không được giao cho cơ quan.",
+                "This task is not assigned to the agency.",
+            )
+        })
+        .collect();
+    if foreign.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(foreign))
+    }
+}
+
+/// Files (or files again) an agency's report for a period.
+#[tracing::instrument(skip_all)]
+pub async fn submit(
+    db: &Db,
+    user: &AuthUser,
+    submission: Submission,
+    body_sha256: String,
+    idempotent: Option<IdempotentRequest>,
+    dry_run: bool,
+    render: Render,
+) -> Result<Outcome, ApiError> {
+    let agency = reporting_agency(user, submission.agency.as_ref())?;
+    let (period, due_on) = check(&submission)?;
     let principal = user.principal();
     let narrative = serde_json::to_string(&submission.narrative).map_err(anyhow::Error::from)?;
     let figures = serde_json::to_string(&submission.figures).map_err(anyhow::Error::from)?;
@@ -146,78 +198,21 @@ pub async fn submit(
         serde_json::to_string(&submission.attachments).map_err(anyhow::Error::from)?;
     db.run(move |conn| {
         idempotency::execute(conn, idempotent.as_ref(), dry_run, |conn| {
-            if plans::find(conn, &submission.plan_id)?.is_none() {
-                return Err(ApiError::field(
-                    "/plan_id",
-                    "unknown_plan",
-                    Text::new("Không có kế hoạch này.", "No such plan."),
-                ));
-            }
-            // The tasks it answered for on the period's due date: a commune
-            // committee files for 2025 the district committees' tasks it took over,
-            // and cannot file for 2025-H1, before it existed.
-            let own_tasks: Vec<String> = crate::service::compliance::tasks_held_on(
-                conn,
-                &submission.plan_id,
-                &agency,
-                due_on,
-            )?
-            .into_iter()
-            .map(|(t, _)| t.id)
-            .collect();
-            if own_tasks.is_empty() {
-                return Err(ApiError::field(
-                    "/agency",
-                    "not_assigned",
-                    Text::new(
-                        "Cơ quan này không được giao nhiệm vụ nào trong kế hoạch cho kỳ báo cáo này.",
-                        "This agency has no task in the plan for this period.",
-                    ),
-                ));
-            }
-            let foreign: Vec<FieldError> = submission
-                .narrative
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| !own_tasks.contains(&n.task_id))
-                .map(|(i, _)| {
-                    field(
-                        format!("/narrative/{i}/task_id"),
-                        "task_not_assigned",
-                        "Nhiệm vụ này không được giao cho cơ quan.",
-                        "This task is not assigned to the agency.",
-                    )
-                })
-                .collect();
-            if !foreign.is_empty() {
-                return Err(ApiError::validation(foreign));
-            }
-            let now = shared::db::now();
-            let existing = repo::find_for(conn, &submission.plan_id, &agency, &period.to_string())?;
-            let reason = submission
-                .change_reason
-                .as_deref()
-                .map(str::trim)
-                .filter(|r| !r.is_empty());
-            if existing
-                .as_ref()
-                .is_some_and(|e| e.status == ReportStatus::Accepted.as_str())
-                && reason.is_none()
-            {
-                return Err(ApiError::field(
-                    "/change_reason",
-                    "change_reason_required",
-                    Text::new(
-                        "Báo cáo đã được chấp nhận; sửa đổi phải nêu lý do (change_reason).",
-                        "The report was accepted; a change needs a change_reason.",
-                    ),
-                ));
-            }
-            let first_received_at = existing.as_ref().map_or(now, |e| e.first_received_at);
-            let row = PlanReportRow {
-                id: existing
-                    .as_ref()
-                    .map_or_else(|| Uuid::now_v7().to_string(), |e| e.id.clone()),
+            check_assignment(conn, &submission, &agency, due_on)?;
+            let key = (
+                submission.plan_id.clone(),
+                agency.clone(),
+                period.to_string(),
+            );
+            let request = filing::Request {
+                principal: &principal,
+                body_sha256: &body_sha256,
+                change_reason: submission.change_reason.as_deref(),
+                correction: Correction::NeedsReason,
+                receipt: !dry_run,
+            };
+            let stored = filing::file(conn, &key, &request, |next| PlanReportRow {
+                id: next.id,
                 plan_id: submission.plan_id.clone(),
                 agency_code: agency.clone(),
                 period: period.to_string(),
@@ -226,67 +221,22 @@ pub async fn submit(
                 narrative: narrative.clone(),
                 figures: figures.clone(),
                 attachments: attachments.clone(),
-                first_received_at,
-                received_at: now,
-                // Judged by the first filing: a resubmission asked for by Sở Nội vụ
-                // does not make a report late.
-                on_time: schedule::on_time(first_received_at, due_on),
+                first_received_at: next.first_received_at,
+                received_at: next.now,
+                // A resubmission asked for by Sở Nội vụ does not make a report late.
+                on_time: schedule::on_time(next.first_received_at, due_on),
                 submitted_by: principal.clone(),
                 review_comment: None,
                 reviewed_by: None,
                 reviewed_at: None,
-                version: existing.as_ref().map_or(1, |e| e.version + 1),
-            };
-            match &existing {
-                Some(old) => {
-                    if !repo::update_if_version(conn, &row, old.version)? {
-                        return Err(ApiError::PreconditionFailed {
-                            current_version: old.version + 1,
-                        });
-                    }
-                }
-                None => repo::insert(conn, &row)?,
-            }
-            let (action, default_reason) = match existing.as_ref().map(|e| e.status.as_str()) {
-                None => ("submit", "Nộp lần đầu"),
-                Some("returned") => ("resubmit", "Nộp lại sau khi bị trả lại"),
-                Some(_) => ("resubmit", "Nộp bản sửa đổi"),
-            };
-            repo::insert_revision(
-                conn,
-                &PlanReportRevisionRow {
-                    report_id: row.id.clone(),
-                    version: row.version,
-                    changed_at: now,
-                    changed_by: principal.clone(),
-                    action: action.into(),
-                    change_reason: reason.unwrap_or(default_reason).to_owned(),
-                    snapshot: snapshot(&row)?,
-                },
-            )?;
-            let receipt = if dry_run {
-                None
-            } else {
-                Some(receipts::issue(
-                    conn,
-                    RECEIPT_KIND,
-                    &row.id,
-                    &body_sha256,
-                    &principal,
-                    now,
-                )?)
-            };
-            let status = if existing.is_some() {
-                StatusCode::OK
-            } else {
-                StatusCode::CREATED
-            };
+                version: next.version,
+            })?;
             render(
                 &ReportView {
-                    report: row,
-                    receipt,
+                    report: stored.row,
+                    receipt: stored.receipt,
                 },
-                status,
+                stored.filed,
             )
         })
     })
@@ -369,16 +319,17 @@ pub async fn review(
                     changed_by: principal.clone(),
                     action: status.as_str().into(),
                     change_reason: comment.clone().unwrap_or_else(|| "Chấp nhận".into()),
-                    snapshot: snapshot(&row)?,
+                    snapshot: filing::snapshot(&row)?,
                 },
             )?;
             let receipt = latest_receipt(conn, &row.id)?;
+            // A review changes the report: 200 with its new version.
             render(
                 &ReportView {
                     report: row,
                     receipt,
                 },
-                StatusCode::OK,
+                Filed::Updated,
             )
         })
     })

@@ -415,3 +415,44 @@ async fn submissions_are_validated_idempotent_and_can_be_dry_run() {
         201
     );
 }
+
+/// Every statutory filing answers a refiling without a reason alike: 422,
+/// `change_reason_required` at `/change_reason`, and nothing changes. A plan report
+/// needs the reason once Sở Nội vụ has accepted it.
+#[tokio::test]
+async fn a_refiling_without_a_reason_is_422_change_reason_required() {
+    let app = spawn_app().await;
+    let (open, _) = periods();
+    let body = report_body(&app, "SYT", &open).await;
+    let filed = submit(&app, "SYT", &body).await;
+    let id = filed["id"].as_str().unwrap();
+    let res = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/plan-reports/{id}/review"),
+            Some(&app.labor()),
+            Some(&json!({"decision": "accept"})),
+            &[("If-Match", "\"1\"")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 200);
+    for reason in [None, Some("  ")] {
+        let mut again = body.clone();
+        if let Some(r) = reason {
+            again["change_reason"] = json!(r);
+        }
+        let res = app
+            .post("/api/v1/plan-reports", &app.agency("SYT"), &again)
+            .await;
+        let problem = assert_problem(res, 422, "validation_failed").await;
+        assert_eq!(
+            first_error(&problem),
+            ("/change_reason".into(), "change_reason_required".into())
+        );
+    }
+    let stored = app
+        .get_json(&format!("/api/v1/plan-reports/{id}"), &app.labor())
+        .await;
+    assert_eq!(stored["version"], 2);
+    assert_eq!(stored["status"], "accepted");
+}
