@@ -45,8 +45,11 @@ pub struct EventSettings {
     pub retry_base_ms: u64,
     /// Time allowed for one delivery.
     pub timeout_ms: u64,
-    /// Pause between dispatch rounds when nothing is due.
+    /// How often the dispatcher looks for subscriptions with deliveries due.
     pub poll_ms: u64,
+    /// Deliveries of one subscription sent at the same time; each subscription has
+    /// its own, so a slow partner never holds up another's.
+    pub per_subscription: usize,
 }
 
 impl Default for EventSettings {
@@ -59,6 +62,7 @@ impl Default for EventSettings {
             retry_base_ms: 1000,
             timeout_ms: 5000,
             poll_ms: 500,
+            per_subscription: 4,
         }
     }
 }
