@@ -48,7 +48,10 @@ pub struct EventSettings {
     /// How often the dispatcher looks for subscriptions with deliveries due.
     pub poll_ms: u64,
     /// Deliveries of one subscription sent at the same time; each subscription has
-    /// its own, so a slow partner never holds up another's.
+    /// its own, so a slow partner never holds up another's. 1 keeps a subscription's
+    /// events in the order they were published (health-stats applies
+    /// `establishment.upserted` as it comes); more sends faster to a slow partner
+    /// that does not care about order.
     pub per_subscription: usize,
 }
 
@@ -62,7 +65,7 @@ impl Default for EventSettings {
             retry_base_ms: 1000,
             timeout_ms: 5000,
             poll_ms: 500,
-            per_subscription: 4,
+            per_subscription: 1,
         }
     }
 }

@@ -1,8 +1,8 @@
 //! Delivering pending events, each subscription on its own: a poller finds the
 //! subscriptions with deliveries due and starts a worker for each that has none
 //! running here; a worker claims at most `events.per_subscription` of its
-//! subscription's deliveries ([`claims`]), sends them concurrently, records each
-//! outcome, and goes on while work is due. A partner that is slow or dead therefore
+//! subscription's deliveries ([`claims`]), oldest first, sends them concurrently,
+//! records each outcome, and goes on while work is due. A partner that is slow or dead therefore
 //! delays only its own deliveries, and its [`Circuit`] stops the dispatcher from
 //! spending connections on it. Failed deliveries retry with exponential backoff and
 //! jitter, then are dead-lettered after `max_attempts`.
