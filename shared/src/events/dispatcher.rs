@@ -131,7 +131,7 @@ impl Dispatcher {
                     // The result is not written: the lease runs out and the delivery
                     // is sent again, as if this dispatcher had died.
                     Ok(Err(e)) => {
-                        tracing::warn!(%subscription, error = %e, "delivery result not recorded")
+                        tracing::warn!(%subscription, error = %e, "delivery result not recorded");
                     }
                     Err(e) => tracing::warn!(%subscription, error = %e, "delivery task failed"),
                 }
