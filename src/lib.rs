@@ -106,8 +106,9 @@ pub struct UpOptions {
     pub log: LogSettings,
 }
 
-/// Settings of one service for `up`: its SQLite file in the data folder (or its
-/// database named by `database_url`), the development JWKS.
+/// `up`'s own settings of one service: its SQLite file in the data folder (or its
+/// database named by `database_url`), the development JWKS, the other services on
+/// loopback. [`up_settings`] lays the operator's settings over them.
 pub fn local_settings(
     def: &ServiceDef,
     options: &UpOptions,
@@ -158,6 +159,79 @@ pub fn local_settings(
         },
         service: Default::default(),
     }
+}
+
+/// What an operator sets for every service under `up`, over `up`'s own values.
+#[derive(Clone, Debug, Default)]
+pub struct UpOverrides {
+    /// A TOML settings file (`--config`) for every service.
+    pub file: Option<PathBuf>,
+    /// The `APP__…` variables; `None` reads the process environment.
+    pub env: Option<std::collections::HashMap<String, String>>,
+    /// `--cors-origin`: the origins every service allows, over the file and the environment.
+    pub cors_origins: Vec<String>,
+}
+
+/// The settings of one service under `up`: [`local_settings`] as defaults, then the
+/// operator's file, environment (`APP__UPSTREAMS__…`, `APP__CORS__…`, `APP__EVENTS__…`,
+/// any `APP__…` key) and flags. Where each service needs its own value (its port, host
+/// and database) one setting cannot serve three services: `up`'s flags set them, and
+/// setting them otherwise is an error rather than three services on one port.
+pub fn up_settings(
+    def: &ServiceDef,
+    options: &UpOptions,
+    port: u16,
+    jwks_path: &Path,
+    events_secret: &str,
+    overrides: &UpOverrides,
+) -> anyhow::Result<Settings> {
+    use shared::config::Settings as S;
+    let defaults = local_settings(def, options, port, jwks_path, events_secret);
+    let mut settings: S =
+        shared::config::layered(&defaults, overrides.file.as_deref(), overrides.env.clone())
+            .map_err(|e| anyhow::anyhow!("settings of {}: {e}", def.name))?;
+    let per_service = [
+        (
+            settings.server.port != defaults.server.port,
+            "server.port (APP__SERVER__PORT)",
+            "--incidents-port, --health-stats-port and --tasks-port",
+        ),
+        (
+            settings.server.host != defaults.server.host,
+            "server.host (APP__SERVER__HOST)",
+            "--host",
+        ),
+        (
+            secrecy::ExposeSecret::expose_secret(&settings.database.url)
+                != secrecy::ExposeSecret::expose_secret(&defaults.database.url),
+            "database.url (APP__DATABASE__URL)",
+            "--database-url with {service}",
+        ),
+    ];
+    if let Some((_, key, flag)) = per_service.iter().find(|(set, _, _)| *set) {
+        anyhow::bail!("{key} is one value for three services under `atvsld up`: use {flag}");
+    }
+    // An identity provider named by the operator replaces the development keys.
+    if settings.auth.jwks_url.is_some() && settings.auth.jwks_path == defaults.auth.jwks_path {
+        settings.auth.jwks_path = None;
+    }
+    if !overrides.cors_origins.is_empty() {
+        settings.cors.allowed_origins = overrides.cors_origins.clone();
+    }
+    // The suite's own flows are signed with the data folder's secret: an operator's
+    // list of secrets adds to it, it cannot cut the services off from each other.
+    if !settings
+        .events
+        .inbound_secrets
+        .iter()
+        .any(|s| s == events_secret)
+    {
+        settings
+            .events
+            .inbound_secrets
+            .push(events_secret.to_owned());
+    }
+    Ok(settings)
 }
 
 /// The secret the services of a data folder sign their events to each other with

@@ -43,6 +43,15 @@ enum Command {
         /// Log JSON lines instead of compact text.
         #[arg(long, env = "ATVSLD_LOG_JSON")]
         log_json: bool,
+        /// A TOML settings file for every service (as APP_CONFIG for one service). The
+        /// APP__… environment applies to every service too, over it and over up's own
+        /// values; ports, host and databases come from the flags above.
+        #[arg(long, env = "ATVSLD_CONFIG")]
+        config: Option<PathBuf>,
+        /// An origin browsers may call every service from (repeat, or separate with
+        /// commas); replaces APP__CORS__ALLOWED_ORIGINS.
+        #[arg(long, value_delimiter = ',')]
+        cors_origin: Vec<String>,
         /// Load the synthetic demo data set through the API once the suite is up
         /// (only into empty databases).
         #[arg(long)]
@@ -180,6 +189,8 @@ async fn main() -> anyhow::Result<()> {
             data_dir,
             database_url,
             log_json,
+            config,
+            cors_origin,
             demo,
             demo_seed,
             demo_size,
@@ -207,6 +218,11 @@ async fn main() -> anyhow::Result<()> {
                     data_dir,
                     database_url,
                     log,
+                },
+                &atvsld::UpOverrides {
+                    file: config,
+                    env: None,
+                    cors_origins: cors_origin,
                 },
                 demo,
             )
@@ -363,7 +379,11 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn up(options: atvsld::UpOptions, demo: Option<atvsld::demo::Options>) -> anyhow::Result<()> {
+async fn up(
+    options: atvsld::UpOptions,
+    overrides: &atvsld::UpOverrides,
+    demo: Option<atvsld::demo::Options>,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(&options.data_dir).with_context(|| {
         format!(
             "cannot create the data folder {}",
@@ -376,12 +396,11 @@ async fn up(options: atvsld::UpOptions, demo: Option<atvsld::demo::Options>) -> 
         .into_iter()
         .zip(options.ports)
         .map(|(def, port)| {
-            (
-                def,
-                atvsld::local_settings(def, &options, port, &keys.jwks_path, &secret),
-            )
+            let settings =
+                atvsld::up_settings(def, &options, port, &keys.jwks_path, &secret, overrides)?;
+            Ok((def, settings))
         })
-        .collect::<Vec<_>>();
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let apps = atvsld::start(planned).await?;
     if let Some(incidents) = apps.first() {
         atvsld::wire_events(incidents, &options, &secret)?;

@@ -606,3 +606,7 @@ mod rotation;
 // The demo data set of `atvsld up --demo`, loaded through the API.
 #[path = "e2e/demo.rs"]
 mod demo;
+
+// `atvsld up` and the operator's settings.
+#[path = "e2e/up_settings.rs"]
+mod up_settings;

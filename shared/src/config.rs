@@ -5,11 +5,11 @@
 use std::path::{Path, PathBuf};
 
 use secrecy::SecretString;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 /// The settings of one service. `S` holds what only that service needs.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings<S = NoExtra> {
     #[serde(default)]
@@ -29,7 +29,7 @@ pub struct Settings<S = NoExtra> {
 }
 
 /// The outbox dispatcher and the event receiver.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EventSettings {
     /// Run the dispatcher in this process.
@@ -45,8 +45,14 @@ pub struct EventSettings {
     pub retry_base_ms: u64,
     /// Time allowed for one delivery.
     pub timeout_ms: u64,
-    /// Pause between dispatch rounds when nothing is due.
+    /// How often the dispatcher looks for subscriptions with deliveries due.
     pub poll_ms: u64,
+    /// Deliveries of one subscription sent at the same time; each subscription has
+    /// its own, so a slow partner never holds up another's. 1 keeps a subscription's
+    /// events in the order they were published (health-stats applies
+    /// `establishment.upserted` as it comes); more sends faster to a slow partner
+    /// that does not care about order.
+    pub per_subscription: usize,
 }
 
 impl Default for EventSettings {
@@ -59,12 +65,13 @@ impl Default for EventSettings {
             retry_base_ms: 1000,
             timeout_ms: 5000,
             poll_ms: 500,
+            per_subscription: 1,
         }
     }
 }
 
 /// Where the other services of the suite answer, for reads across services.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Upstreams {
     /// Base URL of the incidents service, e.g. `http://incidents:8080`.
@@ -87,11 +94,11 @@ impl Default for Upstreams {
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct NoExtra {}
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerSettings {
     pub host: String,
@@ -119,10 +126,12 @@ impl Default for ServerSettings {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
-    /// `postgres://…` or `sqlite://path/to/file.db`. Secret: it may hold a password.
+    /// `postgres://…` or `sqlite://path/to/file.db`. Secret: it may hold a password,
+    /// so it is never serialized ([`layered`] passes it on by hand).
+    #[serde(skip_serializing)]
     pub url: SecretString,
     /// Pool size. Defaults to 10 on PostgreSQL and 1 on SQLite, where a single
     /// connection avoids `SQLITE_BUSY` on concurrent writes (SQLite has one writer anyway).
@@ -136,7 +145,7 @@ fn default_connect_timeout() -> u64 {
     5
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthSettings {
     /// A JWKS document on disk (development, or a mounted secret). Either this or `jwks_url`.
@@ -163,7 +172,7 @@ fn default_refresh() -> u64 {
     300
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LogSettings {
     /// An `EnvFilter` directive such as `info` or `incidents=debug,info`.
@@ -181,7 +190,7 @@ impl Default for LogSettings {
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CorsSettings {
     /// Origins allowed to call the API from a browser. Empty: none.
@@ -191,6 +200,65 @@ pub struct CorsSettings {
 /// Reads settings from `file` (if given) and the `APP__…` environment.
 pub fn load<T: DeserializeOwned>(file: Option<&Path>) -> anyhow::Result<T> {
     load_with(file, environment())
+}
+
+/// `defaults` (a launcher's own settings, e.g. those of `atvsld up`), then `file`,
+/// then the `APP__…` environment (`vars`, or the process environment when `None`):
+/// what the operator sets wins over what the launcher would choose.
+pub fn layered<S: Serialize, T: DeserializeOwned>(
+    defaults: &Settings<S>,
+    file: Option<&Path>,
+    vars: Option<std::collections::HashMap<String, String>>,
+) -> anyhow::Result<T> {
+    use secrecy::ExposeSecret;
+    let mut builder = config::Config::builder();
+    let mut leaves = Vec::new();
+    flatten(&serde_json::to_value(defaults)?, String::new(), &mut leaves);
+    for (key, value) in leaves {
+        builder = builder.set_default(key, value)?;
+    }
+    builder = builder.set_default("database.url", defaults.database.url.expose_secret())?;
+    if let Some(file) = file {
+        builder = builder.add_source(config::File::from(file).required(true));
+    }
+    let env = match vars {
+        Some(vars) => environment().source(Some(vars)),
+        None => environment(),
+    };
+    Ok(builder.add_source(env).build()?.try_deserialize()?)
+}
+
+/// The leaves of `value` as `section.key` paths; `null` (an unset option) is left out
+/// so that the option stays unset unless a later source sets it.
+fn flatten(value: &serde_json::Value, path: String, out: &mut Vec<(String, config::Value)>) {
+    use serde_json::Value as J;
+    let leaf: config::Value = match value {
+        J::Null => return,
+        J::Object(map) => {
+            for (key, child) in map {
+                let path = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                flatten(child, path, out);
+            }
+            return;
+        }
+        J::Bool(b) => (*b).into(),
+        J::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => i.into(),
+            (None, Some(f)) => f.into(),
+            (None, None) => return,
+        },
+        J::String(s) => s.clone().into(),
+        J::Array(items) => items
+            .iter()
+            .filter_map(|item| item.as_str().map(|s| config::Value::from(s.to_owned())))
+            .collect::<Vec<_>>()
+            .into(),
+    };
+    out.push((path, leaf));
 }
 
 fn load_with<T: DeserializeOwned>(
@@ -261,6 +329,45 @@ mod tests {
             !format!("{settings:?}").contains("secret@"),
             "secrets do not print"
         );
+    }
+
+    #[test]
+    fn the_environment_overrides_a_launchers_defaults_and_keeps_the_rest() {
+        let mut defaults: Settings = load_with(
+            None,
+            env(&[
+                ("APP__DATABASE__URL", "sqlite://a.db"),
+                ("APP__AUTH__JWKS_PATH", "k.json"),
+                ("APP__AUTH__ISSUER", "i"),
+                ("APP__AUTH__AUDIENCE", "a"),
+            ]),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        defaults.server.port = 8083;
+        defaults.upstreams.incidents = Some("http://127.0.0.1:8081".into());
+        defaults.upstreams.health_stats = Some("http://127.0.0.1:8082".into());
+        let vars = [
+            (
+                "APP__UPSTREAMS__INCIDENTS",
+                "http://incidents.internal:8080",
+            ),
+            ("APP__CORS__ALLOWED_ORIGINS", "https://portal.example"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()));
+        let settings: Settings = layered(&defaults, None, Some(vars.into_iter().collect()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            settings.upstreams.incidents.as_deref(),
+            Some("http://incidents.internal:8080")
+        );
+        assert_eq!(
+            settings.upstreams.health_stats.as_deref(),
+            Some("http://127.0.0.1:8082")
+        );
+        assert_eq!(settings.upstreams.tasks, None);
+        assert_eq!(settings.cors.allowed_origins, ["https://portal.example"]);
+        assert_eq!(settings.server.port, 8083);
+        assert_eq!(settings.database.url.expose_secret(), "sqlite://a.db");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{Claims, Role};
+use super::{Audience, Claims, Role};
 
 pub struct JwtSigner {
     kid: String,
@@ -98,7 +98,7 @@ impl JwtSigner {
         self.sign(&Claims {
             sub: subject.to_owned(),
             iss: issuer.to_owned(),
-            aud: audience.to_owned(),
+            aud: Audience::One(audience.to_owned()),
             exp: now.saturating_add(ttl),
             nbf: Some(now),
             iat: Some(now),

@@ -67,7 +67,7 @@ impl Role {
 pub struct Claims {
     pub sub: String,
     pub iss: String,
-    pub aud: String,
+    pub aud: Audience,
     pub exp: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nbf: Option<i64>,
@@ -79,6 +79,15 @@ pub struct Claims {
     /// The caller's organisation: an agency code, a tax code or a commune code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org: Option<String>,
+}
+
+/// The `aud` claim: RFC 7519 allows one string or an array of them, and identity
+/// providers such as Keycloak send the array. The verifier checks that ours is in it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
 }
 
 /// A caller whose token verified.

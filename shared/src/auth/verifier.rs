@@ -5,7 +5,8 @@
 //!   signed with a public key fail.
 //! - `jku`, `jwk`, `x5u` and `x5c` headers are refused, not followed: keys come only
 //!   from the configured JWKS.
-//! - `iss`, `aud`, `exp`, `nbf` and `sub` are checked.
+//! - `iss`, `aud` (a string, or an array that holds our audience), `exp`, `nbf` and
+//!   `sub` are checked.
 //! - Keys are re-read every `refresh_secs`, and once (at most every 30 s) when a token
 //!   names an unknown `kid`, so a rotated key is picked up without a restart. If the
 //!   JWKS cannot be read, the last keys are kept for at most one hour; after that

@@ -1,176 +1,22 @@
-//! Delivering pending events: claim a batch, POST each signed envelope, record the
-//! outcome; retry with exponential backoff and jitter; dead-letter after
-//! `max_attempts`. Replicas on PostgreSQL claim with `FOR UPDATE SKIP LOCKED`, and a
-//! claimed delivery is leased for a minute so that no other dispatcher takes it while
-//! it is being sent; a dispatcher that dies mid-send leaves it to be retried.
+//! Delivering pending events, each subscription on its own: a poller finds the
+//! subscriptions with deliveries due and starts a worker for each that has none
+//! running here; a worker claims at most `events.per_subscription` of its
+//! subscription's deliveries ([`claims`]), oldest first, sends them concurrently,
+//! records each outcome, and goes on while work is due. A partner that is slow or dead therefore
+//! delays only its own deliveries, and its [`Circuit`] stops the dispatcher from
+//! spending connections on it. Failed deliveries retry with exponential backoff and
+//! jitter, then are dead-lettered after `max_attempts`.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use chrono::NaiveDateTime;
-use diesel::prelude::*;
-
-use super::outbox::{DEAD, DELIVERED, PENDING};
-use super::schema::{deliveries, outbox_events, subscriptions};
-use super::{EVENT_ID_HEADER, Envelope, SIGNATURE_HEADER, sign};
+use super::circuit::Circuit;
+use super::claims::{self, Claimed};
+use super::{EVENT_ID_HEADER, SIGNATURE_HEADER, sign};
 use crate::config::EventSettings;
-use crate::db::{Db, DbConnection};
+use crate::db::Db;
 use crate::error::ApiError;
-
-const BATCH: i64 = 20;
-const LEASE_SECONDS: i64 = 60;
-
-/// One delivery ready to send.
-#[derive(Clone, Debug)]
-pub struct Claimed {
-    pub delivery_id: String,
-    pub attempts: i64,
-    pub url: String,
-    pub secret: String,
-    pub envelope: Envelope,
-}
-
-type ClaimRow = (
-    String,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    NaiveDateTime,
-    String,
-);
-
-/// Claims up to `BATCH` due deliveries and leases them.
-pub fn claim(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Vec<Claimed>, ApiError> {
-    conn.transaction(|conn| {
-        // An inactive subscription's pending deliveries wait until it is active again.
-        let active = subscriptions::table
-            .filter(subscriptions::active.eq(true))
-            .select(subscriptions::id);
-        let due = deliveries::table
-            .filter(deliveries::status.eq(PENDING))
-            .filter(deliveries::next_attempt_at.le(now))
-            .filter(deliveries::subscription_id.eq_any(active))
-            .order(deliveries::next_attempt_at)
-            .limit(BATCH)
-            .select(deliveries::id);
-        let ids: Vec<String> = match conn {
-            DbConnection::Postgres(c) => due.for_update().skip_locked().load(c)?,
-            // One SQLite writer at a time: the transaction is the lock.
-            DbConnection::Sqlite(c) => due.load(c)?,
-        };
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        diesel::update(deliveries::table.filter(deliveries::id.eq_any(&ids)))
-            .set(deliveries::next_attempt_at.eq(now + chrono::Duration::seconds(LEASE_SECONDS)))
-            .execute(conn)?;
-        let rows: Vec<ClaimRow> = deliveries::table
-            .inner_join(outbox_events::table)
-            .inner_join(subscriptions::table.on(subscriptions::id.eq(deliveries::subscription_id)))
-            .filter(deliveries::id.eq_any(&ids))
-            .select((
-                deliveries::id,
-                deliveries::attempts,
-                subscriptions::url,
-                subscriptions::secret,
-                outbox_events::id,
-                outbox_events::event_type,
-                outbox_events::source,
-                outbox_events::subject,
-                outbox_events::occurred_at,
-                outbox_events::data,
-            ))
-            .load(conn)?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(
-                    delivery_id,
-                    attempts,
-                    url,
-                    secret,
-                    id,
-                    event_type,
-                    source,
-                    subject,
-                    occurred_at,
-                    data,
-                )| Claimed {
-                    delivery_id,
-                    attempts,
-                    url,
-                    secret,
-                    envelope: Envelope {
-                        id,
-                        event_type,
-                        occurred_at: occurred_at.and_utc(),
-                        source,
-                        subject,
-                        data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
-                    },
-                },
-            )
-            .collect())
-    })
-}
-
-/// The wait before attempt `attempts + 1`: base × 2^attempts, at most an hour, then
-/// between half and all of it, so that failed deliveries do not retry in lockstep.
-pub fn backoff(attempts: i64, base: Duration, jitter: f64) -> Duration {
-    let exponent = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
-    let full = base
-        .saturating_mul(2u32.saturating_pow(exponent))
-        .min(Duration::from_secs(3600));
-    full.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
-}
-
-fn jitter() -> f64 {
-    let bytes = uuid::Uuid::new_v4().into_bytes();
-    f64::from(u16::from_le_bytes([bytes[0], bytes[1]])) / f64::from(u16::MAX)
-}
-
-/// Records what happened to one delivery.
-pub fn record(
-    conn: &mut DbConnection,
-    claimed: &Claimed,
-    outcome: Result<u16, String>,
-    settings: &EventSettings,
-    now: NaiveDateTime,
-) -> Result<(), ApiError> {
-    let attempts = claimed.attempts + 1;
-    let (status, last_status, last_error, next) = match outcome {
-        Ok(code) if (200..300).contains(&code) => (DELIVERED, Some(i64::from(code)), None, now),
-        failure => {
-            let (code, error) = match failure {
-                Ok(code) => (Some(i64::from(code)), format!("HTTP {code}")),
-                Err(e) => (None, e),
-            };
-            let dead = attempts >= i64::from(settings.max_attempts);
-            let wait = backoff(
-                attempts - 1,
-                Duration::from_millis(settings.retry_base_ms),
-                jitter(),
-            );
-            let next = now
-                + chrono::Duration::from_std(wait).unwrap_or_else(|_| chrono::Duration::hours(1));
-            (if dead { DEAD } else { PENDING }, code, Some(error), next)
-        }
-    };
-    diesel::update(deliveries::table.find(&claimed.delivery_id))
-        .set((
-            deliveries::status.eq(status),
-            deliveries::attempts.eq(attempts),
-            deliveries::last_status.eq(last_status),
-            deliveries::last_error.eq(last_error),
-            deliveries::next_attempt_at.eq(next),
-            deliveries::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
 
 /// Sends one delivery; `Ok` carries the HTTP status.
 pub async fn send(client: &reqwest::Client, claimed: &Claimed) -> Result<u16, String> {
@@ -193,73 +39,145 @@ pub async fn send(client: &reqwest::Client, claimed: &Claimed) -> Result<u16, St
     Ok(response.status().as_u16())
 }
 
-/// One round: claim, send, record. Returns how many deliveries were attempted.
-pub async fn dispatch_once(
-    db: &Db,
-    client: &reqwest::Client,
-    settings: &EventSettings,
-) -> Result<usize, ApiError> {
-    let batch = db.run(|conn| claim(conn, crate::db::now())).await?;
-    for claimed in &batch {
-        let outcome = send(client, claimed).await;
+/// What this process knows of each subscription: whether a worker runs for it, and
+/// its circuit.
+#[derive(Default)]
+struct Lane {
+    running: bool,
+    circuit: Circuit,
+}
+
+type Lanes = Arc<Mutex<HashMap<String, Lane>>>;
+
+#[derive(Clone)]
+struct Dispatcher {
+    db: Db,
+    client: reqwest::Client,
+    settings: EventSettings,
+    lanes: Lanes,
+}
+
+impl Dispatcher {
+    /// Starts a worker for every subscription with work due and none running here.
+    async fn poll(&self) -> Result<(), ApiError> {
+        let due = self
+            .db
+            .run(|conn| claims::due_subscriptions(conn, crate::db::now()))
+            .await?;
+        for subscription in due {
+            let start = {
+                let mut lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
+                let lane = lanes.entry(subscription.clone()).or_default();
+                let start = !lane.running
+                    && lane
+                        .circuit
+                        .allowance(Instant::now(), self.settings.per_subscription)
+                        > 0;
+                lane.running |= start;
+                start
+            };
+            if start {
+                let worker = self.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = worker.drain(&subscription).await {
+                        tracing::warn!(%subscription, error = %e, "event delivery stopped");
+                    }
+                    worker.with_lane(&subscription, |lane| lane.running = false);
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn with_lane<T>(&self, subscription: &str, f: impl FnOnce(&mut Lane) -> T) -> T {
+        let mut lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
+        f(lanes.entry(subscription.to_owned()).or_default())
+    }
+
+    /// Sends `subscription`'s due deliveries until none is left or its circuit opens.
+    async fn drain(&self, subscription: &str) -> Result<(), ApiError> {
+        let base = Duration::from_millis(self.settings.retry_base_ms);
+        loop {
+            let bound = self.settings.per_subscription.max(1);
+            let allowance = self.with_lane(subscription, |lane| {
+                lane.circuit.allowance(Instant::now(), bound)
+            });
+            if allowance == 0 {
+                return Ok(());
+            }
+            let (id, lease) = (subscription.to_owned(), claims::lease(&self.settings));
+            let limit = i64::try_from(allowance).unwrap_or(1);
+            let batch = self
+                .db
+                .run(move |conn| claims::claim(conn, &id, limit, lease, crate::db::now()))
+                .await?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            let mut sends = tokio::task::JoinSet::new();
+            for claimed in batch {
+                let this = self.clone();
+                sends.spawn(async move {
+                    let outcome = send(&this.client, &claimed).await;
+                    this.finish(claimed, outcome).await
+                });
+            }
+            // Every send runs to its end: dropping the set would abort sends in flight.
+            while let Some(done) = sends.join_next().await {
+                match done {
+                    Ok(Ok(ok)) => self.with_lane(subscription, |lane| {
+                        lane.circuit.note(ok, Instant::now(), base);
+                    }),
+                    // The result is not written: the lease runs out and the delivery
+                    // is sent again, as if this dispatcher had died.
+                    Ok(Err(e)) => {
+                        tracing::warn!(%subscription, error = %e, "delivery result not recorded");
+                    }
+                    Err(e) => tracing::warn!(%subscription, error = %e, "delivery task failed"),
+                }
+            }
+        }
+    }
+
+    /// Records one send; whether it reached the partner and was accepted.
+    async fn finish(
+        &self,
+        claimed: Claimed,
+        outcome: Result<u16, String>,
+    ) -> Result<bool, ApiError> {
+        let ok = matches!(outcome, Ok(code) if (200..300).contains(&code));
         if let Err(reason) = &outcome {
             tracing::warn!(delivery = %claimed.delivery_id, event_type = %claimed.envelope.event_type, %reason, "delivery failed");
         }
-        let (claimed, settings) = (claimed.clone(), settings.clone());
-        db.run(move |conn| record(conn, &claimed, outcome, &settings, crate::db::now()))
+        let settings = self.settings.clone();
+        let id = claimed.delivery_id.clone();
+        let held = self
+            .db
+            .run(move |conn| claims::record(conn, &claimed, outcome, &settings, crate::db::now()))
             .await?;
+        if !held {
+            tracing::warn!(delivery = %id, "delivery was claimed again before its result was written; result dropped");
+        }
+        Ok(ok)
     }
-    Ok(batch.len())
 }
 
 /// Runs the dispatcher until the process ends.
 pub fn spawn(db: Db, settings: EventSettings) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     let client = crate::http_client::client(Duration::from_millis(settings.timeout_ms))?;
+    let idle = Duration::from_millis(settings.poll_ms.max(20));
+    let dispatcher = Dispatcher {
+        db,
+        client,
+        settings,
+        lanes: Arc::default(),
+    };
     Ok(tokio::spawn(async move {
-        let idle = Duration::from_millis(settings.poll_ms.max(50));
         loop {
-            match dispatch_once(&db, &client, &settings).await {
-                Ok(0) => tokio::time::sleep(idle).await,
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::warn!(error = %e, "event dispatch round failed");
-                    tokio::time::sleep(idle).await;
-                }
+            if let Err(e) = dispatcher.poll().await {
+                tracing::warn!(error = %e, "event dispatch round failed");
             }
+            tokio::time::sleep(idle).await;
         }
     }))
-}
-
-/// Puts a dead (or any) delivery back in the queue, due now.
-pub fn replay(
-    conn: &mut DbConnection,
-    delivery_id: &str,
-    subscription_id: &str,
-) -> Result<bool, ApiError> {
-    let n = diesel::update(
-        deliveries::table
-            .filter(deliveries::id.eq(delivery_id))
-            .filter(deliveries::subscription_id.eq(subscription_id)),
-    )
-    .set((
-        deliveries::status.eq(PENDING),
-        deliveries::attempts.eq(0),
-        deliveries::next_attempt_at.eq(crate::db::now()),
-    ))
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_with_jitter_and_a_ceiling() {
-        let base = Duration::from_secs(1);
-        assert_eq!(backoff(0, base, 1.0), Duration::from_secs(1));
-        assert_eq!(backoff(3, base, 1.0), Duration::from_secs(8));
-        assert_eq!(backoff(3, base, 0.0), Duration::from_secs(4));
-        assert_eq!(backoff(30, base, 1.0), Duration::from_secs(3600));
-    }
 }

@@ -4,13 +4,16 @@
 //!   delivery per active subscription that wants its type: the write and its event
 //!   commit together or not at all.
 //! - [`dispatcher`] delivers pending deliveries over HTTP POST with a JSON
-//!   [`Envelope`] and an HMAC-SHA256 signature of the body in [`SIGNATURE_HEADER`];
+//!   [`Envelope`] and an HMAC-SHA256 signature of the body in [`SIGNATURE_HEADER`],
+//!   each subscription on its own lane with a bounded concurrency and a [`circuit`];
 //!   failures are retried with exponential backoff and jitter, then dead-lettered
-//!   (an admin can replay them). On PostgreSQL several replicas may dispatch: work is
-//!   claimed with `FOR UPDATE SKIP LOCKED`.
+//!   (an admin can replay them). On PostgreSQL several replicas may dispatch: a
+//!   delivery is claimed once ([`claims`]) and its lease outlasts its send.
 //! - Receivers check the signature and de-duplicate by event `id` ([`inbox`]), so
 //!   at-least-once delivery has an exactly-once effect.
 
+pub mod circuit;
+pub mod claims;
 pub mod dispatcher;
 pub mod inbox;
 pub mod outbox;

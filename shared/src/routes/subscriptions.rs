@@ -12,7 +12,7 @@ use crate::auth::AuthUser;
 use crate::config::EventSettings;
 use crate::db::Db;
 use crate::error::{ApiError, FieldError, Text};
-use crate::events::dispatcher;
+use crate::events::claims;
 use crate::events::schema::{deliveries, outbox_events};
 use crate::events::subscriptions::{self as repo, SubscriptionRow};
 use crate::extract::Json;
@@ -326,7 +326,7 @@ pub async fn replay_delivery(
     COMMON_POLICY.check("replay_delivery", &user)?;
     let (id, delivery) = path.into_inner();
     let replayed = db
-        .run(move |conn| dispatcher::replay(conn, &delivery.to_string(), &id.to_string()))
+        .run(move |conn| claims::replay(conn, &delivery.to_string(), &id.to_string()))
         .await?;
     if !replayed {
         return Err(ApiError::NotFound {

@@ -43,6 +43,24 @@ async fn a_valid_token_is_accepted() {
     assert_eq!(res.status().as_u16(), 200);
 }
 
+/// Keycloak and other identity providers put `aud` in an array.
+#[tokio::test]
+async fn an_audience_array_that_holds_ours_is_accepted() {
+    let app = spawn_app().await;
+    for aud in [json!([TEST_AUDIENCE]), json!(["account", TEST_AUDIENCE])] {
+        let token = app
+            .svc
+            .keys
+            .signer
+            .sign(&claims(json!({"aud": aud})))
+            .unwrap();
+        let res = app
+            .request(Method::GET, "/api/v1/establishments", Some(&token), None)
+            .await;
+        assert_eq!(res.status().as_u16(), 200, "aud {aud}");
+    }
+}
+
 #[tokio::test]
 async fn missing_and_garbage_tokens_are_rejected() {
     let app = spawn_app().await;
@@ -122,6 +140,10 @@ async fn expired_premature_and_misaddressed_tokens_are_rejected() {
         ("expired", json!({"exp": now - 120})),
         ("not yet valid", json!({"nbf": now + 600})),
         ("wrong audience", json!({"aud": "another-api"})),
+        (
+            "an audience array without ours",
+            json!({"aud": ["another-api", "account"]}),
+        ),
         ("wrong issuer", json!({"iss": "https://evil.example"})),
     ] {
         assert_rejected(&app, &signer.sign(&claims(overrides)).unwrap(), why).await;

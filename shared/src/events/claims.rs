@@ -1,0 +1,251 @@
+//! The SQL of delivering: which subscriptions have work due, claiming a subscription's
+//! due deliveries, recording what a send did, replaying a dead delivery.
+//!
+//! A claim counts the attempt and leases the delivery in one compare-and-set update
+//! (`attempts` is the fencing token): of two dispatchers that saw the same row, only
+//! one update matches, on PostgreSQL (where `SKIP LOCKED` also keeps them apart) and
+//! on SQLite alike. The lease is longer than a send can take (the HTTP timeout bounds
+//! it), so a claim never expires while its send is in flight, and a result is written
+//! only by the claim that still holds the row. An attempt is counted when it starts:
+//! a dispatcher that dies mid-send leaves an attempt the receiver may have seen.
+
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::Envelope;
+use super::outbox::{DEAD, DELIVERED, PENDING};
+use super::schema::{deliveries, outbox_events, subscriptions};
+use crate::config::EventSettings;
+use crate::db::DbConnection;
+use crate::error::ApiError;
+
+/// Time a claim holds a delivery beyond the HTTP timeout: room for the claim and the
+/// record around the send, and for a busy runtime.
+const LEASE_MARGIN: Duration = Duration::from_secs(60);
+
+/// How long a claim holds its deliveries: longer than any send under `timeout_ms`.
+pub fn lease(settings: &EventSettings) -> Duration {
+    Duration::from_millis(settings.timeout_ms).saturating_add(LEASE_MARGIN)
+}
+
+/// One delivery claimed for sending; `attempts` already counts this attempt.
+#[derive(Clone, Debug)]
+pub struct Claimed {
+    pub delivery_id: String,
+    pub attempts: i64,
+    pub url: String,
+    pub secret: String,
+    pub envelope: Envelope,
+}
+
+/// The active subscriptions with at least one delivery due at `now`.
+pub fn due_subscriptions(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+) -> Result<Vec<String>, ApiError> {
+    // An inactive subscription's pending deliveries wait until it is active again.
+    let active = subscriptions::table
+        .filter(subscriptions::active.eq(true))
+        .select(subscriptions::id);
+    Ok(deliveries::table
+        .filter(deliveries::status.eq(PENDING))
+        .filter(deliveries::next_attempt_at.le(now))
+        .filter(deliveries::subscription_id.eq_any(active))
+        .select(deliveries::subscription_id)
+        .distinct()
+        .load(conn)?)
+}
+
+type ClaimRow = (
+    String,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    NaiveDateTime,
+    String,
+);
+
+/// Claims up to `limit` due deliveries of `subscription`, oldest first, leased until
+/// `now + lease`.
+pub fn claim(
+    conn: &mut DbConnection,
+    subscription: &str,
+    limit: i64,
+    lease: Duration,
+    now: NaiveDateTime,
+) -> Result<Vec<Claimed>, ApiError> {
+    let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::hours(1));
+    conn.transaction(|conn| {
+        let due = deliveries::table
+            .filter(deliveries::subscription_id.eq(subscription))
+            .filter(deliveries::status.eq(PENDING))
+            .filter(deliveries::next_attempt_at.le(now))
+            .order(deliveries::next_attempt_at)
+            .limit(limit)
+            .select((deliveries::id, deliveries::attempts));
+        let seen: Vec<(String, i64)> = match conn {
+            DbConnection::Postgres(c) => due.for_update().skip_locked().load(c)?,
+            DbConnection::Sqlite(c) => due.load(c)?,
+        };
+        let mut ids = Vec::with_capacity(seen.len());
+        for (id, attempts) in seen {
+            let won = diesel::update(
+                deliveries::table
+                    .filter(deliveries::id.eq(&id))
+                    .filter(deliveries::status.eq(PENDING))
+                    .filter(deliveries::attempts.eq(attempts))
+                    .filter(deliveries::next_attempt_at.le(now)),
+            )
+            .set((
+                deliveries::attempts.eq(attempts + 1),
+                deliveries::next_attempt_at.eq(until),
+                deliveries::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+            if won == 1 {
+                ids.push(id);
+            }
+        }
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<ClaimRow> = deliveries::table
+            .inner_join(outbox_events::table)
+            .inner_join(subscriptions::table.on(subscriptions::id.eq(deliveries::subscription_id)))
+            .filter(deliveries::id.eq_any(&ids))
+            .order(deliveries::next_attempt_at)
+            .select((
+                deliveries::id,
+                deliveries::attempts,
+                subscriptions::url,
+                subscriptions::secret,
+                outbox_events::id,
+                outbox_events::event_type,
+                outbox_events::source,
+                outbox_events::subject,
+                outbox_events::occurred_at,
+                outbox_events::data,
+            ))
+            .load(conn)?;
+        Ok(rows.into_iter().map(claimed).collect())
+    })
+}
+
+fn claimed(
+    (delivery_id, attempts, url, secret, id, event_type, source, subject, occurred_at, data): ClaimRow,
+) -> Claimed {
+    Claimed {
+        delivery_id,
+        attempts,
+        url,
+        secret,
+        envelope: Envelope {
+            id,
+            event_type,
+            occurred_at: occurred_at.and_utc(),
+            source,
+            subject,
+            data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+        },
+    }
+}
+
+/// The wait before attempt `attempts + 1`: base × 2^attempts, at most an hour, then
+/// between half and all of it, so that failed deliveries do not retry in lockstep.
+pub fn backoff(attempts: i64, base: Duration, jitter: f64) -> Duration {
+    let exponent = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
+    let full = base
+        .saturating_mul(2u32.saturating_pow(exponent))
+        .min(Duration::from_secs(3600));
+    full.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
+}
+
+pub fn jitter() -> f64 {
+    let bytes = uuid::Uuid::new_v4().into_bytes();
+    f64::from(u16::from_le_bytes([bytes[0], bytes[1]])) / f64::from(u16::MAX)
+}
+
+/// Records what the send of `claimed` did. `false` when the claim no longer holds the
+/// row (its lease ran out and another dispatcher took it, or an admin replayed it):
+/// the newer claim's result is the one that counts.
+pub fn record(
+    conn: &mut DbConnection,
+    claimed: &Claimed,
+    outcome: Result<u16, String>,
+    settings: &EventSettings,
+    now: NaiveDateTime,
+) -> Result<bool, ApiError> {
+    let (status, last_status, last_error, next) = match outcome {
+        Ok(code) if (200..300).contains(&code) => (DELIVERED, Some(i64::from(code)), None, now),
+        failure => {
+            let (code, error) = match failure {
+                Ok(code) => (Some(i64::from(code)), format!("HTTP {code}")),
+                Err(e) => (None, e),
+            };
+            let dead = claimed.attempts >= i64::from(settings.max_attempts);
+            let wait = backoff(
+                claimed.attempts - 1,
+                Duration::from_millis(settings.retry_base_ms),
+                jitter(),
+            );
+            let next = now
+                + chrono::Duration::from_std(wait).unwrap_or_else(|_| chrono::Duration::hours(1));
+            (if dead { DEAD } else { PENDING }, code, Some(error), next)
+        }
+    };
+    let n = diesel::update(
+        deliveries::table
+            .filter(deliveries::id.eq(&claimed.delivery_id))
+            .filter(deliveries::status.eq(PENDING))
+            .filter(deliveries::attempts.eq(claimed.attempts)),
+    )
+    .set((
+        deliveries::status.eq(status),
+        deliveries::last_status.eq(last_status),
+        deliveries::last_error.eq(last_error),
+        deliveries::next_attempt_at.eq(next),
+        deliveries::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Puts a dead (or any) delivery back in the queue, due now.
+pub fn replay(
+    conn: &mut DbConnection,
+    delivery_id: &str,
+    subscription_id: &str,
+) -> Result<bool, ApiError> {
+    let n = diesel::update(
+        deliveries::table
+            .filter(deliveries::id.eq(delivery_id))
+            .filter(deliveries::subscription_id.eq(subscription_id)),
+    )
+    .set((
+        deliveries::status.eq(PENDING),
+        deliveries::attempts.eq(0),
+        deliveries::next_attempt_at.eq(crate::db::now()),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_a_ceiling() {
+        let base = Duration::from_secs(1);
+        assert_eq!(backoff(0, base, 1.0), Duration::from_secs(1));
+        assert_eq!(backoff(3, base, 1.0), Duration::from_secs(8));
+        assert_eq!(backoff(3, base, 0.0), Duration::from_secs(4));
+        assert_eq!(backoff(30, base, 1.0), Duration::from_secs(3600));
+    }
+}

@@ -1,0 +1,26 @@
+//! Fault injection (issue 13): the event delivery of the suite under partners that
+//! misbehave. Each scenario runs the real services on free ports with a real database
+//! (SQLite, or PostgreSQL with `TEST_DATABASE_URL`), sends traffic only to 127.0.0.1,
+//! is bounded in time, and prints the figures that docs/operations.md quotes.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::print_stdout
+)]
+
+#[path = "faults/support.rs"]
+mod support;
+
+// (a) A partner that accepts connections and never answers.
+#[path = "faults/black_hole.rs"]
+mod black_hole;
+
+// (b) Two replicas dispatching from the same database.
+#[path = "faults/replicas.rs"]
+mod replicas;
+
+// (c) A receiver that is down, then up again.
+#[path = "faults/receiver_restart.rs"]
+mod receiver_restart;

@@ -1,0 +1,172 @@
+//! What the scenarios share: settings as `up` sets them, a receiver that counts what
+//! it gets, a black hole, subscribing over the API, reading the delivery log.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use diesel::prelude::*;
+use serde_json::{Value, json};
+use shared::events::schema::deliveries;
+use shared::testing::{TestDatabase, TestKeys, settings};
+
+pub const SECRET: &str = "faults-events-secret";
+
+/// A service's settings with the dispatcher on and its production timing (5 s
+/// timeout, 500 ms poll), loopback URLs allowed as `up` allows them.
+pub fn event_settings(db: &TestDatabase, keys: &TestKeys) -> shared::config::Settings {
+    let mut s = settings(db, keys);
+    s.events.dispatch = true;
+    s.events.allow_internal_urls = true;
+    s.events.inbound_secrets = vec![SECRET.into()];
+    s
+}
+
+/// An HTTP receiver on 127.0.0.1 that answers 200 after `delay` and counts each
+/// event id it was sent.
+pub struct Receiver {
+    pub url: String,
+    pub counts: Arc<Mutex<HashMap<String, usize>>>,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Receiver {
+    /// Listens on `port` (0: a free one).
+    pub fn start(port: u16, delay: Duration) -> Self {
+        let counts: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+        let seen = counts.clone();
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+        let url = format!(
+            "http://127.0.0.1:{}/hook",
+            listener.local_addr().unwrap().port()
+        );
+        let server = HttpServer::new(move || {
+            let seen = seen.clone();
+            App::new().route(
+                "/hook",
+                web::post().to(move |req: HttpRequest| {
+                    let seen = seen.clone();
+                    async move {
+                        let id = req
+                            .headers()
+                            .get("x-atvsld-event-id")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default()
+                            .to_owned();
+                        *seen.lock().unwrap().entry(id).or_default() += 1;
+                        tokio::time::sleep(delay).await;
+                        HttpResponse::Ok().finish()
+                    }
+                }),
+            )
+        })
+        .workers(2)
+        .max_connections(1000)
+        .listen(listener)
+        .unwrap()
+        .run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        Self {
+            url,
+            counts,
+            handle,
+        }
+    }
+
+    pub async fn stop(&self) {
+        self.handle.stop(false).await;
+    }
+
+    pub fn received(&self) -> HashMap<String, usize> {
+        self.counts.lock().unwrap().clone()
+    }
+}
+
+/// A TCP listener on 127.0.0.1 that accepts every connection and never answers.
+pub async fn black_hole() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/hook",
+        listener.local_addr().unwrap().port()
+    );
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    url
+}
+
+/// Subscribes `url` to `types` as an admin of the service at `base`; its id.
+pub async fn subscribe(
+    client: &reqwest::Client,
+    base: &str,
+    admin: &str,
+    url: &str,
+    types: &[&str],
+) -> String {
+    let res = client
+        .post(format!("{base}/api/v1/subscriptions"))
+        .bearer_auth(admin)
+        .json(&json!({"url": url, "event_types": types}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Each delivery of `subscription`: (event id, status, attempts).
+pub fn delivery_log(db: &shared::db::Db, subscription: &str) -> Vec<(String, String, i64)> {
+    let mut conn = db.get().unwrap();
+    deliveries::table
+        .filter(deliveries::subscription_id.eq(subscription))
+        .select((
+            deliveries::event_id,
+            deliveries::status,
+            deliveries::attempts,
+        ))
+        .load(&mut *conn)
+        .unwrap()
+}
+
+/// Waits until `check` holds, at most `limit`.
+pub async fn within(what: &str, limit: Duration, mut check: impl AsyncFnMut() -> bool) {
+    let started = Instant::now();
+    while !check().await {
+        assert!(
+            started.elapsed() < limit,
+            "timed out after {limit:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Publishes `n` events of `event_type` in incidents' outbox, as a write would.
+pub fn publish(db: &shared::db::Db, n: usize, event_type: &str) -> Vec<String> {
+    let mut conn = db.get().unwrap();
+    (0..n)
+        .map(|i| {
+            shared::events::outbox::publish(
+                &mut conn,
+                "incidents",
+                event_type,
+                &format!("subject-{i}"),
+                &json!({"n": i}),
+            )
+            .unwrap()
+        })
+        .collect()
+}
+
+/// The median and the largest of `values`.
+pub fn median_max(values: &mut [Duration]) -> (Duration, Duration) {
+    values.sort();
+    (values[values.len() / 2], values[values.len() - 1])
+}
