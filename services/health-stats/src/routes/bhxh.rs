@@ -7,7 +7,9 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
+use shared::bhxh::exchange::{self, ItemOutcome, ItemResult};
 use shared::bhxh::reconciliation::{Reconciliation, ReconciliationParams, ReconciliationPart};
+use shared::bhxh::store::{DecisionFilter, DecisionRow};
 use shared::db::Db;
 use shared::error::{ApiError, FieldError, Location, Text};
 use shared::extract::Json;
@@ -15,9 +17,8 @@ use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use shared::pagination::{DEFAULT_LIMIT, MAX_LIMIT, Page};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::bhxh::{DecisionFilter, DecisionRow};
 use crate::domain::bhxh::{self as rules, BenefitDecision, FeedReason};
-use crate::service::bhxh::{self as service, ItemOutcome, ItemResult};
+use crate::service::bhxh::DiseaseCases;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(get_bhxh_disease_cases)
@@ -134,24 +135,26 @@ pub async fn get_bhxh_disease_cases(
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
     let limit = feed_limit(p.limit)?;
-    let page = service::feed(&db, &user, p.cursor, limit).await?;
+    let page =
+        exchange::feed::<DiseaseCases>(&db, &user, "get_bhxh_disease_cases", p.cursor, limit)
+            .await?;
     let items = page
         .entries
         .into_iter()
         .map(|e| DiseaseCase {
             reason: FeedReason::parse(&e.change.reason).unwrap_or(FeedReason::Diagnosed),
             changed_at: e.change.changed_at.and_utc(),
-            case_id: e.case.id,
-            personal_id: e.case.personal_id,
-            full_name: e.case.full_name,
-            birth_date: e.case.birth_date,
-            gender: e.case.gender,
-            employer_tax_code: e.case.tax_code,
-            disease_code: e.case.disease_code,
-            diagnosed_on: e.case.diagnosed_on,
-            status: e.case.status,
-            capacity_loss_percent: e.case.capacity_loss_percent,
-            assessed_on: e.case.assessed_on,
+            case_id: e.record.id,
+            personal_id: e.record.personal_id,
+            full_name: e.record.full_name,
+            birth_date: e.record.birth_date,
+            gender: e.record.gender,
+            employer_tax_code: e.record.tax_code,
+            disease_code: e.record.disease_code,
+            diagnosed_on: e.record.diagnosed_on,
+            status: e.record.status,
+            capacity_loss_percent: e.record.capacity_loss_percent,
+            assessed_on: e.record.assessed_on,
         })
         .collect();
     Ok(HttpResponse::Ok().json(DiseaseCaseFeed {
@@ -210,7 +213,7 @@ fn render_batch(outcomes: &[ItemOutcome]) -> Result<StoredResponse, ApiError> {
                 ItemResult::Unchanged => summary.unchanged += 1,
                 ItemResult::Rejected => summary.rejected += 1,
             }
-            let matched = o.decision.as_ref().map(|d| d.case_id.is_some());
+            let matched = o.decision.as_ref().map(|d| d.subject_id.is_some());
             if matched == Some(false) {
                 summary.unmatched += 1;
             }
@@ -261,7 +264,7 @@ pub async fn receive_bhxh_benefit_decisions(
     body: Json<Vec<serde_json::Value>>,
 ) -> Result<HttpResponse, ApiError> {
     let idempotent = IdempotentRequest::from_request(&req, &user.principal(), &body.sha256)?;
-    let outcome = service::receive_decisions(
+    let outcome = exchange::receive_decisions::<DiseaseCases>(
         &db,
         &user,
         body.body,
@@ -296,13 +299,13 @@ pub struct DiseaseBenefitDecisionView {
 impl From<DecisionRow> for DiseaseBenefitDecisionView {
     fn from(r: DecisionRow) -> Self {
         Self {
-            matched: r.case_id.is_some(),
+            matched: r.subject_id.is_some(),
             id: r.id,
             decision_number: r.decision_number,
             decision_date: r.decision_date,
             personal_id: r.personal_id,
             case_reference: r.case_reference,
-            case_id: r.case_id,
+            case_id: r.subject_id,
             capacity_loss_percent: r.capacity_loss_percent,
             benefit_type: r.benefit_type,
             amount_vnd: r.amount_vnd,
@@ -352,10 +355,11 @@ pub async fn list_bhxh_benefit_decisions(
     let page = Page::parse(p.limit, p.cursor.as_deref())?;
     let filter = DecisionFilter {
         unmatched: p.unmatched,
-        case_id: p.case_id.map(|c| c.to_string()),
+        subject_id: p.case_id.map(|c| c.to_string()),
         ..DecisionFilter::default()
     };
-    let (rows, next_cursor) = service::list_decisions(&db, &user, filter, page).await?;
+    let (rows, next_cursor) =
+        exchange::list_decisions::<DiseaseCases>(&db, &user, filter, page).await?;
     let items = rows
         .into_iter()
         .map(DiseaseBenefitDecisionView::from)

@@ -6,7 +6,9 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
+use shared::bhxh::exchange::{self, ItemOutcome, ItemResult};
 use shared::bhxh::reconciliation::{Reconciliation, ReconciliationParams};
+use shared::bhxh::store::{DecisionFilter, DecisionRow};
 use shared::config::Upstreams;
 use shared::db::Db;
 use shared::error::{ApiError, Text};
@@ -16,9 +18,8 @@ use shared::pagination::{DEFAULT_LIMIT, MAX_LIMIT, Page};
 use utoipa::{IntoParams, ToSchema};
 
 use super::accident_dto::{Warning, warnings};
-use crate::db::bhxh::{DecisionFilter, DecisionRow};
 use crate::domain::bhxh::{self as rules, BenefitDecision, FeedReason};
-use crate::service::bhxh::{self as service, ItemOutcome, ItemResult};
+use crate::service::bhxh::{self as service, Casualties};
 use crate::service::reconciliation::{DiseasePart, reconciliation};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -194,15 +195,17 @@ pub async fn get_bhxh_accident_cases(
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
     let limit = feed_limit(p.limit)?;
-    let page = service::feed(&db, &user, p.cursor, limit).await?;
+    let page = exchange::feed::<Casualties>(&db, &user, "get_bhxh_accident_cases", p.cursor, limit)
+        .await?;
     let vietnam = shared::time::vietnam();
     let items = page
         .entries
         .into_iter()
-        .map(|e| AccidentCase {
+        .map(|e| (e.change, e.record))
+        .map(|(change, e)| AccidentCase {
             identity: crate::routes::accident_dto::IdentityResponse::of(&e.casualty),
-            reason: FeedReason::parse(&e.change.reason).unwrap_or(FeedReason::Confirmed),
-            changed_at: e.change.changed_at.and_utc(),
+            reason: FeedReason::parse(&change.reason).unwrap_or(FeedReason::Confirmed),
+            changed_at: change.changed_at.and_utc(),
             confirmed: e.confirmed,
             casualty_id: e.casualty.id,
             accident_id: e.accident.id,
@@ -281,7 +284,7 @@ fn render_batch(outcomes: &[ItemOutcome]) -> Result<StoredResponse, ApiError> {
                 ItemResult::Unchanged => summary.unchanged += 1,
                 ItemResult::Rejected => summary.rejected += 1,
             }
-            let matched = o.decision.as_ref().map(|d| d.casualty_id.is_some());
+            let matched = o.decision.as_ref().map(|d| d.subject_id.is_some());
             if matched == Some(false) {
                 summary.unmatched += 1;
             }
@@ -329,7 +332,7 @@ pub async fn receive_bhxh_benefit_decisions(
     body: Json<Vec<serde_json::Value>>,
 ) -> Result<HttpResponse, ApiError> {
     let idempotent = IdempotentRequest::from_request(&req, &user.principal(), &body.sha256)?;
-    let outcome = service::receive_decisions(
+    let outcome = exchange::receive_decisions::<Casualties>(
         &db,
         &user,
         body.body,
@@ -364,13 +367,13 @@ pub struct BenefitDecisionView {
 impl From<DecisionRow> for BenefitDecisionView {
     fn from(r: DecisionRow) -> Self {
         Self {
-            matched: r.casualty_id.is_some(),
+            matched: r.subject_id.is_some(),
             id: r.id,
             decision_number: r.decision_number,
             decision_date: r.decision_date,
             personal_id: r.personal_id,
             case_reference: r.case_reference,
-            casualty_id: r.casualty_id,
+            casualty_id: r.subject_id,
             capacity_loss_percent: r.capacity_loss_percent,
             benefit_type: r.benefit_type,
             amount_vnd: r.amount_vnd,
@@ -420,10 +423,11 @@ pub async fn list_bhxh_benefit_decisions(
     let page = Page::parse(p.limit, p.cursor.as_deref())?;
     let filter = DecisionFilter {
         unmatched: p.unmatched,
-        casualty_id: p.casualty_id.map(|c| c.to_string()),
+        subject_id: p.casualty_id.map(|c| c.to_string()),
         ..DecisionFilter::default()
     };
-    let (rows, next_cursor) = service::list_decisions(&db, &user, filter, page).await?;
+    let (rows, next_cursor) =
+        exchange::list_decisions::<Casualties>(&db, &user, filter, page).await?;
     let items = rows.into_iter().map(BenefitDecisionView::from).collect();
     Ok(HttpResponse::Ok().json(BenefitDecisionList { items, next_cursor }))
 }

@@ -1,8 +1,8 @@
 //! Use-cases of the tasks service: authorisation, one `Db::run` per unit of work,
 //! and the calls to the other services (never inside a unit of work).
 
-pub mod code_lists;
 pub mod access;
+pub mod code_lists;
 pub mod compliance;
 pub mod consolidated;
 pub mod drafts;
