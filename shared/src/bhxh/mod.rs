@@ -4,6 +4,7 @@
 //! is each service's own: why a record is in its feed (`FeedReason` in its
 //! `domain::bhxh`), what a feed entry holds and which record a decision names.
 
+pub mod api;
 pub mod exchange;
 pub mod reconciliation;
 pub mod store;
