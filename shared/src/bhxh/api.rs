@@ -94,7 +94,7 @@ pub fn summarise<T>(
 /// `shared`, as the workspace does), and gives: the [`Subject`](crate::bhxh::exchange::Subject),
 /// the field name, the names of the schemas, the problem type of a rejected item with
 /// the function that makes them, and each handler's doc comment (its OpenAPI summary
-/// and description) — the receiving one with its request example.
+/// and description).
 #[macro_export]
 macro_rules! bhxh_decisions_api {
     (
@@ -106,7 +106,7 @@ macro_rules! bhxh_decisions_api {
         view: $view:ident,
         list: $list:ident,
         $(#[doc = $receive_doc:tt])*
-        receive(example = $example:tt),
+        receive,
         $(#[doc = $list_doc:tt])*
         list $(,)?
     ) => {
@@ -157,7 +157,16 @@ macro_rules! bhxh_decisions_api {
                 shared::idempotency::WriteParams,
                 ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")
             ),
-            request_body(content = Vec<shared::bhxh::BenefitDecision>, example = json!($example)),
+            request_body(content = Vec<shared::bhxh::BenefitDecision>, example = json!([{
+                "decision_number": "152/QĐ-BHXH",
+                "decision_date": "2026-03-20",
+                "personal_id": "004090001234",
+                "case_reference": "0193a5e2-7c1e-7b36-9c55-2f1d9f0a4e11",
+                "capacity_loss_percent": 21,
+                "benefit_type": "one_time",
+                "amount_vnd": 30420000,
+                "status": "issued"
+            }])),
             responses((status = 200, description = "A result per decision and a summary", body = $batch))
         )]
         #[post("/exchange/bhxh/benefit-decisions")]

@@ -46,6 +46,29 @@ fn problems(list: &[FieldError]) -> Vec<DecisionProblem> {
         .collect()
 }
 
+shared::bhxh_decisions_api! {
+    subject: DiseaseCases,
+    field: case_id,
+    problem: DecisionProblem = problems,
+    result: DiseaseDecisionResult,
+    batch: DiseaseDecisionBatchResponse,
+    view: DiseaseBenefitDecisionView,
+    list: DiseaseBenefitDecisionList,
+    /// Receive benefit decisions from BHXH
+    ///
+    /// Nhận quyết định hưởng chế độ BNN của BHXH, a JSON array (at most 1000). Idempotent
+    /// by decision number: a decision sent again as it is is `unchanged`, a changed one
+    /// `updated`. Each decision is checked on its own; a bad one is `rejected` with its
+    /// problems and the others are stored. A decision whose `case_reference` names no case
+    /// of that person is kept (`matched: false`) for reconciliation. `insurer` only.
+    receive,
+    /// List benefit decisions
+    ///
+    /// Quyết định hưởng chế độ BNN nhận từ BHXH, newest first, each linked to its case (or
+    /// unmatched). `health_authority` and `admin`; reading is audited.
+    list,
+}
+
 /// A diagnosed occupational-disease case as BHXH needs it for a benefit decision
 /// (domain.md §5.3), at the change that put it in the feed.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -130,38 +153,6 @@ pub async fn get_bhxh_disease_cases(
         next_cursor: rules::encode_cursor(page.last_seq),
         has_more: page.has_more,
     }))
-}
-
-shared::bhxh_decisions_api! {
-    subject: DiseaseCases,
-    field: case_id,
-    problem: DecisionProblem = problems,
-    result: DiseaseDecisionResult,
-    batch: DiseaseDecisionBatchResponse,
-    view: DiseaseBenefitDecisionView,
-    list: DiseaseBenefitDecisionList,
-    /// Receive benefit decisions from BHXH
-    ///
-    /// Nhận quyết định hưởng chế độ BNN của BHXH, a JSON array (at most 1000). Idempotent
-    /// by decision number: a decision sent again as it is is `unchanged`, a changed one
-    /// `updated`. Each decision is checked on its own; a bad one is `rejected` with its
-    /// problems and the others are stored. A decision whose `case_reference` names no case
-    /// of that person is kept (`matched: false`) for reconciliation. `insurer` only.
-    receive(example = [{
-        "decision_number": "152/QĐ-BHXH",
-        "decision_date": "2026-03-20",
-        "personal_id": "004090001234",
-        "case_reference": "0193a5e2-7c1e-7b36-9c55-2f1d9f0a4e11",
-        "capacity_loss_percent": 35,
-        "benefit_type": "monthly",
-        "amount_vnd": 1170000,
-        "status": "issued"
-    }]),
-    /// List benefit decisions
-    ///
-    /// Quyết định hưởng chế độ BNN nhận từ BHXH, newest first, each linked to its case (or
-    /// unmatched). `health_authority` and `admin`; reading is audited.
-    list,
 }
 
 /// Reconcile BHXH decisions with occupational-disease cases

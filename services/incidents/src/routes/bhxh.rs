@@ -218,16 +218,7 @@ shared::bhxh_decisions_api! {
     /// `updated`. Each decision is checked on its own; a bad one is `rejected` with its
     /// problems and the others are stored. A decision whose `case_reference` names no
     /// casualty of that person is kept (`matched: false`) for reconciliation. `insurer` only.
-    receive(example = [{
-        "decision_number": "152/QĐ-BHXH",
-        "decision_date": "2026-03-20",
-        "personal_id": "004090001234",
-        "case_reference": "0193a5e2-7c1e-7b36-9c55-2f1d9f0a4e11",
-        "capacity_loss_percent": 21,
-        "benefit_type": "one_time",
-        "amount_vnd": 30420000,
-        "status": "issued"
-    }]),
+    receive,
     /// List benefit decisions
     ///
     /// Quyết định hưởng chế độ TNLĐ nhận từ BHXH, newest first, each linked to its casualty
