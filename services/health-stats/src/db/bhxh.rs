@@ -15,20 +15,6 @@ pub fn cases_by_id(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<D
         .load(conn)
 }
 
-/// The id of the case `id`, if it is this person's.
-pub fn case_of_person(
-    conn: &mut DbConnection,
-    id: &str,
-    personal_id: &str,
-) -> QueryResult<Option<String>> {
-    disease_cases::table
-        .filter(disease_cases::id.eq(id))
-        .filter(disease_cases::personal_id.eq(personal_id))
-        .select(disease_cases::id)
-        .first(conn)
-        .optional()
-}
-
 /// Cases diagnosed on `from` ..< `before`, by id.
 pub fn cases_diagnosed_between(
     conn: &mut DbConnection,

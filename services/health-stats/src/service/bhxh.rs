@@ -40,7 +40,11 @@ impl Subject for DiseaseCases {
         reference: &str,
         personal_id: &str,
     ) -> QueryResult<Option<String>> {
-        repo::case_of_person(conn, reference, personal_id)
+        let cases = repo::cases_by_id(conn, &[reference.to_owned()])?;
+        Ok(cases
+            .into_iter()
+            .find(|c| c.personal_id == personal_id)
+            .map(|c| c.id))
     }
 
     fn check(operation: &str, user: &AuthUser) -> Result<Access, ApiError> {

@@ -32,20 +32,6 @@ pub fn establishments_by_id(
         .load(conn)
 }
 
-/// The id of the casualty `id`, if it is this person's.
-pub fn casualty_of_person(
-    conn: &mut DbConnection,
-    id: &str,
-    personal_id: &str,
-) -> QueryResult<Option<String>> {
-    casualties::table
-        .filter(casualties::id.eq(id))
-        .filter(casualties::personal_id.eq(personal_id))
-        .select(casualties::id)
-        .first(conn)
-        .optional()
-}
-
 /// The casualties (with their accidents) of `severity` whose accident happened in
 /// `[from, before)`.
 pub fn casualties_of_severity(

@@ -94,7 +94,11 @@ impl Subject for Casualties {
         reference: &str,
         personal_id: &str,
     ) -> QueryResult<Option<String>> {
-        repo::casualty_of_person(conn, reference, personal_id)
+        let casualties = repo::casualties_by_id(conn, &[reference.to_owned()])?;
+        Ok(casualties
+            .into_iter()
+            .find(|c| c.personal_id == personal_id)
+            .map(|c| c.id))
     }
 
     fn check(operation: &str, user: &AuthUser) -> Result<Access, ApiError> {
