@@ -63,3 +63,31 @@ pub fn check_same_migration_names(crate_dir: &Path) -> Result<Vec<String>, Strin
         Err(format!("postgres has {pg:?}, sqlite has {lite:?}"))
     }
 }
+
+/// Reverts (`up: false`) or applies (`up: true`) the one migration of `set` named
+/// `name`, whatever ran after it: for tests that build a database as an older release
+/// left it, then migrate it.
+pub fn step_migration(
+    conn: &mut DbConnection,
+    set: &Migrations,
+    name: &str,
+    up: bool,
+) -> anyhow::Result<()> {
+    let source = match conn {
+        DbConnection::Postgres(_) => &set.postgres,
+        DbConnection::Sqlite(_) => &set.sqlite,
+    };
+    let migrations = MigrationSource::<super::DbBackend>::migrations(source)
+        .map_err(|e| anyhow::anyhow!("cannot read the migrations: {e}"))?;
+    let migration = migrations
+        .iter()
+        .find(|m| m.name().to_string() == name)
+        .ok_or_else(|| anyhow::anyhow!("no migration {name}"))?;
+    let done = if up {
+        conn.run_migration(migration.as_ref())
+    } else {
+        conn.revert_migration(migration.as_ref())
+    };
+    done.map_err(|e| anyhow::anyhow!("migration {name} failed: {e}"))?;
+    Ok(())
+}

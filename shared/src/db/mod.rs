@@ -14,7 +14,7 @@ use diesel::prelude::*;
 use secrecy::ExposeSecret;
 
 pub use connection::{Backend, ConnectionManager, DbConnection};
-pub use migrate::{Migrations, check_same_migration_names, run_migrations};
+pub use migrate::{Migrations, check_same_migration_names, run_migrations, step_migration};
 
 use crate::config::DatabaseSettings;
 use crate::error::ApiError;

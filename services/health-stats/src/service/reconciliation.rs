@@ -9,10 +9,11 @@ use chrono::NaiveDate;
 use diesel::Connection;
 use shared::auth::AuthUser;
 use shared::bhxh::reconciliation::{FindingKind, ReconciliationItem};
+use shared::bhxh::store::{self, DecisionFilter};
 use shared::db::Db;
 use shared::error::{ApiError, Text};
 
-use crate::db::bhxh::{self as repo, DecisionFilter};
+use crate::db::bhxh as repo;
 
 /// The findings of `year` as of `today`; reading them is audited.
 pub async fn reconciliation(
@@ -43,12 +44,12 @@ pub async fn reconciliation(
                 decided_before: Some(end),
                 ..DecisionFilter::default()
             };
-            let mut decisions = repo::list_decisions(conn, &filter, None, i64::MAX)?;
+            let mut decisions = store::list_decisions(conn, &filter, None, i64::MAX)?;
             decisions.sort_by(|a, b| a.decision_date.cmp(&b.decision_date).then(a.id.cmp(&b.id)));
             let cases = repo::cases_diagnosed_between(conn, start, end)?;
             let ids: Vec<String> = cases.iter().map(|c| c.id.clone()).collect();
             let decided: HashSet<String> =
-                repo::cases_with_decision(conn, &ids)?.into_iter().collect();
+                store::subjects_with_decision(conn, &ids)?.into_iter().collect();
             let waiting: Vec<_> = cases
                 .into_iter()
                 .filter(|c| !decided.contains(&c.id))

@@ -174,3 +174,85 @@ async fn posting_the_same_decisions_twice_changes_nothing_and_bad_ones_are_point
     let all = json_of(app.get(DECISIONS, &health).await).await;
     assert_eq!(all["items"].as_array().unwrap().len(), 2);
 }
+
+const SHARED_SHAPE: &str = "2026-12-03-120000_bhxh_subjects";
+
+fn step(app: &TestApp, up: bool) {
+    let mut conn = app.svc.app_db.get().unwrap();
+    shared::db::step_migration(&mut conn, &health_stats::db::MIGRATIONS, SHARED_SHAPE, up).unwrap();
+}
+
+async fn decisions(app: &TestApp) -> Value {
+    json_of(app.get(DECISIONS, &app.admin()).await).await["items"].clone()
+}
+
+#[tokio::test]
+async fn feed_changes_and_decisions_of_the_old_tables_read_back_unchanged_after_the_migration() {
+    use diesel::RunQueryDsl;
+    let app = spawn_app().await;
+    let first = record(&app, &case("004090000001", "BNN-18", 1, "2026-05-02")).await;
+    let second = record(&app, &case("004090000002", "BNN-18", 1, "2026-05-03")).await;
+    let (first, second) = (
+        first["id"].as_str().unwrap(),
+        second["id"].as_str().unwrap(),
+    );
+    let batch = json!([
+        decision("1/QĐ-BHXH", "004090000001", first),
+        decision("2/QĐ-BHXH", "004090000009", "no-such-case"),
+    ]);
+    assert_eq!(
+        app.post(DECISIONS, &insurer(&app), &batch).await.status(),
+        200
+    );
+    let (feed, cursor, _) = page(&app, None, 500).await;
+    assert_eq!(feed.len(), 2);
+    let listed = decisions(&app).await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(2));
+
+    // The database as the release before the shared shape left it, with one more change
+    // and one more decision written to `bhxh_disease_feed` and `case_id` as it wrote them.
+    step(&app, false);
+    {
+        let mut conn = app.svc.app_db.get().unwrap();
+        for sql in [
+            "UPDATE bhxh_feed_head SET seq = seq + 1 WHERE id = 1".to_owned(),
+            format!(
+                "INSERT INTO bhxh_disease_feed (seq, case_id, reason, changed_at) \
+                 SELECT seq, '{second}', 'assessed', '2026-06-02 08:00:00' \
+                 FROM bhxh_feed_head WHERE id = 1"
+            ),
+            format!(
+                "INSERT INTO bhxh_benefit_decisions (id, decision_number, decision_date, \
+                 personal_id, case_reference, case_id, capacity_loss_percent, benefit_type, \
+                 amount_vnd, status, received_by, version, created_at, updated_at) VALUES \
+                 ('00000000-0000-7000-8000-000000000001', '0/QĐ-BHXH', '2026-06-01', \
+                 '004090000002', '{second}', '{second}', 12, 'one_time', 5000000, 'paid', \
+                 'insurer', 1, '2026-06-02 08:00:00', '2026-06-02 08:00:00')"
+            ),
+        ] {
+            diesel::sql_query(sql).execute(&mut *conn).unwrap();
+        }
+    }
+    step(&app, true);
+
+    // What was read before reads the same; the old release's rows are there too, and
+    // the cursor taken before the migration resumes right after what it had seen.
+    let (again, _, _) = page(&app, None, 500).await;
+    assert_eq!(again.get(..2), Some(&feed[..]));
+    let (after, _, has_more) = page(&app, Some(&cursor), 500).await;
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(after[0]["case_id"], second);
+    assert_eq!(after[0]["reason"], "assessed");
+    assert_eq!(after[0]["changed_at"], "2026-06-02T08:00:00Z");
+    assert!(!has_more);
+    let relisted = decisions(&app).await;
+    let relisted = relisted.as_array().unwrap();
+    assert_eq!(relisted.len(), 3);
+    assert_eq!(relisted.get(..2), listed.as_array().unwrap().get(..2));
+    let old = &relisted[2];
+    assert_eq!(old["decision_number"], "0/QĐ-BHXH");
+    assert_eq!(old["case_id"], second);
+    assert_eq!(old["matched"], true);
+    assert_eq!(old["capacity_loss_percent"], 12);
+    assert_eq!(old["received_at"], "2026-06-02T08:00:00Z");
+}

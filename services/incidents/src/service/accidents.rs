@@ -618,12 +618,7 @@ pub async fn correct(
             let date_changed = view.accident.occurred_at != utc(d.occurred_at);
             if date_changed && super::bhxh::is_confirmed(view.investigation.as_ref()) {
                 let all: Vec<&CasualtyRow> = view.casualties.iter().collect();
-                super::bhxh::record_change(
-                    conn,
-                    &view.accident.id,
-                    &all,
-                    crate::domain::bhxh::FeedReason::Corrected,
-                )?;
+                super::bhxh::record_change(conn, &all, crate::domain::bhxh::FeedReason::Corrected)?;
             }
             let a = &mut view.accident;
             a.occurred_at = utc(d.occurred_at);
@@ -804,7 +799,6 @@ pub async fn raise_severity(
             if super::bhxh::is_confirmed(view.investigation.as_ref()) {
                 super::bhxh::record_change(
                     conn,
-                    &view.accident.id,
                     &[&*casualty],
                     crate::domain::bhxh::FeedReason::SeverityRaised,
                 )?;
@@ -902,7 +896,6 @@ pub async fn save_investigation(
             view.investigation = Some(row);
             super::bhxh::investigation_saved(
                 conn,
-                &view.accident.id,
                 &view.casualties,
                 was_confirmed,
                 record.is_occupational_accident == Some(true),

@@ -1,29 +1,25 @@
-//! The BHXH exchange (domain.md §5): the change feed of confirmed occupational-accident
-//! casualties for the `insurer` and the benefit decisions BHXH sends back (their
-//! reconciliation is in [`super::reconciliation`]).
+//! The BHXH exchange of incidents (domain.md §5): the change feed of confirmed
+//! occupational-accident casualties for the `insurer`, the benefit decisions BHXH
+//! sends back (both run by `shared::bhxh::exchange`), and the claim dossier; their
+//! reconciliation is in [`super::reconciliation`].
 //!
-//! Every change that makes a casualty enter, change in or leave the feed appends a
-//! row to `bhxh_accident_feed` in the transaction of that change ([`record_change`]);
-//! the row's sequence is handed out in commit order (see [`crate::db::bhxh::append`]),
-//! so a reader resuming after the last sequence it saw never skips or repeats one.
+//! Every change that makes a casualty enter, change in or leave the feed is recorded
+//! in the transaction of that change ([`record_change`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use diesel::Connection;
+use diesel::prelude::*;
+use shared::access::Access;
 use shared::auth::AuthUser;
+use shared::bhxh::exchange::{self, Subject};
+use shared::bhxh::store as feed_store;
 use shared::db::{Db, DbConnection};
-use shared::error::{ApiError, FieldError, Location, Text};
-use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
-use shared::pagination::Page;
-use uuid::Uuid;
+use shared::error::ApiError;
 
-use crate::db::bhxh::{self as repo, DecisionFilter, DecisionRow, FeedRow};
+use crate::db::bhxh as repo;
 use crate::db::models::{AccidentRow, CasualtyRow, EstablishmentRow, InvestigationRow};
-use crate::domain::bhxh::{self as rules, BenefitDecision, FeedReason};
+use crate::domain::bhxh::FeedReason;
 use crate::domain::investigation::InvestigationRecord;
-
-/// Largest batch of decisions one request may carry.
-pub const MAX_BATCH: usize = 1000;
 
 /// Whether the investigation concluded the accident is occupational (có phải TNLĐ).
 pub fn is_confirmed(investigation: Option<&InvestigationRow>) -> bool {
@@ -32,26 +28,98 @@ pub fn is_confirmed(investigation: Option<&InvestigationRow>) -> bool {
         .is_some_and(|r| r.is_occupational_accident == Some(true))
 }
 
+/// What the BHXH exchange of incidents is about: casualties.
+pub struct Casualties;
+
+/// A casualty as its feed entry shows it.
+#[derive(Clone, Debug)]
+pub struct CasualtyRecord {
+    pub casualty: CasualtyRow,
+    pub accident: AccidentRow,
+    pub establishment: Option<EstablishmentRow>,
+    /// Whether the casualty is in the feed now (its case is still confirmed).
+    pub confirmed: bool,
+}
+
+impl Subject for Casualties {
+    const KIND: &'static str = "casualty";
+    type Record = CasualtyRecord;
+
+    fn records(
+        conn: &mut DbConnection,
+        ids: &[String],
+    ) -> Result<HashMap<String, CasualtyRecord>, ApiError> {
+        let casualties = repo::casualties_by_id(conn, ids)?;
+        let accident_ids: Vec<String> = casualties.iter().map(|c| c.accident_id.clone()).collect();
+        let accidents: HashMap<String, AccidentRow> = repo::accidents_by_id(conn, &accident_ids)?
+            .into_iter()
+            .map(|a| (a.id.clone(), a))
+            .collect();
+        let establishment_ids: Vec<String> = accidents
+            .values()
+            .filter_map(|a| a.establishment_id.clone())
+            .collect();
+        let establishments: HashMap<String, EstablishmentRow> =
+            repo::establishments_by_id(conn, &establishment_ids)?
+                .into_iter()
+                .map(|e| (e.id.clone(), e))
+                .collect();
+        let investigations: HashMap<String, InvestigationRow> =
+            crate::db::accidents::investigations_of(conn, &accident_ids)?
+                .into_iter()
+                .map(|i| (i.accident_id.clone(), i))
+                .collect();
+        let mut records = HashMap::with_capacity(casualties.len());
+        for casualty in casualties {
+            let Some(accident) = accidents.get(&casualty.accident_id) else {
+                continue;
+            };
+            let record = CasualtyRecord {
+                establishment: accident
+                    .establishment_id
+                    .as_ref()
+                    .and_then(|id| establishments.get(id))
+                    .cloned(),
+                confirmed: is_confirmed(investigations.get(&accident.id)),
+                accident: accident.clone(),
+                casualty,
+            };
+            records.insert(record.casualty.id.clone(), record);
+        }
+        Ok(records)
+    }
+
+    fn of_person(
+        conn: &mut DbConnection,
+        reference: &str,
+        personal_id: &str,
+    ) -> QueryResult<Option<String>> {
+        let casualties = repo::casualties_by_id(conn, &[reference.to_owned()])?;
+        Ok(casualties
+            .into_iter()
+            .find(|c| c.personal_id == personal_id)
+            .map(|c| c.id))
+    }
+
+    fn check(operation: &str, user: &AuthUser) -> Result<Access, ApiError> {
+        crate::access::check(operation, user)
+    }
+}
+
 /// Appends one feed change per casualty, in the caller's transaction.
 pub fn record_change(
     conn: &mut DbConnection,
-    accident_id: &str,
     casualties: &[&CasualtyRow],
     reason: FeedReason,
 ) -> Result<(), ApiError> {
-    let entries: Vec<(String, String)> = casualties
-        .iter()
-        .map(|c| (c.id.clone(), accident_id.to_owned()))
-        .collect();
-    repo::append(conn, &entries, reason.as_str(), shared::db::now())?;
-    Ok(())
+    let ids: Vec<String> = casualties.iter().map(|c| c.id.clone()).collect();
+    exchange::record_change::<Casualties>(conn, &ids, reason.as_str())
 }
 
 /// The feed changes an investigation save makes: its casualties enter the feed when
 /// the conclusion becomes "occupational accident", and leave it when it stops being so.
 pub fn investigation_saved(
     conn: &mut DbConnection,
-    accident_id: &str,
     casualties: &[CasualtyRow],
     was_confirmed: bool,
     is_confirmed: bool,
@@ -62,373 +130,7 @@ pub fn investigation_saved(
         _ => return Ok(()),
     };
     let all: Vec<&CasualtyRow> = casualties.iter().collect();
-    record_change(conn, accident_id, &all, reason)
-}
-
-/// One change of the feed with the current state of its casualty.
-#[derive(Clone, Debug)]
-pub struct FeedEntry {
-    pub change: FeedRow,
-    pub casualty: CasualtyRow,
-    pub accident: AccidentRow,
-    pub establishment: Option<EstablishmentRow>,
-    /// Whether the casualty is in the feed now (its case is still confirmed).
-    pub confirmed: bool,
-}
-
-/// A page of the feed and where to resume.
-#[derive(Clone, Debug)]
-pub struct FeedPage {
-    pub entries: Vec<FeedEntry>,
-    /// The sequence of the last change returned (or the cursor's, when none was).
-    pub last_seq: i64,
-    pub has_more: bool,
-}
-
-/// The changes after `cursor`, oldest first; reading them is audited as an export.
-pub async fn feed(
-    db: &Db,
-    user: &AuthUser,
-    cursor: Option<String>,
-    limit: i64,
-) -> Result<FeedPage, ApiError> {
-    crate::access::check("get_bhxh_accident_cases", user)?;
-    let after = rules::decode_cursor(cursor.as_deref())?;
-    let user = user.clone();
-    db.run(move |conn| {
-        conn.transaction(|conn| {
-            let mut changes = repo::changes_after(conn, after, limit + 1)?;
-            let has_more = changes.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-            changes.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-            let casualty_ids: Vec<String> = changes.iter().map(|c| c.casualty_id.clone()).collect();
-            let accident_ids: Vec<String> = changes.iter().map(|c| c.accident_id.clone()).collect();
-            let casualties: HashMap<String, CasualtyRow> =
-                repo::casualties_by_id(conn, &casualty_ids)?
-                    .into_iter()
-                    .map(|c| (c.id.clone(), c))
-                    .collect();
-            let accidents: HashMap<String, AccidentRow> =
-                repo::accidents_by_id(conn, &accident_ids)?
-                    .into_iter()
-                    .map(|a| (a.id.clone(), a))
-                    .collect();
-            let establishment_ids: Vec<String> = accidents
-                .values()
-                .filter_map(|a| a.establishment_id.clone())
-                .collect();
-            let establishments: HashMap<String, EstablishmentRow> =
-                repo::establishments_by_id(conn, &establishment_ids)?
-                    .into_iter()
-                    .map(|e| (e.id.clone(), e))
-                    .collect();
-            let investigations: HashMap<String, InvestigationRow> =
-                crate::db::accidents::investigations_of(conn, &accident_ids)?
-                    .into_iter()
-                    .map(|i| (i.accident_id.clone(), i))
-                    .collect();
-            let last_seq = changes.last().map_or(after, |c| c.seq);
-            let mut entries = Vec::with_capacity(changes.len());
-            for change in changes {
-                let (Some(casualty), Some(accident)) = (
-                    casualties.get(&change.casualty_id),
-                    accidents.get(&change.accident_id),
-                ) else {
-                    return Err(ApiError::Internal(anyhow::anyhow!(
-                        "feed change {} names a missing casualty",
-                        change.seq
-                    )));
-                };
-                entries.push(FeedEntry {
-                    casualty: casualty.clone(),
-                    accident: accident.clone(),
-                    establishment: accident
-                        .establishment_id
-                        .as_ref()
-                        .and_then(|id| establishments.get(id))
-                        .cloned(),
-                    confirmed: is_confirmed(investigations.get(&change.accident_id)),
-                    change,
-                });
-            }
-            let mut seen = HashSet::new();
-            let exported: Vec<&str> = entries
-                .iter()
-                .map(|e| e.casualty.id.as_str())
-                .filter(|id| seen.insert(*id))
-                .collect();
-            shared::audit::record(conn, &user, "export", "casualty", &exported)?;
-            Ok::<_, ApiError>(FeedPage {
-                entries,
-                last_seq,
-                has_more,
-            })
-        })
-    })
-    .await
-}
-
-/// What happened to one decision of a batch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ItemResult {
-    Created,
-    Updated,
-    Unchanged,
-    Rejected,
-}
-
-impl ItemResult {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ItemResult::Created => "created",
-            ItemResult::Updated => "updated",
-            ItemResult::Unchanged => "unchanged",
-            ItemResult::Rejected => "rejected",
-        }
-    }
-}
-
-/// The outcome of one decision of a batch.
-#[derive(Clone, Debug)]
-pub struct ItemOutcome {
-    pub index: usize,
-    pub decision_number: Option<String>,
-    pub result: ItemResult,
-    /// The stored decision (none when rejected).
-    pub decision: Option<DecisionRow>,
-    /// Problems, with pointers into the batch (`/3/personal_id`).
-    pub errors: Vec<FieldError>,
-}
-
-pub type RenderBatch = fn(&[ItemOutcome]) -> Result<StoredResponse, ApiError>;
-
-/// The problems of a decision that does not parse, pointed into the batch.
-fn parse_errors(index: usize, e: ApiError) -> Vec<FieldError> {
-    let errors = match e {
-        ApiError::Validation { errors } | ApiError::BadRequest { errors, .. } => errors,
-        _ => vec![],
-    };
-    if errors.is_empty() {
-        return vec![FieldError::body(
-            format!("/{index}"),
-            "invalid_decision",
-            Text::new(
-                "Quyết định phải là một đối tượng JSON đúng mẫu.",
-                "A decision must be a JSON object of the documented shape.",
-            ),
-        )];
-    }
-    errors
-        .into_iter()
-        .map(|e| FieldError {
-            location: match e.location {
-                Location::Body(p) => Location::Body(format!("/{index}{p}")),
-                other => other,
-            },
-            ..e
-        })
-        .collect()
-}
-
-fn rejected(index: usize, number: Option<String>, errors: Vec<FieldError>) -> ItemOutcome {
-    ItemOutcome {
-        index,
-        decision_number: number,
-        result: ItemResult::Rejected,
-        decision: None,
-        errors,
-    }
-}
-
-/// Stores one valid decision: created, updated or unchanged by its number.
-fn store(
-    conn: &mut DbConnection,
-    d: &BenefitDecision,
-    by: &str,
-) -> Result<(ItemResult, DecisionRow), ApiError> {
-    let number = d.decision_number.trim().to_owned();
-    let personal_id = d.personal_id.trim().to_owned();
-    let reference = d.case_reference.trim().to_owned();
-    let casualty = repo::casualty_of_person(conn, &reference, &personal_id)?;
-    let now = shared::db::now();
-    let fresh = DecisionRow {
-        id: Uuid::now_v7().to_string(),
-        decision_number: number.clone(),
-        decision_date: d.decision_date,
-        personal_id,
-        case_reference: reference,
-        casualty_id: casualty.map(|c| c.id),
-        capacity_loss_percent: d.capacity_loss_percent.map(i64::from),
-        benefit_type: d.benefit_type.as_str().to_owned(),
-        amount_vnd: d.amount_vnd,
-        status: d.status.as_str().to_owned(),
-        received_by: by.to_owned(),
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    };
-    let Some(existing) = repo::decision_by_number(conn, &number)? else {
-        repo::insert_decision(conn, &fresh)?;
-        return Ok((ItemResult::Created, fresh));
-    };
-    let same = existing.decision_date == fresh.decision_date
-        && existing.personal_id == fresh.personal_id
-        && existing.case_reference == fresh.case_reference
-        && existing.casualty_id == fresh.casualty_id
-        && existing.capacity_loss_percent == fresh.capacity_loss_percent
-        && existing.benefit_type == fresh.benefit_type
-        && existing.amount_vnd == fresh.amount_vnd
-        && existing.status == fresh.status;
-    if same {
-        return Ok((ItemResult::Unchanged, existing));
-    }
-    let updated = DecisionRow {
-        id: existing.id,
-        received_by: fresh.received_by.clone(),
-        version: existing.version + 1,
-        created_at: existing.created_at,
-        ..fresh
-    };
-    repo::update_decision(conn, &updated)?;
-    Ok((ItemResult::Updated, updated))
-}
-
-/// Receives a batch of benefit decisions (JSON array), idempotent by decision number.
-/// Each item is parsed and checked on its own: a bad one is `rejected` with its
-/// problems, the others are stored. A decision whose case reference names no casualty
-/// of that person is stored unmatched, for reconciliation.
-#[tracing::instrument(skip_all)]
-pub async fn receive_decisions(
-    db: &Db,
-    user: &AuthUser,
-    items: Vec<serde_json::Value>,
-    idempotent: Option<IdempotentRequest>,
-    dry_run: bool,
-    render: RenderBatch,
-) -> Result<Outcome, ApiError> {
-    crate::access::check("receive_bhxh_benefit_decisions", user)?;
-    if items.is_empty() || items.len() > MAX_BATCH {
-        return Err(ApiError::field(
-            "",
-            "invalid_batch_size",
-            Text::new(
-                format!("Lô quyết định phải có từ 1 đến {MAX_BATCH} quyết định."),
-                format!("A batch holds 1 to {MAX_BATCH} decisions."),
-            ),
-        ));
-    }
-    let today = shared::time::today();
-    let parsed: Vec<Result<BenefitDecision, Vec<FieldError>>> = items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let d = shared::extract::parse::<BenefitDecision>(item.to_string().as_bytes())
-                .map_err(|e| parse_errors(i, e))?
-                .body;
-            let errors: Vec<FieldError> = rules::validate(&d, today)
-                .into_iter()
-                .map(|e| FieldError {
-                    location: match e.location {
-                        Location::Body(p) => Location::Body(format!("/{i}{p}")),
-                        other => other,
-                    },
-                    ..e
-                })
-                .collect();
-            if errors.is_empty() {
-                Ok(d)
-            } else {
-                Err(errors)
-            }
-        })
-        .collect();
-    let user = user.clone();
-    db.run(move |conn| {
-        idempotency::execute(conn, idempotent.as_ref(), dry_run, |conn| {
-            let by = user.principal();
-            let mut seen = HashSet::new();
-            let mut outcomes = Vec::with_capacity(parsed.len());
-            for (index, item) in parsed.iter().enumerate() {
-                let d = match item {
-                    Ok(d) => d,
-                    Err(errors) => {
-                        let number = items
-                            .get(index)
-                            .and_then(|v| v.get("decision_number"))
-                            .and_then(serde_json::Value::as_str)
-                            .map(str::to_owned);
-                        outcomes.push(rejected(index, number, errors.clone()));
-                        continue;
-                    }
-                };
-                let number = d.decision_number.trim().to_owned();
-                if !seen.insert(number.clone()) {
-                    let error = FieldError::body(
-                        format!("/{index}/decision_number"),
-                        "duplicate_in_batch",
-                        Text::new(
-                            "Số quyết định này đã có ở một mục trước trong cùng lô.",
-                            "This decision number already appears earlier in the batch.",
-                        ),
-                    );
-                    outcomes.push(rejected(index, Some(number), vec![error]));
-                    continue;
-                }
-                let (result, row) = store(conn, d, &by)?;
-                outcomes.push(ItemOutcome {
-                    index,
-                    decision_number: Some(number),
-                    result,
-                    decision: Some(row),
-                    errors: vec![],
-                });
-            }
-            for (action, result) in [
-                ("create", ItemResult::Created),
-                ("update", ItemResult::Updated),
-            ] {
-                let ids: Vec<&str> = outcomes
-                    .iter()
-                    .filter(|o| o.result == result)
-                    .filter_map(|o| o.decision.as_ref().map(|d| d.id.as_str()))
-                    .collect();
-                shared::audit::record(conn, &user, action, "benefit_decision", &ids)?;
-            }
-            render(&outcomes)
-        })
-    })
-    .await
-}
-
-/// A page of decisions, newest first; reading them is audited.
-pub async fn list_decisions(
-    db: &Db,
-    user: &AuthUser,
-    filter: DecisionFilter,
-    page: Page,
-) -> Result<(Vec<DecisionRow>, Option<String>), ApiError> {
-    crate::access::check("list_bhxh_benefit_decisions", user)?;
-    let user = user.clone();
-    let fetch = page.clone();
-    let rows = db
-        .run(move |conn| {
-            conn.transaction(|conn| {
-                let rows = repo::list_decisions(
-                    conn,
-                    &filter,
-                    fetch.before.as_deref(),
-                    fetch.fetch_limit(),
-                )?;
-                let shown: Vec<&str> = rows
-                    .iter()
-                    .take(usize::try_from(fetch.limit).unwrap_or(0))
-                    .map(|r| r.id.as_str())
-                    .collect();
-                shared::audit::record(conn, &user, "list", "benefit_decision", &shown)?;
-                Ok::<_, ApiError>(rows)
-            })
-        })
-        .await?;
-    Ok(page.finish(rows, |r| r.id.as_str()))
+    record_change(conn, &all, reason)
 }
 
 /// What BHXH needs to decide a claim on one casualty (hồ sơ giải quyết chế độ TNLĐ),
@@ -468,7 +170,7 @@ pub async fn dossier(db: &Db, user: &AuthUser, casualty_id: String) -> Result<Do
             let record = investigation
                 .and_then(|i| serde_json::from_str::<InvestigationRecord>(&i.record).ok())
                 .ok_or_else(not_found)?;
-            let capacity_loss_percent = repo::decisions_of_casualty(conn, &casualty.id)?
+            let capacity_loss_percent = feed_store::decisions_of_subject(conn, &casualty.id)?
                 .into_iter()
                 .find_map(|d| d.capacity_loss_percent);
             shared::audit::record(conn, &user, "read", "casualty", &[casualty.id.as_str()])?;

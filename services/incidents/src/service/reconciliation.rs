@@ -14,12 +14,13 @@ use shared::auth::AuthUser;
 use shared::bhxh::reconciliation::{
     FindingKind, Reconciliation, ReconciliationItem, ReconciliationPart,
 };
+use shared::bhxh::store::{self, DecisionFilter};
 use shared::config::Upstreams;
 use shared::db::Db;
 use shared::error::{ApiError, Text};
 use shared::http_client::{Unavailable, UnavailableReason, get_json, unavailable};
 
-use crate::db::bhxh::{self as repo, DecisionFilter};
+use crate::db::bhxh as repo;
 use crate::domain::accident::Severity;
 
 /// How to reach health-stats for its part.
@@ -136,7 +137,7 @@ async fn accident_findings(
                 decided_before: Some(end),
                 ..DecisionFilter::default()
             };
-            let decisions = repo::list_decisions(conn, &filter, None, i64::MAX)?;
+            let decisions = store::list_decisions(conn, &filter, None, i64::MAX)?;
             let fatal = repo::casualties_of_severity(
                 conn,
                 Severity::Fatal.as_str(),
@@ -144,7 +145,7 @@ async fn accident_findings(
                 vietnam_midnight(end),
             )?;
             let ids: Vec<String> = fatal.iter().map(|(c, _)| c.id.clone()).collect();
-            let decided: HashSet<String> = repo::casualties_with_decision(conn, &ids)?
+            let decided: HashSet<String> = store::subjects_with_decision(conn, &ids)?
                 .into_iter()
                 .collect();
             let waiting: Vec<_> = fatal

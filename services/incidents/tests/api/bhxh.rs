@@ -555,3 +555,103 @@ async fn a_foreign_worker_and_an_id_card_holder_reach_the_feed_with_their_docume
         json!({"type": "personal_id", "number": "004090012346", "nationality": "VN"})
     );
 }
+
+const SHARED_SHAPE: &str = "2026-12-03-120000_bhxh_subjects";
+
+/// Runs `sql` statements on the service's database, outside any request.
+fn execute(app: &TestApp, statements: &[String]) {
+    use diesel::RunQueryDsl;
+    let mut conn = app.svc.app_db.get().unwrap();
+    for sql in statements {
+        diesel::sql_query(sql).execute(&mut *conn).unwrap();
+    }
+}
+
+async fn decisions(app: &TestApp) -> Value {
+    json_of(app.get(DECISIONS, &app.admin()).await).await["items"].clone()
+}
+
+fn step(app: &TestApp, up: bool) {
+    let mut conn = app.svc.app_db.get().unwrap();
+    shared::db::step_migration(&mut conn, &incidents::db::MIGRATIONS, SHARED_SHAPE, up).unwrap();
+}
+
+#[tokio::test]
+async fn feed_changes_and_decisions_of_the_old_tables_read_back_unchanged_after_the_migration() {
+    let app = spawn_app().await;
+    app.create_establishment(&establishment(&tax_code(1))).await;
+    let (accident, casualties) = declare(
+        &app,
+        &declaration(
+            &tax_code(1),
+            2,
+            vec![
+                casualty("004090000001", "serious"),
+                casualty("004090000002", "minor"),
+            ],
+        ),
+    )
+    .await;
+    conclude(&app, &accident, true).await;
+    let batch = json!([
+        decision("1/QĐ-BHXH", "004090000001", &casualties[0]),
+        decision("2/QĐ-BHXH", "004090000009", "no-such-casualty"),
+    ]);
+    assert_eq!(
+        app.post(DECISIONS, &insurer(&app), &batch).await.status(),
+        200
+    );
+    let (feed, cursor, _) = page(&app, None, 500).await;
+    assert_eq!(feed.len(), 2);
+    let listed = decisions(&app).await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(2));
+
+    // The database as the release before the shared shape left it: the rows back in
+    // `bhxh_accident_feed` and `casualty_id`, and one more change and one more decision
+    // written there the way that release wrote them.
+    step(&app, false);
+    execute(
+        &app,
+        &[
+            "UPDATE bhxh_feed_head SET seq = seq + 1 WHERE id = 1".to_owned(),
+            format!(
+                "INSERT INTO bhxh_accident_feed (seq, casualty_id, accident_id, reason, changed_at) \
+                 SELECT seq, '{}', '{accident}', 'severity_raised', '2026-03-02 08:00:00' \
+                 FROM bhxh_feed_head WHERE id = 1",
+                casualties[1]
+            ),
+            format!(
+                "INSERT INTO bhxh_benefit_decisions (id, decision_number, decision_date, \
+                 personal_id, case_reference, casualty_id, capacity_loss_percent, benefit_type, \
+                 amount_vnd, status, received_by, version, created_at, updated_at) VALUES \
+                 ('00000000-0000-7000-8000-000000000001', '0/QĐ-BHXH', '2026-03-01', \
+                 '004090000002', '{0}', '{0}', NULL, 'survivor', 5000000, 'paid', 'insurer', 1, \
+                 '2026-03-02 08:00:00', '2026-03-02 08:00:00')",
+                casualties[1]
+            ),
+        ],
+    );
+    step(&app, true);
+
+    // What was read before reads the same; the old release's rows are there too, and
+    // the cursor taken before the migration resumes right after what it had seen.
+    let (again, _, _) = page(&app, None, 500).await;
+    assert_eq!(again.get(..2), Some(&feed[..]));
+    let (after, _, has_more) = page(&app, Some(&cursor), 500).await;
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(after[0]["casualty_id"], casualties[1].as_str());
+    assert_eq!(after[0]["accident_id"], accident.as_str());
+    assert_eq!(after[0]["reason"], "severity_raised");
+    assert_eq!(after[0]["changed_at"], "2026-03-02T08:00:00Z");
+    assert!(!has_more);
+    let relisted = decisions(&app).await;
+    let relisted = relisted.as_array().unwrap();
+    assert_eq!(relisted.len(), 3);
+    assert_eq!(relisted.get(..2), listed.as_array().unwrap().get(..2));
+    let old = &relisted[2];
+    assert_eq!(old["decision_number"], "0/QĐ-BHXH");
+    assert_eq!(old["casualty_id"], casualties[1].as_str());
+    assert_eq!(old["matched"], true);
+    assert_eq!(old["benefit_type"], "survivor");
+    assert_eq!(old["received_at"], "2026-03-02T08:00:00Z");
+}
