@@ -1,6 +1,9 @@
 //! `/api/v1/plans/{id}/consolidated-report`: what Sở Nội vụ sends up — compliance,
 //! the agencies' reports and the KPIs — as JSON or as an Excel workbook.
 
+/// The spreadsheet form of the same report (a child: it renders this module's body).
+pub mod xlsx;
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
@@ -17,7 +20,6 @@ use crate::service::consolidated::{self as service, Consolidated};
 
 use super::compliance::{self, ComplianceReport};
 use super::plans::{self, KpiReport};
-use super::xlsx;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(get_consolidated_report);

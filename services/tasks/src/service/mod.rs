@@ -1,8 +1,8 @@
 //! Use-cases of the tasks service: authorisation, one `Db::run` per unit of work,
 //! and the calls to the other services (never inside a unit of work).
 
-pub mod code_lists;
 pub mod access;
+pub mod code_lists;
 pub mod compliance;
 pub mod consolidated;
 pub mod drafts;
@@ -12,5 +12,6 @@ pub mod plan_reports;
 pub mod plans;
 pub mod reminders;
 pub mod seed;
+pub mod startup;
 
 pub(crate) use access::agency_scope;
