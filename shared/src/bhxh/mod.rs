@@ -1,4 +1,4 @@
-//! What both services' BHXH exchanges share (domain.md §5): the feed cursor, and the
+//! What both services' BHXH exchanges share (docs/domain.md, "BHXH benefit rules"): the feed cursor, and the
 //! checks on a benefit decision BHXH sends back. Why a record is in a feed is each
 //! service's own (`FeedReason` in its `domain::bhxh`).
 

@@ -78,7 +78,7 @@ pub fn feed_limit(limit: Option<i64>) -> Result<i64, ApiError> {
 }
 
 /// A diagnosed occupational-disease case as BHXH needs it for a benefit decision
-/// (domain.md §5.3), at the change that put it in the feed.
+/// (docs/domain.md, "BHXH claim dossier"), at the change that put it in the feed.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DiseaseCase {
     /// Why this change is in the feed.

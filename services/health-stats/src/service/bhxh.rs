@@ -1,4 +1,4 @@
-//! The BHXH exchange (domain.md §5): the change feed of diagnosed occupational-disease
+//! The BHXH exchange (docs/domain.md, "BHXH benefit rules"): the change feed of diagnosed occupational-disease
 //! cases for the `insurer`, and the benefit decisions BHXH sends back.
 //!
 //! Every change that makes a case enter or change in the feed appends a row to

@@ -1,4 +1,4 @@
-//! The BHXH exchange (domain.md §5): the change feed of confirmed occupational-accident
+//! The BHXH exchange (docs/domain.md, "BHXH benefit rules"): the change feed of confirmed occupational-accident
 //! casualties for the `insurer` and the benefit decisions BHXH sends back (their
 //! reconciliation is in [`super::reconciliation`]).
 //!
