@@ -98,7 +98,12 @@ pub struct AssessCaseRequest {
     pub change_reason: String,
 }
 
-fn render(row: &DiseaseCaseRow, status: StatusCode) -> Result<StoredResponse, ApiError> {
+fn render(row: &DiseaseCaseRow, created: bool) -> Result<StoredResponse, ApiError> {
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok(
         StoredResponse::new(status, &DiseaseCaseResponse::from(row))?
             .with_location(format!("/api/v1/occupational-disease-cases/{}", row.id))
