@@ -35,6 +35,7 @@ pub fn parse_stored<T>(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
