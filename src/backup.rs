@@ -547,11 +547,7 @@ fn digest(path: &Path) -> io::Result<(u64, String)> {
         hasher.update(buffer.get(..n).unwrap_or_default());
         total += n as u64;
     }
-    let hex = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex = format!("{:x}", hasher.finalize());
     Ok((total, hex))
 }
 

@@ -150,6 +150,10 @@ fn both_backends_have_the_same_migrations() {
 #[path = "e2e/security_matrix.rs"]
 mod security_matrix;
 
+// Every Markdown file named in code or the README exists.
+#[path = "e2e/doc_links.rs"]
+mod doc_links;
+
 /// The suite with the tasks service pointed at the real incidents and health-stats
 /// services; returns their ports and handles (incidents, health-stats, tasks).
 async fn start_suite_with_kpi_sources(

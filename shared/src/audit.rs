@@ -1,4 +1,4 @@
-//! The audit trail of personal data (api.md, "Security"): who read or changed which
+//! The audit trail of personal data (docs/integration.md, "3. Roles and what each may do"): who read or changed which
 //! record, when and in which request, never the values.
 //!
 //! Services call [`record`] inside the transaction that reads or writes personal data

@@ -107,7 +107,7 @@ pub struct ServerSettings {
     pub workers: usize,
     /// Largest accepted JSON body, in bytes.
     pub body_limit_bytes: usize,
-    /// Largest bulk-import body, in bytes (api.md: 32 MiB).
+    /// Largest bulk-import body, in bytes (docs/integration.md, "12. Limits": 32 MiB).
     pub bulk_body_limit_bytes: usize,
     /// Bulk batches up to this many rows are answered at once; larger ones run as a job.
     pub bulk_sync_rows: usize,

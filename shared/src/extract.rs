@@ -106,11 +106,9 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<Json<T>, ApiError> {
     Ok(Json { body, sha256 })
 }
 
+/// SHA-256 of `bytes` in lowercase hex (a digest formats itself with `{:x}`).
 pub fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    format!("{:x}", Sha256::digest(bytes))
 }
 
 /// NFC-normalises every string and key.

@@ -14,7 +14,7 @@ use crate::context::{self, REQUEST_ID_HEADER};
 /// A client for calls to other services and webhooks: at most `timeout` for a whole
 /// call, at most 2 s of it to connect, and no redirects followed — a webhook URL that
 /// passed the check against internal addresses must not lead there by a 302 (OWASP
-/// API7, security.md E16), and no service of the suite redirects.
+/// API7, server-side request forgery), and no service of the suite redirects.
 pub fn client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
         .connect_timeout(timeout.min(Duration::from_secs(2)))

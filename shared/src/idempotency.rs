@@ -1,4 +1,5 @@
-//! Idempotent and dry-run writes (api.md, "Writes"; Stripe's promise).
+//! Idempotent and dry-run writes (docs/integration.md, "5. Writes: idempotency, dry runs,
+//! versions"; Stripe's promise).
 //!
 //! [`execute`] runs a write in one transaction together with its idempotency record:
 //! - the same caller, operation, key and body replay the first response

@@ -26,6 +26,9 @@ pub mod refdata;
 pub mod routes;
 pub mod server;
 pub mod telemetry;
+// Per-test databases, keys and spawned services: for tests (and the benchmarks) only,
+// so release binaries do not carry them.
+#[cfg(any(test, feature = "test-util"))]
 pub mod testing;
 pub mod time;
 pub mod validate;

@@ -1,4 +1,4 @@
-//! Filing receipts (api.md, "Writes"): a statutory submission's proof of what arrived
+//! Filing receipts (docs/integration.md, "6. Filing receipts"): a statutory submission's proof of what arrived
 //! and when.
 //!
 //! A submission calls [`issue`] inside the transaction that stores it, and embeds the

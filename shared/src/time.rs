@@ -2,11 +2,16 @@
 //! UTC+7 all year (Viet Nam keeps no daylight saving time). Also the one fixed text
 //! form of an instant that signed and hashed records (receipts, audit events) use.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Offset, Utc};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, Utc};
 
 pub fn vietnam() -> FixedOffset {
     // 7 h is always a valid offset; the fallback is never taken.
     FixedOffset::east_opt(7 * 3600).unwrap_or_else(|| Utc.fix())
+}
+
+/// Midnight at the start of `day` in Viet Nam, as the UTC time the database stores.
+pub fn start_of_day_utc(day: NaiveDate) -> NaiveDateTime {
+    day.and_time(NaiveTime::MIN) - Duration::seconds(i64::from(vietnam().local_minus_utc()))
 }
 
 /// Today's date in Viet Nam.

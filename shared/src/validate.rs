@@ -261,6 +261,30 @@ fn branch(parent: &str, suffix: &str) -> Result<TaxCode, IdError> {
     })
 }
 
+/// The check digit (the 10th) of a tax code whose first nine digits are `first9`,
+/// or `None` when no valid code has these nine digits (or they are not nine digits).
+/// The one implementation: test and demo tax codes are made with it too.
+pub fn tax_code_check_digit(first9: &str) -> Option<u32> {
+    let digits: Vec<u32> = first9
+        .chars()
+        .map(|c| c.to_digit(10))
+        .collect::<Option<_>>()?;
+    if digits.len() != 9 {
+        return None;
+    }
+    let sum: u32 = digits
+        .iter()
+        .zip(TAX_CODE_WEIGHTS)
+        .map(|(d, w)| d * w)
+        .sum();
+    let check = 10 - sum % 11;
+    // The rule says that a result of 10 or 11 means no valid code exists for
+    // these nine digits. With `s mod 11` in 0..=10, the result is at most 10,
+    // and only a sum divisible by 11 gives 10. `< 10` covers both cases, as
+    // the rule is written.
+    (check < 10).then_some(check)
+}
+
 /// Checks the structure and check digit of a 10-digit code that is already
 /// known to be ASCII digits.
 fn check_enterprise_code(code: &str) -> Result<(), IdError> {
@@ -270,21 +294,10 @@ fn check_enterprise_code(code: &str) -> Result<(), IdError> {
     if code.get(2..9) == Some("0000000") {
         return Err(IdError::tax_code_sequence());
     }
-    let digits: Vec<u32> = code.chars().filter_map(|c| c.to_digit(10)).collect();
-    let sum: u32 = digits
-        .iter()
-        .zip(TAX_CODE_WEIGHTS)
-        .map(|(d, w)| d * w)
-        .sum();
-    let check = 10 - sum % 11;
-    // The rule says that a result of 10 or 11 means no valid code exists for
-    // these nine digits. With `s mod 11` in 0..=10, the result is at most 10,
-    // and only a sum divisible by 11 gives 10. `>= 10` covers both cases, as
-    // the rule is written.
-    if check >= 10 {
+    let Some(check) = code.get(..9).and_then(tax_code_check_digit) else {
         return Err(IdError::tax_code_no_check_digit());
-    }
-    if digits.get(9) != Some(&check) {
+    };
+    if code.chars().nth(9).and_then(|c| c.to_digit(10)) != Some(check) {
         return Err(IdError::tax_code_checksum());
     }
     Ok(())
@@ -446,13 +459,8 @@ mod tests {
     fn prefix_without_possible_check_digit() {
         // 010000005: 1·29 + 5·3 = 44 ≡ 0 (mod 11), so the check would be 10.
         let prefix = "010000005";
-        let sum: u32 = prefix
-            .chars()
-            .filter_map(|c| c.to_digit(10))
-            .zip(TAX_CODE_WEIGHTS)
-            .map(|(d, w)| d * w)
-            .sum();
-        assert_eq!(sum % 11, 0);
+        assert_eq!(tax_code_check_digit(prefix), None);
+        assert_eq!(tax_code_check_digit("010004751"), Some(6));
         for last in 0..=9 {
             let err = parse_tax_code(&format!("{prefix}{last}")).unwrap_err();
             assert_eq!(err.code, INVALID_TAX_CODE_CHECKSUM);

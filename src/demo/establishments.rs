@@ -745,21 +745,16 @@ pub fn locality(rng: &mut Rng, commune_name: &str) -> String {
     }
 }
 
-/// Weights of the digits 1–9 of a tax code (Thông tư 105/2020/TT-BTC).
-const TAX_WEIGHTS: [u32; 9] = [31, 29, 23, 19, 17, 13, 7, 5, 3];
-
 /// A 10-digit tax code with `prefix` (the province of issue) and a valid check
 /// digit, or `None` when no check digit exists for these nine digits.
 pub fn tax_code(prefix: &str, sequence: u64) -> Option<String> {
     let first9 = format!("{prefix}{:07}", sequence % 10_000_000);
-    let sum: u32 = first9
-        .bytes()
-        .zip(TAX_WEIGHTS)
-        .map(|(d, w)| u32::from(d.wrapping_sub(b'0')) * w)
-        .sum();
-    let check = 10 - sum % 11;
+    let check = shared::validate::tax_code_check_digit(&first9)?;
     let code = format!("{first9}{check}");
-    (check < 10 && shared::validate::parse_tax_code(&code).is_ok()).then_some(code)
+    // The sequence part may still be refused (all zeros).
+    shared::validate::parse_tax_code(&code)
+        .is_ok()
+        .then_some(code)
 }
 
 /// The next valid tax code at or after `sequence`.

@@ -263,7 +263,7 @@ impl DataSet {
             hash.update(body.to_string().as_bytes());
             hash.update(b"\n");
         }
-        hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        format!("{:x}", hash.finalize())
     }
 
     /// The counts worth printing.

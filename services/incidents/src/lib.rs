@@ -4,6 +4,7 @@
 pub mod access;
 pub mod db;
 pub mod domain;
+pub mod dto;
 pub mod openapi;
 pub mod routes;
 pub mod service;

@@ -21,7 +21,7 @@ pub static SERVICE: ServiceDef = ServiceDef {
     configure: routes::configure,
     // Plan 664 on an empty database, this year's deadlines, the reminders job.
     on_event: Some(service::events::on_event),
-    on_start: Some(service::seed::on_start),
+    on_start: Some(service::startup::on_start),
     migrations: &db::MIGRATIONS,
     import: None,
 };

@@ -35,7 +35,8 @@ impl JwtSigner {
     pub fn from_pkcs8(der: &[u8]) -> anyhow::Result<Self> {
         let pair = Ed25519KeyPair::from_pkcs8(der)
             .map_err(|_| anyhow::anyhow!("not a PKCS#8 Ed25519 key"))?;
-        let kid = hex(&Sha256::digest(pair.public_key().as_ref()))
+        // A digest prints as lowercase hex (`{:x}`); the key id is its first 16 digits.
+        let kid = format!("{:x}", Sha256::digest(pair.public_key().as_ref()))
             .chars()
             .take(16)
             .collect::<String>();
@@ -106,10 +107,6 @@ impl JwtSigner {
             org: org.map(str::to_owned),
         })
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A development key pair kept in a folder: `signing-key.der` (private, mode 0600)

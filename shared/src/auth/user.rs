@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::JwtVerifier;
 use crate::error::ApiError;
 
-/// The roles of the suite (architecture.md, "Security").
+/// The roles of the suite (docs/integration.md, "3. Roles and what each may do").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

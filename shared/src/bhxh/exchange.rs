@@ -1,4 +1,4 @@
-//! The use-cases of a BHXH exchange (domain.md §5), the same in both services: the
+//! The use-cases of a BHXH exchange (docs/domain.md, "BHXH benefit rules"), the same in both services: the
 //! change feed read by the `insurer`, and the benefit decisions BHXH sends back. A
 //! service says only what its records are ([`Subject`]): what a feed entry holds and
 //! which record a decision names.

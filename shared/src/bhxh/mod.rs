@@ -1,8 +1,9 @@
-//! The BHXH exchange of both services (domain.md §5): the feed cursor and the checks
-//! on a benefit decision BHXH sends back (here), their storage ([`store`]), the
-//! use-cases ([`exchange`]) and the reconciliation's shape ([`reconciliation`]). What
-//! is each service's own: why a record is in its feed (`FeedReason` in its
-//! `domain::bhxh`), what a feed entry holds and which record a decision names.
+//! The BHXH exchange of both services (docs/domain.md, "BHXH benefit rules"): the feed
+//! cursor and the checks on a benefit decision BHXH sends back (here), their storage
+//! ([`store`]), the use-cases ([`exchange`]) and the reconciliation's shape
+//! ([`reconciliation`]). What is each service's own: why a record is in its feed
+//! (`FeedReason` in its `domain::bhxh`), what a feed entry holds and which record a
+//! decision names.
 
 pub mod api;
 pub mod exchange;

@@ -7,6 +7,7 @@
 
 mod connection;
 mod migrate;
+pub mod stored;
 
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ use secrecy::ExposeSecret;
 
 pub use connection::{Backend, ConnectionManager, DbConnection};
 pub use migrate::{Migrations, check_same_migration_names, run_migrations, step_migration};
+pub use stored::parse_stored;
 
 use crate::config::DatabaseSettings;
 use crate::error::ApiError;

@@ -1,4 +1,5 @@
-//! Events between services and to partners (architecture.md, "Between services").
+//! Events between services and to partners (README.md, "Events between the
+//! services"; docs/integration.md, "10. Webhooks").
 //!
 //! - [`outbox::publish`] writes an event in the caller's transaction, with one pending
 //!   delivery per active subscription that wants its type: the write and its event

@@ -23,7 +23,7 @@ use crate::error::{ApiError, Text};
 /// Limits of bulk endpoints; registered as app data by the server.
 #[derive(Clone, Copy, Debug)]
 pub struct BulkLimits {
-    /// Largest bulk body, in bytes (api.md: 32 MiB).
+    /// Largest bulk body, in bytes (docs/integration.md, "12. Limits": 32 MiB).
     pub body_limit_bytes: usize,
     /// Batches up to this many items are answered at once; larger ones run as a job.
     pub sync_rows: usize,

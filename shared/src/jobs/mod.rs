@@ -1,5 +1,5 @@
-//! Bulk imports and the jobs that run the large ones (api.md, "Writes": "large
-//! batches run as a job").
+//! Bulk imports and the jobs that run the large ones (docs/integration.md, "9. Bulk
+//! import and jobs").
 //!
 //! - [`bulk`] reads a bulk body (JSON array, NDJSON or CSV with Vietnamese headers)
 //!   into items, and answers small batches at once (200) or stores large ones as a

@@ -1,5 +1,5 @@
 //! The routes every service serves under `/api/v1` with the same shape, implemented
-//! once here (api.md, "Paths and resources"): filing receipts, the audit trail, subscriptions and jobs.
+//! once here (README.md, the resource tables): filing receipts, the audit trail, subscriptions and jobs.
 //! [`crate::server`] mounts them beside each service's own routes.
 
 pub mod audit;

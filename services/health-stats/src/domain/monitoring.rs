@@ -1,4 +1,4 @@
-//! Work-environment monitoring (quan trắc môi trường lao động, domain.md §4): the
+//! Work-environment monitoring (quan trắc môi trường lao động, docs/domain.md, "Work-environment monitoring"): the
 //! factor groups, the checks of a monitoring report, the judging of measured values
 //! against the exposure limits kept in `data/exposure-limits.csv`, and what a
 //! report adds to the monitoring statistics.
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use shared::error::{FieldError, Text};
 use utoipa::ToSchema;
 
-/// The monitored factor groups (domain.md §4.2).
+/// The monitored factor groups (docs/domain.md, "Work-environment monitoring").
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
 )]

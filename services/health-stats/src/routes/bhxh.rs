@@ -70,7 +70,7 @@ shared::bhxh_decisions_api! {
 }
 
 /// A diagnosed occupational-disease case as BHXH needs it for a benefit decision
-/// (domain.md §5.3), at the change that put it in the feed.
+/// (docs/domain.md, "BHXH claim dossier"), at the change that put it in the feed.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DiseaseCase {
     /// Why this change is in the feed.

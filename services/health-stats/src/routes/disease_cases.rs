@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
-use shared::db::Db;
+use shared::db::{Db, parse_stored};
 use shared::error::ApiError;
 use shared::extract::Json;
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
@@ -47,9 +47,11 @@ pub struct DiseaseCaseResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<&DiseaseCaseRow> for DiseaseCaseResponse {
-    fn from(r: &DiseaseCaseRow) -> Self {
-        Self {
+impl TryFrom<&DiseaseCaseRow> for DiseaseCaseResponse {
+    type Error = ApiError;
+
+    fn try_from(r: &DiseaseCaseRow) -> Result<Self, ApiError> {
+        Ok(Self {
             id: r.id.clone(),
             personal_id: r.personal_id.clone(),
             full_name: r.full_name.clone(),
@@ -64,11 +66,11 @@ impl From<&DiseaseCaseRow> for DiseaseCaseResponse {
             diagnosis_facility: r.diagnosis_facility.clone(),
             capacity_loss_percent: r.capacity_loss_percent,
             assessed_on: r.assessed_on,
-            status: CaseStatus::parse(&r.status).unwrap_or(CaseStatus::Diagnosed),
+            status: parse_stored("disease_cases", "status", &r.status, CaseStatus::parse)?,
             version: r.version,
             created_at: r.created_at.and_utc(),
             updated_at: r.updated_at.and_utc(),
-        }
+        })
     }
 }
 
@@ -98,9 +100,14 @@ pub struct AssessCaseRequest {
     pub change_reason: String,
 }
 
-fn render(row: &DiseaseCaseRow, status: StatusCode) -> Result<StoredResponse, ApiError> {
+fn render(row: &DiseaseCaseRow, created: bool) -> Result<StoredResponse, ApiError> {
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok(
-        StoredResponse::new(status, &DiseaseCaseResponse::from(row))?
+        StoredResponse::new(status, &DiseaseCaseResponse::try_from(row)?)?
             .with_location(format!("/api/v1/occupational-disease-cases/{}", row.id))
             .with_etag(versioning::etag(row.version)),
     )
@@ -148,7 +155,10 @@ pub async fn list_disease_cases(
     let page = Page::parse(p.limit, p.cursor.as_deref())?;
     let (rows, next_cursor) = service::list(&db, &user, p.disease_code, page).await?;
     Ok(HttpResponse::Ok().json(DiseaseCaseList {
-        items: rows.iter().map(DiseaseCaseResponse::from).collect(),
+        items: rows
+            .iter()
+            .map(DiseaseCaseResponse::try_from)
+            .collect::<Result<_, _>>()?,
         next_cursor,
     }))
 }
@@ -172,7 +182,7 @@ pub async fn get_disease_case(
     let row = service::get(&db, &user, id.to_string()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, versioning::etag(row.version)))
-        .json(DiseaseCaseResponse::from(&row)))
+        .json(DiseaseCaseResponse::try_from(&row)?))
 }
 
 /// Assess a case
@@ -204,5 +214,5 @@ pub async fn assess_disease_case(
     let row = service::assess(&db, &user, id.to_string(), version, change).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, versioning::etag(row.version)))
-        .json(DiseaseCaseResponse::from(&row)))
+        .json(DiseaseCaseResponse::try_from(&row)?))
 }

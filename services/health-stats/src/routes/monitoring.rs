@@ -68,7 +68,7 @@ pub struct SubmitMonitoringReportRequest {
     pub monitored_on: NaiveDate,
     /// Whether the establishment has harmful factors (có yếu tố có hại).
     pub has_harmful_factors: bool,
-    /// Samples per factor group (domain.md §4.2), each group at most once.
+    /// Samples per factor group (docs/domain.md, "Work-environment monitoring"), each group at most once.
     pub factors: Vec<FactorSamples>,
     /// Required to file a corrected version of a report already filed for the same
     /// establishment, organisation and day.

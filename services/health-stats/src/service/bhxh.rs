@@ -1,4 +1,4 @@
-//! The BHXH exchange of health-stats (domain.md §5): the change feed of diagnosed
+//! The BHXH exchange of health-stats (docs/domain.md, "BHXH benefit rules"): the change feed of diagnosed
 //! occupational-disease cases for the `insurer` and the benefit decisions BHXH sends
 //! back, both run by `shared::bhxh::exchange`; this module says what they are about.
 //!

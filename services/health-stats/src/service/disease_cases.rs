@@ -17,8 +17,9 @@ use crate::domain::bhxh::FeedReason;
 use crate::domain::disease_case::{self as rules, CaseStatus, NewCase};
 use crate::domain::health_statistics::{self as stats, Dims};
 
-pub type Render =
-    fn(&DiseaseCaseRow, actix_web::http::StatusCode) -> Result<StoredResponse, ApiError>;
+/// Turns a stored case into the response (kept by the route layer); `created` is
+/// always true today, as a second record of the same case is refused.
+pub type Render = fn(&DiseaseCaseRow, bool) -> Result<StoredResponse, ApiError>;
 
 fn not_found() -> ApiError {
     ApiError::NotFound {
@@ -137,7 +138,7 @@ pub async fn record(
             revision(conn, &row, &user.principal(), "Ghi nhận (recorded)")?;
             super::bhxh::record_change(conn, &row.id, FeedReason::Diagnosed)?;
             audit(conn, &user, "create", &[&row])?;
-            render(&row, actix_web::http::StatusCode::CREATED)
+            render(&row, true)
         })
     })
     .await

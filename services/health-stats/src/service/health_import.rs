@@ -8,7 +8,6 @@ use shared::jobs::bulk::{self, Column};
 use shared::jobs::{ImportChunk, ItemResult, ItemStatus};
 
 use super::health_reports::{self as filing, Correction, Filed, Submission};
-use crate::routes::health_reports::SubmitHealthReportRequest;
 
 pub const KIND: &str = "health-exam-reports";
 
@@ -91,19 +90,14 @@ pub fn run(conn: &mut DbConnection, chunk: &ImportChunk<'_>) -> Result<Vec<ItemR
     let mut results = Vec::with_capacity(chunk.items.len());
     for (offset, value) in chunk.items.iter().enumerate() {
         let index = chunk.first_index + offset;
-        let request = match bulk::item::<SubmitHealthReportRequest>(index, value) {
-            Ok(request) => request,
+        // A row is the body of `POST /health-exam-reports`, which has the fields of a
+        // submission.
+        let submission = match bulk::item::<Submission>(index, value) {
+            Ok(submission) => submission,
             Err(rejected) => {
                 results.push(rejected);
                 continue;
             }
-        };
-        let submission = Submission {
-            period: request.period,
-            establishment: request.establishment,
-            nil_report: request.nil_report,
-            figures: request.figures,
-            change_reason: request.change_reason,
         };
         let checked = match filing::check(submission) {
             Ok(checked) => checked,

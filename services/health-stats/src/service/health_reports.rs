@@ -20,9 +20,12 @@ use crate::domain::health_statistics::{self as stats, Dims};
 
 pub const RECEIPT_KIND: &str = HealthReportRow::RECEIPT_KIND;
 
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Submission {
     pub period: String,
     pub establishment: EstablishmentFacts,
+    #[serde(default)]
     pub nil_report: bool,
     pub figures: Option<HealthFigures>,
     pub change_reason: Option<String>,

@@ -2,9 +2,10 @@
 //! must be told, who investigates and by when, and how its status may move.
 //!
 //! Rules from Nghị định 39/2016/NĐ-CP art. 9 (severity), the Law on OSH art. 34–35
-//! (declaration, investigation levels and deadlines); see domain.md §1.2–§1.4.
+//! (declaration, investigation levels and deadlines); see docs/domain.md, "Severity of an
+//! accident" to "Investigation levels and deadlines".
 //! Deadlines are counted in calendar days from the first notification (`notified_at`);
-//! whether the law means calendar days is not verified (domain.md tags it [M?]), so the
+//! whether the law means calendar days is not verified (docs/domain.md tags it [M?]), so the
 //! day counts live in [`DeadlineRules`] and can be replaced.
 
 use chrono::{DateTime, Duration, Utc};

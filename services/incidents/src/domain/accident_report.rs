@@ -1,4 +1,4 @@
-//! Periodic accident reports (báo cáo định kỳ tình hình TNLĐ, domain.md §1.7): the
+//! Periodic accident reports (báo cáo định kỳ tình hình TNLĐ, docs/domain.md, "Periodic accident reports"): the
 //! employer's Phụ lục XII report and the commune's report on workers without a
 //! labour contract, for a half-year or a year; when each is due, and the checks.
 //!

@@ -1,4 +1,4 @@
-//! The BHXH exchange (domain.md §5): why a casualty is in the feed. The cursor and
+//! The BHXH exchange (docs/domain.md, "BHXH benefit rules"): why a casualty is in the feed. The cursor and
 //! the benefit-decision checks are shared with the other service (`shared::bhxh`).
 
 use serde::{Deserialize, Serialize};

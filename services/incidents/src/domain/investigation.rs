@@ -1,4 +1,4 @@
-//! The investigation record (biên bản điều tra TNLĐ, domain.md §1.5) as sent and kept.
+//! The investigation record (biên bản điều tra TNLĐ, docs/domain.md, "The investigation record") as sent and kept.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

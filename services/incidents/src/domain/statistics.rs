@@ -1,5 +1,5 @@
 //! Accident statistics: what each accident adds to the counters, and the rates
-//! (domain.md §2.1).
+//! (docs/domain.md, "Statistics").
 //!
 //! An accident contributes to one group per dimension (commune, VSIC section,
 //! ownership type, injury factor, each cause) plus the total, in the month it

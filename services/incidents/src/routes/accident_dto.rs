@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use shared::db::parse_stored;
 use shared::error::{ApiError, FieldError, Location};
 use utoipa::{IntoParams, ToSchema};
 
@@ -62,6 +63,15 @@ pub struct IdentityResponse {
 }
 
 impl IdentityResponse {
+    /// The document of a stored casualty; an unknown stored `id_type` is an error.
+    pub fn try_of(c: &crate::db::models::CasualtyRow) -> Result<Self, ApiError> {
+        Ok(Self {
+            id_type: parse_stored("casualties", "id_type", &c.id_type, IdType::parse)?,
+            number: c.personal_id.clone(),
+            nationality: c.nationality.clone(),
+        })
+    }
+
     pub fn of(c: &crate::db::models::CasualtyRow) -> Self {
         Self {
             id_type: IdType::parse(&c.id_type).unwrap_or(IdType::PersonalId),
@@ -153,61 +163,84 @@ pub struct AccidentResponse {
     pub warnings: Vec<Warning>,
 }
 
+fn status_of(a: &crate::db::models::AccidentRow) -> Result<Status, ApiError> {
+    parse_stored("accidents", "status", &a.status, Status::parse)
+}
+
+fn case_severity_of(a: &crate::db::models::AccidentRow) -> Result<Severity, ApiError> {
+    parse_stored(
+        "accidents",
+        "case_severity",
+        &a.case_severity,
+        Severity::parse,
+    )
+}
+
 fn clock(
     view_accident: &crate::db::models::AccidentRow,
     announced: Option<NaiveDate>,
-) -> InvestigationClock {
-    let status = Status::parse(&view_accident.status).unwrap_or(Status::Declared);
+) -> Result<InvestigationClock, ApiError> {
+    let status = status_of(view_accident)?;
     let deadline = view_accident.deadline_at.and_utc();
-    InvestigationClock {
+    Ok(InvestigationClock {
         level: view_accident.investigation_level.clone(),
         base_days: view_accident.investigation_days,
         extension_days: view_accident.extension_days,
         deadline,
         overdue: announced.is_none() && rules::is_overdue(status, deadline, Utc::now()),
         record_announced_on: announced,
-    }
+    })
 }
 
 impl AccidentResponse {
-    pub fn from_view(view: &AccidentView, warning_list: &[FieldError]) -> Self {
+    pub fn from_view(view: &AccidentView, warning_list: &[FieldError]) -> Result<Self, ApiError> {
         let a = &view.accident;
+        let severity =
+            |table, column, value: &str| parse_stored(table, column, value, Severity::parse);
         let casualties = view
             .casualties
             .iter()
-            .map(|c| CasualtyResponse {
-                id: c.id.clone(),
-                personal_id: (c.id_type == IdType::PersonalId.as_str())
-                    .then(|| c.personal_id.clone()),
-                identity: IdentityResponse::of(c),
-                full_name: c.full_name.clone(),
-                gender: c.gender.clone(),
-                birth_date: c.birth_date,
-                birth_year: c.birth_year,
-                occupation_code: c.occupation_code.clone(),
-                contract_type: c.contract_type.clone(),
-                severity: Severity::parse(&c.severity).unwrap_or(Severity::Minor),
-                severity_history: view
-                    .severity_changes
-                    .iter()
-                    .filter(|s| s.casualty_id == c.id)
-                    .map(|s| SeverityChange {
-                        changed_at: s.changed_at.and_utc(),
-                        from: Severity::parse(&s.from_severity).unwrap_or(Severity::Minor),
-                        to: Severity::parse(&s.to_severity).unwrap_or(Severity::Minor),
-                        document_reference: s.document_reference.clone(),
-                    })
-                    .collect(),
-                injury_codes: csv(&c.injury_codes),
-                days_off: c.days_off,
-                costs: CostsResponse {
-                    medical: c.cost_medical,
-                    wages: c.cost_wages,
-                    compensation: c.cost_compensation,
-                },
+            .map(|c| -> Result<_, ApiError> {
+                Ok(CasualtyResponse {
+                    id: c.id.clone(),
+                    personal_id: (c.id_type == IdType::PersonalId.as_str())
+                        .then(|| c.personal_id.clone()),
+                    identity: IdentityResponse::try_of(c)?,
+                    full_name: c.full_name.clone(),
+                    gender: c.gender.clone(),
+                    birth_date: c.birth_date,
+                    birth_year: c.birth_year,
+                    occupation_code: c.occupation_code.clone(),
+                    contract_type: c.contract_type.clone(),
+                    severity: severity("casualties", "severity", &c.severity)?,
+                    severity_history: view
+                        .severity_changes
+                        .iter()
+                        .filter(|s| s.casualty_id == c.id)
+                        .map(|s| {
+                            Ok(SeverityChange {
+                                changed_at: s.changed_at.and_utc(),
+                                from: severity(
+                                    "severity_changes",
+                                    "from_severity",
+                                    &s.from_severity,
+                                )?,
+                                to: severity("severity_changes", "to_severity", &s.to_severity)?,
+                                document_reference: s.document_reference.clone(),
+                            })
+                        })
+                        .collect::<Result<_, ApiError>>()?,
+                    injury_codes: csv(&c.injury_codes),
+                    days_off: c.days_off,
+                    costs: CostsResponse {
+                        medical: c.cost_medical,
+                        wages: c.cost_wages,
+                        compensation: c.cost_compensation,
+                    },
+                })
             })
-            .collect();
-        Self {
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
             id: a.id.clone(),
             sector: a.sector.clone(),
             establishment_id: a.establishment_id.clone(),
@@ -227,7 +260,7 @@ impl AccidentResponse {
             police_notified_at: a.police_notified_at.map(|t| t.and_utc()),
             needs_examination: a.needs_examination,
             casualties,
-            case_severity: Severity::parse(&a.case_severity).unwrap_or(Severity::Minor),
+            case_severity: case_severity_of(a)?,
             requires_immediate_declaration: a.requires_immediate_declaration,
             requires_police_notice: a.requires_police_notice,
             investigation: clock(
@@ -235,15 +268,15 @@ impl AccidentResponse {
                 view.investigation
                     .as_ref()
                     .and_then(|i| i.record_announced_on),
-            ),
-            status: Status::parse(&a.status).unwrap_or(Status::Declared),
+            )?,
+            status: status_of(a)?,
             external_ref: a.external_ref.clone(),
             version: a.version,
             created_at: a.created_at.and_utc(),
             updated_at: a.updated_at.and_utc(),
             receipt: view.receipt.clone(),
             warnings: warnings(warning_list),
-        }
+        })
     }
 }
 
@@ -269,11 +302,14 @@ pub struct AccidentSummary {
 }
 
 impl AccidentSummary {
-    pub fn new(a: &crate::db::models::AccidentRow, severities: &[Severity]) -> Self {
+    pub fn new(
+        a: &crate::db::models::AccidentRow,
+        severities: &[Severity],
+    ) -> Result<Self, ApiError> {
         let count = |s: Severity| {
             i64::try_from(severities.iter().filter(|v| **v == s).count()).unwrap_or_default()
         };
-        Self {
+        Ok(Self {
             id: a.id.clone(),
             sector: a.sector.clone(),
             establishment_id: a.establishment_id.clone(),
@@ -281,17 +317,17 @@ impl AccidentSummary {
             commune_code: a.commune_code.clone(),
             occurred_at: a.occurred_at.and_utc(),
             notified_at: a.notified_at.and_utc(),
-            case_severity: Severity::parse(&a.case_severity).unwrap_or(Severity::Minor),
+            case_severity: case_severity_of(a)?,
             casualties: i64::try_from(severities.len()).unwrap_or_default(),
             fatal: count(Severity::Fatal),
             serious: count(Severity::Serious),
             requires_immediate_declaration: a.requires_immediate_declaration,
             // An announced record would have moved the status on; lists do not load investigations.
-            investigation: clock(a, None),
-            status: Status::parse(&a.status).unwrap_or(Status::Declared),
+            investigation: clock(a, None)?,
+            status: status_of(a)?,
             version: a.version,
             updated_at: a.updated_at.and_utc(),
-        }
+        })
     }
 }
 
@@ -407,7 +443,7 @@ impl InvestigationResponse {
         Ok(Self {
             accident_id: view.accident.id.clone(),
             record: serde_json::from_str(&row.record).map_err(anyhow::Error::from)?,
-            clock: clock(&view.accident, row.record_announced_on),
+            clock: clock(&view.accident, row.record_announced_on)?,
             updated_at: row.updated_at.and_utc(),
         })
     }

@@ -2,7 +2,6 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
-use chrono::NaiveTime;
 use shared::auth::AuthUser;
 use shared::db::Db;
 use shared::error::{ApiError, FieldError};
@@ -37,25 +36,30 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 fn render(
     view: &AccidentView,
     warnings: &[FieldError],
-    status: StatusCode,
+    created: bool,
 ) -> Result<StoredResponse, ApiError> {
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok(
-        StoredResponse::new(status, &AccidentResponse::from_view(view, warnings))?
+        StoredResponse::new(status, &AccidentResponse::from_view(view, warnings)?)?
             .with_location(format!("/api/v1/accidents/{}", view.accident.id))
             .with_etag(versioning::etag(view.accident.version)),
     )
 }
 
-fn respond(view: &AccidentView) -> HttpResponse {
-    HttpResponse::Ok()
+fn respond(view: &AccidentView) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, versioning::etag(view.accident.version)))
-        .json(AccidentResponse::from_view(view, &[]))
+        .json(AccidentResponse::from_view(view, &[])?))
 }
 
 /// The answer to a change of an accident.
 fn render_accident(view: &AccidentView) -> Result<StoredResponse, ApiError> {
     Ok(
-        StoredResponse::new(StatusCode::OK, &AccidentResponse::from_view(view, &[]))?
+        StoredResponse::new(StatusCode::OK, &AccidentResponse::from_view(view, &[])?)?
             .with_etag(versioning::etag(view.accident.version)),
     )
 }
@@ -115,8 +119,7 @@ pub async fn list_accidents(
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
     let page = Page::parse(p.limit, p.cursor.as_deref())?;
-    let vietnam_midnight =
-        |d: chrono::NaiveDate| d.and_time(NaiveTime::MIN) - chrono::Duration::hours(7);
+    let vietnam_midnight = shared::time::start_of_day_utc;
     let (mut from, mut before) = (
         p.from.map(vietnam_midnight),
         p.to.map(|d| vietnam_midnight(d + chrono::Duration::days(1))),
@@ -141,7 +144,7 @@ pub async fn list_accidents(
     let items = rows
         .iter()
         .map(|(row, severities)| AccidentSummary::new(row, severities))
-        .collect();
+        .collect::<Result<_, _>>()?;
     Ok(HttpResponse::Ok().json(AccidentList { items, next_cursor }))
 }
 
@@ -161,7 +164,7 @@ pub async fn get_accident(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let view = service::get(&db, &user, id.to_string()).await?;
-    Ok(respond(&view))
+    respond(&view)
 }
 
 /// Correct an accident

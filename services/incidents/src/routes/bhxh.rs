@@ -27,7 +27,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 }
 
 /// A confirmed occupational-accident casualty as BHXH needs it for a benefit decision
-/// (domain.md §5.3), at the change that put it in the feed.
+/// (docs/domain.md, "BHXH claim dossier"), at the change that put it in the feed.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AccidentCase {
     /// Why this change is in the feed.

@@ -27,7 +27,12 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_establishment_revisions);
 }
 
-fn render(row: &EstablishmentRow, status: StatusCode) -> Result<StoredResponse, ApiError> {
+fn render(row: &EstablishmentRow, created: bool) -> Result<StoredResponse, ApiError> {
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok(
         StoredResponse::new(status, &EstablishmentResponse::from(row))?
             .with_location(format!("/api/v1/establishments/{}", row.id))

@@ -5,11 +5,14 @@ pub mod accident_reports;
 pub mod accidents;
 pub mod bhxh;
 pub mod code_lists;
-pub mod dto;
 pub mod establishments;
 pub mod establishments_import;
 pub mod statistics;
 pub mod technical_incidents;
+
+// The establishment bodies live outside the routes because the bulk import (a service)
+// reads the same body per row.
+pub use crate::dto;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     establishments_import::configure(cfg);

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
-use shared::db::Db;
+use shared::db::{Db, parse_stored};
 use shared::error::ApiError;
 use shared::extract::Json;
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
@@ -75,17 +75,25 @@ pub struct TechnicalIncidentResponse {
     pub receipt: Option<shared::receipts::Receipt>,
 }
 
-fn clock(i: &TechnicalIncidentRow) -> IncidentClock {
-    let status = Status::parse(&i.status).unwrap_or(Status::Declared);
+fn status_of(i: &TechnicalIncidentRow) -> Result<Status, ApiError> {
+    parse_stored("technical_incidents", "status", &i.status, Status::parse)
+}
+
+fn kind_of(i: &TechnicalIncidentRow) -> Result<Kind, ApiError> {
+    parse_stored("technical_incidents", "kind", &i.kind, Kind::parse)
+}
+
+fn clock(i: &TechnicalIncidentRow) -> Result<IncidentClock, ApiError> {
+    let status = status_of(i)?;
     let deadline = i.deadline_at.and_utc();
-    IncidentClock {
+    Ok(IncidentClock {
         base_days: i.investigation_days,
         base_days_verified: INVESTIGATION_DAYS.verified,
         deadline,
         overdue: i.record_announced_on.is_none()
             && crate::domain::accident::is_overdue(status, deadline, Utc::now()),
         record_announced_on: i.record_announced_on,
-    }
+    })
 }
 
 impl TechnicalIncidentResponse {
@@ -93,7 +101,7 @@ impl TechnicalIncidentResponse {
         let i = &view.incident;
         Ok(Self {
             id: i.id.clone(),
-            kind: Kind::parse(&i.kind).unwrap_or(Kind::Other),
+            kind: kind_of(i)?,
             establishment_id: i.establishment_id.clone(),
             establishment_tax_code: i.establishment_tax_code.clone(),
             vsic_section: i.vsic_section.clone(),
@@ -113,14 +121,14 @@ impl TechnicalIncidentResponse {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
                 .collect(),
-            investigation: clock(i),
+            investigation: clock(i)?,
             investigation_record: i
                 .investigation
                 .as_deref()
                 .map(serde_json::from_str)
                 .transpose()
                 .map_err(anyhow::Error::from)?,
-            status: Status::parse(&i.status).unwrap_or(Status::Declared),
+            status: status_of(i)?,
             version: i.version,
             created_at: i.created_at.and_utc(),
             updated_at: i.updated_at.and_utc(),
@@ -277,19 +285,21 @@ pub async fn list_technical_incidents(
     let (rows, next_cursor) = service::list(&db, &user, filter, page).await?;
     let items = rows
         .iter()
-        .map(|i| TechnicalIncidentSummary {
-            id: i.id.clone(),
-            kind: Kind::parse(&i.kind).unwrap_or(Kind::Other),
-            establishment_tax_code: i.establishment_tax_code.clone(),
-            commune_code: i.commune_code.clone(),
-            occurred_at: i.occurred_at.and_utc(),
-            damage_vnd: i.damage_vnd,
-            anyone_hurt: i.anyone_hurt,
-            investigation: clock(i),
-            status: Status::parse(&i.status).unwrap_or(Status::Declared),
-            version: i.version,
+        .map(|i| {
+            Ok(TechnicalIncidentSummary {
+                id: i.id.clone(),
+                kind: kind_of(i)?,
+                establishment_tax_code: i.establishment_tax_code.clone(),
+                commune_code: i.commune_code.clone(),
+                occurred_at: i.occurred_at.and_utc(),
+                damage_vnd: i.damage_vnd,
+                anyone_hurt: i.anyone_hurt,
+                investigation: clock(i)?,
+                status: status_of(i)?,
+                version: i.version,
+            })
         })
-        .collect();
+        .collect::<Result<_, ApiError>>()?;
     Ok(HttpResponse::Ok().json(TechnicalIncidentList { items, next_cursor }))
 }
 

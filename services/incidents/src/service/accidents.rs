@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::Connection;
 use shared::access::{Access, Scope};
 use shared::auth::AuthUser;
-use shared::db::{Db, DbConnection};
+use shared::db::{Db, DbConnection, parse_stored};
 use shared::error::{ApiError, FieldError, Text};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
 use shared::pagination::Page;
@@ -39,12 +39,9 @@ pub struct AccidentView {
     pub receipt: Option<Receipt>,
 }
 
-/// Renders a view (with the warnings of the write) into the stored response.
-pub type Render = fn(
-    &AccidentView,
-    &[FieldError],
-    actix_web::http::StatusCode,
-) -> Result<StoredResponse, ApiError>;
+/// Renders a view (with the warnings of the write) into the stored response; `created`
+/// is false when an earlier declaration with the same `external_ref` is answered again.
+pub type Render = fn(&AccidentView, &[FieldError], bool) -> Result<StoredResponse, ApiError>;
 
 /// The kind of filing receipt a declaration gets.
 pub const RECEIPT_KIND: &str = "accident_declaration";
@@ -85,12 +82,12 @@ fn count(
 }
 
 /// Recomputes everything that follows from the casualties and the extension.
-fn derive(row: &mut AccidentRow, casualties: &[CasualtyRow]) {
-    let sector = Sector::parse(&row.sector).unwrap_or(Sector::WithLabourRelation);
-    let severities: Vec<Severity> = casualties
+fn derive(row: &mut AccidentRow, casualties: &[CasualtyRow]) -> Result<(), ApiError> {
+    let sector = parse_stored("accidents", "sector", &row.sector, Sector::parse)?;
+    let severities = casualties
         .iter()
-        .filter_map(|c| Severity::parse(&c.severity))
-        .collect();
+        .map(|c| parse_stored("casualties", "severity", &c.severity, Severity::parse))
+        .collect::<Result<Vec<_>, _>>()?;
     let c = rules::classify(
         sector,
         &severities,
@@ -108,12 +105,17 @@ fn derive(row: &mut AccidentRow, casualties: &[CasualtyRow]) {
         row.extension_days,
     )
     .naive_utc();
+    Ok(())
 }
 
 /// The investigation level the case has now (derived from its casualties).
-fn case_level(accident: &AccidentRow) -> InvestigationLevel {
-    InvestigationLevel::parse(&accident.investigation_level)
-        .unwrap_or(InvestigationLevel::Provincial)
+fn case_level(accident: &AccidentRow) -> Result<InvestigationLevel, ApiError> {
+    parse_stored(
+        "accidents",
+        "investigation_level",
+        &accident.investigation_level,
+        InvestigationLevel::parse,
+    )
 }
 
 fn utc(t: chrono::DateTime<chrono::FixedOffset>) -> chrono::NaiveDateTime {
@@ -275,7 +277,7 @@ pub async fn declare(
                 .flatten()
             {
                 let view = load_view(conn, existing)?;
-                return render(&view, &[], actix_web::http::StatusCode::OK);
+                return render(&view, &[], false);
             }
             let employer = match &d.employer {
                 Some(e) => Some(resolve_employer(conn, e, &scope)?),
@@ -318,7 +320,7 @@ pub async fn declare(
                 created_at: now,
                 updated_at: now,
             };
-            derive(&mut accident, &casualties);
+            derive(&mut accident, &casualties)?;
             repo::insert(conn, &accident, &casualties)?;
             let receipt = if dry_run {
                 None
@@ -343,7 +345,7 @@ pub async fn declare(
             record_revision(conn, &view, &principal, "Khai báo (declared)")?;
             publish_declared(conn, &view)?;
             audit(conn, &user, "create", &view.casualties)?;
-            render(&view, &valid.warnings, actix_web::http::StatusCode::CREATED)
+            render(&view, &valid.warnings, true)
         })
     })
     .await
@@ -452,18 +454,18 @@ pub async fn list(
             )?;
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             let casualties = repo::casualties_of(conn, &ids)?;
-            Ok::<_, ApiError>(
-                rows.into_iter()
-                    .map(|row| {
-                        let severities = casualties
-                            .iter()
-                            .filter(|c| c.accident_id == row.id)
-                            .filter_map(|c| Severity::parse(&c.severity))
-                            .collect();
-                        (row, severities)
-                    })
-                    .collect::<Vec<_>>(),
-            )
+            rows.into_iter()
+                .map(|row| {
+                    let severities = casualties
+                        .iter()
+                        .filter(|c| c.accident_id == row.id)
+                        .map(|c| {
+                            parse_stored("casualties", "severity", &c.severity, Severity::parse)
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Ok((row, severities))
+                })
+                .collect::<Result<Vec<_>, ApiError>>()
         })
         .await?;
     Ok(page.finish(rows, |(r, _)| r.id.as_str()))
@@ -536,7 +538,7 @@ async fn change(
             change(&mut view, &access, conn)?;
             view.accident.version = expected_version + 1;
             view.accident.updated_at = shared::db::now();
-            derive(&mut view.accident, &view.casualties);
+            derive(&mut view.accident, &view.casualties)?;
             if !repo::update_if_version(conn, &view.accident, expected_version)? {
                 return Err(ApiError::PreconditionFailed {
                     current_version: expected_version + 1,
@@ -595,7 +597,7 @@ pub async fn correct(
             let a = &view.accident;
             let offset = shared::time::vietnam();
             let declaration = AccidentDeclaration {
-                sector: Sector::parse(&a.sector).unwrap_or(Sector::WithLabourRelation),
+                sector: parse_stored("accidents", "sector", &a.sector, Sector::parse)?,
                 employer: a.establishment_id.as_ref().map(|id| EmployerRef {
                     id: Some(id.clone()),
                     tax_code: None,
@@ -609,7 +611,11 @@ pub async fn correct(
                 commute_accident: correction.commute_accident,
                 police_notified_at: correction.police_notified_at,
                 needs_examination: correction.needs_examination,
-                casualties: view.casualties.iter().map(casualty_declaration).collect(),
+                casualties: view
+                    .casualties
+                    .iter()
+                    .map(casualty_declaration)
+                    .collect::<Result<_, _>>()?,
                 external_ref: None,
             };
             let valid =
@@ -637,21 +643,21 @@ pub async fn correct(
     .await
 }
 
-fn casualty_declaration(c: &CasualtyRow) -> CasualtyDeclaration {
-    CasualtyDeclaration {
+fn casualty_declaration(c: &CasualtyRow) -> Result<CasualtyDeclaration, ApiError> {
+    Ok(CasualtyDeclaration {
         personal_id: None,
         identity: Some(IdentityDocument {
-            id_type: IdType::parse(&c.id_type).unwrap_or(IdType::PersonalId),
+            id_type: parse_stored("casualties", "id_type", &c.id_type, IdType::parse)?,
             number: c.personal_id.clone(),
             nationality: Some(c.nationality.clone()),
         }),
         full_name: c.full_name.clone(),
-        gender: from_plain(&c.gender).unwrap_or(declaration::Gender::Male),
+        gender: parse_stored("casualties", "gender", &c.gender, from_plain)?,
         birth_date: c.birth_date,
         birth_year: i32::try_from(c.birth_year).ok(),
         occupation_code: c.occupation_code.clone(),
-        contract_type: from_plain(&c.contract_type).unwrap_or(declaration::ContractType::None),
-        severity: Severity::parse(&c.severity).unwrap_or(Severity::Minor),
+        contract_type: parse_stored("casualties", "contract_type", &c.contract_type, from_plain)?,
+        severity: parse_stored("casualties", "severity", &c.severity, Severity::parse)?,
         injury_codes: c
             .injury_codes
             .split(',')
@@ -664,7 +670,7 @@ fn casualty_declaration(c: &CasualtyRow) -> CasualtyDeclaration {
             wages: u32::try_from(c.cost_wages).unwrap_or_default(),
             compensation: u32::try_from(c.cost_compensation).unwrap_or_default(),
         },
-    }
+    })
 }
 
 /// Moves the status one legal step.
@@ -687,8 +693,8 @@ pub async fn transition(
         },
         reason,
         Box::new(move |view, access, _conn| {
-            access::may_move(access, case_level(&view.accident), to)?;
-            let from = Status::parse(&view.accident.status).unwrap_or(Status::Declared);
+            access::may_move(access, case_level(&view.accident)?, to)?;
+            let from = parse_stored("accidents", "status", &view.accident.status, Status::parse)?;
             if !from.can_move_to(to) {
                 return Err(ApiError::Conflict {
                     code: "illegal_transition",
@@ -774,7 +780,12 @@ pub async fn raise_severity(
                 .ok_or(ApiError::NotFound {
                     resource: "casualty",
                 })?;
-            let from = Severity::parse(&casualty.severity).unwrap_or(Severity::Minor);
+            let from = parse_stored(
+                "casualties",
+                "severity",
+                &casualty.severity,
+                Severity::parse,
+            )?;
             let was_grave = view.accident.requires_immediate_declaration;
             if !rules::can_raise(from, to) {
                 return Err(ApiError::Conflict {
@@ -806,7 +817,7 @@ pub async fn raise_severity(
             view.severity_changes.push(change_row);
             // The escalation goes out with the raise or not at all (same transaction);
             // a case grave at declaration was announced then, so it is not sent again.
-            derive(&mut view.accident, &view.casualties);
+            derive(&mut view.accident, &view.casualties)?;
             if !was_grave && view.accident.requires_immediate_declaration {
                 publish_case(conn, view, ESCALATED)?;
             }
@@ -843,7 +854,7 @@ pub async fn save_investigation(
                 .map(|r| r.team_level);
             access::may_record(
                 access,
-                case_level(&view.accident),
+                case_level(&view.accident)?,
                 record.team_level,
                 stored_team,
             )?;
@@ -855,8 +866,12 @@ pub async fn save_investigation(
                 .date_naive();
             let mut errors = investigation::validate(&record, occurred_on);
             if let Some(days) = record.extension_days {
-                let severity =
-                    Severity::parse(&view.accident.case_severity).unwrap_or(Severity::Minor);
+                let severity = parse_stored(
+                    "accidents",
+                    "case_severity",
+                    &view.accident.case_severity,
+                    Severity::parse,
+                )?;
                 if let Err(e) =
                     rules::check_extension(severity, view.accident.investigation_days, days)
                 {

@@ -1,4 +1,4 @@
-//! The BHXH exchange of incidents (domain.md §5): the change feed of confirmed
+//! The BHXH exchange of incidents (docs/domain.md, "BHXH benefit rules"): the change feed of confirmed
 //! occupational-accident casualties for the `insurer`, the benefit decisions BHXH
 //! sends back (both run by `shared::bhxh::exchange`), and the claim dossier; their
 //! reconciliation is in [`super::reconciliation`].

@@ -15,9 +15,9 @@ use crate::db::establishments::{self as repo, Filter};
 use crate::db::models::{EstablishmentRow, RevisionRow};
 use crate::domain::establishment::{self as rules, EstablishmentInput, ValidEstablishment};
 
-/// Turns a stored row into the response a caller gets (kept by the route layer).
-pub type Render =
-    fn(&EstablishmentRow, actix_web::http::StatusCode) -> Result<StoredResponse, ApiError>;
+/// Turns a stored row into the response a caller gets (kept by the route layer);
+/// `created` is false when the establishment was already registered.
+pub type Render = fn(&EstablishmentRow, bool) -> Result<StoredResponse, ApiError>;
 
 pub struct Registration {
     pub tax_code: String,
@@ -76,7 +76,7 @@ pub async fn register(
     db.run(move |conn| {
         idempotency::execute(conn, idempotent.as_ref(), dry_run, |conn| {
             if let Some(existing) = external_ref.as_deref().map(|r| repo::find_by_external_ref(conn, &principal, r)).transpose()?.flatten() {
-                return render(&existing, actix_web::http::StatusCode::OK);
+                return render(&existing, false);
             }
             if repo::tax_code_taken(conn, &tax_code)? {
                 return Err(ApiError::Conflict {
@@ -91,7 +91,7 @@ pub async fn register(
             let row = row_of(Uuid::now_v7().to_string(), &tax_code, &valid, external_ref.clone(), &principal, 1, now, now);
             repo::insert(conn, &row)?;
             record_revision(conn, &row, &principal, "Đăng ký mới (created)")?;
-            render(&row, actix_web::http::StatusCode::CREATED)
+            render(&row, true)
         })
     })
     .await

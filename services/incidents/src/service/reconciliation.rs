@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::NaiveDate;
 use diesel::Connection;
 use shared::auth::AuthUser;
 use shared::bhxh::reconciliation::{
@@ -107,7 +107,7 @@ async fn disease_findings(
 
 /// Midnight of `day` in Viet Nam, in UTC as accident times are stored.
 fn vietnam_midnight(day: NaiveDate) -> chrono::NaiveDateTime {
-    day.and_time(NaiveTime::MIN) - chrono::Duration::hours(7)
+    shared::time::start_of_day_utc(day)
 }
 
 async fn accident_findings(

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{NaiveDateTime, Utc};
 use shared::access::Scope;
 use shared::auth::AuthUser;
-use shared::db::{Db, DbConnection};
+use shared::db::{Db, DbConnection, parse_stored};
 use shared::error::{ApiError, Text};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
 use shared::pagination::Page;
@@ -462,7 +462,12 @@ pub async fn transition(
         },
         reason,
         Box::new(move |incident, _conn| {
-            let from = Status::parse(&incident.status).unwrap_or(Status::Declared);
+            let from = parse_stored(
+                "technical_incidents",
+                "status",
+                &incident.status,
+                Status::parse,
+            )?;
             if !from.can_move_to(to) {
                 return Err(ApiError::Conflict {
                     code: "illegal_transition",
@@ -515,10 +520,7 @@ pub async fn figures(
     as_of: Option<chrono::NaiveDate>,
 ) -> Result<Figures, ApiError> {
     let (from, before) = period.utc_bounds();
-    let declared_by = as_of.map(|d| {
-        (d + chrono::Duration::days(1)).and_time(chrono::NaiveTime::MIN)
-            - chrono::Duration::hours(7)
-    });
+    let declared_by = as_of.map(|d| shared::time::start_of_day_utc(d + chrono::Duration::days(1)));
     let rows = db
         .run(move |conn| Ok::<_, ApiError>(repo::for_statistics(conn, from, before, declared_by)?))
         .await?;

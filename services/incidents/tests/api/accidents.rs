@@ -790,3 +790,51 @@ async fn a_malformed_identity_document_is_refused_with_a_pointer_to_it() {
     let list = json_of(app.get("/api/v1/accidents", &app.admin()).await).await;
     assert_eq!(list["items"], json!([]), "nothing was recorded");
 }
+
+#[tokio::test]
+async fn an_unknown_stored_status_is_an_error_not_a_guess() {
+    use diesel::RunQueryDsl;
+
+    let app = spawn_app().await;
+    app.create_establishment(&establishment(&tax_code(9))).await;
+    let accident = declare(
+        &app,
+        &app.admin(),
+        &declaration(&tax_code(9), 1, vec![casualty("004090012345", "minor")]),
+    )
+    .await;
+    let id = accident["id"].as_str().unwrap();
+    let set_status = |status: &str| {
+        let mut conn = app.svc.app_db.get().unwrap();
+        diesel::sql_query(format!(
+            "UPDATE accidents SET status = '{status}' WHERE id = '{id}'"
+        ))
+        .execute(&mut *conn)
+        .unwrap();
+    };
+
+    // A value written by hand or by another version: no read shows it as `declared`.
+    set_status("bogus");
+    let path = format!("/api/v1/accidents/{id}");
+    assert_problem(app.get(&path, &app.admin()).await, 500, "internal_error").await;
+    assert_problem(
+        app.get("/api/v1/accidents", &app.admin()).await,
+        500,
+        "internal_error",
+    )
+    .await;
+    // Nor does a write move it on from a guessed status.
+    let to = json!({"status": "under_investigation", "change_reason": "kiểm thử"});
+    assert_problem(
+        send(&app, Method::POST, &format!("{path}/status"), 1, &to).await,
+        500,
+        "internal_error",
+    )
+    .await;
+
+    // The service is still up, and nothing was written.
+    set_status("declared");
+    let read = json_of(app.get(&path, &app.admin()).await).await;
+    assert_eq!(read["status"], "declared", "{read}");
+    assert_eq!(read["version"], 1, "{read}");
+}

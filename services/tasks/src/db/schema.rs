@@ -1,4 +1,4 @@
-//! Diesel tables of the tasks service (common SQL types only: see conventions §2.5).
+//! Diesel tables of the tasks service (common SQL types only: SQLite and PostgreSQL share them).
 
 diesel::table! {
     agencies (code) {

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
-use shared::db::Db;
+use shared::db::{Db, parse_stored};
 use shared::error::ApiError;
 use shared::extract::Json;
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
@@ -42,19 +42,21 @@ pub struct AgencyResponse {
     pub successors: Vec<String>,
 }
 
-impl From<&AgencyView> for AgencyResponse {
-    fn from(v: &AgencyView) -> Self {
+impl TryFrom<&AgencyView> for AgencyResponse {
+    type Error = ApiError;
+
+    fn try_from(v: &AgencyView) -> Result<Self, ApiError> {
         let r = &v.agency;
-        Self {
+        Ok(Self {
             successors: v.successors.clone(),
             code: r.code.clone(),
             name: r.name.clone(),
-            kind: AgencyKind::parse(&r.kind).unwrap_or(AgencyKind::Department),
+            kind: parse_stored("agencies", "kind", &r.kind, AgencyKind::parse)?,
             reports: r.reports,
             valid_from: r.valid_from,
             valid_to: r.valid_to,
             successor_code: r.successor_code.clone(),
-        }
+        })
     }
 }
 
@@ -91,7 +93,7 @@ fn default_true() -> bool {
 
 fn render(view: &AgencyView) -> Result<StoredResponse, ApiError> {
     Ok(
-        StoredResponse::new(StatusCode::CREATED, &AgencyResponse::from(view))?
+        StoredResponse::new(StatusCode::CREATED, &AgencyResponse::try_from(view)?)?
             .with_location(format!("/api/v1/agencies/{}", view.agency.code)),
     )
 }
@@ -114,7 +116,10 @@ pub async fn list_agencies(
 ) -> Result<HttpResponse, ApiError> {
     let rows = service::list_agencies(&db, &user, params.kind).await?;
     Ok(HttpResponse::Ok().json(AgencyList {
-        items: rows.iter().map(AgencyResponse::from).collect(),
+        items: rows
+            .iter()
+            .map(AgencyResponse::try_from)
+            .collect::<Result<_, _>>()?,
         next_cursor: None,
     }))
 }
@@ -135,7 +140,7 @@ pub async fn get_agency(
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let view = service::get_agency(&db, &user, code.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(AgencyResponse::from(&view)))
+    Ok(HttpResponse::Ok().json(AgencyResponse::try_from(&view)?))
 }
 
 /// Register an agency

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
-use shared::db::Db;
+use shared::db::{Db, parse_stored};
 use shared::error::ApiError;
 use shared::period::Period;
 use utoipa::{IntoParams, ToSchema};
@@ -126,11 +126,14 @@ pub async fn get_compliance(
         shared::time::today(),
     )
     .await?;
-    Ok(HttpResponse::Ok().json(report_of(c, period)))
+    Ok(HttpResponse::Ok().json(report_of(c, period)?))
 }
 
 /// The answer for a computed compliance.
-pub(crate) fn report_of(c: service::Compliance, period: Period) -> ComplianceReport {
+pub(crate) fn report_of(
+    c: service::Compliance,
+    period: Period,
+) -> Result<ComplianceReport, ApiError> {
     let count = |s: FilingStatus| c.agencies.iter().filter(|e| e.status == s).count();
     let expected = c.agencies.len();
     let (on_time, late, returned) = (
@@ -148,12 +151,16 @@ pub(crate) fn report_of(c: service::Compliance, period: Period) -> ComplianceRep
         on_time_percent: percent(on_time, expected),
         filed_percent: percent(on_time + late + returned, expected),
     };
-    ComplianceReport {
+    Ok(ComplianceReport {
         plan_id: c.plan_id,
         period: period.to_string(),
         due_on: c.due_on,
         summary,
-        agencies: c.agencies.into_iter().map(agency_compliance).collect(),
+        agencies: c
+            .agencies
+            .into_iter()
+            .map(agency_compliance)
+            .collect::<Result<_, _>>()?,
         tasks: c
             .tasks
             .into_iter()
@@ -169,13 +176,17 @@ pub(crate) fn report_of(c: service::Compliance, period: Period) -> ComplianceRep
                     .collect(),
             })
             .collect(),
-        other_filings: c.other_filings.into_iter().map(agency_compliance).collect(),
-    }
+        other_filings: c
+            .other_filings
+            .into_iter()
+            .map(agency_compliance)
+            .collect::<Result<_, _>>()?,
+    })
 }
 
-fn agency_compliance(e: service::AgencyEntry) -> AgencyCompliance {
-    AgencyCompliance {
-        kind: AgencyKind::parse(&e.agency.kind).unwrap_or(AgencyKind::Department),
+fn agency_compliance(e: service::AgencyEntry) -> Result<AgencyCompliance, ApiError> {
+    Ok(AgencyCompliance {
+        kind: parse_stored("agencies", "kind", &e.agency.kind, AgencyKind::parse)?,
         agency: e.agency.code,
         name: e.agency.name,
         status: e.status,
@@ -183,7 +194,8 @@ fn agency_compliance(e: service::AgencyEntry) -> AgencyCompliance {
         report_status: e
             .report
             .as_ref()
-            .and_then(|r| ReportStatus::parse(&r.status)),
+            .map(|r| parse_stored("plan_reports", "status", &r.status, ReportStatus::parse))
+            .transpose()?,
         first_received_at: e.report.as_ref().map(|r| r.first_received_at.and_utc()),
-    }
+    })
 }

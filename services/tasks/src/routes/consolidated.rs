@@ -1,13 +1,16 @@
 //! `/api/v1/plans/{id}/consolidated-report`: what Sở Nội vụ sends up — compliance,
 //! the agencies' reports and the KPIs — as JSON or as an Excel workbook.
 
+/// The spreadsheet form of the same report (a child: it renders this module's body).
+pub mod xlsx;
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
 use shared::config::Upstreams;
-use shared::db::Db;
+use shared::db::{Db, parse_stored};
 use shared::error::ApiError;
 use shared::period::Period;
 use utoipa::{IntoParams, ToSchema};
@@ -17,7 +20,6 @@ use crate::service::consolidated::{self as service, Consolidated};
 
 use super::compliance::{self, ComplianceReport};
 use super::plans::{self, KpiReport};
-use super::xlsx;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(get_consolidated_report);
@@ -91,7 +93,7 @@ pub struct ConsolidatedReport {
 pub struct XlsxWorkbook(Vec<u8>);
 
 impl ConsolidatedReport {
-    fn from_consolidated(c: Consolidated) -> Self {
+    fn from_consolidated(c: Consolidated) -> Result<Self, ApiError> {
         let name_of = |code: &str| {
             c.agencies
                 .iter()
@@ -101,20 +103,22 @@ impl ConsolidatedReport {
         let mut reports: Vec<ConsolidatedAgencyReport> = c
             .reports
             .iter()
-            .map(|r| ConsolidatedAgencyReport {
-                agency: r.agency_code.clone(),
-                name: name_of(&r.agency_code),
-                report_id: r.id.clone(),
-                status: ReportStatus::parse(&r.status).unwrap_or(ReportStatus::Submitted),
-                version: r.version,
-                first_received_at: r.first_received_at.and_utc(),
-                received_at: r.received_at.and_utc(),
-                on_time: r.on_time,
-                review_comment: r.review_comment.clone(),
+            .map(|r| {
+                Ok(ConsolidatedAgencyReport {
+                    agency: r.agency_code.clone(),
+                    name: name_of(&r.agency_code),
+                    report_id: r.id.clone(),
+                    status: parse_stored("plan_reports", "status", &r.status, ReportStatus::parse)?,
+                    version: r.version,
+                    first_received_at: r.first_received_at.and_utc(),
+                    received_at: r.received_at.and_utc(),
+                    on_time: r.on_time,
+                    review_comment: r.review_comment.clone(),
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>, ApiError>>()?;
         reports.sort_by(|a, b| a.agency.cmp(&b.agency));
-        Self {
+        Ok(Self {
             plan: ConsolidatedPlan {
                 id: c.plan.id.clone(),
                 number: c.plan.number.clone(),
@@ -122,10 +126,10 @@ impl ConsolidatedReport {
             },
             period: c.period.to_string(),
             generated_at: Utc::now(),
-            kpis: plans::kpi_report_of(c.plan.id, c.period.year(), &c.kpis),
-            compliance: compliance::report_of(c.compliance, c.period),
+            kpis: plans::kpi_report_of(c.plan.id, c.period.year(), &c.kpis)?,
+            compliance: compliance::report_of(c.compliance, c.period)?,
             reports,
-        }
+        })
     }
 }
 
@@ -186,7 +190,7 @@ pub async fn get_consolidated_report(
         shared::time::today(),
     )
     .await?;
-    let report = ConsolidatedReport::from_consolidated(consolidated);
+    let report = ConsolidatedReport::from_consolidated(consolidated)?;
     if !wants_xlsx(&req, p.format) {
         return Ok(HttpResponse::Ok().json(report));
     }

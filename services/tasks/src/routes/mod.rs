@@ -8,7 +8,6 @@ pub mod plan_reports;
 pub mod plans;
 pub mod reminders;
 pub mod tasks;
-pub mod xlsx;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     agencies::configure(cfg);

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
 use shared::config::Upstreams;
-use shared::db::Db;
+use shared::db::{Db, parse_stored};
 use shared::error::{ApiError, Text};
 use shared::figures::{self, Trend};
 use shared::period::Period;
@@ -42,17 +42,19 @@ pub struct TargetResponse {
     pub source: String,
 }
 
-impl From<&TargetRow> for TargetResponse {
-    fn from(t: &TargetRow) -> Self {
-        Self {
+impl TryFrom<&TargetRow> for TargetResponse {
+    type Error = ApiError;
+
+    fn try_from(t: &TargetRow) -> Result<Self, ApiError> {
+        Ok(Self {
             code: t.code.clone(),
             indicator: t.indicator.clone(),
             unit: t.unit.clone(),
-            direction: Direction::parse(&t.direction).unwrap_or(Direction::Increase),
+            direction: parse_stored("targets", "direction", &t.direction, Direction::parse)?,
             yearly_change_percent: t.yearly_change_percent,
             baseline_year: t.baseline_year,
             source: t.source.clone(),
-        }
+        })
     }
 }
 
@@ -100,7 +102,11 @@ impl PlanResponse {
             solution_groups: serde_json::from_str(&p.solution_groups)
                 .map_err(anyhow::Error::from)?,
             funding: p.funding.clone(),
-            targets: v.targets.iter().map(TargetResponse::from).collect(),
+            targets: v
+                .targets
+                .iter()
+                .map(TargetResponse::try_from)
+                .collect::<Result<_, _>>()?,
             task_count: v.task_count,
             report_deadlines: v
                 .deadlines
@@ -181,7 +187,11 @@ pub async fn list_plan_targets(
 ) -> Result<HttpResponse, ApiError> {
     let view = service::get_plan(&db, &user, id.to_string()).await?;
     Ok(HttpResponse::Ok().json(TargetList {
-        items: view.targets.iter().map(TargetResponse::from).collect(),
+        items: view
+            .targets
+            .iter()
+            .map(TargetResponse::try_from)
+            .collect::<Result<_, _>>()?,
     }))
 }
 
@@ -273,18 +283,22 @@ pub async fn get_plan_kpis(
         params.year,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(kpi_report_of(id.to_string(), params.year, &results)))
+    Ok(HttpResponse::Ok().json(kpi_report_of(id.to_string(), params.year, &results)?))
 }
 
 /// The answer for computed KPIs.
-pub(crate) fn kpi_report_of(plan_id: String, year: i32, results: &[kpis::KpiResult]) -> KpiReport {
+pub(crate) fn kpi_report_of(
+    plan_id: String,
+    year: i32,
+    results: &[kpis::KpiResult],
+) -> Result<KpiReport, ApiError> {
     let items = results
         .iter()
         .map(|r| {
             let missing = r.current.as_ref().err().or(r.previous.as_ref().err());
             let trend = r.trend().cloned();
-            Kpi {
-                target: TargetResponse::from(&r.target),
+            Ok(Kpi {
+                target: TargetResponse::try_from(&r.target)?,
                 year,
                 available: missing.is_none(),
                 current: r.current.as_ref().ok().map(|p| p.figure.clone()),
@@ -293,15 +307,15 @@ pub(crate) fn kpi_report_of(plan_id: String, year: i32, results: &[kpis::KpiResu
                 on_track: trend.as_ref().and_then(|t| t.on_track),
                 trend,
                 unavailable: missing.cloned(),
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_, ApiError>>()?;
     let completeness = figures::completeness(Period::Year(year), shared::time::today(), None);
-    KpiReport {
+    Ok(KpiReport {
         plan_id,
         year,
         complete: completeness.complete,
         complete_through: completeness.complete_through,
         items,
-    }
+    })
 }

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
-use shared::db::Db;
+use shared::db::{Db, parse_stored};
 use shared::error::ApiError;
 use shared::pagination::Page;
 use shared::period::Period;
@@ -69,17 +69,19 @@ pub async fn list_reminders(
     Ok(HttpResponse::Ok().json(ReminderList {
         items: rows
             .into_iter()
-            .map(|r| ReminderResponse {
-                kind: ReminderKind::parse(&r.kind).unwrap_or(ReminderKind::Overdue),
-                id: r.id,
-                plan_id: r.plan_id,
-                agency: r.agency_code,
-                period: r.period,
-                due_on: r.due_on,
-                remind_on: r.remind_on,
-                created_at: r.created_at.and_utc(),
+            .map(|r| {
+                Ok(ReminderResponse {
+                    kind: parse_stored("reminders", "kind", &r.kind, ReminderKind::parse)?,
+                    id: r.id,
+                    plan_id: r.plan_id,
+                    agency: r.agency_code,
+                    period: r.period,
+                    due_on: r.due_on,
+                    remind_on: r.remind_on,
+                    created_at: r.created_at.and_utc(),
+                })
             })
-            .collect(),
+            .collect::<Result<_, ApiError>>()?,
         next_cursor,
     }))
 }

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
-use shared::db::Db;
+use shared::db::{Db, parse_stored};
 use shared::error::ApiError;
 use shared::extract::Json;
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
@@ -65,30 +65,38 @@ pub struct TaskResponse {
     pub overdue_since: Option<DateTime<Utc>>,
 }
 
-impl From<&TaskView> for TaskResponse {
-    fn from(v: &TaskView) -> Self {
+impl TryFrom<&TaskView> for TaskResponse {
+    type Error = ApiError;
+
+    fn try_from(v: &TaskView) -> Result<Self, ApiError> {
         let t = &v.task;
-        Self {
+        Ok(Self {
             id: t.id.clone(),
             plan_id: t.plan_id.clone(),
             item: t.item,
             section: t.section.clone(),
             text: t.text.clone(),
             due_on: t.due_on,
-            recurrence: t.recurrence.as_deref().and_then(Recurrence::parse),
+            recurrence: t
+                .recurrence
+                .as_deref()
+                .map(|r| parse_stored("tasks", "recurrence", r, Recurrence::parse))
+                .transpose()?,
             assignments: v
                 .assignments
                 .iter()
-                .map(|a| TaskAssignment {
-                    agency: a.agency_code.clone(),
-                    role: AssignmentRole::parse(&a.role).unwrap_or(AssignmentRole::Lead),
-                    valid_from: a.valid_from,
-                    valid_to: a.valid_to,
+                .map(|a| {
+                    Ok(TaskAssignment {
+                        agency: a.agency_code.clone(),
+                        role: parse_stored("assignments", "role", &a.role, AssignmentRole::parse)?,
+                        valid_from: a.valid_from,
+                        valid_to: a.valid_to,
+                    })
                 })
-                .collect(),
+                .collect::<Result<_, ApiError>>()?,
             source_ref: t.source_ref.clone(),
             overdue_since: t.overdue_since.map(|at| at.and_utc()),
-        }
+        })
     }
 }
 
@@ -131,7 +139,7 @@ pub struct CreateTaskRequest {
 
 fn render(view: &TaskView) -> Result<StoredResponse, ApiError> {
     Ok(
-        StoredResponse::new(StatusCode::CREATED, &TaskResponse::from(view))?
+        StoredResponse::new(StatusCode::CREATED, &TaskResponse::try_from(view)?)?
             .with_location(format!("/api/v1/tasks/{}", view.task.id)),
     )
 }
@@ -155,7 +163,10 @@ pub async fn list_tasks(
     let p = params.into_inner();
     let views = service::list_tasks(&db, &user, p.plan_id.map(|i| i.to_string()), p.agency).await?;
     Ok(HttpResponse::Ok().json(TaskList {
-        items: views.iter().map(TaskResponse::from).collect(),
+        items: views
+            .iter()
+            .map(TaskResponse::try_from)
+            .collect::<Result<_, _>>()?,
         next_cursor: None,
     }))
 }
@@ -177,7 +188,7 @@ pub async fn get_task(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let view = service::get_task(&db, &user, id.to_string()).await?;
-    Ok(HttpResponse::Ok().json(TaskResponse::from(&view)))
+    Ok(HttpResponse::Ok().json(TaskResponse::try_from(&view)?))
 }
 
 /// Add a task to a plan

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use diesel::Connection;
 use shared::auth::AuthUser;
-use shared::db::{Db, DbConnection};
+use shared::db::{Db, DbConnection, parse_stored};
 use shared::error::{ApiError, Text};
 use shared::period::Period;
 
@@ -144,12 +144,17 @@ pub async fn compliance(
             let reports = plan_reports::all_for_period(conn, &plan.id, &period.to_string())?;
             let due_passed = today >= due_on;
             let report_of = |code: &str| reports.iter().find(|r| r.agency_code == code);
-            let state = |r: &PlanReportRow| {
-                (
-                    ReportStatus::parse(&r.status).unwrap_or(ReportStatus::Submitted),
-                    r.on_time,
-                )
-            };
+            // Every stored status is read here, so an unknown one fails the request
+            // instead of counting as some other status.
+            let statuses = reports
+                .iter()
+                .map(|r| {
+                    let status =
+                        parse_stored("plan_reports", "status", &r.status, ReportStatus::parse)?;
+                    Ok((r.id.as_str(), status))
+                })
+                .collect::<Result<std::collections::HashMap<_, _>, ApiError>>()?;
+            let state = |r: &PlanReportRow| Some((*statuses.get(r.id.as_str())?, r.on_time));
             let responsible = responsible_on(conn, &plan.id, due_on)?;
             let of_kind = |a: &AgencyRow| kind.as_deref().is_none_or(|k| a.kind == k);
             let agencies = reporting(&responsible)
@@ -158,7 +163,7 @@ pub async fn compliance(
                 .map(|agency| {
                     let report = report_of(&agency.code).cloned();
                     AgencyEntry {
-                        status: status::filing_status(report.as_ref().map(state), due_passed),
+                        status: status::filing_status(report.as_ref().and_then(state), due_passed),
                         agency,
                         report,
                     }
@@ -172,7 +177,7 @@ pub async fn compliance(
                 .filter_map(|r| {
                     let agency = all_agencies.iter().find(|a| a.code == r.agency_code)?;
                     of_kind(agency).then(|| AgencyEntry {
-                        status: status::filing_status(Some(state(r)), due_passed),
+                        status: status::filing_status(state(r), due_passed),
                         agency: agency.clone(),
                         report: Some(r.clone()),
                     })
@@ -195,8 +200,9 @@ pub async fn compliance(
                         .iter()
                         .filter(|agency| expected.contains(&agency.code.as_str()))
                         .map(|agency| {
-                            let report = report_of(&agency.code)
-                                .map(|r| (state(r).0, reports_in_progress(r, &task.id)));
+                            let report = report_of(&agency.code).and_then(|r| {
+                                Some((state(r)?.0, reports_in_progress(r, &task.id)))
+                            });
                             (
                                 agency.code.clone(),
                                 status::task_status_of(report, due_passed),

@@ -12,5 +12,6 @@ pub mod plan_reports;
 pub mod plans;
 pub mod reminders;
 pub mod seed;
+pub mod startup;
 
 pub(crate) use access::agency_scope;

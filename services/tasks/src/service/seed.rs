@@ -217,30 +217,6 @@ pub fn ensure_deadlines(conn: &mut DbConnection, year: i32) -> anyhow::Result<()
     Ok(())
 }
 
-/// Start-up: plan 664 on an empty database (else the agencies added since it was
-/// seeded), this year's deadlines, and the reminders job.
-pub fn on_start(db: &Db) -> anyhow::Result<()> {
-    {
-        let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
-        if plans::count(&mut conn)? == 0 {
-            let added = load(&mut conn, &seed::plan_664()?)?;
-            tracing::info!(plans = added, "plan 664/KH-UBND loaded");
-        } else {
-            let (agencies, passed) = upgrade(&mut conn, &seed::plan_664()?)?;
-            if agencies + passed > 0 {
-                tracing::info!(
-                    agencies,
-                    assignments = passed,
-                    "agencies and passed-on tasks added"
-                );
-            }
-        }
-        ensure_deadlines(&mut conn, chrono::Datelike::year(&shared::time::today()))?;
-    }
-    crate::service::reminders::spawn(db.clone());
-    Ok(())
-}
-
 /// `atvsld seed plan-664`: loads plan 664 into a tasks database (migrated first)
 /// unless it is there; returns the number of plans added.
 pub fn seed_plan_664(db: &Db) -> anyhow::Result<usize> {

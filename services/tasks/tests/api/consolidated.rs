@@ -11,7 +11,7 @@ use shared::auth::Role;
 use tasks::domain::kpi::Direction;
 use tasks::domain::seed::AgencyKind;
 use tasks::domain::status::{FilingStatus, ReportStatus, TaskStatus};
-use tasks::routes::xlsx;
+use tasks::routes::consolidated::xlsx;
 
 use crate::helpers::{TestApp, assert_problem, json_of, spawn_app};
 

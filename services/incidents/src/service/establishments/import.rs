@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{record_revision, row_of, same_facts};
 use crate::db::establishments as repo;
 use crate::domain::establishment as rules;
-use crate::routes::dto::CreateEstablishmentRequest;
+use crate::dto::CreateEstablishmentRequest;
 
 pub const KIND: &str = "establishments";
 const REASON: &str = "Nhập hàng loạt";

@@ -11,7 +11,7 @@ use crate::domain::seed::AgencyKind;
 use crate::domain::status::{FilingStatus, ReportStatus, TaskStatus};
 use shared::http_client::UnavailableReason;
 
-use super::consolidated::ConsolidatedReport;
+use super::ConsolidatedReport;
 
 /// The sheets, in order.
 pub const SHEETS: [&str; 5] = [

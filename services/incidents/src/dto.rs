@@ -1,4 +1,5 @@
-//! Request and response bodies (the public contract), and their conversions.
+//! Establishment request and response bodies (the public contract), and their
+//! conversions; read by the routes and, row by row, by the bulk import.
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
