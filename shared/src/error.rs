@@ -535,6 +535,24 @@ impl From<reqwest::Error> for ApiError {
     }
 }
 
+/// The reason a record's correction must give: trimmed, present and at most 1,000
+/// characters; else the field error at `/change_reason` (the statutory reports have
+/// their own policy in `crate::filing`).
+pub fn change_reason(reason: &str) -> Result<String, FieldError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 1000 {
+        return Err(FieldError::body(
+            "/change_reason",
+            "change_reason_required",
+            Text::new(
+                "Cần nêu lý do thay đổi (tối đa 1000 ký tự).",
+                "A change reason (at most 1000 characters) is required.",
+            ),
+        ));
+    }
+    Ok(reason.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -513,17 +513,8 @@ async fn change(
         expected_version,
     } = target;
     let access = access::check(operation, user)?;
-    let reason = reason.trim().to_owned();
-    if reason.is_empty() || reason.chars().count() > 1000 {
-        return Err(ApiError::field(
-            "/change_reason",
-            "change_reason_required",
-            Text::new(
-                "Cần nêu lý do thay đổi (tối đa 1000 ký tự).",
-                "A change reason (at most 1000 characters) is required.",
-            ),
-        ));
-    }
+    let reason =
+        shared::error::change_reason(&reason).map_err(|e| ApiError::validation(vec![e]))?;
     let user = user.clone();
     db.run(move |conn| {
         let mut change = Some(change);

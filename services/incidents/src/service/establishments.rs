@@ -152,18 +152,11 @@ pub async fn update(
     change_reason: String,
 ) -> Result<EstablishmentRow, ApiError> {
     let visible = access::scope("update_establishment", user)?;
-    let reason = change_reason.trim().to_owned();
     let mut errors = Vec::new();
-    if reason.is_empty() || reason.chars().count() > 1000 {
-        errors.push(FieldError::body(
-            "/change_reason",
-            "change_reason_required",
-            Text::new(
-                "Cần nêu lý do thay đổi (tối đa 1000 ký tự).",
-                "A change reason (at most 1000 characters) is required.",
-            ),
-        ));
-    }
+    let reason = shared::error::change_reason(&change_reason).unwrap_or_else(|e| {
+        errors.push(e);
+        String::new()
+    });
     let valid = match rules::validate(&input, shared::time::today()) {
         Ok(v) if errors.is_empty() => v,
         result => {

@@ -324,18 +324,7 @@ pub struct Correction {
 }
 
 fn change_reason(reason: String) -> Result<String, ApiError> {
-    let reason = reason.trim().to_owned();
-    if reason.is_empty() || reason.chars().count() > 1000 {
-        return Err(ApiError::field(
-            "/change_reason",
-            "change_reason_required",
-            Text::new(
-                "Cần nêu lý do thay đổi (tối đa 1000 ký tự).",
-                "A change reason (at most 1000 characters) is required.",
-            ),
-        ));
-    }
-    Ok(reason)
+    shared::error::change_reason(&reason).map_err(|e| ApiError::validation(vec![e]))
 }
 
 /// Corrects an incident's facts, re-checked as a whole declaration would be.
