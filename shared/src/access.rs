@@ -140,6 +140,18 @@ impl Grant {
     }
 }
 
+/// Who reads the aggregate statistics in every service: the authorities and agencies
+/// all, a viewer with small cells hidden.
+pub const STATISTICS_READERS: &[Grant] = &[
+    all(&[
+        Role::Admin,
+        Role::LaborAuthority,
+        Role::HealthAuthority,
+        Role::Agency,
+    ]),
+    all(&[Role::Viewer]).when(Condition::SmallCellsHidden),
+];
+
 /// One operation: what it does to which resource, and who may.
 #[derive(Clone, Copy, Debug)]
 pub struct Rule {
@@ -158,6 +170,21 @@ pub struct Access {
     pub role: Role,
     pub scope: Scope,
     pub condition: Condition,
+}
+
+/// One row of a service's table.
+pub const fn rule(
+    operation: &'static str,
+    resource: &'static str,
+    action: &'static str,
+    grants: &'static [Grant],
+) -> Rule {
+    Rule {
+        operation,
+        resource,
+        action,
+        grants,
+    }
 }
 
 /// A service's table.

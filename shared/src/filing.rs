@@ -204,3 +204,77 @@ pub fn file<R: Filing>(
         filed,
     })
 }
+
+/// The storage half of a [`Filing`] impl for a report row with `id`, `version`,
+/// `first_received_at`, `received_at` and `submitted_by` columns whose revisions
+/// table stores `(report_id, version, received_at, submitted_by, change_reason,
+/// snapshot)`: write it inside the `impl Filing` block, which keeps only its key,
+/// `find_for` and any policy of its own.
+///
+/// ```ignore
+/// impl Filing for HealthReportRow {
+///     type Key = (String, String);
+///     const RECEIPT_KIND: &'static str = "health_exam_report";
+///     shared::filing_storage!(health_exam_reports, health_exam_report_revisions, HealthReportRevisionRow);
+///     fn find_for(…) -> … { … }
+/// }
+/// ```
+#[macro_export]
+macro_rules! filing_storage {
+    ($table:ident, $revisions:ident, $revision_row:ident) => {
+        fn id(&self) -> &str {
+            &self.id
+        }
+
+        fn version(&self) -> i64 {
+            self.version
+        }
+
+        fn first_received_at(&self) -> ::chrono::NaiveDateTime {
+            self.first_received_at
+        }
+
+        fn insert(&self, conn: &mut $crate::db::DbConnection) -> ::diesel::QueryResult<()> {
+            ::diesel::RunQueryDsl::execute(::diesel::insert_into($table::table).values(self), conn)
+                .map(|_| ())
+        }
+
+        fn update_if_version(
+            &self,
+            conn: &mut $crate::db::DbConnection,
+            expected: i64,
+        ) -> ::diesel::QueryResult<bool> {
+            use ::diesel::{ExpressionMethods as _, QueryDsl as _};
+            let n = ::diesel::RunQueryDsl::execute(
+                ::diesel::update(
+                    $table::table
+                        .filter($table::id.eq(&self.id))
+                        .filter($table::version.eq(expected)),
+                )
+                .set(self),
+                conn,
+            )?;
+            Ok(n == 1)
+        }
+
+        fn insert_revision(
+            &self,
+            conn: &mut $crate::db::DbConnection,
+            _previous: Option<&Self>,
+            reason: &str,
+        ) -> ::diesel::QueryResult<()> {
+            ::diesel::RunQueryDsl::execute(
+                ::diesel::insert_into($revisions::table).values($revision_row {
+                    report_id: self.id.clone(),
+                    version: self.version,
+                    received_at: self.received_at,
+                    submitted_by: self.submitted_by.clone(),
+                    change_reason: reason.to_owned(),
+                    snapshot: $crate::filing::snapshot(self)?,
+                }),
+                conn,
+            )
+            .map(|_| ())
+        }
+    };
+}

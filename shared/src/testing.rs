@@ -228,6 +228,122 @@ impl TestService {
     }
 }
 
+/// A response's JSON body; panics (failing the test) when it is not JSON.
+pub async fn json_of(res: reqwest::Response) -> serde_json::Value {
+    match res.json::<serde_json::Value>().await {
+        Ok(v) => v,
+        Err(e) => panic!("response is not JSON: {e}"),
+    }
+}
+
+/// Asserts a problem+json answer with `status` and `code`; returns the body.
+// Indexing a `serde_json::Value` by key answers `Null` for what is missing; it never panics.
+#[allow(clippy::indexing_slicing)]
+pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> serde_json::Value {
+    assert_eq!(res.status().as_u16(), status, "status");
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body = json_of(res).await;
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status, "{body}");
+    assert!(
+        body["type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("/problems/")),
+        "{body}"
+    );
+    assert!(body["request_id"].is_string(), "{body}");
+    body
+}
+
+/// The first field error's pointer and code.
+// Indexing a `serde_json::Value` by key answers `Null` for what is missing; it never panics.
+#[allow(clippy::indexing_slicing)]
+pub fn first_error(problem: &serde_json::Value) -> (String, String) {
+    let e = &problem["errors"][0];
+    (
+        e["pointer"].as_str().unwrap_or_default().to_owned(),
+        e["code"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+/// Everything the services of a test binary log, at debug level, once
+/// [`capture_logs`] has run: a test can look for a line (or for personal data that
+/// must not be there).
+static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct Capture;
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut logs) = LOGS.lock() {
+            logs.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Sends the process's logs to the buffer [`captured_logs`] reads (the first
+/// subscriber installed wins, so call it before any service starts).
+pub fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("debug")
+            .with_writer(|| Capture)
+            .with_ansi(false)
+            .try_init();
+    });
+}
+
+/// What the process has logged since [`capture_logs`].
+pub fn captured_logs() -> String {
+    LOGS.lock()
+        .map(|l| String::from_utf8_lossy(&l).into_owned())
+        .unwrap_or_default()
+}
+
+/// The checks every service passes: its probes, metrics and documentation answer, its
+/// spec has `title`, and an unknown API path is a problem.
+// Indexing a `serde_json::Value` by key answers `Null` for what is missing; it never panics.
+#[allow(clippy::indexing_slicing)]
+pub async fn assert_operable(def: &'static ServiceDef, title: &str) {
+    let svc = match TestService::spawn(def).await {
+        Ok(svc) => svc,
+        Err(e) => panic!("the service did not start: {e:#}"),
+    };
+    let get = |path: &str| svc.client.get(svc.url(path));
+    for path in ["/healthz", "/readyz", "/metrics", "/docs/"] {
+        let res = get(path).send().await;
+        assert_eq!(res.map(|r| r.status().as_u16()).ok(), Some(200), "{path}");
+    }
+    let spec = match get("/openapi.json").send().await {
+        Ok(res) => json_of(res).await,
+        Err(e) => panic!("no spec: {e}"),
+    };
+    assert_eq!(spec["info"]["title"], title);
+    let res = get("/api/v1/nothing")
+        .bearer_auth(svc.token(Role::Admin, None))
+        .send()
+        .await;
+    match res {
+        Ok(res) => {
+            assert_eq!(res.status().as_u16(), 404);
+            assert_eq!(res.headers()["content-type"], "application/problem+json");
+        }
+        Err(e) => panic!("no answer: {e}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;

@@ -8,7 +8,9 @@
 //! (`labor_authority`) or an administrator records, extends and closes; accidents of
 //! workers without a labour contract are the commune's.
 
-use shared::access::{Access, Condition, Grant, Policy, Reach, Rule, Scope, all, own};
+use shared::access::{
+    Access, Condition, Grant, Policy, Reach, STATISTICS_READERS, Scope, all, own, rule,
+};
 use shared::auth::{AuthUser, Role};
 use shared::error::{ApiError, Text};
 
@@ -56,11 +58,6 @@ const READ_REPORTS: &[Grant] = &[
     own(&[Enterprise, Commune]),
 ];
 
-const STATISTICS: &[Grant] = &[
-    all(&[Admin, LaborAuthority, HealthAuthority, Agency]),
-    when(&[Viewer], Reach::All, Condition::SmallCellsHidden),
-];
-
 const OPEN: &[Grant] = &[all(&Role::ALL)];
 
 /// Serious technical incidents: Sở Nội vụ all; an employer its own establishment's; a
@@ -70,20 +67,6 @@ const TECHNICAL_READ: &[Grant] = &[all(&[Admin, LaborAuthority]), own(&[Enterpri
 /// Declaring and investigating a serious technical incident: the employer (its own),
 /// Sở Nội vụ and admin.
 const TECHNICAL_WRITE: &[Grant] = &[all(&[Admin, LaborAuthority]), own(&[Enterprise])];
-
-const fn rule(
-    operation: &'static str,
-    resource: &'static str,
-    action: &'static str,
-    grants: &'static [Grant],
-) -> Rule {
-    Rule {
-        operation,
-        resource,
-        action,
-        grants,
-    }
-}
 
 /// The incidents service's table, by `operationId` of `openapi/incidents.json`.
 pub const POLICY: Policy = Policy {
@@ -200,7 +183,7 @@ pub const POLICY: Policy = Policy {
             "get_accident_statistics",
             "accident statistics",
             "read",
-            STATISTICS,
+            STATISTICS_READERS,
         ),
         rule(
             "get_bhxh_accident_cases",

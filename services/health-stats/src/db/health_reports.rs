@@ -1,9 +1,8 @@
 //! Repository functions for health-exam reports.
 
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use shared::db::{DbBackend, DbConnection};
-use shared::filing::{self, Filing};
+use shared::filing::Filing;
 
 use super::models::{HealthReportRevisionRow, HealthReportRow};
 use super::schema::{health_exam_report_revisions as revisions_t, health_exam_reports as r};
@@ -30,17 +29,7 @@ impl Filing for HealthReportRow {
     type Key = (String, String);
     const RECEIPT_KIND: &'static str = "health_exam_report";
 
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn version(&self) -> i64 {
-        self.version
-    }
-
-    fn first_received_at(&self) -> NaiveDateTime {
-        self.first_received_at
-    }
+    shared::filing_storage!(r, revisions_t, HealthReportRevisionRow);
 
     fn find_for(conn: &mut DbConnection, key: &Self::Key) -> QueryResult<Option<Self>> {
         let (tax_code, period) = key;
@@ -50,43 +39,6 @@ impl Filing for HealthReportRow {
             .select(Self::as_select())
             .first(conn)
             .optional()
-    }
-
-    fn insert(&self, conn: &mut DbConnection) -> QueryResult<()> {
-        diesel::insert_into(r::table)
-            .values(self)
-            .execute(conn)
-            .map(|_| ())
-    }
-
-    fn update_if_version(&self, conn: &mut DbConnection, expected: i64) -> QueryResult<bool> {
-        let n = diesel::update(
-            r::table
-                .filter(r::id.eq(&self.id))
-                .filter(r::version.eq(expected)),
-        )
-        .set(self)
-        .execute(conn)?;
-        Ok(n == 1)
-    }
-
-    fn insert_revision(
-        &self,
-        conn: &mut DbConnection,
-        _previous: Option<&Self>,
-        reason: &str,
-    ) -> QueryResult<()> {
-        diesel::insert_into(revisions_t::table)
-            .values(HealthReportRevisionRow {
-                report_id: self.id.clone(),
-                version: self.version,
-                received_at: self.received_at,
-                submitted_by: self.submitted_by.clone(),
-                change_reason: reason.to_owned(),
-                snapshot: filing::snapshot(self)?,
-            })
-            .execute(conn)
-            .map(|_| ())
     }
 
     /// A bulk row that repeats the stored figures leaves the report alone (the

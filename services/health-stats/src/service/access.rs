@@ -1,11 +1,11 @@
 //! Who may do what in the health-stats service: the table ([`POLICY`]) every use-case
 //! asks (see `shared::access`).
 
-use shared::access::{Access, Condition, Grant, Policy, Reach, Rule, Scope, all, own};
+use shared::access::{Access, Condition, Grant, Policy, STATISTICS_READERS, Scope, all, own, rule};
 use shared::auth::{AuthUser, Role};
 use shared::error::ApiError;
 
-use Role::{Admin, Agency, Enterprise, HealthAuthority, Insurer, LaborAuthority, Viewer};
+use Role::{Admin, Enterprise, HealthAuthority, Insurer, LaborAuthority};
 
 /// Health reports and disease cases (health data): the health and labour authorities
 /// and admin read all, an employer its own.
@@ -16,30 +16,6 @@ const READ_REPORTS: &[Grant] = &[
 
 /// Filed by the employer itself, or by the health authority.
 const FILE_REPORTS: &[Grant] = &[all(&[Admin, HealthAuthority]), own(&[Enterprise])];
-
-/// Aggregates, for the authorities, agencies and viewers (small cells hidden).
-const STATISTICS: &[Grant] = &[
-    all(&[Admin, LaborAuthority, HealthAuthority, Agency]),
-    Grant {
-        roles: &[Viewer],
-        reach: Reach::All,
-        condition: Condition::SmallCellsHidden,
-    },
-];
-
-const fn rule(
-    operation: &'static str,
-    resource: &'static str,
-    action: &'static str,
-    grants: &'static [Grant],
-) -> Rule {
-    Rule {
-        operation,
-        resource,
-        action,
-        grants,
-    }
-}
 
 /// The health-stats service's table, by `operationId` of `openapi/health-stats.json`.
 pub const POLICY: Policy = Policy {
@@ -121,13 +97,13 @@ pub const POLICY: Policy = Policy {
             "get_health_statistics",
             "health statistics",
             "read",
-            STATISTICS,
+            STATISTICS_READERS,
         ),
         rule(
             "get_monitoring_statistics",
             "monitoring statistics",
             "read",
-            STATISTICS,
+            STATISTICS_READERS,
         ),
         rule(
             "get_bhxh_disease_cases",

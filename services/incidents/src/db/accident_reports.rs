@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use shared::access::Scope;
 use shared::db::{DbBackend, DbConnection};
-use shared::filing::{self, Filing};
+use shared::filing::Filing;
 
 use super::models::{AccidentReportRevisionRow, AccidentReportRow};
 use super::schema::{
@@ -55,17 +55,11 @@ impl Filing for AccidentReportRow {
     type Key = (String, String, String);
     const RECEIPT_KIND: &'static str = "accident_report";
 
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn version(&self) -> i64 {
-        self.version
-    }
-
-    fn first_received_at(&self) -> NaiveDateTime {
-        self.first_received_at
-    }
+    shared::filing_storage!(
+        accident_reports,
+        accident_report_revisions,
+        AccidentReportRevisionRow
+    );
 
     fn find_for(conn: &mut DbConnection, key: &Self::Key) -> QueryResult<Option<Self>> {
         let (kind, period, reporter) = key;
@@ -76,43 +70,6 @@ impl Filing for AccidentReportRow {
             .select(Self::as_select())
             .first(conn)
             .optional()
-    }
-
-    fn insert(&self, conn: &mut DbConnection) -> QueryResult<()> {
-        diesel::insert_into(accident_reports::table)
-            .values(self)
-            .execute(conn)
-            .map(|_| ())
-    }
-
-    fn update_if_version(&self, conn: &mut DbConnection, expected: i64) -> QueryResult<bool> {
-        let n = diesel::update(
-            accident_reports::table
-                .filter(accident_reports::id.eq(&self.id))
-                .filter(accident_reports::version.eq(expected)),
-        )
-        .set(self)
-        .execute(conn)?;
-        Ok(n == 1)
-    }
-
-    fn insert_revision(
-        &self,
-        conn: &mut DbConnection,
-        _previous: Option<&Self>,
-        reason: &str,
-    ) -> QueryResult<()> {
-        diesel::insert_into(accident_report_revisions::table)
-            .values(AccidentReportRevisionRow {
-                report_id: self.id.clone(),
-                version: self.version,
-                received_at: self.received_at,
-                submitted_by: self.submitted_by.clone(),
-                change_reason: reason.to_owned(),
-                snapshot: filing::snapshot(self)?,
-            })
-            .execute(conn)
-            .map(|_| ())
     }
 }
 

@@ -8,37 +8,13 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use shared::auth::Role;
 
-use crate::helpers::{TestApp, establishment, json_of, spawn_app, tax_code};
+use crate::helpers::{TestApp, casualty, declaration, establishment, json_of, spawn_app, tax_code};
 
 const FEED: &str = "/api/v1/exchange/bhxh/accident-cases";
 const DECISIONS: &str = "/api/v1/exchange/bhxh/benefit-decisions";
 
 fn insurer(app: &TestApp) -> String {
     app.token(Role::Insurer, Some("BHXH-CB"))
-}
-
-fn casualty(personal_id: &str, severity: &str) -> Value {
-    json!({
-        "personal_id": personal_id, "full_name": "Nông Văn A", "gender": "male", "birth_year": 1990,
-        "occupation_code": "8111", "contract_type": "indefinite", "severity": severity,
-        "injury_codes": ["11"], "days_off": 3, "costs": {"medical": 1500, "wages": 800, "compensation": 0}
-    })
-}
-
-fn declaration(tax: &str, days_ago: i64, casualties: Vec<Value>) -> Value {
-    let notified = Utc::now() - Duration::days(days_ago);
-    json!({
-        "sector": "with_labour_relation",
-        "employer": {"tax_code": tax},
-        "occurred_at": (notified - Duration::hours(1)).to_rfc3339(),
-        "notified_at": notified.to_rfc3339(),
-        "place": {"commune_code": "01273", "address": "Khai trường mỏ, tổ 5"},
-        "description": "Sạt lở đất đá tại khai trường.",
-        "injury_factor_code": "07",
-        "cause_codes": ["1"],
-        "police_notified_at": notified.to_rfc3339(),
-        "casualties": casualties
-    })
 }
 
 /// Declares an accident as admin; returns its id and its casualties' ids.

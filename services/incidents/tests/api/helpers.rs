@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+use chrono::{Duration, Utc};
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
 use shared::auth::Role;
@@ -16,13 +17,14 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut shared::config::Settings)) -> TestApp {
+    shared::testing::capture_logs();
     match TestService::spawn_with(&incidents::SERVICE, adjust).await {
         Ok(svc) => TestApp { svc },
         Err(e) => panic!("the incidents service did not start: {e:#}"),
     }
 }
 
-pub use shared::testing::tax_code;
+pub use shared::testing::{assert_problem, captured_logs, first_error, json_of, tax_code};
 
 /// A complete, valid registration body.
 pub fn establishment(tax_code: &str) -> Value {
@@ -35,6 +37,32 @@ pub fn establishment(tax_code: &str) -> Value {
         "address": "Số 1 Hoàng Đình Giong",
         "headcount": {"total": 120, "female": 30, "hazardous": 80},
         "bhxh_unit_code": "TA0001A"
+    })
+}
+
+/// A casualty of a declaration.
+pub fn casualty(personal_id: &str, severity: &str) -> Value {
+    json!({
+        "personal_id": personal_id, "full_name": "Nông Văn A", "gender": "male", "birth_year": 1990,
+        "occupation_code": "8111", "contract_type": "indefinite", "severity": severity,
+        "injury_codes": ["11"], "days_off": 3, "costs": {"medical": 1500, "wages": 800, "compensation": 0}
+    })
+}
+
+/// A declaration for the establishment with `tax`, notified `days_ago` days ago.
+pub fn declaration(tax: &str, days_ago: i64, casualties: Vec<Value>) -> Value {
+    let notified = Utc::now() - Duration::days(days_ago);
+    json!({
+        "sector": "with_labour_relation",
+        "employer": {"tax_code": tax},
+        "occurred_at": (notified - Duration::hours(1)).to_rfc3339(),
+        "notified_at": notified.to_rfc3339(),
+        "place": {"commune_code": "01273", "address": "Khai trường mỏ, tổ 5"},
+        "description": "Sạt lở đất đá tại khai trường.",
+        "injury_factor_code": "07",
+        "cause_codes": ["1", "3"],
+        "police_notified_at": notified.to_rfc3339(),
+        "casualties": casualties
     })
 }
 
@@ -91,43 +119,4 @@ impl TestApp {
             .await;
         json_of(res).await["items"].as_array().map_or(0, Vec::len)
     }
-}
-
-pub async fn json_of(res: Response) -> Value {
-    match res.json::<Value>().await {
-        Ok(v) => v,
-        Err(e) => panic!("response is not JSON: {e}"),
-    }
-}
-
-/// Asserts a problem+json answer with `status` and `code`; returns the body.
-pub async fn assert_problem(res: Response, status: u16, code: &str) -> Value {
-    assert_eq!(res.status().as_u16(), status, "status");
-    let content_type = res
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    assert_eq!(content_type, "application/problem+json");
-    let body = json_of(res).await;
-    assert_eq!(body["code"], code, "{body}");
-    assert_eq!(body["status"], status);
-    assert!(
-        body["type"]
-            .as_str()
-            .is_some_and(|t| t.starts_with("/problems/")),
-        "{body}"
-    );
-    assert!(body["request_id"].is_string(), "{body}");
-    body
-}
-
-/// The first field error's pointer and code.
-pub fn first_error(problem: &Value) -> (String, String) {
-    let e = &problem["errors"][0];
-    (
-        e["pointer"].as_str().unwrap_or_default().to_owned(),
-        e["code"].as_str().unwrap_or_default().to_owned(),
-    )
 }

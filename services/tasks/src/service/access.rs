@@ -1,7 +1,7 @@
 //! Who may do what in the tasks service: the table ([`POLICY`]) every use-case asks
 //! (see `shared::access`).
 
-use shared::access::{Access, Grant, Policy, Rule, Scope, all, own};
+use shared::access::{Access, Grant, Policy, Scope, all, own, rule};
 use shared::auth::{AuthUser, Role};
 use shared::error::ApiError;
 
@@ -28,20 +28,6 @@ const AGENCY_REPORTS: &[Grant] = &[all(&[Admin, LaborAuthority]), own(&[Agency])
 
 /// Managing the plan: Sở Nội vụ, which follows it for the province.
 const MANAGE: &[Grant] = &[all(&[Admin, LaborAuthority])];
-
-const fn rule(
-    operation: &'static str,
-    resource: &'static str,
-    action: &'static str,
-    grants: &'static [Grant],
-) -> Rule {
-    Rule {
-        operation,
-        resource,
-        action,
-        grants,
-    }
-}
 
 /// The tasks service's table, by `operationId` of `openapi/tasks.json`.
 pub const POLICY: Policy = Policy {

@@ -8,6 +8,8 @@ use serde_json::Value;
 use shared::auth::Role;
 use shared::testing::TestService;
 
+pub use shared::testing::{assert_problem, first_error, json_of};
+
 pub struct TestApp {
     pub svc: TestService,
 }
@@ -102,36 +104,4 @@ impl TestApp {
         let list = self.get_json("/api/v1/tasks", &self.agency(agency)).await;
         list["items"].as_array().unwrap().clone()
     }
-}
-
-pub async fn json_of(res: Response) -> Value {
-    match res.json::<Value>().await {
-        Ok(v) => v,
-        Err(e) => panic!("response is not JSON: {e}"),
-    }
-}
-
-/// Asserts a problem+json answer with `status` and `code`; returns the body.
-pub async fn assert_problem(res: Response, status: u16, code: &str) -> Value {
-    assert_eq!(res.status().as_u16(), status, "status");
-    let content_type = res
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    assert_eq!(content_type, "application/problem+json");
-    let body = json_of(res).await;
-    assert_eq!(body["code"], code, "{body}");
-    assert!(body["request_id"].is_string(), "{body}");
-    body
-}
-
-/// The first field error's pointer and code.
-pub fn first_error(problem: &Value) -> (String, String) {
-    let e = &problem["errors"][0];
-    (
-        e["pointer"].as_str().unwrap_or_default().to_owned(),
-        e["code"].as_str().unwrap_or_default().to_owned(),
-    )
 }
