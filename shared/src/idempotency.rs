@@ -186,6 +186,26 @@ impl From<ApiError> for TxError {
     }
 }
 
+/// [`execute`] for a write that owns what it changes, and so can run only once (as
+/// [`execute`] promises).
+pub fn execute_once<F>(
+    conn: &mut DbConnection,
+    request: Option<&IdempotentRequest>,
+    dry_run: bool,
+    write: F,
+) -> Result<Outcome, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<StoredResponse, ApiError>,
+{
+    let mut write = Some(write);
+    execute(conn, request, dry_run, |conn| {
+        let write = write
+            .take()
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a write ran twice")))?;
+        write(conn)
+    })
+}
+
 /// Runs `write` in a transaction, honouring the idempotency key and `dry_run`.
 /// `write` runs at most once: a retry after a race happens before it is called.
 pub fn execute<F>(

@@ -162,7 +162,7 @@ pub struct ValidDeclaration {
 
 const MAX_CASUALTIES: usize = 200;
 
-fn err(
+pub(crate) fn err(
     errors: &mut Vec<FieldError>,
     pointer: String,
     code: &'static str,
@@ -174,6 +174,43 @@ fn err(
         code,
         Text::new(vi.into(), en.into()),
     ));
+}
+
+/// The checks an accident and a technical incident share: the place (its commune as
+/// the units stood on the day it happened, so an event of 2024 keeps its pre-reform
+/// commune) and the description. `what` names the event in Vietnamese.
+pub(crate) fn check_place_and_description(
+    place: &Place,
+    occurred_at: DateTime<FixedOffset>,
+    description: &str,
+    what: &str,
+    errors: &mut Vec<FieldError>,
+) {
+    let day = occurred_at
+        .with_timezone(&shared::time::vietnam())
+        .date_naive();
+    if let Err(mut e) = check_commune(&place.commune_code, day) {
+        e.location = shared::error::Location::Body("/place/commune_code".into());
+        errors.push(e);
+    }
+    if place.address.trim().is_empty() || place.address.chars().count() > 500 {
+        err(
+            errors,
+            "/place/address".into(),
+            "invalid_place",
+            "Nơi xảy ra không được để trống (tối đa 500 ký tự).",
+            "The place must be given (at most 500 characters).",
+        );
+    }
+    if description.trim().is_empty() || description.chars().count() > 10_000 {
+        err(
+            errors,
+            "/description".into(),
+            "invalid_description",
+            format!("Cần mô tả diễn biến {what} (tối đa 10.000 ký tự)."),
+            "A description is required (at most 10,000 characters).",
+        );
+    }
 }
 
 fn is_code(value: &str, max_len: usize) -> bool {
@@ -257,34 +294,13 @@ pub fn validate(
         );
     }
 
-    // The place is checked against the units in force on the day it happened, so an
-    // accident of 2024 keeps its pre-reform commune.
-    let day = d
-        .occurred_at
-        .with_timezone(&shared::time::vietnam())
-        .date_naive();
-    if let Err(mut e) = check_commune(&d.place.commune_code, day) {
-        e.location = shared::error::Location::Body("/place/commune_code".into());
-        errors.push(e);
-    }
-    if d.place.address.trim().is_empty() || d.place.address.chars().count() > 500 {
-        err(
-            &mut errors,
-            "/place/address".into(),
-            "invalid_place",
-            "Nơi xảy ra không được để trống (tối đa 500 ký tự).",
-            "The place must be given (at most 500 characters).",
-        );
-    }
-    if d.description.trim().is_empty() || d.description.chars().count() > 10_000 {
-        err(
-            &mut errors,
-            "/description".into(),
-            "invalid_description",
-            "Cần mô tả diễn biến vụ tai nạn (tối đa 10.000 ký tự).",
-            "A description is required (at most 10,000 characters).",
-        );
-    }
+    check_place_and_description(
+        &d.place,
+        d.occurred_at,
+        &d.description,
+        "vụ tai nạn",
+        &mut errors,
+    );
     if d.injury_factor_code
         .as_deref()
         .is_some_and(|c| !is_code(c, 10))

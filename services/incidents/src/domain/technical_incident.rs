@@ -13,8 +13,7 @@ use serde::{Deserialize, Serialize};
 use shared::error::{FieldError, Text};
 use utoipa::ToSchema;
 
-use super::declaration::Place;
-use super::establishment::check_commune;
+use super::declaration::{Place, check_place_and_description, err};
 use super::investigation::{CorrectiveMeasure, TeamMember};
 
 /// What failed (loại sự cố).
@@ -161,16 +160,6 @@ pub struct TechnicalIncidentDeclaration {
 /// At most this many linked accidents.
 pub const MAX_ACCIDENTS: usize = 50;
 
-fn err(
-    errors: &mut Vec<FieldError>,
-    pointer: String,
-    code: &'static str,
-    vi: &'static str,
-    en: &'static str,
-) {
-    errors.push(FieldError::body(pointer, code, Text::new(vi, en)));
-}
-
 /// Checks a declaration: dates, place, text, damage, linked accidents. The tax code is
 /// checked by the caller against the registry (and its format by `shared::validate`).
 pub fn validate(d: &TechnicalIncidentDeclaration, now: DateTime<Utc>) -> Vec<FieldError> {
@@ -212,32 +201,13 @@ pub fn validate(d: &TechnicalIncidentDeclaration, now: DateTime<Utc>) -> Vec<Fie
             "notified_at is in the future.",
         );
     }
-    let day = d
-        .occurred_at
-        .with_timezone(&shared::time::vietnam())
-        .date_naive();
-    if let Err(mut e) = check_commune(&d.place.commune_code, day) {
-        e.location = shared::error::Location::Body("/place/commune_code".into());
-        errors.push(e);
-    }
-    if d.place.address.trim().is_empty() || d.place.address.chars().count() > 500 {
-        err(
-            &mut errors,
-            "/place/address".into(),
-            "invalid_place",
-            "Nơi xảy ra không được để trống (tối đa 500 ký tự).",
-            "The place must be given (at most 500 characters).",
-        );
-    }
-    if d.description.trim().is_empty() || d.description.chars().count() > 10_000 {
-        err(
-            &mut errors,
-            "/description".into(),
-            "invalid_description",
-            "Cần mô tả diễn biến sự cố (tối đa 10.000 ký tự).",
-            "A description is required (at most 10,000 characters).",
-        );
-    }
+    check_place_and_description(
+        &d.place,
+        d.occurred_at,
+        &d.description,
+        "sự cố",
+        &mut errors,
+    );
     if d.damage_vnd < 0 {
         err(
             &mut errors,

@@ -20,6 +20,39 @@ pub struct GroupFigures {
     pub with_labour_relation: Counters,
 }
 
+/// What a row of the statistics shows: nothing of a small cell when cells are
+/// suppressed, and the rates of the sector with a labour relation over its workers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShownFigures {
+    pub suppressed: bool,
+    pub figures: Option<Counters>,
+    /// The group's workers, when known and not zero.
+    pub workers: Option<i64>,
+    pub frequency_rate_per_1000: Option<f64>,
+    pub fatal_rate_per_100000: Option<f64>,
+}
+
+impl GroupFigures {
+    /// The figures as shown, over `workers` and with small cells hidden if `suppress`.
+    pub fn shown(&self, workers: Option<i64>, suppress: bool) -> ShownFigures {
+        let hidden = suppress && stats::is_small(&self.all);
+        let workers = workers.filter(|n| *n > 0);
+        let rate = |f: fn(i64, i64) -> Option<f64>, n: i64| {
+            workers.and_then(|w| f(n, w)).filter(|_| !hidden)
+        };
+        ShownFigures {
+            suppressed: hidden,
+            figures: (!hidden).then_some(self.all),
+            workers,
+            frequency_rate_per_1000: rate(
+                figures::frequency_rate,
+                self.with_labour_relation.casualties,
+            ),
+            fatal_rate_per_100000: rate(figures::fatal_rate, self.with_labour_relation.fatal),
+        }
+    }
+}
+
 pub struct Statistics {
     pub rows: BTreeMap<String, GroupFigures>,
     pub total: GroupFigures,

@@ -26,6 +26,7 @@ use crate::domain::accident::Status;
 use crate::domain::technical_incident::{
     self as rules, INVESTIGATION_DAYS, Kind, TechnicalIncidentDeclaration, TechnicalInvestigation,
 };
+use crate::service::Target;
 
 /// The kind of filing receipt a declaration gets.
 pub const RECEIPT_KIND: &str = "technical_incident_declaration";
@@ -263,14 +264,6 @@ pub struct Write {
     pub render: Render,
 }
 
-/// The incident a change is for, at which version, and the operation (of the access
-/// table) it is.
-struct Target {
-    operation: &'static str,
-    id: String,
-    expected_version: i64,
-}
-
 /// Applies `change` to the incident at `expected_version` in one transaction, bumps
 /// the version and keeps a revision.
 async fn change(
@@ -289,11 +282,7 @@ async fn change(
     let visibility = access::scope(operation, user)?;
     let principal = user.principal();
     db.run(move |conn| {
-        let mut change = Some(change);
-        idempotency::execute(conn, write.idempotent.as_ref(), write.dry_run, |conn| {
-            let change = change
-                .take()
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a change ran twice")))?;
+        idempotency::execute_once(conn, write.idempotent.as_ref(), write.dry_run, |conn| {
             let mut incident = repo::find(conn, &id, &visibility)?.ok_or_else(not_found)?;
             shared::versioning::check_version(expected_version, incident.version)?;
             change(&mut incident, conn)?;
@@ -341,11 +330,7 @@ pub async fn correct(
     change(
         db,
         user,
-        Target {
-            operation: "correct_technical_incident",
-            id,
-            expected_version: version,
-        },
+        Target::new("correct_technical_incident", id, version),
         reason,
         Box::new(move |incident, conn| {
             let declaration = TechnicalIncidentDeclaration {
@@ -404,11 +389,7 @@ pub async fn save_investigation(
     change(
         db,
         user,
-        Target {
-            operation: "save_technical_incident_investigation",
-            id,
-            expected_version: version,
-        },
+        Target::new("save_technical_incident_investigation", id, version),
         "Cập nhật điều tra (investigation updated)".into(),
         Box::new(move |incident, _conn| {
             let occurred_on = incident
@@ -444,11 +425,7 @@ pub async fn transition(
     change(
         db,
         user,
-        Target {
-            operation: "change_technical_incident_status",
-            id,
-            expected_version: version,
-        },
+        Target::new("change_technical_incident_status", id, version),
         reason,
         Box::new(move |incident, _conn| {
             let from = parse_stored(
@@ -525,15 +502,12 @@ pub async fn figures(
             f.without_casualties += 1;
         }
         f.damage_vnd = f.damage_vnd.saturating_add(damage);
-        if matches!(
-            Status::parse(&status),
-            Some(Status::RecordAnnounced | Status::Closed)
-        ) {
+        let status = parse_stored("technical_incidents", "status", &status, Status::parse)?;
+        if matches!(status, Status::RecordAnnounced | Status::Closed) {
             f.investigated += 1;
         }
-        if let Some(k) = Kind::parse(&kind) {
-            *f.by_kind.entry(k.as_str()).or_default() += 1;
-        }
+        let kind = parse_stored("technical_incidents", "kind", &kind, Kind::parse)?;
+        *f.by_kind.entry(kind.as_str()).or_default() += 1;
     }
     Ok(f)
 }

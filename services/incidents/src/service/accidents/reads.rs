@@ -1,0 +1,86 @@
+//! Reading accidents: one (audited, as it shows personal data), a page, the history.
+
+use super::*;
+
+/// One accident with its casualties; the read is audited.
+pub async fn get(db: &Db, user: &AuthUser, id: String) -> Result<AccidentView, ApiError> {
+    read(db, user, "get_accident", id).await
+}
+
+/// The investigation of one accident, with the accident (the read is audited).
+pub async fn get_investigation(
+    db: &Db,
+    user: &AuthUser,
+    id: String,
+) -> Result<AccidentView, ApiError> {
+    read(db, user, "get_investigation", id).await
+}
+
+async fn read(
+    db: &Db,
+    user: &AuthUser,
+    operation: &'static str,
+    id: String,
+) -> Result<AccidentView, ApiError> {
+    let visibility = access::scope(operation, user)?;
+    let user = user.clone();
+    db.run(move |conn| {
+        conn.transaction(|conn| {
+            let accident = repo::find(conn, &id, &visibility)?.ok_or_else(not_found)?;
+            let view = load_view(conn, accident)?;
+            audit(conn, &user, "read", &view.casualties)?;
+            Ok::<_, ApiError>(view)
+        })
+    })
+    .await
+}
+
+/// A page of accidents with their casualties' severities (no personal data).
+pub async fn list(
+    db: &Db,
+    user: &AuthUser,
+    filter: Filter,
+    page: Page,
+) -> Result<(Vec<(AccidentRow, Vec<Severity>)>, Option<String>), ApiError> {
+    let visibility = access::scope("list_accidents", user)?;
+    let fetch = page.clone();
+    let rows = db
+        .run(move |conn| {
+            let rows = repo::list(
+                conn,
+                &visibility,
+                &filter,
+                fetch.before.as_deref(),
+                fetch.fetch_limit(),
+            )?;
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let casualties = repo::casualties_of(conn, &ids)?;
+            rows.into_iter()
+                .map(|row| {
+                    let severities = casualties
+                        .iter()
+                        .filter(|c| c.accident_id == row.id)
+                        .map(|c| {
+                            parse_stored("casualties", "severity", &c.severity, Severity::parse)
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Ok((row, severities))
+                })
+                .collect::<Result<Vec<_>, ApiError>>()
+        })
+        .await?;
+    Ok(page.finish(rows, |(r, _)| r.id.as_str()))
+}
+
+pub async fn revisions(
+    db: &Db,
+    user: &AuthUser,
+    id: String,
+) -> Result<Vec<AccidentRevisionRow>, ApiError> {
+    let visibility = access::scope("list_accident_revisions", user)?;
+    db.run(move |conn| {
+        repo::find(conn, &id, &visibility)?.ok_or_else(not_found)?;
+        Ok::<_, ApiError>(repo::revisions(conn, &id)?)
+    })
+    .await
+}
