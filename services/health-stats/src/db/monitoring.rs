@@ -8,65 +8,15 @@ use diesel::upsert::excluded;
 use serde::Serialize;
 use shared::access::Scope;
 use shared::db::{DbBackend, DbConnection};
-use shared::filing::{self, Filing};
+use shared::filing::Filing;
 use shared::per_backend;
 
 use crate::domain::monitoring::{Counters, StatKey};
 
-diesel::table! {
-    monitoring_reports (id) {
-        id -> Text,
-        tax_code -> Text,
-        establishment_name -> Text,
-        commune_code -> Nullable<Text>,
-        vsic_code -> Nullable<Text>,
-        vsic_section -> Nullable<Text>,
-        ownership_type -> Nullable<Text>,
-        organisation_name -> Text,
-        organisation_licence -> Text,
-        monitored_on -> Date,
-        monitoring_year -> BigInt,
-        has_harmful_factors -> Bool,
-        factors -> Text,
-        samples_taken -> BigInt,
-        samples_over_limit -> BigInt,
-        first_received_at -> Timestamp,
-        received_at -> Timestamp,
-        submitted_by -> Text,
-        version -> BigInt,
-    }
-}
-
-diesel::table! {
-    monitoring_report_revisions (report_id, version) {
-        report_id -> Text,
-        version -> BigInt,
-        received_at -> Timestamp,
-        submitted_by -> Text,
-        change_reason -> Text,
-        snapshot -> Text,
-    }
-}
-
-diesel::table! {
-    monitoring_stat_deltas (dim_kind, period_year, changed_on, dim_value) {
-        period_year -> BigInt,
-        dim_kind -> Text,
-        changed_on -> Date,
-        dim_value -> Text,
-        establishments_reporting -> BigInt,
-        establishments_monitored -> BigInt,
-        establishments_with_exceedance -> BigInt,
-        harmful_known -> BigInt,
-        reports -> BigInt,
-        samples_taken -> BigInt,
-        samples_over_limit -> BigInt,
-    }
-}
-
-use monitoring_report_revisions as rev;
-use monitoring_reports as r;
-use monitoring_stat_deltas as d;
+use super::schema::{
+    monitoring_report_revisions, monitoring_report_revisions as rev, monitoring_reports,
+    monitoring_reports as r, monitoring_stat_deltas as d,
+};
 
 /// A monitoring report as stored (its current version).
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
@@ -154,17 +104,7 @@ impl Filing for MonitoringReportRow {
     type Key = (String, String, NaiveDate);
     const RECEIPT_KIND: &'static str = "monitoring_report";
 
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn version(&self) -> i64 {
-        self.version
-    }
-
-    fn first_received_at(&self) -> NaiveDateTime {
-        self.first_received_at
-    }
+    shared::filing_storage!(r, rev, MonitoringRevisionRow);
 
     fn find_for(conn: &mut DbConnection, key: &Self::Key) -> QueryResult<Option<Self>> {
         let (tax_code, licence, monitored_on) = key;
@@ -175,43 +115,6 @@ impl Filing for MonitoringReportRow {
             .select(Self::as_select())
             .first(conn)
             .optional()
-    }
-
-    fn insert(&self, conn: &mut DbConnection) -> QueryResult<()> {
-        diesel::insert_into(r::table)
-            .values(self)
-            .execute(conn)
-            .map(|_| ())
-    }
-
-    fn update_if_version(&self, conn: &mut DbConnection, expected: i64) -> QueryResult<bool> {
-        let n = diesel::update(
-            r::table
-                .filter(r::id.eq(&self.id))
-                .filter(r::version.eq(expected)),
-        )
-        .set(self)
-        .execute(conn)?;
-        Ok(n == 1)
-    }
-
-    fn insert_revision(
-        &self,
-        conn: &mut DbConnection,
-        _previous: Option<&Self>,
-        reason: &str,
-    ) -> QueryResult<()> {
-        diesel::insert_into(rev::table)
-            .values(MonitoringRevisionRow {
-                report_id: self.id.clone(),
-                version: self.version,
-                received_at: self.received_at,
-                submitted_by: self.submitted_by.clone(),
-                change_reason: reason.to_owned(),
-                snapshot: filing::snapshot(self)?,
-            })
-            .execute(conn)
-            .map(|_| ())
     }
 }
 
@@ -318,26 +221,6 @@ struct SumRow {
     samples_over_limit: i64,
 }
 
-/// `?` placeholders as the backend wants them (`$1`, `$2`… on PostgreSQL).
-fn placeholders(conn: &DbConnection, sql: &str) -> String {
-    match conn {
-        DbConnection::Sqlite(_) => sql.to_owned(),
-        DbConnection::Postgres(_) => {
-            let mut n = 0;
-            sql.chars()
-                .map(|ch| {
-                    if ch == '?' {
-                        n += 1;
-                        format!("${n}")
-                    } else {
-                        ch.to_string()
-                    }
-                })
-                .collect()
-        }
-    }
-}
-
 /// Which years a sum covers.
 #[derive(Clone, Copy, Debug)]
 pub enum Years {
@@ -378,7 +261,7 @@ pub fn sums(
         sql.push_str(" AND changed_on <= ?");
     }
     sql.push_str(" GROUP BY dim_value ORDER BY dim_value");
-    let mut query = diesel::sql_query(placeholders(conn, &sql))
+    let mut query = diesel::sql_query(shared::db::placeholders(conn, &sql))
         .into_boxed::<DbBackend>()
         .bind::<Text, _>(dim_kind.to_owned())
         .bind::<BigInt, _>(year);

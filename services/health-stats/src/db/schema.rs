@@ -1,4 +1,5 @@
-//! Diesel table definitions of the establishments, health reports and disease cases.
+//! Diesel table definitions of the establishments, health reports, disease cases and
+//! monitoring reports.
 
 diesel::table! {
     establishments (tax_code) {
@@ -92,5 +93,56 @@ diesel::table! {
         bnn_suspected -> BigInt,
         bnn_confirmed -> BigInt,
         disease_cases -> BigInt,
+    }
+}
+
+diesel::table! {
+    monitoring_reports (id) {
+        id -> Text,
+        tax_code -> Text,
+        establishment_name -> Text,
+        commune_code -> Nullable<Text>,
+        vsic_code -> Nullable<Text>,
+        vsic_section -> Nullable<Text>,
+        ownership_type -> Nullable<Text>,
+        organisation_name -> Text,
+        organisation_licence -> Text,
+        monitored_on -> Date,
+        monitoring_year -> BigInt,
+        has_harmful_factors -> Bool,
+        factors -> Text,
+        samples_taken -> BigInt,
+        samples_over_limit -> BigInt,
+        first_received_at -> Timestamp,
+        received_at -> Timestamp,
+        submitted_by -> Text,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    monitoring_report_revisions (report_id, version) {
+        report_id -> Text,
+        version -> BigInt,
+        received_at -> Timestamp,
+        submitted_by -> Text,
+        change_reason -> Text,
+        snapshot -> Text,
+    }
+}
+
+diesel::table! {
+    monitoring_stat_deltas (dim_kind, period_year, changed_on, dim_value) {
+        period_year -> BigInt,
+        dim_kind -> Text,
+        changed_on -> Date,
+        dim_value -> Text,
+        establishments_reporting -> BigInt,
+        establishments_monitored -> BigInt,
+        establishments_with_exceedance -> BigInt,
+        harmful_known -> BigInt,
+        reports -> BigInt,
+        samples_taken -> BigInt,
+        samples_over_limit -> BigInt,
     }
 }

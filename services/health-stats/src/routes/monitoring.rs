@@ -11,7 +11,7 @@ use shared::code_lists::{self, Dimension, Label};
 use shared::db::Db;
 use shared::error::{ApiError, FieldError, Location, Text};
 use shared::extract::Json;
-use shared::figures::{self, Trend};
+use shared::figures::Trend;
 use shared::filing::{self, Filed};
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use shared::pagination::Page;
@@ -469,27 +469,22 @@ fn row(
     f: &GroupFigures,
     suppress: bool,
 ) -> MonitoringStatisticsRow {
-    let c = &f.year;
-    let hidden = f.hidden(suppress);
+    let shown = f.shown(suppress);
     let label = label(group_by, key, year);
-    let show = |n: i64| (!hidden).then_some(n);
-    let harmful = f.harmful_known.filter(|_| !hidden);
     MonitoringStatisticsRow {
         key: key.to_owned(),
         label: label.vi,
         label_en: label.en,
-        suppressed: hidden,
-        establishments_monitored: show(c.establishments_monitored),
-        establishments_with_harmful_factors: harmful,
-        monitored_percent: harmful.and_then(|h| figures::percent(c.establishments_monitored, h)),
-        establishments_reporting: show(c.establishments_reporting),
-        establishments_with_exceedance: show(c.establishments_with_exceedance),
-        reports: show(c.reports),
-        samples_taken: show(c.samples_taken),
-        samples_over_limit: show(c.samples_over_limit),
-        samples_over_limit_percent: (!hidden)
-            .then(|| figures::percent(c.samples_over_limit, c.samples_taken))
-            .flatten(),
+        suppressed: shown.suppressed,
+        establishments_monitored: shown.establishments_monitored,
+        establishments_with_harmful_factors: shown.establishments_with_harmful_factors,
+        monitored_percent: shown.monitored_percent,
+        establishments_reporting: shown.establishments_reporting,
+        establishments_with_exceedance: shown.establishments_with_exceedance,
+        reports: shown.reports,
+        samples_taken: shown.samples_taken,
+        samples_over_limit: shown.samples_over_limit,
+        samples_over_limit_percent: shown.samples_over_limit_percent,
     }
 }
 

@@ -317,7 +317,47 @@ pub struct GroupFigures {
     pub harmful_known: Option<i64>,
 }
 
+/// What a row of the statistics shows: nothing of a hidden cell, and the rates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShownFigures {
+    pub suppressed: bool,
+    pub establishments_monitored: Option<i64>,
+    pub establishments_with_harmful_factors: Option<i64>,
+    /// Monitored / known to have harmful factors, in percent.
+    pub monitored_percent: Option<f64>,
+    pub establishments_reporting: Option<i64>,
+    pub establishments_with_exceedance: Option<i64>,
+    pub reports: Option<i64>,
+    pub samples_taken: Option<i64>,
+    pub samples_over_limit: Option<i64>,
+    /// Over the limit / taken, in percent.
+    pub samples_over_limit_percent: Option<f64>,
+}
+
 impl GroupFigures {
+    /// The figures as shown, with a small cell hidden if `suppress`.
+    pub fn shown(&self, suppress: bool) -> ShownFigures {
+        let c = &self.year;
+        let hidden = self.hidden(suppress);
+        let show = |n: i64| (!hidden).then_some(n);
+        let harmful = self.harmful_known.filter(|_| !hidden);
+        ShownFigures {
+            suppressed: hidden,
+            establishments_monitored: show(c.establishments_monitored),
+            establishments_with_harmful_factors: harmful,
+            monitored_percent: harmful
+                .and_then(|h| figures::percent(c.establishments_monitored, h)),
+            establishments_reporting: show(c.establishments_reporting),
+            establishments_with_exceedance: show(c.establishments_with_exceedance),
+            reports: show(c.reports),
+            samples_taken: show(c.samples_taken),
+            samples_over_limit: show(c.samples_over_limit),
+            samples_over_limit_percent: (!hidden)
+                .then(|| figures::percent(c.samples_over_limit, c.samples_taken))
+                .flatten(),
+        }
+    }
+
     /// Whether a `viewer` (`suppress`) must not see this cell: it counts 1 to 4
     /// establishments, reporting or known to have harmful factors.
     pub fn hidden(&self, suppress: bool) -> bool {

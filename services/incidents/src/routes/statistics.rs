@@ -7,12 +7,12 @@ use shared::auth::AuthUser;
 use shared::code_lists::{self, Dimension, Label};
 use shared::db::Db;
 use shared::error::ApiError;
-use shared::figures::{self, Trend};
+use shared::figures::Trend;
 use shared::period::Period;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::accident::Sector;
-use crate::domain::statistics::{self as stats, Counters, GroupBy};
+use crate::domain::statistics::{Counters, GroupBy};
 use crate::service::statistics::{self as service, GroupFigures, Query};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -112,30 +112,17 @@ fn row(
     workers: Option<i64>,
     suppress: bool,
 ) -> StatisticsRow {
-    let hidden = suppress && stats::is_small(&group.all);
-    let workers = workers.filter(|n| *n > 0);
-    let rate = |f: fn(i64, i64) -> Option<f64>, n: i64| workers.and_then(|w| f(n, w));
+    let shown = group.shown(workers, suppress);
     let label = label(group_by, key, period);
     StatisticsRow {
         key: key.to_owned(),
         label: label.vi,
         label_en: label.en,
-        suppressed: hidden,
-        figures: (!hidden).then_some(group.all),
-        workers,
-        frequency_rate_per_1000: if hidden {
-            None
-        } else {
-            rate(
-                figures::frequency_rate,
-                group.with_labour_relation.casualties,
-            )
-        },
-        fatal_rate_per_100000: if hidden {
-            None
-        } else {
-            rate(figures::fatal_rate, group.with_labour_relation.fatal)
-        },
+        suppressed: shown.suppressed,
+        figures: shown.figures,
+        workers: shown.workers,
+        frequency_rate_per_1000: shown.frequency_rate_per_1000,
+        fatal_rate_per_100000: shown.fatal_rate_per_100000,
     }
 }
 

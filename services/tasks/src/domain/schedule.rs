@@ -108,7 +108,11 @@ mod tests {
 
     /// `hh:mm` on a day in Viet Nam, as UTC.
     fn vietnam(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {
-        day(y, m, d).and_hms_opt(h, min, 0).unwrap_or_default() - Duration::hours(7)
+        day(y, m, d)
+            .and_hms_opt(h, min, 0)
+            .and_then(|t| t.and_local_timezone(shared::time::vietnam()).single())
+            .map(|t| t.naive_utc())
+            .unwrap_or_default()
     }
 
     #[test]

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::seed::AgencyKind;
 use crate::domain::status::{FilingStatus, ReportStatus, TaskStatus};
-use crate::service::compliance as service;
+use crate::service::compliance::{self as service, ComplianceSummary};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(get_compliance);
@@ -58,21 +58,6 @@ pub struct TaskCompliance {
     pub agencies: Vec<TaskAgencyStatus>,
 }
 
-/// Counts and rates over the expected agencies.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ComplianceSummary {
-    pub expected: usize,
-    pub on_time: usize,
-    pub late: usize,
-    pub missing: usize,
-    pub returned: usize,
-    pub not_yet_due: usize,
-    /// On time / expected, in percent.
-    pub on_time_percent: Option<f64>,
-    /// Filed (on time, late or returned) / expected, in percent.
-    pub filed_percent: Option<f64>,
-}
-
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ComplianceReport {
     pub plan_id: String,
@@ -85,13 +70,6 @@ pub struct ComplianceReport {
     /// example by `UBND-XA` (all communes together) before each commune committee
     /// reported on its own: kept and shown here, not counted in `summary`.
     pub other_filings: Vec<AgencyCompliance>,
-}
-
-/// A rate of agencies or reports, computed as every published percentage is
-/// (`shared::figures::percent`).
-fn percent(part: usize, whole: usize) -> Option<f64> {
-    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-    shared::figures::percent(count(part), count(whole))
 }
 
 /// Reporting compliance
@@ -134,23 +112,7 @@ pub(crate) fn report_of(
     c: service::Compliance,
     period: Period,
 ) -> Result<ComplianceReport, ApiError> {
-    let count = |s: FilingStatus| c.agencies.iter().filter(|e| e.status == s).count();
-    let expected = c.agencies.len();
-    let (on_time, late, returned) = (
-        count(FilingStatus::OnTime),
-        count(FilingStatus::Late),
-        count(FilingStatus::Returned),
-    );
-    let summary = ComplianceSummary {
-        expected,
-        on_time,
-        late,
-        missing: count(FilingStatus::Missing),
-        returned,
-        not_yet_due: count(FilingStatus::NotYetDue),
-        on_time_percent: percent(on_time, expected),
-        filed_percent: percent(on_time + late + returned, expected),
-    };
+    let summary = c.summary();
     Ok(ComplianceReport {
         plan_id: c.plan_id,
         period: period.to_string(),

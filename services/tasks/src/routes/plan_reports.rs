@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
 use shared::config::Upstreams;
-use shared::db::Db;
+use shared::db::{Db, parse_stored};
 use shared::error::ApiError;
 use shared::extract::Json;
 use shared::filing::{self, Filed};
@@ -19,7 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::seed::AssignmentRole;
 use crate::domain::status::ReportStatus;
-use crate::service::drafts::{self, Draft};
+use crate::service::drafts::{self, Draft, Prefill};
 use crate::service::plan_reports::{
     self as service, Attachment, Decision, ReportView, Submission, TaskNarrative,
 };
@@ -102,7 +102,7 @@ impl PlanReportResponse {
             agency: r.agency_code.clone(),
             period: r.period.clone(),
             due_on: r.due_on,
-            status: ReportStatus::parse(&r.status).unwrap_or(ReportStatus::Submitted),
+            status: parse_stored("plan_reports", "status", &r.status, ReportStatus::parse)?,
             narrative: parse(&r.narrative)?,
             figures: parse(&r.figures)?,
             attachments: parse(&r.attachments)?,
@@ -418,47 +418,22 @@ pub struct PlanReportDraft {
 
 impl PlanReportDraft {
     fn from_draft(d: Draft) -> Result<Self, ApiError> {
-        let (old_narrative, mut figures, attachments) = match &d.existing {
-            Some(r) => (
-                parse::<Vec<TaskNarrative>>(&r.narrative)?,
-                parse::<serde_json::Map<String, serde_json::Value>>(&r.figures)?,
-                parse::<Vec<Attachment>>(&r.attachments)?,
-            ),
-            None => Default::default(),
-        };
-        let narrative = d
-            .tasks
+        let Prefill {
+            narrative,
+            figures,
+            attachments,
+        } = d.prefill()?;
+        let sources = d
+            .sources
             .iter()
-            .map(|(t, _)| {
-                old_narrative
-                    .iter()
-                    .find(|n| n.task_id == t.id)
-                    .cloned()
-                    .unwrap_or_else(|| TaskNarrative {
-                        task_id: t.id.clone(),
-                        text: String::new(),
-                        progress: Default::default(),
-                    })
-            })
-            .collect();
-        figures.insert("tasks_assigned".into(), d.tasks.len().into());
-        let mut sources = Vec::new();
-        for s in d.sources {
-            let unavailable = match s.figures {
-                Ok(found) => {
-                    figures.insert(s.source.key.into(), found.into());
-                    None
-                }
-                Err(u) => Some(u),
-            };
-            sources.push(DraftSource {
+            .map(|s| DraftSource {
                 key: s.source.key.into(),
                 label: s.source.label.into(),
-                available: unavailable.is_none(),
+                available: s.figures.is_ok(),
                 truncated: s.truncated,
-                unavailable,
-            });
-        }
+                unavailable: s.figures.as_ref().err().cloned(),
+            })
+            .collect();
         Ok(Self {
             report: DraftReport {
                 plan_id: d.plan_id,
@@ -470,22 +445,34 @@ impl PlanReportDraft {
             },
             agency_name: d.agency.name,
             due_on: d.due_on,
-            existing_report: d.existing.map(|r| DraftExistingReport {
-                status: ReportStatus::parse(&r.status).unwrap_or(ReportStatus::Submitted),
-                id: r.id,
-                version: r.version,
-            }),
+            existing_report: d
+                .existing
+                .map(|r| {
+                    Ok::<_, ApiError>(DraftExistingReport {
+                        status: parse_stored(
+                            "plan_reports",
+                            "status",
+                            &r.status,
+                            ReportStatus::parse,
+                        )?,
+                        id: r.id,
+                        version: r.version,
+                    })
+                })
+                .transpose()?,
             tasks: d
                 .tasks
                 .into_iter()
-                .map(|(t, a)| DraftTask {
-                    task_id: t.id,
-                    item: t.item,
-                    section: t.section,
-                    text: t.text,
-                    role: AssignmentRole::parse(&a.role).unwrap_or(AssignmentRole::Lead),
+                .map(|(t, a)| {
+                    Ok(DraftTask {
+                        task_id: t.id,
+                        item: t.item,
+                        section: t.section,
+                        text: t.text,
+                        role: parse_stored("assignments", "role", &a.role, AssignmentRole::parse)?,
+                    })
                 })
-                .collect(),
+                .collect::<Result<_, ApiError>>()?,
             sources,
         })
     }

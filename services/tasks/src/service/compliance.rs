@@ -2,10 +2,12 @@
 
 use chrono::NaiveDate;
 use diesel::Connection;
+use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection, parse_stored};
 use shared::error::{ApiError, Text};
 use shared::period::Period;
+use utoipa::ToSchema;
 
 use crate::db::models::{AgencyRow, AssignmentRow, PlanReportRow, TaskRow};
 use crate::db::{agencies, plan_reports, plans};
@@ -100,6 +102,51 @@ pub struct Compliance {
     /// communes together, from before each commune reported on its own): shown,
     /// not counted.
     pub other_filings: Vec<AgencyEntry>,
+}
+
+/// Counts and rates over the expected agencies.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ComplianceSummary {
+    pub expected: usize,
+    pub on_time: usize,
+    pub late: usize,
+    pub missing: usize,
+    pub returned: usize,
+    pub not_yet_due: usize,
+    /// On time / expected, in percent.
+    pub on_time_percent: Option<f64>,
+    /// Filed (on time, late or returned) / expected, in percent.
+    pub filed_percent: Option<f64>,
+}
+
+impl Compliance {
+    /// The counts and rates of the expected agencies (other filings are not counted).
+    pub fn summary(&self) -> ComplianceSummary {
+        let count = |s: FilingStatus| self.agencies.iter().filter(|e| e.status == s).count();
+        let expected = self.agencies.len();
+        let (on_time, late, returned) = (
+            count(FilingStatus::OnTime),
+            count(FilingStatus::Late),
+            count(FilingStatus::Returned),
+        );
+        ComplianceSummary {
+            expected,
+            on_time,
+            late,
+            missing: count(FilingStatus::Missing),
+            returned,
+            not_yet_due: count(FilingStatus::NotYetDue),
+            on_time_percent: percent(on_time, expected),
+            filed_percent: percent(on_time + late + returned, expected),
+        }
+    }
+}
+
+/// A rate of agencies or reports, computed as every published percentage is
+/// (`shared::figures::percent`).
+fn percent(part: usize, whole: usize) -> Option<f64> {
+    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    shared::figures::percent(count(part), count(whole))
 }
 
 /// Whether a report says a task is still under way (`progress: "in_progress"` in

@@ -19,6 +19,7 @@ use crate::db::{agencies, plan_reports, plans};
 use crate::domain::draft::{self, FigureSource, Upstream};
 use crate::domain::schedule;
 use crate::service::compliance;
+use crate::service::plan_reports::{Attachment, TaskNarrative};
 use shared::http_client::{Unavailable, UnavailableReason, get_json, unavailable};
 
 /// Where one source of figures stands in a draft.
@@ -39,6 +40,61 @@ pub struct Draft {
     /// Its report for the period so far, if any.
     pub existing: Option<PlanReportRow>,
     pub sources: Vec<SourceOutcome>,
+}
+
+/// What a draft proposes to file.
+pub struct Prefill {
+    /// Every task of the agency, with the text already filed for it or an empty one.
+    pub narrative: Vec<TaskNarrative>,
+    /// The figures already filed, then `tasks_assigned` and each available source's.
+    pub figures: Map<String, Value>,
+    /// The attachments already filed.
+    pub attachments: Vec<Attachment>,
+}
+
+fn stored<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    Ok(serde_json::from_str(text).map_err(anyhow::Error::from)?)
+}
+
+impl Draft {
+    /// The report as the agency would file it now: what it filed so far, brought up to
+    /// date with its tasks and the live figures.
+    pub fn prefill(&self) -> Result<Prefill, ApiError> {
+        let (old_narrative, mut figures, attachments) = match &self.existing {
+            Some(r) => (
+                stored::<Vec<TaskNarrative>>(&r.narrative)?,
+                stored::<Map<String, Value>>(&r.figures)?,
+                stored::<Vec<Attachment>>(&r.attachments)?,
+            ),
+            None => Default::default(),
+        };
+        let narrative = self
+            .tasks
+            .iter()
+            .map(|(t, _)| {
+                old_narrative
+                    .iter()
+                    .find(|n| n.task_id == t.id)
+                    .cloned()
+                    .unwrap_or_else(|| TaskNarrative {
+                        task_id: t.id.clone(),
+                        text: String::new(),
+                        progress: Default::default(),
+                    })
+            })
+            .collect();
+        figures.insert("tasks_assigned".into(), self.tasks.len().into());
+        for s in &self.sources {
+            if let Ok(found) = &s.figures {
+                figures.insert(s.source.key.into(), found.clone().into());
+            }
+        }
+        Ok(Prefill {
+            narrative,
+            figures,
+            attachments,
+        })
+    }
 }
 
 fn parameter_error(name: &str, code: &'static str, vi: &'static str, en: &'static str) -> ApiError {
