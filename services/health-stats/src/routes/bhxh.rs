@@ -9,7 +9,7 @@ use shared::auth::AuthUser;
 use shared::bhxh::api::FeedParams;
 use shared::bhxh::exchange;
 use shared::bhxh::reconciliation::{Reconciliation, ReconciliationParams, ReconciliationPart};
-use shared::db::Db;
+use shared::db::{Db, parse_stored};
 use shared::error::{ApiError, FieldError, Location};
 use utoipa::ToSchema;
 
@@ -132,22 +132,24 @@ pub async fn get_bhxh_disease_cases(
     let items = page
         .entries
         .into_iter()
-        .map(|e| DiseaseCase {
-            reason: FeedReason::parse(&e.change.reason).unwrap_or(FeedReason::Diagnosed),
-            changed_at: e.change.changed_at.and_utc(),
-            case_id: e.record.id,
-            personal_id: e.record.personal_id,
-            full_name: e.record.full_name,
-            birth_date: e.record.birth_date,
-            gender: e.record.gender,
-            employer_tax_code: e.record.tax_code,
-            disease_code: e.record.disease_code,
-            diagnosed_on: e.record.diagnosed_on,
-            status: e.record.status,
-            capacity_loss_percent: e.record.capacity_loss_percent,
-            assessed_on: e.record.assessed_on,
+        .map(|e| {
+            Ok(DiseaseCase {
+                reason: parse_stored("bhxh_feed", "reason", &e.change.reason, FeedReason::parse)?,
+                changed_at: e.change.changed_at.and_utc(),
+                case_id: e.record.id,
+                personal_id: e.record.personal_id,
+                full_name: e.record.full_name,
+                birth_date: e.record.birth_date,
+                gender: e.record.gender,
+                employer_tax_code: e.record.tax_code,
+                disease_code: e.record.disease_code,
+                diagnosed_on: e.record.diagnosed_on,
+                status: e.record.status,
+                capacity_loss_percent: e.record.capacity_loss_percent,
+                assessed_on: e.record.assessed_on,
+            })
         })
-        .collect();
+        .collect::<Result<_, ApiError>>()?;
     Ok(HttpResponse::Ok().json(DiseaseCaseFeed {
         items,
         next_cursor: rules::encode_cursor(page.last_seq),

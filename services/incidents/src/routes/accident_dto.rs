@@ -71,14 +71,6 @@ impl IdentityResponse {
             nationality: c.nationality.clone(),
         })
     }
-
-    pub fn of(c: &crate::db::models::CasualtyRow) -> Self {
-        Self {
-            id_type: IdType::parse(&c.id_type).unwrap_or(IdType::PersonalId),
-            number: c.personal_id.clone(),
-            nationality: c.nationality.clone(),
-        }
-    }
 }
 
 /// Who investigates and by when.

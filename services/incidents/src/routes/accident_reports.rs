@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
-use shared::db::Db;
+use shared::db::{Db, parse_stored};
 use shared::error::{ApiError, FieldError};
 use shared::extract::Json;
 use shared::filing::{self, Filed};
@@ -102,7 +102,7 @@ impl AccidentReportResponse {
         let r = &view.report;
         Ok(Self {
             id: r.id.clone(),
-            kind: ReportKind::parse(&r.kind).unwrap_or(ReportKind::Employer),
+            kind: parse_stored("accident_reports", "kind", &r.kind, ReportKind::parse)?,
             period: r.period.clone(),
             establishment_id: r.establishment_id.clone(),
             commune_code: r.commune_code.clone(),

@@ -9,7 +9,7 @@ use shared::bhxh::api::FeedParams;
 use shared::bhxh::exchange;
 use shared::bhxh::reconciliation::{Reconciliation, ReconciliationParams};
 use shared::config::Upstreams;
-use shared::db::Db;
+use shared::db::{Db, parse_stored};
 use shared::error::ApiError;
 use utoipa::ToSchema;
 
@@ -170,32 +170,34 @@ pub async fn get_bhxh_accident_cases(
         .entries
         .into_iter()
         .map(|e| (e.change, e.record))
-        .map(|(change, e)| AccidentCase {
-            identity: crate::routes::accident_dto::IdentityResponse::of(&e.casualty),
-            reason: FeedReason::parse(&change.reason).unwrap_or(FeedReason::Confirmed),
-            changed_at: change.changed_at.and_utc(),
-            confirmed: e.confirmed,
-            casualty_id: e.casualty.id,
-            accident_id: e.accident.id,
-            personal_id: e.casualty.personal_id,
-            full_name: e.casualty.full_name,
-            birth_date: e.casualty.birth_date,
-            birth_year: e.casualty.birth_year,
-            gender: e.casualty.gender,
-            employer_tax_code: e.accident.establishment_tax_code,
-            bhxh_unit_code: e.establishment.and_then(|x| x.bhxh_unit_code),
-            accident_date: e
-                .accident
-                .occurred_at
-                .and_utc()
-                .with_timezone(&vietnam)
-                .date_naive(),
-            commute_accident: e.accident.commute_accident,
-            severity: e.casualty.severity,
-            days_off: e.casualty.days_off,
-            capacity_loss_percent: None,
+        .map(|(change, e)| {
+            Ok(AccidentCase {
+                identity: crate::routes::accident_dto::IdentityResponse::try_of(&e.casualty)?,
+                reason: parse_stored("bhxh_feed", "reason", &change.reason, FeedReason::parse)?,
+                changed_at: change.changed_at.and_utc(),
+                confirmed: e.confirmed,
+                casualty_id: e.casualty.id,
+                accident_id: e.accident.id,
+                personal_id: e.casualty.personal_id,
+                full_name: e.casualty.full_name,
+                birth_date: e.casualty.birth_date,
+                birth_year: e.casualty.birth_year,
+                gender: e.casualty.gender,
+                employer_tax_code: e.accident.establishment_tax_code,
+                bhxh_unit_code: e.establishment.and_then(|x| x.bhxh_unit_code),
+                accident_date: e
+                    .accident
+                    .occurred_at
+                    .and_utc()
+                    .with_timezone(&vietnam)
+                    .date_naive(),
+                commute_accident: e.accident.commute_accident,
+                severity: e.casualty.severity,
+                days_off: e.casualty.days_off,
+                capacity_loss_percent: None,
+            })
         })
-        .collect();
+        .collect::<Result<_, ApiError>>()?;
     Ok(HttpResponse::Ok().json(AccidentCaseFeed {
         items,
         next_cursor: rules::encode_cursor(page.last_seq),

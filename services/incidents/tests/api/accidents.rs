@@ -4,33 +4,9 @@ use serde_json::{Value, json};
 use shared::auth::Role;
 
 use crate::helpers::{
-    TestApp, assert_problem, establishment, first_error, json_of, spawn_app, tax_code,
+    TestApp, assert_problem, captured_logs, casualty, declaration, establishment, first_error,
+    json_of, spawn_app, tax_code,
 };
-
-fn casualty(personal_id: &str, severity: &str) -> Value {
-    json!({
-        "personal_id": personal_id, "full_name": "Nông Văn A", "gender": "male", "birth_year": 1990,
-        "occupation_code": "8111", "contract_type": "indefinite", "severity": severity,
-        "injury_codes": ["11"], "days_off": 3, "costs": {"medical": 1500, "wages": 800, "compensation": 0}
-    })
-}
-
-/// A declaration for the establishment with `tax`, notified `days_ago` days ago.
-fn declaration(tax: &str, days_ago: i64, casualties: Vec<Value>) -> Value {
-    let notified = Utc::now() - Duration::days(days_ago);
-    json!({
-        "sector": "with_labour_relation",
-        "employer": {"tax_code": tax},
-        "occurred_at": (notified - Duration::hours(1)).to_rfc3339(),
-        "notified_at": notified.to_rfc3339(),
-        "place": {"commune_code": "01273", "address": "Khai trường mỏ, tổ 5"},
-        "description": "Sạt lở đất đá tại khai trường.",
-        "injury_factor_code": "07",
-        "cause_codes": ["1", "3"],
-        "police_notified_at": notified.to_rfc3339(),
-        "casualties": casualties
-    })
-}
 
 async fn declare(app: &TestApp, token: &str, body: &Value) -> Value {
     let res = app.post("/api/v1/accidents", token, body).await;
@@ -817,6 +793,14 @@ async fn an_unknown_stored_status_is_an_error_not_a_guess() {
     set_status("bogus");
     let path = format!("/api/v1/accidents/{id}");
     assert_problem(app.get(&path, &app.admin()).await, 500, "internal_error").await;
+    // The operator learns which column holds what: the log line of the 500 names the
+    // table, the column and the value (the answer itself stays opaque).
+    let logs = captured_logs();
+    let line = logs
+        .lines()
+        .find(|l| l.contains("request failed") && l.contains("accidents.status"))
+        .unwrap_or_else(|| panic!("no log line names accidents.status"));
+    assert!(line.contains("bogus"), "{line}");
     assert_problem(
         app.get("/api/v1/accidents", &app.admin()).await,
         500,
