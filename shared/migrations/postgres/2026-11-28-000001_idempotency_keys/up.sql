@@ -1,5 +1,5 @@
 -- Responses of POSTs sent with an Idempotency-Key, replayed when the same caller
--- sends the same key again (api.md, "Writes"). Kept at least 24 hours.
+-- sends the same key again (docs/integration.md, "`Idempotency-Key`"). Kept at least 24 hours.
 CREATE TABLE idempotency_keys (
     scope TEXT NOT NULL,            -- caller (issuer|subject) and operation
     idempotency_key TEXT NOT NULL,

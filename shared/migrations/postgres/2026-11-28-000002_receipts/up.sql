@@ -1,4 +1,4 @@
--- Filing receipts (api.md, "Writes"): what a statutory submission gets back as proof
+-- Filing receipts (docs/integration.md, "6. Filing receipts"): what a statutory submission gets back as proof
 -- of when it arrived. See shared/src/receipts.rs for the signed canonical string.
 
 -- The Ed25519 keys this service signs receipts with. The first is made on first use;

@@ -1,4 +1,4 @@
--- The audit trail of personal data (api.md, "Security"): who read or changed which
+-- The audit trail of personal data (docs/operations.md, "6. Monitoring"): who read or changed which
 -- record, when, in which request; never the values. Rows form a hash chain (see
 -- shared/src/audit.rs), so an edited, inserted or deleted row is detectable.
 CREATE TABLE audit_events (

@@ -1,4 +1,4 @@
--- The BHXH exchange (domain.md §5): the change feed of diagnosed occupational-disease
+-- The BHXH exchange (docs/integration.md, "8. The BHXH exchange"): the change feed of diagnosed occupational-disease
 -- cases and the benefit decisions BHXH sends back.
 
 -- One row: the last feed sequence handed out. Appends update it first, so on
