@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::accident::Sector;
 use crate::domain::statistics::{Counters, GroupBy};
-use crate::service::statistics::{self as service, GroupFigures, Query};
+use crate::service::statistics::{self as service, GroupFigures, Query, ShownFigures};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(get_accident_statistics);
@@ -112,17 +112,23 @@ fn row(
     workers: Option<i64>,
     suppress: bool,
 ) -> StatisticsRow {
-    let shown = group.shown(workers, suppress);
-    let label = label(group_by, key, period);
+    let ShownFigures {
+        suppressed,
+        figures,
+        workers,
+        frequency_rate_per_1000,
+        fatal_rate_per_100000,
+    } = group.shown(workers, suppress);
+    let Label { vi, en } = label(group_by, key, period);
     StatisticsRow {
         key: key.to_owned(),
-        label: label.vi,
-        label_en: label.en,
-        suppressed: shown.suppressed,
-        figures: shown.figures,
-        workers: shown.workers,
-        frequency_rate_per_1000: shown.frequency_rate_per_1000,
-        fatal_rate_per_100000: shown.fatal_rate_per_100000,
+        label: vi,
+        label_en: en,
+        suppressed,
+        figures,
+        workers,
+        frequency_rate_per_1000,
+        fatal_rate_per_100000,
     }
 }
 

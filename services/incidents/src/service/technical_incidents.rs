@@ -279,6 +279,8 @@ async fn change(
         id,
         expected_version,
     } = target;
+    let reason =
+        shared::error::change_reason(&reason).map_err(|e| ApiError::validation(vec![e]))?;
     let visibility = access::scope(operation, user)?;
     let principal = user.principal();
     db.run(move |conn| {
@@ -312,10 +314,6 @@ pub struct Correction {
     pub accident_ids: Vec<Uuid>,
 }
 
-fn change_reason(reason: String) -> Result<String, ApiError> {
-    shared::error::change_reason(&reason).map_err(|e| ApiError::validation(vec![e]))
-}
-
 /// Corrects an incident's facts, re-checked as a whole declaration would be.
 pub async fn correct(
     db: &Db,
@@ -326,7 +324,6 @@ pub async fn correct(
     reason: String,
     write: Write,
 ) -> Result<Outcome, ApiError> {
-    let reason = change_reason(reason)?;
     change(
         db,
         user,
@@ -421,7 +418,6 @@ pub async fn transition(
     reason: String,
     write: Write,
 ) -> Result<Outcome, ApiError> {
-    let reason = change_reason(reason)?;
     change(
         db,
         user,

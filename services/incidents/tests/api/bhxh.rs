@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use chrono::{Datelike, Duration, Utc};
+use chrono::{Datelike, Utc};
 use reqwest::Method;
 use serde_json::{Value, json};
 use shared::auth::Role;
