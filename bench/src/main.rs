@@ -201,9 +201,10 @@ async fn main() -> anyhow::Result<()> {
                 // Declared within three days of the accident: the day the counters changed.
                 let changed_on =
                     row.occurred_at.date() + Days::days(i64::try_from(rng.below(4)).unwrap_or(0));
-                for (key, c) in
-                    statistics::delta(&[], &statistics::contributions(&row, &casualties))
-                {
+                for (key, c) in statistics::delta(
+                    &[],
+                    &incidents::service::statistics::contributions(&row, &casualties)?,
+                ) {
                     let entry = deltas.entry((changed_on, key)).or_default();
                     *entry = entry.plus(c);
                 }

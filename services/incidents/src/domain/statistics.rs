@@ -12,7 +12,7 @@ use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::models::{AccidentRow, CasualtyRow};
+use super::accident::{Sector, Severity};
 
 /// The dimensions statistics can be grouped by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -69,20 +69,20 @@ pub struct Counters {
 }
 
 impl Counters {
-    pub fn of(casualties: &[CasualtyRow]) -> Counters {
-        let count = |f: &dyn Fn(&CasualtyRow) -> bool| {
+    pub fn of(casualties: &[CountedCasualty]) -> Counters {
+        let count = |f: &dyn Fn(&CountedCasualty) -> bool| {
             i64::try_from(casualties.iter().filter(|c| f(c)).count()).unwrap_or_default()
         };
-        let fatal = count(&|c| c.severity == "fatal");
+        let fatal = count(&|c| c.severity == Severity::Fatal);
         Counters {
             cases: 1,
             cases_fatal: i64::from(fatal > 0),
             cases_multi: i64::from(casualties.len() >= 2),
             casualties: i64::try_from(casualties.len()).unwrap_or_default(),
             fatal,
-            serious: count(&|c| c.severity == "serious"),
-            minor: count(&|c| c.severity == "minor"),
-            female: count(&|c| c.gender == "female"),
+            serious: count(&|c| c.severity == Severity::Serious),
+            minor: count(&|c| c.severity == Severity::Minor),
+            female: count(&|c| c.female),
             days_off: casualties.iter().map(|c| c.days_off).sum(),
             cost_medical: casualties.iter().map(|c| c.cost_medical).sum(),
             cost_wages: casualties.iter().map(|c| c.cost_wages).sum(),
@@ -130,10 +130,36 @@ pub struct StatKey {
     pub dim_value: String,
 }
 
+/// What the statistics know of an accident: when and where it happened, and how it is
+/// classified.
+#[derive(Clone, Debug)]
+pub struct CountedAccident<'a> {
+    /// When it happened, UTC.
+    pub occurred_at: chrono::NaiveDateTime,
+    pub sector: Sector,
+    pub commune_code: &'a str,
+    pub vsic_section: Option<&'a str>,
+    pub ownership_type: Option<&'a str>,
+    pub injury_factor_code: Option<&'a str>,
+    pub cause_codes: Vec<&'a str>,
+}
+
+/// What the statistics count of one casualty.
+#[derive(Clone, Copy, Debug)]
+pub struct CountedCasualty {
+    pub severity: Severity,
+    pub female: bool,
+    pub days_off: i64,
+    /// Costs in thousands of VND.
+    pub cost_medical: i64,
+    pub cost_wages: i64,
+    pub cost_compensation: i64,
+}
+
 /// Everything one accident (as it stands) adds to the statistics.
 pub fn contributions(
-    accident: &AccidentRow,
-    casualties: &[CasualtyRow],
+    accident: &CountedAccident<'_>,
+    casualties: &[CountedCasualty],
 ) -> Vec<(StatKey, Counters)> {
     let local = accident
         .occurred_at
@@ -141,29 +167,29 @@ pub fn contributions(
         .with_timezone(&shared::time::vietnam());
     let month = format!("{:04}-{:02}", local.year(), local.month());
     let counters = Counters::of(casualties);
-    let value = |v: &Option<String>| v.clone().unwrap_or_else(|| UNKNOWN.to_owned());
+    let value = |v: Option<&str>| v.unwrap_or(UNKNOWN).to_owned();
     let mut dims: Vec<(&'static str, String)> = vec![
         (TOTAL, TOTAL.to_owned()),
-        ("commune", accident.commune_code.clone()),
-        ("vsic_section", value(&accident.vsic_section)),
-        ("ownership_type", value(&accident.ownership_type)),
-        ("injury_factor", value(&accident.injury_factor_code)),
+        ("commune", accident.commune_code.to_owned()),
+        ("vsic_section", value(accident.vsic_section)),
+        ("ownership_type", value(accident.ownership_type)),
+        ("injury_factor", value(accident.injury_factor_code)),
     ];
-    let causes: Vec<&str> = accident
-        .cause_codes
-        .split(',')
-        .filter(|c| !c.is_empty())
-        .collect();
-    if causes.is_empty() {
+    if accident.cause_codes.is_empty() {
         dims.push(("cause", UNKNOWN.to_owned()));
     }
-    dims.extend(causes.into_iter().map(|c| ("cause", c.to_owned())));
+    dims.extend(
+        accident
+            .cause_codes
+            .iter()
+            .map(|c| ("cause", (*c).to_owned())),
+    );
     dims.into_iter()
         .map(|(dim_kind, dim_value)| {
             (
                 StatKey {
                     period_month: month.clone(),
-                    sector: accident.sector.clone(),
+                    sector: accident.sector.as_str().to_owned(),
                     dim_kind,
                     dim_value,
                 },
@@ -200,61 +226,25 @@ pub fn is_small(counters: &Counters) -> bool {
 mod tests {
     use super::*;
 
-    fn accident(causes: &str) -> AccidentRow {
+    fn accident(causes: &str) -> CountedAccident<'_> {
         let at = chrono::NaiveDate::from_ymd_opt(2025, 6, 30)
             .and_then(|d| d.and_hms_opt(18, 0, 0))
             .unwrap_or_default();
-        AccidentRow {
-            id: "a".into(),
-            sector: "with_labour_relation".into(),
-            establishment_id: None,
-            establishment_tax_code: None,
-            vsic_section: Some("B".into()),
-            ownership_type: None,
-            reporting_commune: None,
-            commune_code: "01273".into(),
-            place: String::new(),
+        CountedAccident {
             occurred_at: at,
-            notified_at: at,
-            description: String::new(),
+            sector: Sector::WithLabourRelation,
+            commune_code: "01273",
+            vsic_section: Some("B"),
+            ownership_type: None,
             injury_factor_code: None,
-            cause_codes: causes.into(),
-            commute_accident: false,
-            police_notified_at: None,
-            needs_examination: false,
-            case_severity: "fatal".into(),
-            requires_immediate_declaration: true,
-            requires_police_notice: true,
-            investigation_level: "provincial".into(),
-            investigation_days: 30,
-            extension_days: None,
-            deadline_at: at,
-            status: "declared".into(),
-            external_ref: None,
-            external_ref_owner: None,
-            created_by: String::new(),
-            version: 1,
-            created_at: at,
-            updated_at: at,
+            cause_codes: causes.split(',').filter(|c| !c.is_empty()).collect(),
         }
     }
 
-    fn casualty(severity: &str, gender: &str) -> CasualtyRow {
-        CasualtyRow {
-            id: "c".into(),
-            accident_id: "a".into(),
-            position: 0,
-            personal_id: String::new(),
-            id_type: "personal_id".into(),
-            nationality: "VN".into(),
-            full_name: String::new(),
-            gender: gender.into(),
-            birth_date: None,
-            birth_year: 1990,
-            occupation_code: None,
-            contract_type: "indefinite".into(),
-            severity: severity.into(),
-            injury_codes: String::new(),
+    fn casualty(severity: Severity, female: bool) -> CountedCasualty {
+        CountedCasualty {
+            severity,
+            female,
             days_off: 5,
             cost_medical: 100,
             cost_wages: 50,
@@ -266,7 +256,10 @@ mod tests {
     fn an_accident_counts_once_per_dimension_in_its_local_month() {
         let parts = contributions(
             &accident("1,3"),
-            &[casualty("fatal", "male"), casualty("serious", "female")],
+            &[
+                casualty(Severity::Fatal, false),
+                casualty(Severity::Serious, true),
+            ],
         );
         // 18:00 UTC on 30 June is 01:00 on 1 July in Viet Nam.
         assert!(parts.iter().all(|(k, _)| k.period_month == "2025-07"));
@@ -304,8 +297,8 @@ mod tests {
 
     #[test]
     fn a_raise_moves_one_casualty_between_columns() {
-        let before = contributions(&accident("1"), &[casualty("minor", "male")]);
-        let after = contributions(&accident("1"), &[casualty("fatal", "male")]);
+        let before = contributions(&accident("1"), &[casualty(Severity::Minor, false)]);
+        let after = contributions(&accident("1"), &[casualty(Severity::Fatal, false)]);
         let changes = delta(&before, &after);
         assert_eq!(changes.len(), 6, "every dimension changes");
         let c = changes.first().map(|(_, c)| *c).unwrap_or_default();
@@ -317,7 +310,7 @@ mod tests {
 
     #[test]
     fn an_unchanged_accident_changes_nothing() {
-        let parts = contributions(&accident("2"), &[casualty("minor", "male")]);
+        let parts = contributions(&accident("2"), &[casualty(Severity::Minor, false)]);
         assert!(delta(&parts, &parts).is_empty());
     }
 

@@ -9,8 +9,48 @@ use shared::error::ApiError;
 use shared::figures::{self, Completeness, Indicator, Trend};
 use shared::period::Period;
 
+use crate::db::models::{AccidentRow, CasualtyRow};
 use crate::db::statistics as repo;
-use crate::domain::statistics::{self as stats, Counters, GroupBy};
+use crate::domain::accident::{Sector, Severity};
+use crate::domain::statistics::{
+    self as stats, CountedAccident, CountedCasualty, Counters, GroupBy, StatKey,
+};
+
+/// What an accident as stored adds to the statistics; its stored codes are read
+/// strictly (an unknown one is an error naming its column, not an uncounted casualty).
+pub fn contributions(
+    a: &AccidentRow,
+    casualties: &[CasualtyRow],
+) -> Result<Vec<(StatKey, Counters)>, ApiError> {
+    let casualties = casualties
+        .iter()
+        .map(|c| {
+            Ok(CountedCasualty {
+                severity: shared::db::parse_stored(
+                    "casualties",
+                    "severity",
+                    &c.severity,
+                    Severity::parse,
+                )?,
+                female: c.gender == "female",
+                days_off: c.days_off,
+                cost_medical: c.cost_medical,
+                cost_wages: c.cost_wages,
+                cost_compensation: c.cost_compensation,
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let accident = CountedAccident {
+        occurred_at: a.occurred_at,
+        sector: shared::db::parse_stored("accidents", "sector", &a.sector, Sector::parse)?,
+        commune_code: &a.commune_code,
+        vsic_section: a.vsic_section.as_deref(),
+        ownership_type: a.ownership_type.as_deref(),
+        injury_factor_code: a.injury_factor_code.as_deref(),
+        cause_codes: a.cause_codes.split(',').filter(|c| !c.is_empty()).collect(),
+    };
+    Ok(stats::contributions(&accident, &casualties))
+}
 
 /// Figures of one group: the counters of each sector.
 #[derive(Clone, Debug, Default)]

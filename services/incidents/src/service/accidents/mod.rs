@@ -87,7 +87,7 @@ fn count(
     before: &[(StatKey, Counters)],
     view: &AccidentView,
 ) -> Result<(), ApiError> {
-    let after = statistics::contributions(&view.accident, &view.casualties);
+    let after = crate::service::statistics::contributions(&view.accident, &view.casualties)?;
     stats_repo::apply(
         conn,
         shared::time::today(),
@@ -269,7 +269,8 @@ async fn change(
             let accident = repo::find_for_write(conn, &id, &access.scope)?.ok_or_else(not_found)?;
             shared::versioning::check_version(expected_version, accident.version)?;
             let mut view = load_view(conn, accident)?;
-            let before = statistics::contributions(&view.accident, &view.casualties);
+            let before =
+                crate::service::statistics::contributions(&view.accident, &view.casualties)?;
             change(&mut view, &access, conn)?;
             view.accident.version = expected_version + 1;
             view.accident.updated_at = shared::db::now();
