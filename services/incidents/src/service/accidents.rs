@@ -1,7 +1,6 @@
 //! Declaring accidents, reading them, and moving them through investigation.
 
 use chrono::{DateTime, Utc};
-use diesel::Connection;
 use shared::access::{Access, Scope};
 use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection, parse_stored};
@@ -321,7 +320,23 @@ pub async fn declare(
                 updated_at: now,
             };
             derive(&mut accident, &casualties)?;
-            repo::insert(conn, &accident, &casualties)?;
+            // Two declarations with one `external_ref` racing on PostgreSQL: the loser's
+            // insert fails on the unique index once the winner has committed, and it
+            // answers as a repeat does, with the winner's record. The savepoint keeps
+            // this transaction usable after the failed insert.
+            if let Err(e) = shared::db::transaction(conn, |c| repo::insert(c, &accident, &casualties)) {
+                let winner = match (&e, external_ref) {
+                    (diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _), Some(r)) => {
+                        repo::find_by_external_ref(conn, &principal, r)?
+                    }
+                    _ => None,
+                };
+                let Some(existing) = winner else {
+                    return Err(e.into());
+                };
+                let view = load_view(conn, existing)?;
+                return render(&view, &[], false);
+            }
             let receipt = if dry_run {
                 None
             } else {
@@ -424,7 +439,7 @@ async fn read(
     let visibility = access::scope(operation, user)?;
     let user = user.clone();
     db.run(move |conn| {
-        conn.transaction(|conn| {
+        shared::db::transaction(conn, |conn| {
             let accident = repo::find(conn, &id, &visibility)?.ok_or_else(not_found)?;
             let view = load_view(conn, accident)?;
             audit(conn, &user, "read", &view.casualties)?;
