@@ -11,9 +11,10 @@ mod pool_stats;
 pub mod stored;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 pub use connection::{Backend, ConnectionManager, DbConnection};
@@ -47,7 +48,12 @@ pub struct Db {
     pool: Pool,
     backend: Backend,
     stats: Arc<PoolStats>,
+    /// SQLite's `busy_timeout`; none on PostgreSQL.
+    busy_timeout: Option<Duration>,
 }
+
+/// A wait for the pool shorter than this leaves SQLite's busy timeout as it is.
+const BUSY_SLACK: Duration = Duration::from_millis(50);
 
 impl Db {
     /// Connects once directly (so the real error reaches the caller and the log),
@@ -74,6 +80,8 @@ impl Db {
             pool,
             backend,
             stats,
+            busy_timeout: (backend == Backend::Sqlite)
+                .then(|| Duration::from_millis(settings.busy_timeout_ms)),
         })
     }
 
@@ -131,11 +139,22 @@ impl Db {
         let pool = self.pool.clone();
         let span = tracing::Span::current();
         let ctx = crate::context::current();
+        let busy_timeout = self.busy_timeout;
         actix_web::web::block(move || {
             let _entered = span.enter();
             crate::context::sync_scope(ctx, || {
+                let asked = Instant::now();
                 let mut conn = pool.get()?;
-                f(&mut conn).map_err(Into::into)
+                let Some(full) = busy_timeout.filter(|_| asked.elapsed() > BUSY_SLACK) else {
+                    return f(&mut conn).map_err(Into::into);
+                };
+                // SQLite: the time spent waiting for the pool counts against the
+                // busy timeout, so that no request waits much longer than it in all.
+                let left = full.saturating_sub(asked.elapsed());
+                conn.batch_execute(&format!("PRAGMA busy_timeout = {}", left.as_millis()))?;
+                let result = f(&mut conn).map_err(Into::into);
+                conn.batch_execute(&format!("PRAGMA busy_timeout = {}", full.as_millis()))?;
+                result
             })
         })
         .await?
