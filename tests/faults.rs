@@ -33,3 +33,7 @@ mod database;
 // (e) Concurrent requests for the same record.
 #[path = "faults/races.rs"]
 mod races;
+
+// (f) kill -9 of `atvsld up` during writes and with deliveries pending.
+#[path = "faults/kill.rs"]
+mod kill;
