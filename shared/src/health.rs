@@ -28,7 +28,7 @@ pub async fn readyz(db: web::Data<Db>) -> HttpResponse {
             let mut problem = serde_json::to_value(ApiError::Unavailable(String::new()).problem(
                 ctx.lang,
                 ctx.path.clone(),
-                ctx.request_id.clone(),
+                ctx.request_id,
             ))
             .unwrap_or_default();
             if let Some(fields) = problem.as_object_mut() {

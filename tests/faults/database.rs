@@ -80,7 +80,9 @@ async fn answer(request: reqwest::RequestBuilder) -> Answer {
 async fn a_held_sqlite_write_lock_gives_503_with_retry_after_within_the_busy_timeout() {
     let svc = TestService::spawn(&incidents::SERVICE).await.unwrap();
     if svc.db.is_postgres() {
-        println!("faults/held SQLite lock: skipped on PostgreSQL (there is no SQLite file to lock)");
+        println!(
+            "faults/held SQLite lock: skipped on PostgreSQL (there is no SQLite file to lock)"
+        );
         return;
     }
     const WRITES: u32 = 20;
@@ -115,12 +117,22 @@ async fn a_held_sqlite_write_lock_gives_503_with_retry_after_within_the_busy_tim
     );
     for a in &held {
         assert_eq!(a.status, 503, "{}", a.code);
-        assert!(a.code == "database_busy" || a.code == "unavailable", "{}", a.code);
+        assert!(
+            a.code == "database_busy" || a.code == "unavailable",
+            "{}",
+            a.code
+        );
         assert!(a.retry_after.is_some(), "Retry-After on every 503");
     }
     assert!(busy > 0, "at least one write waited out the lock");
-    assert!(max <= BUSY_TIMEOUT + SLACK, "answered within the busy timeout: {max:?}");
-    assert!(after.iter().all(|a| a.status == 201), "writes resume after the release");
+    assert!(
+        max <= BUSY_TIMEOUT + SLACK,
+        "answered within the busy timeout: {max:?}"
+    );
+    assert!(
+        after.iter().all(|a| a.status == 201),
+        "writes resume after the release"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -161,7 +173,11 @@ async fn a_locked_table_behind_statistics_calls_leaves_the_rest_of_the_service_a
     let mut ready = Vec::new();
     while started.elapsed() < LOCK_TIMEOUT * 2 {
         let (list, probe) = tokio::join!(
-            answer(svc.client.get(svc.url("/api/v1/establishments")).bearer_auth(&admin)),
+            answer(
+                svc.client
+                    .get(svc.url("/api/v1/establishments"))
+                    .bearer_auth(&admin)
+            ),
             answer(svc.client.get(svc.url("/readyz")))
         );
         unrelated.push(list);
@@ -207,9 +223,15 @@ async fn a_locked_table_behind_statistics_calls_leaves_the_rest_of_the_service_a
         after.status,
         started.elapsed()
     );
-    assert!(unrelated.iter().all(|a| a.status == 200), "unrelated requests answer");
+    assert!(
+        unrelated.iter().all(|a| a.status == 200),
+        "unrelated requests answer"
+    );
     assert!(max <= LOCK_TIMEOUT + SLACK, "and promptly: {max:?}");
-    assert_eq!(waiting, 0, "the abandoned queries ended at the lock timeout");
+    assert_eq!(
+        waiting, 0,
+        "the abandoned queries ended at the lock timeout"
+    );
     assert!(kpi.iter().all(|r| matches!(r, Ok(503) | Err(_))), "{kpi:?}");
     assert_eq!(after.status, 200);
 }
@@ -285,7 +307,11 @@ async fn rotating_the_receipt_key_under_write_load_causes_no_client_visible_erro
         statuses.len() - created
     );
     assert_eq!(kids.len(), ROTATIONS);
-    assert_eq!(created, statuses.len(), "no client-visible error: {statuses:?}");
+    assert_eq!(
+        created,
+        statuses.len(),
+        "no client-visible error: {statuses:?}"
+    );
     assert!(signers >= 2, "the new keys sign");
 }
 

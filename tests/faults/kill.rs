@@ -60,7 +60,10 @@ impl Place {
     fn incidents(&self) -> Db {
         let url = match &self.template {
             Some(t) => t.replace("{service}", "incidents"),
-            None => format!("sqlite://{}", self.dir.path().join("incidents.db").display()),
+            None => format!(
+                "sqlite://{}",
+                self.dir.path().join("incidents.db").display()
+            ),
         };
         Db::connect(&DatabaseSettings::new(url)).unwrap()
     }
@@ -124,13 +127,17 @@ async fn up(place: &Place, ports: [u16; 3]) -> Child {
     let child = command.spawn().unwrap();
     let client = reqwest::Client::new();
     for port in ports {
-        within("the suite to be ready", Duration::from_secs(60), async || {
-            client
-                .get(format!("http://127.0.0.1:{port}/readyz"))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
-        })
+        within(
+            "the suite to be ready",
+            Duration::from_secs(60),
+            async || {
+                client
+                    .get(format!("http://127.0.0.1:{port}/readyz"))
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success())
+            },
+        )
         .await;
     }
     child
@@ -184,7 +191,13 @@ async fn kill_9_during_concurrent_writes_loses_no_acknowledged_write() {
             );
             tokio::spawn(async move {
                 let mut acknowledged = Vec::new();
-                while let Ok(res) = client.post(&url).bearer_auth(&token).json(&body).send().await {
+                while let Ok(res) = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&body)
+                    .send()
+                    .await
+                {
                     assert_eq!(res.status().as_u16(), 201);
                     let Ok(body) = res.json::<Value>().await else {
                         break;
@@ -270,7 +283,14 @@ async fn kill_9_with_deliveries_pending_delivers_every_event_after_the_restart()
         .unwrap()
         .parse()
         .unwrap();
-    let subscription = subscribe(&client, &base, &admin, &receiver.url, &["accident.declared"]).await;
+    let subscription = subscribe(
+        &client,
+        &base,
+        &admin,
+        &receiver.url,
+        &["accident.declared"],
+    )
+    .await;
     receiver.stop().await;
 
     let res = client
@@ -304,10 +324,14 @@ async fn kill_9_with_deliveries_pending_delivers_every_event_after_the_restart()
     let receiver = Receiver::start(receiver_port, Duration::ZERO);
     let back = Instant::now();
     let mut suite = up(&place, ports).await;
-    within("every delivery delivered", Duration::from_secs(90), async || {
-        let log = delivery_log(&db, &subscription);
-        log.len() == EVENTS && log.iter().all(|(_, status, _)| status == "delivered")
-    })
+    within(
+        "every delivery delivered",
+        Duration::from_secs(90),
+        async || {
+            let log = delivery_log(&db, &subscription);
+            log.len() == EVENTS && log.iter().all(|(_, status, _)| status == "delivered")
+        },
+    )
     .await;
     let caught_up = back.elapsed();
     suite.kill().unwrap();

@@ -56,7 +56,10 @@ async fn concurrent_declarations_with_one_external_ref_make_one_accident() {
     assert_eq!(created, 1, "{answers:?}");
     assert_eq!(repeated, RACERS - 1, "{answers:?}");
     let id = &answers[0].1["id"];
-    assert!(answers.iter().all(|(_, body)| &body["id"] == id), "{answers:?}");
+    assert!(
+        answers.iter().all(|(_, body)| &body["id"] == id),
+        "{answers:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

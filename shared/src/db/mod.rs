@@ -13,8 +13,8 @@ pub mod stored;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::prelude::*;
 
 pub use connection::{Backend, ConnectionManager, DbConnection};

@@ -78,7 +78,10 @@ impl PoolCollector {
         Ok(Self {
             db,
             connections: prometheus::IntGaugeVec::new(
-                opts("db_pool_connections", "Pooled database connections by state."),
+                opts(
+                    "db_pool_connections",
+                    "Pooled database connections by state.",
+                ),
                 &["state"],
             )?,
             checkouts: prometheus::IntCounter::with_opts(opts(

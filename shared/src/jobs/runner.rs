@@ -153,16 +153,17 @@ fn run_chunk(
     chunk: &ImportChunk<'_>,
 ) -> Result<(), ApiError> {
     if claimed.dry_run {
-        let results =
-            match crate::db::transaction(conn, |c| Err::<(), _>(ChunkError::DryRun(import(c, chunk)?))) {
-                Err(ChunkError::DryRun(results)) => results,
-                Err(ChunkError::Api(e)) => return Err(e),
-                Ok(()) => {
-                    return Err(ApiError::Internal(anyhow::anyhow!(
-                        "dry run did not roll back"
-                    )));
-                }
-            };
+        let results = match crate::db::transaction(conn, |c| {
+            Err::<(), _>(ChunkError::DryRun(import(c, chunk)?))
+        }) {
+            Err(ChunkError::DryRun(results)) => results,
+            Err(ChunkError::Api(e)) => return Err(e),
+            Ok(()) => {
+                return Err(ApiError::Internal(anyhow::anyhow!(
+                    "dry run did not roll back"
+                )));
+            }
+        };
         return crate::db::transaction(conn, |c| record(c, claimed, chunk.first_index, &results));
     }
     crate::db::transaction(conn, |c| {

@@ -75,7 +75,9 @@ fn duplicate_case(existing: &str) -> ApiError {
     ApiError::Conflict {
         code: "duplicate_case",
         detail: Text::new(
-            format!("Người lao động này đã có hồ sơ bệnh nghề nghiệp {existing} cho bệnh này; hãy cập nhật hồ sơ đó."),
+            format!(
+                "Người lao động này đã có hồ sơ bệnh nghề nghiệp {existing} cho bệnh này; hãy cập nhật hồ sơ đó."
+            ),
             format!("This worker already has case {existing} for this disease; update that case."),
         ),
     }
@@ -114,12 +116,19 @@ pub async fn record(
                     updated_at: now,
                 },
             )?;
-            let status = if c.capacity_loss_percent.is_some() { CaseStatus::Assessed } else { CaseStatus::Diagnosed };
+            let status = if c.capacity_loss_percent.is_some() {
+                CaseStatus::Assessed
+            } else {
+                CaseStatus::Diagnosed
+            };
             let row = DiseaseCaseRow {
                 id: Uuid::now_v7().to_string(),
                 personal_id: c.personal_id.clone(),
                 full_name: c.full_name.trim().to_owned(),
-                gender: serde_json::to_value(c.gender).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                gender: serde_json::to_value(c.gender)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
                 birth_date: c.birth_date,
                 tax_code: e.tax_code.clone(),
                 commune_code: e.commune_code.clone(),
@@ -142,14 +151,19 @@ pub async fn record(
             // winner's case like any duplicate. The savepoint keeps this transaction usable.
             if let Err(e) = shared::db::transaction(conn, |c| repo::insert(c, &row)) {
                 let winner = match &e {
-                    diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                        repo::find_same(conn, &c.personal_id, &c.disease_code)?
-                    }
+                    diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::UniqueViolation,
+                        _,
+                    ) => repo::find_same(conn, &c.personal_id, &c.disease_code)?,
                     _ => None,
                 };
                 return Err(winner.map_or_else(|| e.into(), |w| duplicate_case(&w.id)));
             }
-            stats_repo::apply(conn, shared::time::today(), &stats::delta(&[], &contributions(&row)))?;
+            stats_repo::apply(
+                conn,
+                shared::time::today(),
+                &stats::delta(&[], &contributions(&row)),
+            )?;
             revision(conn, &row, &user.principal(), "Ghi nhận (recorded)")?;
             super::bhxh::record_change(conn, &row.id, FeedReason::Diagnosed)?;
             audit(conn, &user, "create", &[&row])?;

@@ -324,11 +324,17 @@ pub async fn declare(
             // insert fails on the unique index once the winner has committed, and it
             // answers as a repeat does, with the winner's record. The savepoint keeps
             // this transaction usable after the failed insert.
-            if let Err(e) = shared::db::transaction(conn, |c| repo::insert(c, &accident, &casualties)) {
+            if let Err(e) =
+                shared::db::transaction(conn, |c| repo::insert(c, &accident, &casualties))
+            {
                 let winner = match (&e, external_ref) {
-                    (diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _), Some(r)) => {
-                        repo::find_by_external_ref(conn, &principal, r)?
-                    }
+                    (
+                        diesel::result::Error::DatabaseError(
+                            diesel::result::DatabaseErrorKind::UniqueViolation,
+                            _,
+                        ),
+                        Some(r),
+                    ) => repo::find_by_external_ref(conn, &principal, r)?,
                     _ => None,
                 };
                 let Some(existing) = winner else {
