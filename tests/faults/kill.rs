@@ -68,6 +68,19 @@ impl Place {
         Db::connect(&DatabaseSettings::new(url)).unwrap()
     }
 
+    /// Registers establishment `n` at incidents (`base`); its tax code.
+    async fn register(&self, client: &reqwest::Client, base: &str, n: u32) -> String {
+        let res = client
+            .post(format!("{base}/api/v1/establishments"))
+            .bearer_auth(self.token(Role::LaborAuthority, Some("SNV")))
+            .json(&establishment(n))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 201);
+        shared::testing::tax_code(n)
+    }
+
     fn token(&self, role: Role, org: Option<&str>) -> String {
         atvsld::dev_keys(self.dir.path())
             .unwrap()
@@ -168,15 +181,7 @@ async fn kill_9_during_concurrent_writes_loses_no_acknowledged_write() {
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();
-    let res = client
-        .post(format!("{base}/api/v1/establishments"))
-        .bearer_auth(place.token(Role::LaborAuthority, Some("SNV")))
-        .json(&establishment(7))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 201);
-    let tax = shared::testing::tax_code(7);
+    let tax = place.register(&client, &base, 7).await;
     let token = place.token(Role::Enterprise, Some(&tax));
 
     // Sixteen clients declare accidents until the connection drops; each keeps the
@@ -275,14 +280,7 @@ async fn kill_9_with_deliveries_pending_delivers_every_event_after_the_restart()
     let client = reqwest::Client::new();
     let admin = place.token(Role::Admin, None);
     let receiver = Receiver::start(0, Duration::ZERO);
-    let receiver_port: u16 = receiver
-        .url
-        .trim_end_matches("/hook")
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let receiver_port = receiver.port();
     let subscription = subscribe(
         &client,
         &base,
@@ -293,15 +291,7 @@ async fn kill_9_with_deliveries_pending_delivers_every_event_after_the_restart()
     .await;
     receiver.stop().await;
 
-    let res = client
-        .post(format!("{base}/api/v1/establishments"))
-        .bearer_auth(place.token(Role::LaborAuthority, Some("SNV")))
-        .json(&establishment(8))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 201);
-    let tax = shared::testing::tax_code(8);
+    let tax = place.register(&client, &base, 8).await;
     let token = place.token(Role::Enterprise, Some(&tax));
     for _ in 0..EVENTS {
         let res = client
