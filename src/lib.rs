@@ -129,11 +129,7 @@ pub fn local_settings(
             port,
             ..ServerSettings::default()
         },
-        database: DatabaseSettings {
-            url: url.into(),
-            max_connections: None,
-            connect_timeout_secs: 5,
-        },
+        database: DatabaseSettings::new(url),
         auth: AuthSettings {
             jwks_path: Some(jwks_path.to_path_buf()),
             jwks_url: None,
@@ -349,9 +345,9 @@ pub fn rotate_receipt_keys(
     let mut rotated = Vec::new();
     for (def, url) in targets {
         let settings = DatabaseSettings {
-            url: url.into(),
             max_connections: Some(1),
             connect_timeout_secs: 10,
+            ..DatabaseSettings::new(url)
         };
         let (db, _) = def.connect_and_migrate(&settings)?;
         let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -385,9 +381,9 @@ pub async fn start(
 /// returns the number of plans added (0 when it is already there).
 pub fn seed_plan_664(url: &str) -> anyhow::Result<usize> {
     let settings = DatabaseSettings {
-        url: url.to_owned().into(),
         max_connections: Some(1),
         connect_timeout_secs: 10,
+        ..DatabaseSettings::new(url.to_owned())
     };
     let (db, _) = tasks::SERVICE.connect_and_migrate(&settings)?;
     tasks::service::seed::seed_plan_664(&db)

@@ -551,9 +551,9 @@ async fn migrate(
     };
     for (def, url) in targets {
         let settings = DatabaseSettings {
-            url: url.into(),
             max_connections: Some(1),
             connect_timeout_secs: 10,
+            ..DatabaseSettings::new(url)
         };
         let (_, applied) =
             tokio::task::spawn_blocking(move || def.connect_and_migrate(&settings)).await??;

@@ -24,3 +24,16 @@ mod replicas;
 // (c) A receiver that is down, then up again.
 #[path = "faults/receiver_restart.rs"]
 mod receiver_restart;
+
+// (d) The database in trouble: a held SQLite lock, a locked PostgreSQL table, a key
+// rotation under load.
+#[path = "faults/database.rs"]
+mod database;
+
+// (e) Concurrent requests for the same record.
+#[path = "faults/races.rs"]
+mod races;
+
+// (f) kill -9 of `atvsld up` during writes and with deliveries pending.
+#[path = "faults/kill.rs"]
+mod kill;

@@ -250,7 +250,7 @@ pub fn record(
         .map(|r| r.as_str())
         .collect::<Vec<_>>()
         .join(",");
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         use audit_chain_head::dsl as h;
         let locked = diesel::update(h::audit_chain_head.filter(h::id.eq(1)))
             .set(h::seq.eq(h::seq))
@@ -614,11 +614,7 @@ mod tests {
     async fn entries_recorded_during_a_request_carry_its_id() {
         let test_db = TestDatabase::new().unwrap_or_else(|e| panic!("{e}"));
         drop(connect(&test_db));
-        let settings = crate::config::DatabaseSettings {
-            url: secrecy::SecretString::from(test_db.url.clone()),
-            max_connections: None,
-            connect_timeout_secs: 5,
-        };
+        let settings = crate::config::DatabaseSettings::new(test_db.url.clone());
         let pool = db::Db::connect(&settings).unwrap_or_else(|e| panic!("{e}"));
         let ctx = crate::context::RequestContext {
             request_id: Some("req-42".into()),
@@ -656,7 +652,7 @@ mod tests {
                     let mut conn = manager.connect().unwrap_or_else(|e| panic!("{e}"));
                     for i in 0..10 {
                         let id = format!("w{w}-{i}");
-                        conn.transaction(|c| {
+                        crate::db::transaction(&mut conn, |c| {
                             record(c, &user("a"), "read", "accident", &[&id, "x"])
                         })
                         .unwrap_or_else(|e| panic!("{e}"));

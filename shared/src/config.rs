@@ -139,10 +139,48 @@ pub struct DatabaseSettings {
     pub max_connections: Option<u32>,
     #[serde(default = "default_connect_timeout")]
     pub connect_timeout_secs: u64,
+    /// PostgreSQL: the longest a statement may run before the server cancels it, so
+    /// a query whose caller has gone away cannot hold a pooled connection for long.
+    #[serde(default = "default_statement_timeout")]
+    pub statement_timeout_ms: u64,
+    /// PostgreSQL: the longest a statement waits for a lock; shorter than the pool
+    /// wait, so requests stuck behind a held lock give their connections back before
+    /// unrelated requests time out waiting for one.
+    #[serde(default = "default_lock_timeout")]
+    pub lock_timeout_ms: u64,
+    /// SQLite: the longest a write waits for another process's write lock.
+    #[serde(default = "default_busy_timeout")]
+    pub busy_timeout_ms: u64,
+}
+
+impl DatabaseSettings {
+    /// The settings for `url` with every other value at its default.
+    pub fn new(url: impl Into<SecretString>) -> Self {
+        Self {
+            url: url.into(),
+            max_connections: None,
+            connect_timeout_secs: default_connect_timeout(),
+            statement_timeout_ms: default_statement_timeout(),
+            lock_timeout_ms: default_lock_timeout(),
+            busy_timeout_ms: default_busy_timeout(),
+        }
+    }
 }
 
 fn default_connect_timeout() -> u64 {
     5
+}
+
+fn default_statement_timeout() -> u64 {
+    10_000
+}
+
+fn default_lock_timeout() -> u64 {
+    2_000
+}
+
+fn default_busy_timeout() -> u64 {
+    5_000
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

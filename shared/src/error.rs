@@ -148,6 +148,11 @@ pub enum ApiError {
     /// The database or another required resource is unreachable now (503).
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// The database did not do the work in time (503): a SQLite write waited out
+    /// `busy_timeout`, or PostgreSQL cancelled a statement at `statement_timeout` or
+    /// `lock_timeout`. Nothing was written; the request can be sent again.
+    #[error("database busy")]
+    DatabaseBusy,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -195,6 +200,7 @@ impl ApiError {
             Self::UnsupportedMediaType => "unsupported-media-type",
             Self::Upstream { .. } => "upstream",
             Self::Unavailable(_) => "unavailable",
+            Self::DatabaseBusy => "database-busy",
             Self::Internal(_) => "internal",
         }
     }
@@ -218,6 +224,7 @@ impl ApiError {
             Self::Upstream { timeout: true, .. } => "upstream_timeout",
             Self::Upstream { timeout: false, .. } => "upstream_failed",
             Self::Unavailable(_) => "unavailable",
+            Self::DatabaseBusy => "database_busy",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -254,6 +261,7 @@ impl ApiError {
             Self::Unavailable(_) => {
                 Text::new("Dịch vụ tạm thời không sẵn sàng", "Service unavailable")
             }
+            Self::DatabaseBusy => Text::new("Cơ sở dữ liệu đang bận", "Database busy"),
             Self::Internal(_) => Text::new("Lỗi hệ thống", "Internal error"),
         }
     }
@@ -321,6 +329,10 @@ impl ApiError {
             Self::Unavailable(_) => Text::new(
                 "Dịch vụ tạm thời không sẵn sàng; vui lòng thử lại sau.",
                 "The service is temporarily unavailable; please retry later.",
+            ),
+            Self::DatabaseBusy => Text::new(
+                "Cơ sở dữ liệu đang bận; chưa có gì được ghi. Hãy gửi lại sau số giây trong Retry-After.",
+                "The database is busy; nothing was written. Send the request again after the seconds in Retry-After.",
             ),
             Self::Internal(_) => Text::new(
                 "Đã xảy ra lỗi hệ thống. Hãy báo mã yêu cầu (request_id) cho quản trị viên.",
@@ -403,7 +415,7 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Upstream { timeout: true, .. } => StatusCode::GATEWAY_TIMEOUT,
             Self::Upstream { timeout: false, .. } => StatusCode::BAD_GATEWAY,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::DatabaseBusy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -426,6 +438,9 @@ impl ResponseError for ApiError {
             }
             Self::Unavailable(_) => {
                 builder.insert_header((header::RETRY_AFTER, "5"));
+            }
+            Self::DatabaseBusy => {
+                builder.insert_header((header::RETRY_AFTER, "2"));
             }
             Self::MethodNotAllowed { allow } => {
                 builder.insert_header((header::ALLOW, allow.as_str()));
@@ -508,9 +523,27 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(Kind::ClosedConnection, _) => {
                 Self::Unavailable("database connection closed".into())
             }
+            Error::DatabaseError(_, info) if is_busy(info.message()) => {
+                tracing::warn!(error = info.message(), "database busy");
+                Self::DatabaseBusy
+            }
             other => Self::Internal(anyhow::Error::new(other).context("database error")),
         }
     }
+}
+
+/// SQLite's `SQLITE_BUSY` / `SQLITE_LOCKED` after `busy_timeout`, and PostgreSQL's
+/// cancellation at `statement_timeout` or `lock_timeout` (SQLSTATE 57014, 55P03),
+/// which diesel reports only by their messages.
+fn is_busy(message: &str) -> bool {
+    [
+        "database is locked",
+        "database table is locked",
+        "canceling statement due to statement timeout",
+        "canceling statement due to lock timeout",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
 }
 
 impl From<r2d2::Error> for ApiError {
@@ -573,6 +606,7 @@ mod tests {
             (ApiError::PreconditionRequired, 428),
             (ApiError::PayloadTooLarge { limit: 1 }, 413),
             (ApiError::Unavailable("x".into()), 503),
+            (ApiError::DatabaseBusy, 503),
             (
                 ApiError::Upstream {
                     service: "tasks",

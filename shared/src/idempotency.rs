@@ -218,7 +218,7 @@ where
     F: FnMut(&mut DbConnection) -> Result<StoredResponse, ApiError>,
 {
     if dry_run {
-        return match conn.transaction(|c| Err::<(), _>(TxError::DryRun(write(c)?))) {
+        return match crate::db::transaction(conn, |c| Err::<(), _>(TxError::DryRun(write(c)?))) {
             Err(TxError::DryRun(stored)) => Ok(Outcome::DryRun(stored)),
             Err(TxError::Api(e)) => Err(e),
             Ok(()) | Err(TxError::Race) => Err(ApiError::Internal(anyhow::anyhow!(
@@ -227,12 +227,12 @@ where
         };
     }
     let Some(request) = request else {
-        return conn.transaction(|c| write(c).map(Outcome::Done));
+        return crate::db::transaction(conn, |c| write(c).map(Outcome::Done));
     };
     // One retry is enough: after a race, the other request's key is committed and
     // the look-up finds it.
     for _ in 0..2 {
-        match conn.transaction(|c| attempt(c, request, &mut write)) {
+        match crate::db::transaction(conn, |c| attempt(c, request, &mut write)) {
             Ok(outcome) => return Ok(outcome),
             Err(TxError::Race) => continue,
             Err(TxError::Api(e)) => return Err(e),

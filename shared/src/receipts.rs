@@ -331,7 +331,7 @@ pub fn issue(
         )));
     }
     let received_at = received_at.trunc_subsecs(6);
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let key = signing_key(conn)?;
         let mut receipt = Receipt {
             reference: new_reference(received_at.and_utc()),

@@ -121,6 +121,12 @@ impl Application {
             .exclude_regex("^/docs")
             .build()
             .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+        metrics
+            .registry
+            .register(Box::new(crate::db::PoolCollector::new(
+                db.clone(),
+                def.name,
+            )?))?;
         let spec = def.openapi();
         let route_table = web::Data::new(crate::routes::unmatched::RouteTable::from_spec(&spec));
         let body_limit = web::Data::new(BodyLimit(settings.server.body_limit_bytes));

@@ -10,7 +10,6 @@ use std::time::Duration;
 use diesel::Connection;
 use diesel::RunQueryDsl;
 use diesel::pg::PgConnection;
-use secrecy::SecretString;
 
 use crate::auth::{JwtSigner, Role};
 use crate::config::{
@@ -157,11 +156,7 @@ pub fn settings(db: &TestDatabase, keys: &TestKeys) -> Settings {
             body_limit_bytes: 1024 * 1024,
             ..ServerSettings::default()
         },
-        database: DatabaseSettings {
-            url: SecretString::from(db.url.clone()),
-            max_connections: None,
-            connect_timeout_secs: 5,
-        },
+        database: DatabaseSettings::new(db.url.clone()),
         auth: keys.auth_settings(),
         log: LogSettings::default(),
         cors: CorsSettings::default(),

@@ -30,14 +30,7 @@ async fn events_published_while_the_receiver_is_down_all_arrive_once_it_is_up() 
 
     // Subscribe while the receiver is up (the URL must resolve), then take it down.
     let receiver = Receiver::start(0, Duration::ZERO);
-    let port: u16 = receiver
-        .url
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .trim_end_matches("/hook")
-        .parse()
-        .unwrap();
+    let port = receiver.port();
     let subscription = subscribe(&client, &base, &admin, &receiver.url, &["fault.test"]).await;
     receiver.stop().await;
 

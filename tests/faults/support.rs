@@ -75,6 +75,17 @@ impl Receiver {
         }
     }
 
+    /// The port it listens on, to start it again there.
+    pub fn port(&self) -> u16 {
+        self.url
+            .trim_end_matches("/hook")
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
     pub async fn stop(&self) {
         self.handle.stop(false).await;
     }

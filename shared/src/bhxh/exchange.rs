@@ -87,7 +87,7 @@ pub async fn feed<S: Subject>(
     let user = user.clone();
     let size = usize::try_from(limit).unwrap_or(usize::MAX);
     db.run(move |conn| {
-        conn.transaction(|conn| {
+        crate::db::transaction(conn, |conn| {
             let mut changes = store::changes_after(conn, after, limit + 1)?;
             let has_more = changes.len() > size;
             changes.truncate(size);
@@ -368,7 +368,7 @@ pub async fn list_decisions<S: Subject>(
     let fetch = page.clone();
     let rows = db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::transaction(conn, |conn| {
                 let rows = store::list_decisions(
                     conn,
                     &filter,

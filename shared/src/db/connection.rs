@@ -10,6 +10,9 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::r2d2::R2D2Connection;
 use diesel::sqlite::SqliteConnection;
+use secrecy::ExposeSecret;
+
+use crate::config::DatabaseSettings;
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -45,7 +48,8 @@ impl Backend {
 
 /// Foreign keys are off by default per SQLite connection; WAL lets readers run
 /// beside the writer; `synchronous=FULL` makes a 2xx mean the commit is on disk.
-const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
+const SQLITE_PRAGMAS: &str =
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
@@ -58,12 +62,34 @@ pub enum ConnectError {
 pub struct ConnectionManager {
     backend: Backend,
     target: String,
+    /// Run on every new connection: the timeouts of [`DatabaseSettings`].
+    setup: String,
 }
 
 impl ConnectionManager {
+    /// A manager with the default timeouts.
     pub fn new(url: &str) -> anyhow::Result<Self> {
-        let (backend, target) = Backend::from_url(url)?;
-        Ok(Self { backend, target })
+        Self::from_settings(&DatabaseSettings::new(url.to_owned()))
+    }
+
+    pub fn from_settings(settings: &DatabaseSettings) -> anyhow::Result<Self> {
+        let (backend, target) = Backend::from_url(settings.url.expose_secret())?;
+        let setup = match backend {
+            // Session settings: they hold for every statement of the pooled connection.
+            Backend::Postgres => format!(
+                "SET statement_timeout = {}; SET lock_timeout = {};",
+                settings.statement_timeout_ms, settings.lock_timeout_ms
+            ),
+            Backend::Sqlite => format!(
+                "PRAGMA busy_timeout = {}; {SQLITE_PRAGMAS}",
+                settings.busy_timeout_ms
+            ),
+        };
+        Ok(Self {
+            backend,
+            target,
+            setup,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -77,10 +103,14 @@ impl r2d2::ManageConnection for ConnectionManager {
 
     fn connect(&self) -> Result<DbConnection, ConnectError> {
         Ok(match self.backend {
-            Backend::Postgres => DbConnection::Postgres(PgConnection::establish(&self.target)?),
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&self.target)?;
+                conn.batch_execute(&self.setup)?;
+                DbConnection::Postgres(conn)
+            }
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.target)?;
-                conn.batch_execute(SQLITE_PRAGMAS)?;
+                conn.batch_execute(&self.setup)?;
                 DbConnection::Sqlite(conn)
             }
         })

@@ -7,15 +7,19 @@
 
 mod connection;
 mod migrate;
+mod pool_stats;
 pub mod stored;
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::prelude::*;
-use secrecy::ExposeSecret;
 
 pub use connection::{Backend, ConnectionManager, DbConnection};
 pub use migrate::{Migrations, check_same_migration_names, run_migrations, step_migration};
+pub use pool_stats::{PoolCollector, PoolSnapshot, PoolStats};
 pub use stored::parse_stored;
 
 use crate::config::DatabaseSettings;
@@ -43,13 +47,19 @@ pub type DbBackend = <DbConnection as diesel::Connection>::Backend;
 pub struct Db {
     pool: Pool,
     backend: Backend,
+    stats: Arc<PoolStats>,
+    /// SQLite's `busy_timeout`; none on PostgreSQL.
+    busy_timeout: Option<Duration>,
 }
+
+/// A wait for the pool shorter than this leaves SQLite's busy timeout as it is.
+const BUSY_SLACK: Duration = Duration::from_millis(50);
 
 impl Db {
     /// Connects once directly (so the real error reaches the caller and the log),
     /// then builds the pool.
     pub fn connect(settings: &DatabaseSettings) -> anyhow::Result<Db> {
-        let manager = ConnectionManager::new(settings.url.expose_secret())?;
+        let manager = ConnectionManager::from_settings(settings)?;
         let backend = manager.backend();
         drop(
             r2d2::ManageConnection::connect(&manager)
@@ -59,12 +69,48 @@ impl Db {
             Backend::Postgres => 10,
             Backend::Sqlite => 1,
         });
+        let stats = Arc::new(PoolStats::default());
         let pool = r2d2::Pool::builder()
             .max_size(max_size.max(1))
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(settings.connect_timeout_secs.max(1)))
+            .event_handler(Box::new(pool_stats::Recorder(stats.clone())))
             .build(manager)?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            stats,
+            busy_timeout: (backend == Backend::Sqlite)
+                .then(|| Duration::from_millis(settings.busy_timeout_ms)),
+        })
+    }
+
+    /// What the pool has handed out and waited for so far (for `/metrics`).
+    pub fn pool_stats(&self) -> PoolSnapshot {
+        self.stats.snapshot(&self.pool)
+    }
+
+    /// Whether the pool can hand out a connection within `wait`, and that connection
+    /// answers; else why not (for `/readyz`).
+    pub async fn ready(&self, wait: Duration) -> Result<(), String> {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let state = pool.state();
+            let mut conn = pool.get_timeout(wait).map_err(|_| {
+                format!(
+                    "database pool: no connection free within {} ms ({} of {} in use)",
+                    wait.as_millis(),
+                    state.connections.saturating_sub(state.idle_connections),
+                    pool.max_size()
+                )
+            })?;
+            diesel::sql_query("SELECT 1")
+                .execute(&mut *conn)
+                .map(|_| ())
+                .map_err(|_| "database: the connection does not answer".to_owned())
+        })
+        .await
+        .map_err(|e| format!("blocking task failed: {e}"))?
     }
 
     pub fn backend(&self) -> Backend {
@@ -93,11 +139,22 @@ impl Db {
         let pool = self.pool.clone();
         let span = tracing::Span::current();
         let ctx = crate::context::current();
+        let busy_timeout = self.busy_timeout;
         actix_web::web::block(move || {
             let _entered = span.enter();
             crate::context::sync_scope(ctx, || {
+                let asked = Instant::now();
                 let mut conn = pool.get()?;
-                f(&mut conn).map_err(Into::into)
+                let Some(full) = busy_timeout.filter(|_| asked.elapsed() > BUSY_SLACK) else {
+                    return f(&mut conn).map_err(Into::into);
+                };
+                // SQLite: the time spent waiting for the pool counts against the
+                // busy timeout, so that no request waits much longer than it in all.
+                let left = full.saturating_sub(asked.elapsed());
+                conn.batch_execute(&format!("PRAGMA busy_timeout = {}", left.as_millis()))?;
+                let result = f(&mut conn).map_err(Into::into);
+                conn.batch_execute(&format!("PRAGMA busy_timeout = {}", full.as_millis()))?;
+                result
             })
         })
         .await?
@@ -107,6 +164,41 @@ impl Db {
     pub async fn ping(&self) -> Result<(), ApiError> {
         self.run(|conn| diesel::sql_query("SELECT 1").execute(conn).map(|_| ()))
             .await
+    }
+}
+
+/// `conn.transaction(f)`, except that on SQLite the outermost transaction begins
+/// with `BEGIN IMMEDIATE`. A deferred SQLite transaction that reads and then writes
+/// must upgrade its lock, and SQLite refuses that upgrade at once (`SQLITE_BUSY`, no
+/// `busy_timeout` wait) while another process writes; an immediate one takes the
+/// write lock first, waiting up to `busy_timeout` for it. Use it for every unit of
+/// work, as every one may write (an audit entry, an outbox event).
+pub fn transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    type Manager = <DbConnection as diesel::Connection>::TransactionManager;
+    let DbConnection::Sqlite(sqlite) = conn else {
+        return conn.transaction(f);
+    };
+    if AnsiTransactionManager::transaction_manager_status_mut(sqlite)
+        .transaction_depth()?
+        .is_some()
+    {
+        return conn.transaction(f);
+    }
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    match f(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        // As diesel's own `transaction`: the caller's error is the interesting one.
+        Err(error) => match Manager::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
     }
 }
 

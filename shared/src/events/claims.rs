@@ -81,7 +81,7 @@ pub fn claim(
     now: NaiveDateTime,
 ) -> Result<Vec<Claimed>, ApiError> {
     let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::hours(1));
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let due = deliveries::table
             .filter(deliveries::subscription_id.eq(subscription))
             .filter(deliveries::status.eq(PENDING))

@@ -292,7 +292,6 @@ pub async fn submit(
     }
     let results = db
         .run(move |conn| {
-            use diesel::Connection;
             let chunk = ImportChunk {
                 kind,
                 principal: &principal,
@@ -300,9 +299,9 @@ pub async fn submit(
                 items: &items,
             };
             if !dry_run {
-                return conn.transaction(|c| import(c, &chunk));
+                return crate::db::transaction(conn, |c| import(c, &chunk));
             }
-            match conn.transaction(|c| {
+            match crate::db::transaction(conn, |c| {
                 Err::<(), _>(DryRun::Rollback(import(c, &chunk).map_err(DryRun::Api)?))
             }) {
                 Err(DryRun::Rollback(results)) => Ok(results),

@@ -36,7 +36,7 @@ pub fn claim(
     conn: &mut DbConnection,
     now: chrono::NaiveDateTime,
 ) -> Result<Option<Claimed>, ApiError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let due = jobs::table
             .filter(
                 jobs::status
@@ -153,19 +153,20 @@ fn run_chunk(
     chunk: &ImportChunk<'_>,
 ) -> Result<(), ApiError> {
     if claimed.dry_run {
-        let results =
-            match conn.transaction(|c| Err::<(), _>(ChunkError::DryRun(import(c, chunk)?))) {
-                Err(ChunkError::DryRun(results)) => results,
-                Err(ChunkError::Api(e)) => return Err(e),
-                Ok(()) => {
-                    return Err(ApiError::Internal(anyhow::anyhow!(
-                        "dry run did not roll back"
-                    )));
-                }
-            };
-        return conn.transaction(|c| record(c, claimed, chunk.first_index, &results));
+        let results = match crate::db::transaction(conn, |c| {
+            Err::<(), _>(ChunkError::DryRun(import(c, chunk)?))
+        }) {
+            Err(ChunkError::DryRun(results)) => results,
+            Err(ChunkError::Api(e)) => return Err(e),
+            Ok(()) => {
+                return Err(ApiError::Internal(anyhow::anyhow!(
+                    "dry run did not roll back"
+                )));
+            }
+        };
+        return crate::db::transaction(conn, |c| record(c, claimed, chunk.first_index, &results));
     }
-    conn.transaction(|c| {
+    crate::db::transaction(conn, |c| {
         let results = import(c, chunk)?;
         record(c, claimed, chunk.first_index, &results)
     })

@@ -3,7 +3,6 @@
 //! effect once.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -71,7 +70,7 @@ pub async fn receive_event(
     };
     let status = db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::transaction(conn, |conn| {
                 if !inbox::first_time(conn, &envelope)? {
                     return Ok::<_, ApiError>("duplicate");
                 }

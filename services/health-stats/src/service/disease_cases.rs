@@ -1,7 +1,6 @@
 //! Recording occupational-disease cases and reading them. Every read and write of a
 //! case is audited (who, which case, when), without its values.
 
-use diesel::Connection;
 use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection};
 use shared::error::{ApiError, FieldError, Text};
@@ -71,6 +70,19 @@ fn revision(
     Ok(())
 }
 
+/// 409 `duplicate_case`, naming the case that exists.
+fn duplicate_case(existing: &str) -> ApiError {
+    ApiError::Conflict {
+        code: "duplicate_case",
+        detail: Text::new(
+            format!(
+                "Người lao động này đã có hồ sơ bệnh nghề nghiệp {existing} cho bệnh này; hãy cập nhật hồ sơ đó."
+            ),
+            format!("This worker already has case {existing} for this disease; update that case."),
+        ),
+    }
+}
+
 /// Records a case. The same person and disease is one case: a second one is 409
 /// `duplicate_case`, naming the case that exists.
 #[tracing::instrument(skip_all)]
@@ -89,13 +101,7 @@ pub async fn record(
         idempotency::execute(conn, idempotent.as_ref(), dry_run, |conn| {
             let c = &valid.case;
             if let Some(existing) = repo::find_same(conn, &c.personal_id, &c.disease_code)? {
-                return Err(ApiError::Conflict {
-                    code: "duplicate_case",
-                    detail: Text::new(
-                        format!("Người lao động này đã có hồ sơ bệnh nghề nghiệp {} cho bệnh này; hãy cập nhật hồ sơ đó.", existing.id),
-                        format!("This worker already has case {} for this disease; update that case.", existing.id),
-                    ),
-                });
+                return Err(duplicate_case(&existing.id));
             }
             let now = shared::db::now();
             let e = &valid.establishment;
@@ -110,12 +116,19 @@ pub async fn record(
                     updated_at: now,
                 },
             )?;
-            let status = if c.capacity_loss_percent.is_some() { CaseStatus::Assessed } else { CaseStatus::Diagnosed };
+            let status = if c.capacity_loss_percent.is_some() {
+                CaseStatus::Assessed
+            } else {
+                CaseStatus::Diagnosed
+            };
             let row = DiseaseCaseRow {
                 id: Uuid::now_v7().to_string(),
                 personal_id: c.personal_id.clone(),
                 full_name: c.full_name.trim().to_owned(),
-                gender: serde_json::to_value(c.gender).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                gender: serde_json::to_value(c.gender)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
                 birth_date: c.birth_date,
                 tax_code: e.tax_code.clone(),
                 commune_code: e.commune_code.clone(),
@@ -133,8 +146,24 @@ pub async fn record(
                 created_at: now,
                 updated_at: now,
             };
-            repo::insert(conn, &row)?;
-            stats_repo::apply(conn, shared::time::today(), &stats::delta(&[], &contributions(&row)))?;
+            // Two recordings of one case racing on PostgreSQL: the loser's insert fails
+            // on the unique index once the winner has committed, and it names the
+            // winner's case like any duplicate. The savepoint keeps this transaction usable.
+            if let Err(e) = shared::db::transaction(conn, |c| repo::insert(c, &row)) {
+                let winner = match &e {
+                    diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::UniqueViolation,
+                        _,
+                    ) => repo::find_same(conn, &c.personal_id, &c.disease_code)?,
+                    _ => None,
+                };
+                return Err(winner.map_or_else(|| e.into(), |w| duplicate_case(&w.id)));
+            }
+            stats_repo::apply(
+                conn,
+                shared::time::today(),
+                &stats::delta(&[], &contributions(&row)),
+            )?;
             revision(conn, &row, &user.principal(), "Ghi nhận (recorded)")?;
             super::bhxh::record_change(conn, &row.id, FeedReason::Diagnosed)?;
             audit(conn, &user, "create", &[&row])?;
@@ -148,7 +177,7 @@ pub async fn get(db: &Db, user: &AuthUser, id: String) -> Result<DiseaseCaseRow,
     let scope = access::scope("get_disease_case", user)?;
     let user = user.clone();
     db.run(move |conn| {
-        conn.transaction(|conn| {
+        shared::db::transaction(conn, |conn| {
             let row = repo::find(conn, &id, scope.tax_code())?.ok_or_else(not_found)?;
             audit(conn, &user, "read", &[&row])?;
             Ok::<_, ApiError>(row)
@@ -168,7 +197,7 @@ pub async fn list(
     let fetch = page.clone();
     let rows = db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            shared::db::transaction(conn, |conn| {
                 let rows = repo::list(
                     conn,
                     scope.tax_code(),
@@ -207,7 +236,7 @@ pub async fn assess(
     let reason = change.change_reason.trim().to_owned();
     let user = user.clone();
     db.run(move |conn| {
-        conn.transaction(|conn| {
+        shared::db::transaction(conn, |conn| {
             let current = repo::find(conn, &id, None)?.ok_or_else(not_found)?;
             shared::versioning::check_version(expected_version, current.version)?;
             let mut errors = Vec::new();

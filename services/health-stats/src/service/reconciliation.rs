@@ -6,7 +6,6 @@
 use std::collections::HashSet;
 
 use chrono::NaiveDate;
-use diesel::Connection;
 use shared::auth::AuthUser;
 use shared::bhxh::reconciliation::{FindingKind, ReconciliationItem};
 use shared::bhxh::store::{self, DecisionFilter};
@@ -37,7 +36,7 @@ pub async fn reconciliation(
     };
     let user = user.clone();
     db.run(move |conn| {
-        conn.transaction(|conn| {
+        shared::db::transaction(conn, |conn| {
             let filter = DecisionFilter {
                 unmatched: Some(true),
                 decided_from: Some(start),

@@ -1,6 +1,5 @@
 //! Submitting periodic accident reports, reading them, and who has reported.
 
-use diesel::Connection;
 use shared::access::Scope;
 use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection};
@@ -343,7 +342,7 @@ pub async fn compliance(
     let due = rules::due_date(kind, period);
     let today = shared::time::today();
     db.run(move |conn| {
-        conn.transaction(|conn| {
+        shared::db::transaction(conn, |conn| {
             let reports = repo::all_for_period(conn, &period.to_string(), kind.as_str())?;
             let expected: Vec<(String, String, String)> = match kind {
                 ReportKind::Employer => establishments_repo::all(conn)?

@@ -154,7 +154,7 @@ pub async fn dossier(db: &Db, user: &AuthUser, casualty_id: String) -> Result<Do
     let access = crate::access::check("get_bhxh_accident_case_dossier", user)?;
     let user = user.clone();
     db.run(move |conn| {
-        conn.transaction(|conn| {
+        shared::db::transaction(conn, |conn| {
             let not_found = || ApiError::NotFound {
                 resource: "casualty",
             };

@@ -2,7 +2,6 @@
 
 pub mod import;
 
-use diesel::Connection;
 use shared::auth::AuthUser;
 use shared::db::Db;
 use shared::error::{ApiError, FieldError, Text};
@@ -166,7 +165,7 @@ pub async fn update(
     };
     let principal = user.principal();
     db.run(move |conn| {
-        conn.transaction(|conn| {
+        shared::db::transaction(conn, |conn| {
             let current = repo::find(conn, &id, &visible)?.ok_or(ApiError::NotFound {
                 resource: "establishment",
             })?;

@@ -20,7 +20,7 @@ const EVERY: Duration = Duration::from_secs(300);
 /// on PostgreSQL a second replica's update waits for the first one's commit and then
 /// matches nothing, on SQLite the writers take turns.
 pub fn announce(conn: &mut DbConnection, now: NaiveDateTime) -> Result<usize, ApiError> {
-    conn.transaction(|conn| {
+    shared::db::transaction(conn, |conn| {
         let late: Vec<(String, NaiveDateTime, String, bool)> = accidents::table
             .left_join(investigations::table.on(investigations::accident_id.eq(accidents::id)))
             .filter(accidents::status.eq_any(["declared", "under_investigation"]))

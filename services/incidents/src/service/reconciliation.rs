@@ -9,7 +9,6 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use diesel::Connection;
 use shared::auth::AuthUser;
 use shared::bhxh::reconciliation::{
     FindingKind, Reconciliation, ReconciliationItem, ReconciliationPart,
@@ -130,7 +129,7 @@ async fn accident_findings(
     let user = user.clone();
     let vietnam = shared::time::vietnam();
     db.run(move |conn| {
-        conn.transaction(|conn| {
+        shared::db::transaction(conn, |conn| {
             let filter = DecisionFilter {
                 unmatched: Some(true),
                 decided_from: Some(start),

@@ -1,7 +1,6 @@
 //! Who has reported for a period (per agency) and where each task stands.
 
 use chrono::NaiveDate;
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection, parse_stored};
@@ -182,7 +181,7 @@ pub async fn compliance(
         ));
     };
     db.run(move |conn| {
-        conn.transaction(|conn| {
+        shared::db::transaction(conn, |conn| {
             let plan = match &plan_id {
                 Some(id) => plans::find(conn, id)?,
                 None => plans::all(conn)?.into_iter().last(),

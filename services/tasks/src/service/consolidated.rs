@@ -3,7 +3,6 @@
 //! the period's year (read over HTTP, after the database work, as the KPIs are).
 
 use chrono::NaiveDate;
-use diesel::Connection;
 use shared::auth::AuthUser;
 use shared::config::Upstreams;
 use shared::db::Db;
@@ -43,7 +42,7 @@ pub async fn consolidated(
     let id = plan_id.clone();
     let (plan, reports, agencies) = db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            shared::db::transaction(conn, |conn| {
                 let plan =
                     plans::find(conn, &id)?.ok_or(ApiError::NotFound { resource: "plan" })?;
                 let reports = plan_reports::all_for_period(conn, &id, &period.to_string())?;

@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use diesel::Connection;
 use serde_json::{Map, Value};
 use shared::auth::AuthUser;
 use shared::config::Upstreams;
@@ -184,7 +183,7 @@ pub async fn draft(
     };
     let (plan_id, agency, tasks, existing) = db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            shared::db::transaction(conn, |conn| {
                 let plan = match &plan_id {
                     Some(id) => plans::find(conn, id)?,
                     None => plans::all(conn)?.into_iter().last(),

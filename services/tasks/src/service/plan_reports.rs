@@ -4,7 +4,6 @@
 //! server time of the first filing against the due date.
 
 use chrono::NaiveDate;
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection};
@@ -343,7 +342,7 @@ fn latest_receipt(conn: &mut DbConnection, id: &str) -> Result<Option<Receipt>, 
 pub async fn get(db: &Db, user: &AuthUser, id: String) -> Result<ReportView, ApiError> {
     let scope = super::agency_scope("get_plan_report", user)?;
     db.run(move |conn| {
-        conn.transaction(|conn| {
+        shared::db::transaction(conn, |conn| {
             let report = repo::find(conn, &id, scope.as_deref())?.ok_or_else(not_found)?;
             let receipt = latest_receipt(conn, &report.id)?;
             Ok::<_, ApiError>(ReportView { report, receipt })
@@ -388,7 +387,7 @@ pub async fn revisions(
 ) -> Result<Vec<PlanReportRevisionRow>, ApiError> {
     let scope = super::agency_scope("list_plan_report_revisions", user)?;
     db.run(move |conn| {
-        conn.transaction(|conn| {
+        shared::db::transaction(conn, |conn| {
             repo::find(conn, &id, scope.as_deref())?.ok_or_else(not_found)?;
             Ok::<_, ApiError>(repo::revisions(conn, &id)?)
         })

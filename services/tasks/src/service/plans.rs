@@ -2,7 +2,6 @@
 //! plan, writes for Sở Nội vụ (labor_authority) and admin.
 
 use chrono::NaiveDate;
-use diesel::Connection;
 use shared::auth::AuthUser;
 use shared::db::Db;
 use shared::error::{ApiError, FieldError, Text};
@@ -50,7 +49,7 @@ pub async fn list_agencies(
     super::access::check("list_agencies", user)?;
     let (rows, recorded) = db
         .run(|conn| {
-            conn.transaction(|conn| {
+            shared::db::transaction(conn, |conn| {
                 Ok::<_, ApiError>((agencies::all(conn)?, agencies::successors(conn)?))
             })
         })
@@ -66,7 +65,7 @@ pub async fn get_agency(db: &Db, user: &AuthUser, code: String) -> Result<Agency
     super::access::check("get_agency", user)?;
     let (row, recorded) = db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            shared::db::transaction(conn, |conn| {
                 Ok::<_, ApiError>((agencies::find(conn, &code)?, agencies::successors(conn)?))
             })
         })
@@ -178,7 +177,7 @@ pub struct PlanView {
 pub async fn list_plans(db: &Db, user: &AuthUser) -> Result<Vec<PlanView>, ApiError> {
     super::access::check("list_plans", user)?;
     db.run(|conn| {
-        conn.transaction(|conn| {
+        shared::db::transaction(conn, |conn| {
             let mut out = Vec::new();
             for plan in plans::all(conn)? {
                 out.push(view(conn, plan)?);
@@ -202,7 +201,7 @@ fn view(conn: &mut shared::db::DbConnection, plan: PlanRow) -> Result<PlanView, 
 pub async fn get_plan(db: &Db, user: &AuthUser, id: String) -> Result<PlanView, ApiError> {
     super::access::check("get_plan", user)?;
     db.run(move |conn| {
-        conn.transaction(|conn| {
+        shared::db::transaction(conn, |conn| {
             let plan = plans::find(conn, &id)?.ok_or(ApiError::NotFound { resource: "plan" })?;
             view(conn, plan)
         })
@@ -248,7 +247,7 @@ pub async fn list_tasks(
     }
     let agency = scope.or(agency);
     db.run(move |conn| {
-        conn.transaction(|conn| {
+        shared::db::transaction(conn, |conn| {
             let tasks = plans::tasks(conn, plan_id.as_deref(), agency.as_deref())?;
             with_assignments(conn, tasks)
         })
@@ -259,7 +258,7 @@ pub async fn list_tasks(
 pub async fn get_task(db: &Db, user: &AuthUser, id: String) -> Result<TaskView, ApiError> {
     let scope = super::agency_scope("get_task", user)?;
     db.run(move |conn| {
-        conn.transaction(|conn| {
+        shared::db::transaction(conn, |conn| {
             let task =
                 plans::find_task(conn, &id)?.ok_or(ApiError::NotFound { resource: "task" })?;
             let view = with_assignments(conn, vec![task])?

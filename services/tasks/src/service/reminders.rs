@@ -7,7 +7,6 @@
 use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate};
-use diesel::Connection;
 use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection};
 use shared::error::ApiError;
@@ -26,7 +25,7 @@ const INTERVAL: Duration = Duration::from_secs(3600);
 /// Records the reminders due on `today`; returns how many this call made.
 pub fn run(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, ApiError> {
     crate::service::seed::ensure_deadlines(conn, today.year()).map_err(ApiError::Internal)?;
-    conn.transaction(|conn| {
+    shared::db::transaction(conn, |conn| {
         let mut made = 0;
         for plan in plans::all(conn)? {
             for (period, due_on) in plans::deadlines(conn, &plan.id)? {

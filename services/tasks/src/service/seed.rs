@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use diesel::{Connection, QueryResult};
+use diesel::QueryResult;
 use shared::db::{Db, DbConnection};
 use uuid::Uuid;
 
@@ -20,7 +20,7 @@ const SEEDED_BY: &str = "seed";
 /// successors), plans whose number is not yet stored, and the tasks that closed
 /// agencies pass on. Returns the number of plans added.
 pub fn load(conn: &mut DbConnection, file: &SeedFile) -> anyhow::Result<usize> {
-    conn.transaction(|conn| {
+    shared::db::transaction(conn, |conn| {
         let now = shared::db::now();
         ensure_agencies(conn, file)?;
         let existing: Vec<String> = plans::all(conn)?.into_iter().map(|p| p.number).collect();
@@ -194,7 +194,7 @@ pub fn pass_on_closed_agencies(conn: &mut DbConnection) -> QueryResult<usize> {
 /// Start-up on a database that holds plans already: the agencies added since it
 /// was seeded (the commune committees) and the tasks passed on to them.
 pub fn upgrade(conn: &mut DbConnection, file: &SeedFile) -> anyhow::Result<(usize, usize)> {
-    conn.transaction(|conn| {
+    shared::db::transaction(conn, |conn| {
         let agencies = ensure_agencies(conn, file)?;
         let passed = pass_on_closed_agencies(conn)?;
         Ok((agencies, passed))

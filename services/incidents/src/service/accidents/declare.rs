@@ -82,7 +82,29 @@ pub async fn declare(
                 updated_at: now,
             };
             derive(&mut accident, &casualties)?;
-            repo::insert(conn, &accident, &casualties)?;
+            // Two declarations with one `external_ref` racing on PostgreSQL: the loser's
+            // insert fails on the unique index once the winner has committed, and it
+            // answers as a repeat does, with the winner's record. The savepoint keeps
+            // this transaction usable after the failed insert.
+            if let Err(e) =
+                shared::db::transaction(conn, |c| repo::insert(c, &accident, &casualties))
+            {
+                let winner = match (&e, external_ref) {
+                    (
+                        diesel::result::Error::DatabaseError(
+                            diesel::result::DatabaseErrorKind::UniqueViolation,
+                            _,
+                        ),
+                        Some(r),
+                    ) => repo::find_by_external_ref(conn, &principal, r)?,
+                    _ => None,
+                };
+                let Some(existing) = winner else {
+                    return Err(e.into());
+                };
+                let view = load_view(conn, existing)?;
+                return render(&view, &[], false);
+            }
             let receipt = if dry_run {
                 None
             } else {

@@ -15,7 +15,6 @@ pub use reads::{get, get_investigation, list, revisions};
 pub use status::{SeverityRaise, raise_severity, transition};
 
 use chrono::{DateTime, Utc};
-use diesel::Connection;
 use shared::access::{Access, Scope};
 use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection, parse_stored};

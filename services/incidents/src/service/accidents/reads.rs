@@ -25,7 +25,7 @@ async fn read(
     let visibility = access::scope(operation, user)?;
     let user = user.clone();
     db.run(move |conn| {
-        conn.transaction(|conn| {
+        shared::db::transaction(conn, |conn| {
             let accident = repo::find(conn, &id, &visibility)?.ok_or_else(not_found)?;
             let view = load_view(conn, accident)?;
             audit(conn, &user, "read", &view.casualties)?;
