@@ -53,6 +53,20 @@ pub enum VerifyError {
     KeysUnavailable(String),
 }
 
+impl VerifyError {
+    /// The token names a key the JWKS lacks, or its signature fails the key of its kid.
+    pub fn is_unknown_key(&self) -> bool {
+        match self {
+            Self::UnknownKid => true,
+            Self::Invalid(e) => matches!(
+                e.kind(),
+                jsonwebtoken::errors::ErrorKind::InvalidSignature
+            ),
+            _ => false,
+        }
+    }
+}
+
 struct KeyCache {
     keys: HashMap<String, (DecodingKey, Algorithm)>,
     /// When the keys were last read successfully.

@@ -26,7 +26,7 @@ async fn the_service_is_ready_and_documents_itself() {
         .json()
         .await
         .unwrap();
-    assert_eq!(spec["info"]["title"], "ATVSLĐ tasks API");
+    assert_eq!(spec["info"]["title"], "ATVSLD tasks API");
 }
 
 #[tokio::test]
