@@ -614,3 +614,8 @@ mod demo;
 // `atvsld up` and the operator's settings.
 #[path = "e2e/up_settings.rs"]
 mod up_settings;
+
+// The `atvsld` binary: the README's quick start, tokens, import, CORS under `up`.
+#[cfg(unix)]
+#[path = "e2e/cli.rs"]
+mod cli;
