@@ -140,13 +140,15 @@ mod tests {
 
     #[test]
     fn a_list_read_whole_pages_in_its_own_order() {
-        let rows = vec!["SNV", "SYT", "BHXH", "CA"];
-        let key = |r: &&str| *r;
+        fn key(row: &String) -> &str {
+            row
+        }
+        let rows: Vec<String> = ["SNV", "SYT", "BHXH", "CA"].map(String::from).to_vec();
         let (first, next) = page_read_whole(rows.clone(), Some(3), None, key).unwrap_or_default();
         assert_eq!(first, ["SNV", "SYT", "BHXH"]);
         let (rest, last) =
             page_read_whole(rows.clone(), Some(3), next.as_deref(), key).unwrap_or_default();
-        assert_eq!((rest, last), (vec!["CA"], None));
+        assert_eq!((rest, last), (vec!["CA".to_owned()], None));
         assert!(page_read_whole(rows, Some(3), Some("bm90LWEta2V5"), key).is_err());
     }
 
