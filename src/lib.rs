@@ -388,7 +388,10 @@ pub fn token_command(data_dir: &Path) -> String {
     if data_dir == Path::new(DEFAULT_DATA_DIR) {
         "atvsld token --role admin".to_owned()
     } else {
-        format!("atvsld token --role admin --data-dir {}", shell_word(data_dir))
+        format!(
+            "atvsld token --role admin --data-dir {}",
+            shell_word(data_dir)
+        )
     }
 }
 

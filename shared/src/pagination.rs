@@ -88,7 +88,10 @@ pub fn page_read_whole<T>(
     };
     let rows: Vec<T> = rows.into_iter().skip(start).collect();
     let (rows, next) = page.finish(rows, &key_of);
-    let next = next.and(rows.last().map(|r| URL_SAFE_NO_PAD.encode(format!("k1:{}", key_of(r)))));
+    let next = next.and(
+        rows.last()
+            .map(|r| URL_SAFE_NO_PAD.encode(format!("k1:{}", key_of(r)))),
+    );
     Ok((rows, next))
 }
 

@@ -121,7 +121,10 @@ pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
 }
 
 fn sqlite_url(data_dir: &Path, service: &str) -> String {
-    format!("sqlite://{}", data_dir.join(format!("{service}.db")).display())
+    format!(
+        "sqlite://{}",
+        data_dir.join(format!("{service}.db")).display()
+    )
 }
 
 pub async fn seed(args: SeedArgs) -> anyhow::Result<()> {

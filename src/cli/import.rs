@@ -339,7 +339,10 @@ fn print_rejected(outcome: &Value, lines: Option<&[u64]>, lang: Lang) {
                 format!("{} {line}", lang.pick("dòng", "line")),
                 format!("/{index}"),
             ),
-            None => (format!("{} {index}", lang.pick("mục", "item")), String::new()),
+            None => (
+                format!("{} {index}", lang.pick("mục", "item")),
+                String::new(),
+            ),
         };
         let problems = row.get("problems").and_then(Value::as_array);
         for p in problems.into_iter().flatten() {

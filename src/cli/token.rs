@@ -30,9 +30,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         format!("unknown role {:?}; use one of {known}", args.role)
     })?;
     let keys = atvsld::existing_dev_keys(&args.data_dir)?;
-    let subject = args
-        .sub
-        .unwrap_or_else(|| format!("dev-{}", role.as_str()));
+    let subject = args.sub.unwrap_or_else(|| format!("dev-{}", role.as_str()));
     let token = keys.signer.token(
         atvsld::DEV_ISSUER,
         atvsld::DEV_AUDIENCE,

@@ -143,7 +143,9 @@ fn the_readme_quick_start_answers_200_in_its_first_30_lines() {
         }
     }
     let [run, call, test] = blocks.as_slice() else {
-        panic!("README's first 30 lines should hold three sh blocks (run, token + curl, test): {blocks:?}");
+        panic!(
+            "README's first 30 lines should hold three sh blocks (run, token + curl, test): {blocks:?}"
+        );
     };
     assert_eq!(run.trim(), "cargo run --release -- up");
     assert_eq!(test.trim(), "cargo test --workspace");
@@ -194,7 +196,11 @@ fn token_and_import_refuse_a_data_folder_without_keys_and_create_nothing() {
         let out = atvsld(cwd.path(), &args, "en_US.UTF-8");
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
-        let folder = if args.contains(&"typo") { "typo" } else { "data" };
+        let folder = if args.contains(&"typo") {
+            "typo"
+        } else {
+            "data"
+        };
         assert!(
             stderr.contains(&format!("the data folder {folder} holds no suite keys")),
             "{args:?}: {stderr}"
@@ -307,7 +313,12 @@ async fn cors_under_up(client: &reqwest::Client, incidents: &str, token: &str) {
     };
     assert_eq!(header(&res, "access-control-allow-origin"), PORTAL);
     assert!(header(&res, "access-control-allow-methods").contains("patch"));
-    for sent in ["authorization", "content-type", "idempotency-key", "if-match"] {
+    for sent in [
+        "authorization",
+        "content-type",
+        "idempotency-key",
+        "if-match",
+    ] {
         assert!(
             header(&res, "access-control-allow-headers").contains(sent),
             "{sent}"
@@ -406,12 +417,7 @@ async fn import_from_the_command_line(cwd: &Path, incidents: &str, health: &str)
         "en_US.UTF-8",
     );
     let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}{}",
-        text(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(
         stdout.starts_with("1 rows: 1 created, 0 updated, 0 unchanged, 0 rejected ("),
         "{stdout}"

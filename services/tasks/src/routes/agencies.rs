@@ -120,12 +120,10 @@ pub async fn list_agencies(
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let rows = service::list_agencies(&db, &user, params.kind).await?;
-    let (rows, next_cursor) = shared::pagination::page_read_whole(
-        rows,
-        params.limit,
-        params.cursor.as_deref(),
-        |r| r.agency.code.as_str(),
-    )?;
+    let (rows, next_cursor) =
+        shared::pagination::page_read_whole(rows, params.limit, params.cursor.as_deref(), |r| {
+            r.agency.code.as_str()
+        })?;
     Ok(HttpResponse::Ok().json(AgencyList {
         items: rows
             .iter()

@@ -246,11 +246,16 @@ async fn tasks_and_agencies_page_with_limit_and_cursor() {
                 None => break,
             }
         }
-        assert_eq!(paged, all, "{list}: the pages, in order, are the whole list");
+        assert_eq!(
+            paged, all,
+            "{list}: the pages, in order, are the whole list"
+        );
         assert_eq!(pages, all.len().div_ceil(2), "{list}");
         let res = app.get(&format!("{list}?limit=0"), &admin).await;
         assert_problem(res, 400, "invalid_limit").await;
-        let res = app.get(&format!("{list}?cursor=bm90LWEta2V5"), &admin).await;
+        let res = app
+            .get(&format!("{list}?cursor=bm90LWEta2V5"), &admin)
+            .await;
         assert_problem(res, 400, "invalid_cursor").await;
     }
 }
