@@ -92,7 +92,7 @@ impl Lang {
         let separator = self.pick(".", ",");
         let mut out = String::with_capacity(digits.len() + digits.len() / 3);
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push_str(separator);
             }
             out.push(c);
@@ -370,7 +370,7 @@ mod tests {
         assert_eq!(Lang::En.count(3_575), "3,575");
         assert_eq!(Lang::Vi.count(1_234_567), "1.234.567");
         assert_eq!(Lang::En.count(999), "999");
-        assert_eq!(Lang::En.rate(3_575.1694), "3,575 rows/s");
+        assert_eq!(Lang::En.rate(3_575.169_4), "3,575 rows/s");
         assert_eq!(Lang::Vi.rate(12.6), "13 dòng/s");
     }
 
