@@ -138,7 +138,19 @@ fn item_lines(content_type: &str, body: &[u8]) -> Option<Vec<u64>> {
         let mut record = csv::ByteRecord::new();
         let mut lines = Vec::new();
         while reader.read_byte_record(&mut record).unwrap_or(false) {
-            lines.push(record.position().map_or(0, csv::Position::line));
+            // From the byte offset: the reader's own line count skips the line breaks
+            // inside quoted cells. A record's offset is where the reader resumed, before
+            // any blank lines it then skipped.
+            let resumed = record.position().map_or(0, csv::Position::byte);
+            let resumed = usize::try_from(resumed).unwrap_or(0);
+            let blank = body
+                .get(resumed..)
+                .unwrap_or(&[])
+                .iter()
+                .take_while(|b| matches!(b, b'\n' | b'\r'))
+                .count();
+            let before = body.get(..resumed + blank).unwrap_or(&[]);
+            lines.push(before.iter().filter(|b| **b == b'\n').count() as u64 + 1);
         }
         Some(lines)
     } else if content_type == "application/x-ndjson" {
