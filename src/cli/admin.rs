@@ -8,9 +8,8 @@ use shared::config::{DatabaseSettings, LogSettings};
 
 #[derive(clap::Args)]
 pub struct MigrateArgs {
-    #[arg(long, env = "ATVSLD_DATA_DIR", default_value = atvsld::DEFAULT_DATA_DIR,
-          help = super::DATA_DIR_HELP)]
-    data_dir: PathBuf,
+    #[command(flatten)]
+    data_dir: super::DataDir,
     /// incidents, health-stats or tasks; with --database-url.
     #[arg(long, requires = "database_url")]
     service: Option<String>,
@@ -28,9 +27,8 @@ pub struct MigrateArgs {
 pub struct SeedArgs {
     /// What to load: plan-664.
     what: String,
-    #[arg(long, env = "ATVSLD_DATA_DIR", default_value = atvsld::DEFAULT_DATA_DIR,
-          help = super::DATA_DIR_HELP)]
-    data_dir: PathBuf,
+    #[command(flatten)]
+    data_dir: super::DataDir,
     /// The tasks database to load into instead of the data folder's (postgres://…).
     #[arg(long, hide_env_values = true)]
     database_url: Option<String>,
@@ -38,9 +36,8 @@ pub struct SeedArgs {
 
 #[derive(clap::Args)]
 pub struct BackupArgs {
-    #[arg(long, env = "ATVSLD_DATA_DIR", default_value = atvsld::DEFAULT_DATA_DIR,
-          help = super::DATA_DIR_HELP)]
-    data_dir: PathBuf,
+    #[command(flatten)]
+    data_dir: super::DataDir,
     /// The folder the backup folder is made in.
     #[arg(long, env = "ATVSLD_BACKUP_DIR", default_value = "backups")]
     out: PathBuf,
@@ -59,9 +56,8 @@ pub struct BackupArgs {
 pub struct RestoreArgs {
     /// The backup folder (`…/atvsld-backup-<UTC time>`).
     backup: PathBuf,
-    #[arg(long, env = "ATVSLD_DATA_DIR", default_value = atvsld::DEFAULT_DATA_DIR,
-          help = super::DATA_DIR_HELP)]
-    data_dir: PathBuf,
+    #[command(flatten)]
+    data_dir: super::DataDir,
     /// SERVICE=postgres://… of each empty database to restore into (repeatable).
     #[arg(long = "database-url", hide_env_values = true)]
     database_urls: Vec<String>,
@@ -69,9 +65,8 @@ pub struct RestoreArgs {
 
 #[derive(clap::Args)]
 pub struct RotateArgs {
-    #[arg(long, env = "ATVSLD_DATA_DIR", default_value = atvsld::DEFAULT_DATA_DIR,
-          help = super::DATA_DIR_HELP)]
-    data_dir: PathBuf,
+    #[command(flatten)]
+    data_dir: super::DataDir,
     /// SERVICE=postgres://… of each database (repeatable).
     #[arg(long = "database-url", hide_env_values = true)]
     database_urls: Vec<String>,
@@ -100,10 +95,10 @@ pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
             vec![(def, url)]
         }
         _ => {
-            std::fs::create_dir_all(&args.data_dir)?;
+            std::fs::create_dir_all(&args.data_dir.path)?;
             atvsld::services()
                 .into_iter()
-                .map(|def| (def, sqlite_url(&args.data_dir, def.name)))
+                .map(|def| (def, sqlite_url(&args.data_dir.path, def.name)))
                 .collect()
         }
     };
@@ -135,8 +130,8 @@ pub async fn seed(args: SeedArgs) -> anyhow::Result<()> {
     let url = match args.database_url {
         Some(url) => url,
         None => {
-            std::fs::create_dir_all(&args.data_dir)?;
-            sqlite_url(&args.data_dir, "tasks")
+            std::fs::create_dir_all(&args.data_dir.path)?;
+            sqlite_url(&args.data_dir.path, "tasks")
         }
     };
     let added = tokio::task::spawn_blocking(move || atvsld::seed_plan_664(&url)).await??;
@@ -146,7 +141,7 @@ pub async fn seed(args: SeedArgs) -> anyhow::Result<()> {
 
 pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
     let options = atvsld::backup::BackupOptions {
-        databases: databases(args.data_dir, &args.database_urls)?,
+        databases: databases(args.data_dir.path, &args.database_urls)?,
         out_dir: args.out,
         pg_dump: "pg_dump".into(),
     };
@@ -163,7 +158,7 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
 pub async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
     let options = atvsld::backup::RestoreOptions {
         backup_dir: args.backup,
-        target: databases(args.data_dir, &args.database_urls)?,
+        target: databases(args.data_dir.path, &args.database_urls)?,
         pg_restore: "pg_restore".into(),
     };
     let done = tokio::task::spawn_blocking(move || atvsld::backup::restore(&options)).await??;
@@ -175,7 +170,7 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
 
 pub async fn rotate_receipt_key(args: RotateArgs) -> anyhow::Result<()> {
     shared::telemetry::init_tracing(&LogSettings::default());
-    let targets = atvsld::database_targets(&databases(args.data_dir, &args.database_urls)?)?;
+    let targets = atvsld::database_targets(&databases(args.data_dir.path, &args.database_urls)?)?;
     let rotated =
         tokio::task::spawn_blocking(move || atvsld::rotate_receipt_keys(targets)).await??;
     for (service, kid) in rotated {

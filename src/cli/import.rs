@@ -28,9 +28,8 @@ pub struct Args {
     /// Check every row and write nothing.
     #[arg(long)]
     dry_run: bool,
-    #[arg(long, env = "ATVSLD_DATA_DIR", default_value = atvsld::DEFAULT_DATA_DIR,
-          help = super::DATA_DIR_HELP)]
-    data_dir: PathBuf,
+    #[command(flatten)]
+    data_dir: super::DataDir,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -182,14 +181,16 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let content_type = content_type(&args.file)?;
     let token = match args.token {
         Some(token) => token,
-        None => atvsld::existing_dev_keys(&args.data_dir)?.signer.token(
-            atvsld::DEV_ISSUER,
-            atvsld::DEV_AUDIENCE,
-            "dev-import",
-            &[shared::auth::Role::Admin],
-            None,
-            atvsld::parse_ttl("1h")?,
-        )?,
+        None => atvsld::existing_dev_keys(&args.data_dir.path)?
+            .signer
+            .token(
+                atvsld::DEV_ISSUER,
+                atvsld::DEV_AUDIENCE,
+                "dev-import",
+                &[shared::auth::Role::Admin],
+                None,
+                atvsld::parse_ttl("1h")?,
+            )?,
     };
     let body = tokio::fs::read(&args.file)
         .await
@@ -308,26 +309,18 @@ fn print_outcome(outcome: &Value, dry_run: bool, lang: Lang, took: Duration) -> 
     } else {
         ""
     };
-    match lang {
-        Lang::Vi => println!(
-            "{dry}{} dòng: {} tạo mới, {} cập nhật, {} không đổi, {} bị từ chối ({:.1} s, {rate})",
-            c("total"),
-            c("created"),
-            c("updated"),
-            c("unchanged"),
-            c("rejected"),
-            seconds
-        ),
-        Lang::En => println!(
-            "{dry}{} rows: {} created, {} updated, {} unchanged, {} rejected ({:.1} s, {rate})",
-            c("total"),
-            c("created"),
-            c("updated"),
-            c("unchanged"),
-            c("rejected"),
-            seconds
-        ),
-    }
+    let [rows, created, updated, unchanged, rejected] = match lang {
+        Lang::Vi => ["dòng", "tạo mới", "cập nhật", "không đổi", "bị từ chối"],
+        Lang::En => ["rows", "created", "updated", "unchanged", "rejected"],
+    };
+    println!(
+        "{dry}{} {rows}: {} {created}, {} {updated}, {} {unchanged}, {} {rejected} ({seconds:.1} s, {rate})",
+        c("total"),
+        c("created"),
+        c("updated"),
+        c("unchanged"),
+        c("rejected"),
+    );
     n("rejected")
 }
 

@@ -6,6 +6,12 @@ pub mod import;
 pub mod token;
 pub mod up;
 
-/// Help text shared by every command that reads the data folder.
-pub const DATA_DIR_HELP: &str =
-    "The data folder of `atvsld up`: its SQLite files, signing keys and events secret";
+use std::path::PathBuf;
+
+/// `--data-dir`, the same for every command that reads the data folder.
+#[derive(clap::Args)]
+pub struct DataDir {
+    /// The data folder of `atvsld up`: its SQLite files, signing keys and events secret.
+    #[arg(long = "data-dir", env = "ATVSLD_DATA_DIR", default_value = atvsld::DEFAULT_DATA_DIR)]
+    pub path: PathBuf,
+}

@@ -1,6 +1,5 @@
 //! `atvsld token`: a development token for the services `up` runs on a data folder.
 
-use std::path::PathBuf;
 
 use anyhow::Context as _;
 use shared::auth::Role;
@@ -19,9 +18,8 @@ pub struct Args {
     /// Subject (user name) written into the token.
     #[arg(long)]
     sub: Option<String>,
-    #[arg(long, env = "ATVSLD_DATA_DIR", default_value = atvsld::DEFAULT_DATA_DIR,
-          help = super::DATA_DIR_HELP)]
-    data_dir: PathBuf,
+    #[command(flatten)]
+    data_dir: super::DataDir,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -29,7 +27,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let known = Role::ALL.map(Role::as_str).join(", ");
         format!("unknown role {:?}; use one of {known}", args.role)
     })?;
-    let keys = atvsld::existing_dev_keys(&args.data_dir)?;
+    let keys = atvsld::existing_dev_keys(&args.data_dir.path)?;
     let subject = args.sub.unwrap_or_else(|| format!("dev-{}", role.as_str()));
     let token = keys.signer.token(
         atvsld::DEV_ISSUER,

@@ -20,9 +20,8 @@ pub struct Args {
     /// The port of the tasks service.
     #[arg(long, env = "ATVSLD_TASKS_PORT", default_value_t = 8083)]
     tasks_port: u16,
-    #[arg(long, env = "ATVSLD_DATA_DIR", default_value = atvsld::DEFAULT_DATA_DIR,
-          help = super::DATA_DIR_HELP)]
-    data_dir: PathBuf,
+    #[command(flatten)]
+    data_dir: super::DataDir,
     /// The services' databases instead of SQLite files in the data folder: a URL
     /// in which {service} stands for incidents, health_stats or tasks, e.g.
     /// postgres://postgres@127.0.0.1:5432/atvsld_{service} (create them first).
@@ -72,7 +71,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let options = atvsld::UpOptions {
         host: args.host,
         ports: [args.incidents_port, args.health_stats_port, args.tasks_port],
-        data_dir: args.data_dir,
+        data_dir: args.data_dir.path,
         database_url: args.database_url,
         log,
     };

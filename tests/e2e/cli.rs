@@ -10,16 +10,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::integration_doc::free_port;
+
 const BIN: &str = env!("CARGO_BIN_EXE_atvsld");
 const PORTAL: &str = "https://portal.caobang.gov.vn";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// `atvsld up` in a child process, stopped when dropped; the banner read so far.
 struct Up {
