@@ -363,6 +363,48 @@ pub fn dev_keys(data_dir: &Path) -> anyhow::Result<shared::auth::DevKeys> {
     shared::auth::DevKeys::load_or_create(&data_dir.join("keys"))
 }
 
+/// The development keys of a data folder that `up` has already run on. A token signed
+/// with a fresh key would be refused by every service, so a folder without keys (a
+/// mistyped or missing `--data-dir`) is an error, and nothing is created.
+pub fn existing_dev_keys(data_dir: &Path) -> anyhow::Result<shared::auth::DevKeys> {
+    if !data_dir.join("keys").join("signing-key.der").is_file() {
+        anyhow::bail!(
+            "the data folder {} holds no suite keys (keys/signing-key.der): name the folder \
+             `atvsld up` runs on with --data-dir (its banner prints the command), or start \
+             `atvsld up --data-dir {}` first",
+            data_dir.display(),
+            data_dir.display()
+        );
+    }
+    shared::auth::DevKeys::load(&data_dir.join("keys"))
+}
+
+/// The command that prints an admin token for the services `up` runs on `data_dir`.
+pub fn token_command(data_dir: &Path) -> String {
+    if data_dir == Path::new(DEFAULT_DATA_DIR) {
+        "atvsld token --role admin".to_owned()
+    } else {
+        format!(
+            "atvsld token --role admin --data-dir {}",
+            shell_word(data_dir)
+        )
+    }
+}
+
+/// The data folder of every command when `--data-dir` is not given.
+pub const DEFAULT_DATA_DIR: &str = "data";
+
+/// A path as one shell word: quoted when it holds anything but plain characters.
+fn shell_word(path: &Path) -> String {
+    let text = path.display().to_string();
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+:=@,".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
 /// Builds every service (migrations applied, ports bound) in the given order.
 pub async fn start(
     services: Vec<(&'static ServiceDef, Settings)>,

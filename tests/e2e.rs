@@ -130,6 +130,41 @@ fn the_merged_document_prefixes_every_path_and_keeps_ids_unique() {
     );
 }
 
+/// Client generators name the package after `info.title` (openapi-python-client:
+/// `atvsld_incidents_api_client`): a title outside ASCII makes a package pip refuses.
+/// Every authenticated operation documents its 401, and the bearer scheme says how to
+/// get a token.
+#[test]
+fn every_document_names_clients_in_ascii_and_documents_its_401() {
+    for (file, api) in atvsld::openapi_documents() {
+        let title = &api.info.title;
+        assert!(
+            title.is_ascii() && title.starts_with("ATVSLD "),
+            "{file}: {title}"
+        );
+        let doc = serde_json::to_value(&api).unwrap();
+        let scheme = &doc["components"]["securitySchemes"]["bearer_auth"]["description"];
+        let scheme = scheme.as_str().unwrap_or_default();
+        assert!(
+            scheme.contains("LGSP") && scheme.contains("atvsld token"),
+            "{file}: {scheme}"
+        );
+        let mut authenticated = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                if op["security"].as_array().is_some_and(|s| !s.is_empty()) {
+                    authenticated += 1;
+                    assert!(
+                        op["responses"]["401"].is_object(),
+                        "{file}: {method} {path} lacks its 401"
+                    );
+                }
+            }
+        }
+        assert!(authenticated > 20, "{file}: {authenticated}");
+    }
+}
+
 #[test]
 fn both_backends_have_the_same_migrations() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -614,3 +649,8 @@ mod demo;
 // `atvsld up` and the operator's settings.
 #[path = "e2e/up_settings.rs"]
 mod up_settings;
+
+// The `atvsld` binary: the README's quick start, tokens, import, CORS under `up`.
+#[cfg(unix)]
+#[path = "e2e/cli.rs"]
+mod cli;

@@ -115,6 +115,10 @@ pub enum ApiError {
     Unprocessable { code: &'static str, detail: Text },
     #[error("unauthorized")]
     Unauthorized,
+    /// A well-formed token signed by a key the services do not trust (401), e.g. one
+    /// made with `atvsld token` for another data folder than `up`'s.
+    #[error("unauthorized: unknown signing key")]
+    UnknownSigningKey,
     #[error("forbidden")]
     Forbidden,
     /// The role may use the operation, but not on this record (403), with a code that
@@ -189,7 +193,7 @@ impl ApiError {
             Self::BadRequest { .. } => "bad-request",
             Self::Validation { .. } => "validation",
             Self::Unprocessable { .. } => "unprocessable",
-            Self::Unauthorized => "unauthorized",
+            Self::Unauthorized | Self::UnknownSigningKey => "unauthorized",
             Self::Forbidden | Self::ForbiddenRecord { .. } => "forbidden",
             Self::NotFound { .. } => "not-found",
             Self::MethodNotAllowed { .. } => "method-not-allowed",
@@ -213,6 +217,7 @@ impl ApiError {
             | Self::Conflict { code, .. } => code,
             Self::Validation { .. } => "validation_failed",
             Self::Unauthorized => "unauthorized",
+            Self::UnknownSigningKey => "unknown_signing_key",
             Self::Forbidden => "forbidden",
             Self::ForbiddenRecord { code, .. } => code,
             Self::NotFound { .. } => "not_found",
@@ -236,7 +241,9 @@ impl ApiError {
             Self::Unprocessable { .. } => {
                 Text::new("Không thể xử lý yêu cầu", "Request cannot be processed")
             }
-            Self::Unauthorized => Text::new("Chưa xác thực", "Unauthenticated"),
+            Self::Unauthorized | Self::UnknownSigningKey => {
+                Text::new("Chưa xác thực", "Unauthenticated")
+            }
             Self::Forbidden | Self::ForbiddenRecord { .. } => {
                 Text::new("Không có quyền", "Forbidden")
             }
@@ -279,6 +286,10 @@ impl ApiError {
             Self::Unauthorized => Text::new(
                 "Cần mã truy cập (Bearer token) hợp lệ, còn hạn.",
                 "A valid, unexpired bearer token is required.",
+            ),
+            Self::UnknownSigningKey => Text::new(
+                "Mã truy cập được ký bằng khóa mà dịch vụ không tin cậy. Với `atvsld up`, hãy lấy mã bằng `atvsld token --data-dir <thư mục dữ liệu của up>`.",
+                "The token is signed by a key these services do not trust. With `atvsld up`, get one with `atvsld token --data-dir <up's data folder>`.",
             ),
             Self::Forbidden => Text::new(
                 "Vai trò của bạn không được phép thực hiện thao tác này.",
@@ -404,7 +415,7 @@ impl ResponseError for ApiError {
             Self::Validation { .. } | Self::Unprocessable { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::UnknownSigningKey => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::ForbiddenRecord { .. } => StatusCode::FORBIDDEN,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -433,7 +444,7 @@ impl ResponseError for ApiError {
             .content_type("application/problem+json")
             .insert_header((header::CONTENT_LANGUAGE, ctx.lang.as_str()));
         match self {
-            Self::Unauthorized => {
+            Self::Unauthorized | Self::UnknownSigningKey => {
                 builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
             }
             Self::Unavailable(_) => {

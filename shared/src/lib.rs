@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod code_lists;
 pub mod config;
 pub mod context;
+pub mod cors;
 pub mod db;
 pub mod error;
 pub mod events;

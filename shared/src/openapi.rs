@@ -14,6 +14,14 @@ use crate::error::{ProblemDetails, ProblemFieldError};
 
 pub const BEARER: &str = "bearer_auth";
 
+/// How a caller gets a token, shown in Swagger UI's Authorize dialog and in generated clients.
+const BEARER_DESCRIPTION: &str = "A JWT (EdDSA or RS256) with the claims `roles` and `org`. \
+    In production it comes from the province's identity provider, through LGSP for other \
+    government systems (see docs/integration.md, \"Authentication\"). In development, \
+    `atvsld token --role admin --data-dir <the data folder of atvsld up>` prints one that the \
+    services started by `atvsld up` trust; roles: admin, labor_authority, health_authority, \
+    agency, enterprise, commune, insurer, viewer.";
+
 fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
     [
         &mut item.get,
@@ -59,6 +67,14 @@ pub fn finish(mut api: OpenApi, title: &str, description: &str) -> OpenApi {
             if protected && op.security.is_none() {
                 op.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
             }
+            if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                op.responses.responses.entry("401".into()).or_insert_with(|| {
+                    problem_response(
+                        "Chưa xác thực: no bearer token, an expired or malformed one (`unauthorized`), \
+                         or one signed by a key this service does not trust (`unknown_signing_key`)",
+                    )
+                });
+            }
             op.responses
                 .responses
                 .entry("4XX".into())
@@ -88,7 +104,7 @@ pub fn finish(mut api: OpenApi, title: &str, description: &str) -> OpenApi {
             HttpBuilder::new()
                 .scheme(HttpAuthScheme::Bearer)
                 .bearer_format("JWT")
-                .description(Some("JWT (EdDSA or RS256) from the provincial identity provider; claims `roles` and `org`."))
+                .description(Some(BEARER_DESCRIPTION))
                 .build(),
         ),
     );
@@ -235,9 +251,10 @@ fn add_operations_paths(paths: &mut Paths) {
 pub fn merge(services: &[(&str, OpenApi)]) -> OpenApi {
     let mut merged = OpenApi::new(
         utoipa::openapi::InfoBuilder::new()
-            .title("ATVSLĐ suite API (Cao Bằng, Kế hoạch 664/KH-UBND)")
+            .title("ATVSLD suite API (Cao Bang, plan 664/KH-UBND)")
             .description(Some(
-                "All services of the suite as the gateway serves them: /incidents, /health-stats and /tasks. \
+                "The ATVSLĐ (an toàn, vệ sinh lao động) suite of Cao Bằng, Kế hoạch 664/KH-UBND. \
+                 All services of the suite as the gateway serves them: /incidents, /health-stats and /tasks. \
                  Each service's own document (openapi/<service>.json) describes the same operations without the prefix.",
             ))
             .version(env!("CARGO_PKG_VERSION"))

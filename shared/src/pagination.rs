@@ -60,6 +60,41 @@ impl Page {
     }
 }
 
+/// Pages a short list read whole in an order of its own (tasks in plan order, agencies
+/// by code): the same `limit`, `cursor` and `next_cursor` as the lists paged in SQL,
+/// the cursor carrying the key of the last item seen. A key no longer in the list
+/// (the item was removed meanwhile) is an invalid cursor, not a silent restart.
+pub fn page_read_whole<T>(
+    rows: Vec<T>,
+    limit: Option<i64>,
+    cursor: Option<&str>,
+    key_of: impl Fn(&T) -> &str,
+) -> Result<(Vec<T>, Option<String>), ApiError> {
+    let page = Page::parse(limit, None)?;
+    let start = match cursor {
+        None => 0,
+        Some(cursor) => {
+            let key = URL_SAFE_NO_PAD
+                .decode(cursor)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .and_then(|t| t.strip_prefix("k1:").map(str::to_owned))
+                .ok_or_else(invalid_cursor)?;
+            rows.iter()
+                .position(|r| key_of(r) == key)
+                .ok_or_else(invalid_cursor)?
+                + 1
+        }
+    };
+    let rows: Vec<T> = rows.into_iter().skip(start).collect();
+    let (rows, next) = page.finish(rows, &key_of);
+    let next = next.and(
+        rows.last()
+            .map(|r| URL_SAFE_NO_PAD.encode(format!("k1:{}", key_of(r)))),
+    );
+    Ok((rows, next))
+}
+
 fn encode(id: &str) -> String {
     URL_SAFE_NO_PAD.encode(format!("v1:{id}"))
 }
@@ -104,6 +139,20 @@ mod tests {
             Page::parse(None, None).map(|p| p.limit).ok(),
             Some(DEFAULT_LIMIT)
         );
+    }
+
+    #[test]
+    fn a_list_read_whole_pages_in_its_own_order() {
+        fn key(row: &String) -> &str {
+            row
+        }
+        let rows: Vec<String> = ["SNV", "SYT", "BHXH", "CA"].map(String::from).to_vec();
+        let (first, next) = page_read_whole(rows.clone(), Some(3), None, key).unwrap_or_default();
+        assert_eq!(first, ["SNV", "SYT", "BHXH"]);
+        let (rest, last) =
+            page_read_whole(rows.clone(), Some(3), next.as_deref(), key).unwrap_or_default();
+        assert_eq!((rest, last), (vec!["CA".to_owned()], None));
+        assert!(page_read_whole(rows, Some(3), Some("bm90LWEta2V5"), key).is_err());
     }
 
     #[test]

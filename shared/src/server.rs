@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::net::TcpListener;
 
-use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
@@ -16,7 +15,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::JwtVerifier;
-use crate::config::{CorsSettings, Settings};
+use crate::config::Settings;
 use crate::db::{self, Db, Migrations};
 use crate::extract::{self, BodyLimit};
 use crate::telemetry::RequestSpan;
@@ -190,7 +189,8 @@ impl Application {
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
                 .app_data(route_table.clone())
                 .default_service(web::to(crate::routes::unmatched::unmatched))
-                .wrap(cors(&cors_settings))
+                .wrap(crate::cors::cors(&cors_settings))
+                .wrap(from_fn(crate::cors::refusals))
                 .wrap(metrics.clone())
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .wrap(from_fn(context::middleware))
@@ -217,23 +217,4 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
-}
-
-/// Browsers may call only from the configured origins; none by default.
-fn cors(settings: &CorsSettings) -> Cors {
-    settings
-        .allowed_origins
-        .iter()
-        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
-        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
-        .allowed_headers([
-            "authorization",
-            "content-type",
-            "accept-language",
-            "idempotency-key",
-            "if-match",
-            "x-request-id",
-        ])
-        .expose_headers(["etag", "location", "x-request-id", "idempotency-replayed"])
-        .max_age(3600)
 }

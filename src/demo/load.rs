@@ -423,7 +423,7 @@ async fn load_tasks(
         .context("the tasks service holds no plan (plan 664 is seeded at start)")?
         .to_owned();
     let tasks = api
-        .get(&format!("{base}/api/v1/tasks?plan_id={plan_id}"))
+        .get(&format!("{base}/api/v1/tasks?plan_id={plan_id}&limit=500"))
         .await?;
     let tasks: Vec<(String, String, String)> = tasks
         .get("items")

@@ -13,7 +13,7 @@ use utoipa::OpenApi as _;
 
 pub static SERVICE: ServiceDef = ServiceDef {
     name: "health-stats",
-    title: "ATVSLĐ health statistics API",
+    title: "ATVSLD health statistics API",
     description: "Periodic health checks, occupational disease (bệnh nghề nghiệp) and work-environment monitoring (quan trắc môi trường lao động) — Cao Bằng, Kế hoạch 664/KH-UBND.",
     api_doc: openapi::ApiDoc::openapi,
     configure: routes::configure,

@@ -14,7 +14,7 @@ use utoipa::OpenApi as _;
 
 pub static SERVICE: ServiceDef = ServiceDef {
     name: "incidents",
-    title: "ATVSLĐ incidents API",
+    title: "ATVSLD incidents API",
     description: "Establishments, occupational accidents (tai nạn lao động) and their statistics — Cao Bằng, Kế hoạch 664/KH-UBND.",
     api_doc: openapi::ApiDoc::openapi,
     configure: routes::configure,

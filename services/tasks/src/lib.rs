@@ -15,7 +15,7 @@ pub use db::MIGRATIONS;
 
 pub static SERVICE: ServiceDef = ServiceDef {
     name: "tasks",
-    title: "ATVSLĐ tasks API",
+    title: "ATVSLD tasks API",
     description: "Plan 664/KH-UBND as data: targets and KPIs, tasks assigned to agencies, their 15 June / 15 December reports and compliance.",
     api_doc: openapi::ApiDoc::openapi,
     configure: routes::configure,

@@ -117,6 +117,18 @@ pub struct DevKeys {
 }
 
 impl DevKeys {
+    /// Loads the key pair of `dir`, which must hold one: a command that only signs
+    /// must not make a key the services have never seen.
+    pub fn load(dir: &Path) -> anyhow::Result<Self> {
+        let key_path = dir.join("signing-key.der");
+        let der = std::fs::read(&key_path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", key_path.display()))?;
+        Ok(Self {
+            signer: JwtSigner::from_pkcs8(&der)?,
+            jwks_path: dir.join("jwks.json"),
+        })
+    }
+
     /// Loads the key pair from `dir`, creating it on first use.
     pub fn load_or_create(dir: &Path) -> anyhow::Result<Self> {
         std::fs::create_dir_all(dir)?;

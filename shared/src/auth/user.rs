@@ -165,6 +165,12 @@ impl FromRequest for AuthUser {
                 Err(super::VerifyError::KeysUnavailable(reason)) => Err(ApiError::Unavailable(
                     format!("signing keys unavailable: {reason}"),
                 )),
+                // The likeliest mistake in development (a token of another data
+                // folder), and a key rotation gone wrong in production: said apart.
+                Err(e) if e.is_unknown_key() => {
+                    tracing::info!(reason = %e, "bearer token signed by an unknown key");
+                    Err(ApiError::UnknownSigningKey)
+                }
                 Err(e) => {
                     // The reason helps operators; the token itself is never logged.
                     tracing::info!(reason = %e, "bearer token rejected");

@@ -53,6 +53,15 @@ pub enum VerifyError {
     KeysUnavailable(String),
 }
 
+impl VerifyError {
+    /// The token names a key the JWKS lacks (a key's id is its thumbprint): most often a
+    /// development token of another data folder. A bad signature under one of our
+    /// kids is a forgery, and is told nothing more.
+    pub fn is_unknown_key(&self) -> bool {
+        matches!(self, Self::UnknownKid)
+    }
+}
+
 struct KeyCache {
     keys: HashMap<String, (DecodingKey, Algorithm)>,
     /// When the keys were last read successfully.

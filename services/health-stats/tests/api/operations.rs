@@ -1,5 +1,5 @@
 /// Probes, metrics, documentation, and an unknown API path answered as a problem.
 #[tokio::test]
 async fn the_service_is_ready_and_documents_itself() {
-    shared::testing::assert_operable(&health_stats::SERVICE, "ATVSLĐ health statistics API").await;
+    shared::testing::assert_operable(&health_stats::SERVICE, "ATVSLD health statistics API").await;
 }

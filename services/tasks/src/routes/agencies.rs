@@ -71,6 +71,10 @@ pub struct AgencyList {
 #[into_params(parameter_in = Query)]
 pub struct ListAgenciesParams {
     pub kind: Option<AgencyKind>,
+    /// Agencies a page (1–500, default 50).
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the page before.
+    pub cursor: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -114,13 +118,18 @@ pub async fn list_agencies(
     db: web::Data<Db>,
     params: web::Query<ListAgenciesParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let params = params.into_inner();
     let rows = service::list_agencies(&db, &user, params.kind).await?;
+    let (rows, next_cursor) =
+        shared::pagination::page_read_whole(rows, params.limit, params.cursor.as_deref(), |r| {
+            r.agency.code.as_str()
+        })?;
     Ok(HttpResponse::Ok().json(AgencyList {
         items: rows
             .iter()
             .map(AgencyResponse::try_from)
             .collect::<Result<_, _>>()?,
-        next_cursor: None,
+        next_cursor,
     }))
 }
 

@@ -113,6 +113,10 @@ pub struct ListTasksParams {
     pub plan_id: Option<uuid::Uuid>,
     /// Only tasks assigned to this agency (an agency always sees only its own).
     pub agency: Option<String>,
+    /// Tasks a page (1–500, default 50).
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the page before.
+    pub cursor: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -162,12 +166,16 @@ pub async fn list_tasks(
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
     let views = service::list_tasks(&db, &user, p.plan_id.map(|i| i.to_string()), p.agency).await?;
+    let (views, next_cursor) =
+        shared::pagination::page_read_whole(views, p.limit, p.cursor.as_deref(), |v| {
+            v.task.id.as_str()
+        })?;
     Ok(HttpResponse::Ok().json(TaskList {
         items: views
             .iter()
             .map(TaskResponse::try_from)
             .collect::<Result<_, _>>()?,
-        next_cursor: None,
+        next_cursor,
     }))
 }
 

@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 
 use chrono::Datelike;
-use serde_json::json;
+use serde_json::{Value, json};
 use shared::auth::Role;
 
 use crate::helpers::{assert_problem, first_error, json_of, spawn_app};
@@ -216,4 +216,46 @@ async fn sở_nội_vụ_adds_agencies_and_tasks_idempotently_and_agencies_may_n
     )
     .await;
     assert_eq!(first_error(&problem).1, "due_on_or_recurrence");
+}
+
+/// `/tasks` and `/agencies` page with `limit` and `cursor` like every other list, in
+/// their own order (plan order, agency code), each item once (issue 16).
+#[tokio::test]
+async fn tasks_and_agencies_page_with_limit_and_cursor() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    for list in ["/api/v1/tasks", "/api/v1/agencies"] {
+        let all = app.get_json(&format!("{list}?limit=500"), &admin).await;
+        let all: Vec<Value> = all["items"].as_array().unwrap().clone();
+        assert!(all.len() > 4, "{list}: {}", all.len());
+        let mut paged = Vec::new();
+        let mut cursor: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("{list}?limit=2&cursor={c}"),
+                None => format!("{list}?limit=2"),
+            };
+            let page = app.get_json(&path, &admin).await;
+            let items = page["items"].as_array().unwrap();
+            assert!(items.len() <= 2, "{list}: {page}");
+            paged.extend(items.iter().cloned());
+            pages += 1;
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        assert_eq!(
+            paged, all,
+            "{list}: the pages, in order, are the whole list"
+        );
+        assert_eq!(pages, all.len().div_ceil(2), "{list}");
+        let res = app.get(&format!("{list}?limit=0"), &admin).await;
+        assert_problem(res, 400, "invalid_limit").await;
+        let res = app
+            .get(&format!("{list}?cursor=bm90LWEta2V5"), &admin)
+            .await;
+        assert_problem(res, 400, "invalid_cursor").await;
+    }
 }
