@@ -289,15 +289,9 @@ pub fn record(
 }
 
 /// The lane of the current transaction: from the request id, or from the thread for
-/// work outside a request (a transaction runs on one thread).
+/// work outside a request.
 fn lane_for(request_id: Option<&str>) -> i32 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    match request_id {
-        Some(id) => id.hash(&mut hasher),
-        None => std::thread::current().id().hash(&mut hasher),
-    }
-    i32::try_from(hasher.finish() % LANES.unsigned_abs() as u64).unwrap_or(0)
+    i32::try_from(crate::context::spread_for(request_id, LANES.unsigned_abs())).unwrap_or(0)
 }
 
 /// Appends the entries to `lane`'s chain (see the module documentation).
