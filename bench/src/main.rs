@@ -1,7 +1,10 @@
 //! `cargo run --release -p atvsld-bench -- accident-statistics [ACCIDENTS]`
 //! `cargo run --release -p atvsld-bench -- health-statistics [REPORTS] [CASES]`
 //!
-//! (`health-statistics` is in [`health`].)
+//! `cargo run --release -p atvsld-bench -- ratio [SECONDS] [PAIRS]`
+//!
+//! (`health-statistics` is in [`health`], `ratio` — the API against its own database
+//! work — in [`ratio`].)
 //!
 //! Loads ACCIDENTS (default 1,000,000) generated accidents with their casualties into a
 //! fresh database (SQLite in a temporary folder, or PostgreSQL when
@@ -13,6 +16,7 @@
 
 mod health;
 mod import;
+mod ratio;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -148,6 +152,11 @@ async fn main() -> anyhow::Result<()> {
             .unwrap_or(200_000);
         return health::run(reports, cases).await;
     }
+    if which == "ratio" {
+        let seconds = args.next().map(|a| a.parse()).transpose()?.unwrap_or(10);
+        let pairs = args.next().map(|a| a.parse()).transpose()?.unwrap_or(3);
+        return ratio::run(seconds, pairs).await;
+    }
     if which == "establishment-import" {
         let rows = args
             .next()
@@ -158,7 +167,7 @@ async fn main() -> anyhow::Result<()> {
     }
     anyhow::ensure!(
         which == "accident-statistics",
-        "unknown benchmark {which:?}; try accident-statistics, health-statistics or establishment-import"
+        "unknown benchmark {which:?}; try accident-statistics, health-statistics, establishment-import or ratio"
     );
     let count: u64 = args
         .next()

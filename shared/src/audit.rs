@@ -3,9 +3,10 @@
 //!
 //! Services call [`record`] inside the transaction that reads or writes personal data
 //! (ID numbers, names, health findings), naming the records by their ids, one entry
-//! per record. Entries form a hash chain so that an edited, inserted or deleted entry
-//! shows: entry `seq` stores the previous entry's hash as `prev_hash` (64 zeros for the
-//! first) and its own `hash`, the hex SHA-256 of the compact JSON array
+//! per record. Entries form hash chains so that an edited, inserted, reordered or
+//! deleted entry shows: entry `seq` of a chain stores the previous entry's hash as
+//! `prev_hash` (64 zeros for the first) and its own `hash`, the hex SHA-256 of the
+//! compact JSON array
 //!
 //! ```text
 //! ["atvsld-audit-v1", prev_hash, seq, id, occurred_at, actor, actor_org, actor_roles,
@@ -13,15 +14,23 @@
 //! ```
 //!
 //! (`seq` a number, absent values `null`, `occurred_at` as [`crate::time::utc_micros`]
-//! writes it). The one-row `audit_chain_head` holds the last `seq` and hash, so entries
-//! cut off the end show too. [`verify_chain`] walks the chain; it cannot see a chain
-//! rewritten from some entry to the head, which is why the head hash it reports should
-//! also be kept outside the database.
+//! writes it).
 //!
-//! Appends are serialised on the head row: an `UPDATE` of it is the first statement of
-//! an append, which on PostgreSQL locks the row until the caller's transaction ends (a
-//! concurrent append waits there, then reads the new head), and on SQLite takes the
-//! database's write lock before the head is read, so the read cannot go stale.
+//! There are [`LANES`] chains ("lanes"), each with its head row in `audit_lanes` (its
+//! last `seq` and hash, so entries cut off the end show too). One chain would make
+//! every audited request in the service wait for the one before it to commit: the head
+//! is locked from the append to the end of the caller's transaction. A request appends
+//! to the lane its request id hashes to (a background job, to its thread's), so
+//! concurrent requests rarely meet, while all entries of one transaction go to one lane
+//! (two transactions can never wait on each other's lanes). An append locks its lane's
+//! head with an `UPDATE` as its first statement: on PostgreSQL the row stays locked
+//! until the caller's transaction ends (a concurrent append to that lane waits, then
+//! reads the new head); on SQLite the update takes the database's write lock before the
+//! head is read, so the read cannot go stale.
+//!
+//! [`verify_chain`] walks every lane and reports the first break of each; it cannot see
+//! a lane rewritten from some entry to its head, which is why the hash over all heads
+//! it reports (`head_hash`) should also be kept outside the database.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -38,6 +47,7 @@ use crate::time::utc_micros;
 diesel::table! {
     audit_events (id) {
         id -> Text,
+        lane -> Integer,
         seq -> BigInt,
         occurred_at -> Timestamp,
         actor -> Text,
@@ -53,12 +63,16 @@ diesel::table! {
 }
 
 diesel::table! {
-    audit_chain_head (id) {
-        id -> Integer,
+    audit_lanes (lane) {
+        lane -> Integer,
         seq -> BigInt,
         hash -> Text,
     }
 }
+
+/// How many chains the trail has; the migration that made them creates one head row
+/// for each.
+pub const LANES: i32 = 16;
 
 const CANONICAL_VERSION: &str = "atvsld-audit-v1";
 const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -69,6 +83,7 @@ const BATCH: usize = 1000;
 #[diesel(table_name = audit_events, treat_none_as_default_value = false)]
 struct EventRow {
     id: String,
+    lane: i32,
     seq: i64,
     occurred_at: NaiveDateTime,
     actor: String,
@@ -108,7 +123,9 @@ impl EventRow {
 pub struct AuditEvent {
     #[schema(example = "0193a5e2-7c1e-7b36-9c55-2f1d9f0a4e11")]
     pub id: String,
-    /// Position in the hash chain, from 1.
+    /// The chain (lane) the entry belongs to, 0 to 15.
+    pub lane: i32,
+    /// Position in its lane's chain, from 1.
     pub seq: i64,
     pub occurred_at: DateTime<Utc>,
     /// Who (issuer|subject of the token).
@@ -134,6 +151,7 @@ impl From<EventRow> for AuditEvent {
     fn from(row: EventRow) -> Self {
         Self {
             id: row.id,
+            lane: row.lane,
             seq: row.seq,
             occurred_at: row.occurred_at.and_utc(),
             actor: row.actor,
@@ -170,26 +188,41 @@ pub enum BreakReason {
     HeadMismatch,
 }
 
-/// Where the chain first breaks.
+/// Where a lane's chain first breaks.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct BrokenLink {
+    pub lane: i32,
     pub seq: i64,
     /// The entry at that position; `null` when there is none.
     pub id: Option<String>,
     pub reason: BreakReason,
 }
 
-/// The result of walking the chain.
+/// The end of one lane, as its head row records it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LaneHead {
+    pub lane: i32,
+    /// Entries in the lane.
+    pub seq: i64,
+    /// Hash of the lane's last entry (64 zeros while it is empty).
+    pub hash: String,
+}
+
+/// The result of walking every lane.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ChainCheck {
     pub valid: bool,
     /// Entries checked.
     pub count: i64,
-    /// The first break, if any.
+    /// The first break, if any (the lowest lane that has one).
     pub first_broken: Option<BrokenLink>,
-    /// Hash of the last entry as the head records it. Keep it outside the database
-    /// (a ticket, a log): a chain rewritten up to the head can only be caught by it.
+    /// The first break of every lane that has one.
+    pub broken: Vec<BrokenLink>,
+    /// SHA-256 over every lane's head (the compact JSON array of `[lane, seq, hash]`
+    /// triples in lane order). Keep it outside the database (a ticket, a log): a lane
+    /// rewritten up to its head can only be caught by it.
     pub head_hash: String,
+    pub lanes: Vec<LaneHead>,
 }
 
 /// Which entries to list.
@@ -243,6 +276,34 @@ pub fn record(
         )));
     }
     let request_id = crate::context::current().request_id;
+    let lane = lane_for(request_id.as_deref());
+    append(
+        conn,
+        lane,
+        actor,
+        action,
+        resource_type,
+        resource_ids,
+        request_id,
+    )
+}
+
+/// The lane of the current transaction: from the request id, or from the thread for
+/// work outside a request.
+fn lane_for(request_id: Option<&str>) -> i32 {
+    i32::try_from(crate::context::spread_for(request_id, LANES.unsigned_abs())).unwrap_or(0)
+}
+
+/// Appends the entries to `lane`'s chain (see the module documentation).
+fn append(
+    conn: &mut DbConnection,
+    lane: i32,
+    actor: &AuthUser,
+    action: &str,
+    resource_type: &str,
+    resource_ids: &[&str],
+    request_id: Option<String>,
+) -> Result<(), ApiError> {
     let principal = actor.principal();
     let actor_roles = actor
         .roles
@@ -251,17 +312,17 @@ pub fn record(
         .collect::<Vec<_>>()
         .join(",");
     crate::db::transaction(conn, |conn| {
-        use audit_chain_head::dsl as h;
-        let locked = diesel::update(h::audit_chain_head.filter(h::id.eq(1)))
+        use audit_lanes::dsl as h;
+        let locked = diesel::update(h::audit_lanes.filter(h::lane.eq(lane)))
             .set(h::seq.eq(h::seq))
             .execute(conn)?;
         if locked != 1 {
             return Err(ApiError::Internal(anyhow::anyhow!(
-                "the audit chain head row is missing"
+                "the head row of audit lane {lane} is missing"
             )));
         }
-        let (mut seq, mut prev_hash) = h::audit_chain_head
-            .filter(h::id.eq(1))
+        let (mut seq, mut prev_hash) = h::audit_lanes
+            .filter(h::lane.eq(lane))
             .select((h::seq, h::hash))
             .first::<(i64, String)>(conn)?;
         let occurred_at = db::now();
@@ -270,6 +331,7 @@ pub fn record(
             seq += 1;
             let mut row = EventRow {
                 id: uuid::Uuid::now_v7().to_string(),
+                lane,
                 seq,
                 occurred_at,
                 actor: principal.clone(),
@@ -291,7 +353,7 @@ pub fn record(
                 .values(batch)
                 .execute(c))?;
         }
-        diesel::update(h::audit_chain_head.filter(h::id.eq(1)))
+        diesel::update(h::audit_lanes.filter(h::lane.eq(lane)))
             .set((h::seq.eq(seq), h::hash.eq(&prev_hash)))
             .execute(conn)?;
         Ok(())
@@ -336,15 +398,65 @@ pub fn list(
     ))
 }
 
-/// Walks the chain from the first entry to the head and reports the first break.
+/// Walks every lane from its first entry to its head and reports the first break of
+/// each.
 pub fn verify_chain(conn: &mut DbConnection) -> Result<ChainCheck, ApiError> {
+    // The heads first: every entry up to them was committed with them, and entries
+    // appended while the walk runs lie beyond them and are left for the next check.
+    let heads: Vec<LaneHead> = audit_lanes::table
+        .order(audit_lanes::lane.asc())
+        .select((audit_lanes::lane, audit_lanes::seq, audit_lanes::hash))
+        .load::<(i32, i64, String)>(conn)?
+        .into_iter()
+        .map(|(lane, seq, hash)| LaneHead { lane, seq, hash })
+        .collect();
+    let mut count = 0_i64;
+    let mut broken = Vec::new();
+    for head in &heads {
+        let (checked, lane_broken) = verify_lane(conn, head)?;
+        count += checked;
+        broken.extend(lane_broken);
+    }
+    // An entry outside every lane that has a head was put in around the heads.
+    let strays: Option<(i32, i64, String)> = audit_events::table
+        .filter(diesel::dsl::not(
+            audit_events::lane.eq_any(heads.iter().map(|h| h.lane).collect::<Vec<_>>()),
+        ))
+        .select((audit_events::lane, audit_events::seq, audit_events::id))
+        .first(conn)
+        .optional()?;
+    if let Some((lane, seq, id)) = strays {
+        broken.push(BrokenLink {
+            lane,
+            seq,
+            id: Some(id),
+            reason: BreakReason::Unlinked,
+        });
+    }
+    for link in &broken {
+        tracing::warn!(audit.lane = link.lane, audit.seq = link.seq, audit.reason = ?link.reason, "the audit chain is broken");
+    }
+    let triples: Vec<_> = heads
+        .iter()
+        .map(|h| serde_json::json!([h.lane, h.seq, h.hash]))
+        .collect();
+    Ok(ChainCheck {
+        valid: broken.is_empty(),
+        count,
+        first_broken: broken.first().cloned(),
+        broken,
+        head_hash: hex_sha256(serde_json::Value::Array(triples).to_string().as_bytes()),
+        lanes: heads,
+    })
+}
+
+/// Walks one lane up to its head: the entries checked and the first break.
+fn verify_lane(
+    conn: &mut DbConnection,
+    head: &LaneHead,
+) -> Result<(i64, Option<BrokenLink>), ApiError> {
     use audit_events::dsl as a;
-    // The head first: every entry up to it was committed with it, and entries appended
-    // while the walk runs lie beyond it and are left for the next check.
-    let (head_seq, head_hash) = audit_chain_head::table
-        .filter(audit_chain_head::id.eq(1))
-        .select((audit_chain_head::seq, audit_chain_head::hash))
-        .first::<(i64, String)>(conn)?;
+    let lane = head.lane;
     let mut count = 0_i64;
     let mut first_broken: Option<BrokenLink> = None;
     let mut expected_seq = 1_i64;
@@ -352,8 +464,9 @@ pub fn verify_chain(conn: &mut DbConnection) -> Result<ChainCheck, ApiError> {
     let batch = i64::try_from(BATCH).unwrap_or(1000);
     loop {
         let rows = a::audit_events
+            .filter(a::lane.eq(lane))
             .filter(a::seq.ge(expected_seq))
-            .filter(a::seq.le(head_seq))
+            .filter(a::seq.le(head.seq))
             .order(a::seq.asc())
             .limit(batch)
             .select(EventRow::as_select())
@@ -373,31 +486,29 @@ pub fn verify_chain(conn: &mut DbConnection) -> Result<ChainCheck, ApiError> {
                 None
             };
             if let (Some((seq, id, reason)), None) = (reason, &first_broken) {
-                first_broken = Some(BrokenLink { seq, id, reason });
+                first_broken = Some(BrokenLink {
+                    lane,
+                    seq,
+                    id,
+                    reason,
+                });
             }
             expected_seq = row.seq + 1;
             prev_hash = row.hash;
         }
-        if last >= head_seq {
+        if last >= head.seq {
             break;
         }
     }
-    if first_broken.is_none() && (expected_seq != head_seq + 1 || prev_hash != head_hash) {
+    if first_broken.is_none() && (expected_seq != head.seq + 1 || prev_hash != head.hash) {
         first_broken = Some(BrokenLink {
-            seq: head_seq,
+            lane,
+            seq: head.seq,
             id: None,
             reason: BreakReason::HeadMismatch,
         });
     }
-    if let Some(broken) = &first_broken {
-        tracing::warn!(audit.seq = broken.seq, audit.reason = ?broken.reason, "the audit chain is broken");
-    }
-    Ok(ChainCheck {
-        valid: first_broken.is_none(),
-        count,
-        first_broken,
-        head_hash,
-    })
+    Ok((count, first_broken))
 }
 
 #[cfg(test)]
@@ -423,8 +534,22 @@ mod tests {
         }
     }
 
+    fn head(result: &ChainCheck, lane: i32) -> &LaneHead {
+        result
+            .lanes
+            .iter()
+            .find(|h| h.lane == lane)
+            .unwrap_or_else(|| panic!("no lane {lane}"))
+    }
+
     fn check(conn: &mut DbConnection) -> ChainCheck {
         verify_chain(conn).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Appends to a chosen lane, as [`record`] does to the lane of its request.
+    fn record_in(conn: &mut DbConnection, lane: i32, ids: &[&str]) {
+        append(conn, lane, &user("a"), "read", "accident", ids, None)
+            .unwrap_or_else(|e| panic!("{e}"));
     }
 
     fn sql(conn: &mut DbConnection, statement: &str) {
@@ -437,6 +562,7 @@ mod tests {
     fn the_hash_covers_the_previous_hash_and_every_field() {
         let row = EventRow {
             id: "0193a5e2-7c1e-7b36-9c55-2f1d9f0a4e11".into(),
+            lane: 0,
             seq: 1,
             occurred_at: chrono::DateTime::from_timestamp(1_790_000_000, 123_456_000)
                 .unwrap_or_default()
@@ -516,9 +642,15 @@ mod tests {
         assert_eq!(first.prev_hash, GENESIS_HASH);
         assert_eq!(first.actor, "iss|a");
         assert_eq!(first.actor_roles, vec!["labor_authority", "viewer"]);
+        let newest = items.first().unwrap_or_else(|| panic!("no entries"));
         assert_eq!(
-            items.first().map(|e| e.hash.clone()),
-            Some(result.head_hash)
+            head(&result, newest.lane).hash,
+            newest.hash,
+            "the lane's head"
+        );
+        assert!(
+            items.iter().all(|e| e.lane == newest.lane),
+            "one thread, one lane"
         );
         assert_eq!(
             items.get(1).map(|e| &e.hash),
@@ -537,45 +669,188 @@ mod tests {
 
     #[test]
     fn every_kind_of_tampering_is_reported() {
-        let cases = [
+        let cases: [(&[&str], i64, BreakReason); 6] = [
             (
-                "UPDATE audit_events SET resource_id = 'other' WHERE seq = 2",
+                &["UPDATE audit_events SET resource_id = 'other' WHERE lane = 5 AND seq = 2"],
                 2,
                 BreakReason::Altered,
             ),
             (
-                "DELETE FROM audit_events WHERE seq = 2",
+                &["DELETE FROM audit_events WHERE lane = 5 AND seq = 2"],
                 2,
                 BreakReason::Missing,
             ),
             (
-                "DELETE FROM audit_events WHERE seq = 3",
+                &["DELETE FROM audit_events WHERE lane = 5 AND seq = 3"],
                 3,
                 BreakReason::HeadMismatch,
             ),
             (
-                "UPDATE audit_events SET prev_hash = hash WHERE seq = 3",
+                &["UPDATE audit_events SET prev_hash = hash WHERE lane = 5 AND seq = 3"],
                 3,
                 BreakReason::Altered,
             ),
+            // Two entries swapped: each carries its position in its hash.
+            (
+                &[
+                    "UPDATE audit_events SET seq = -1 WHERE lane = 5 AND seq = 1",
+                    "UPDATE audit_events SET seq = 1 WHERE lane = 5 AND seq = 2",
+                    "UPDATE audit_events SET seq = 2 WHERE lane = 5 AND seq = -1",
+                ],
+                1,
+                BreakReason::Altered,
+            ),
+            // The last entry moved to another lane, past that lane's head.
+            (
+                &["UPDATE audit_events SET lane = 6 WHERE lane = 5 AND seq = 3"],
+                3,
+                BreakReason::HeadMismatch,
+            ),
         ];
-        for (statement, seq, reason) in cases {
+        for (statements, seq, reason) in cases {
             let test_db = TestDatabase::new().unwrap_or_else(|e| panic!("{e}"));
             let mut conn = connect(&test_db);
-            record(
-                &mut conn,
-                &user("a"),
-                "read",
-                "accident",
-                &["r1", "r2", "r3"],
-            )
-            .unwrap_or_else(|e| panic!("{e}"));
-            sql(&mut conn, statement);
+            record_in(&mut conn, 5, &["r1", "r2", "r3"]);
+            record_in(&mut conn, 6, &["r4"]);
+            for statement in statements {
+                sql(&mut conn, statement);
+            }
             let result = check(&mut conn);
-            assert!(!result.valid, "{statement}");
-            let broken = result.first_broken.unwrap_or_else(|| panic!("{statement}"));
-            assert_eq!((broken.seq, broken.reason), (seq, reason), "{statement}");
+            assert!(!result.valid, "{statements:?}");
+            let broken = result
+                .first_broken
+                .unwrap_or_else(|| panic!("{statements:?}"));
+            assert_eq!(
+                (broken.lane, broken.seq, broken.reason),
+                (5, seq, reason),
+                "{statements:?}"
+            );
+            assert_eq!(result.broken.len(), 1, "lane 6 is intact: {statements:?}");
         }
+    }
+
+    #[test]
+    fn a_break_in_one_lane_does_not_hide_a_break_in_another() {
+        let test_db = TestDatabase::new().unwrap_or_else(|e| panic!("{e}"));
+        let mut conn = connect(&test_db);
+        for lane in [2, 9, 15] {
+            record_in(&mut conn, lane, &["r1", "r2"]);
+        }
+        sql(
+            &mut conn,
+            "UPDATE audit_events SET actor = 'x' WHERE lane = 9 AND seq = 1",
+        );
+        sql(
+            &mut conn,
+            "DELETE FROM audit_events WHERE lane = 15 AND seq = 2",
+        );
+        let result = check(&mut conn);
+        let found: Vec<_> = result.broken.iter().map(|b| (b.lane, b.reason)).collect();
+        assert_eq!(
+            found,
+            vec![(9, BreakReason::Altered), (15, BreakReason::HeadMismatch)]
+        );
+        assert_eq!(result.count, 5);
+    }
+
+    #[test]
+    fn the_head_hash_changes_with_any_lane() {
+        let test_db = TestDatabase::new().unwrap_or_else(|e| panic!("{e}"));
+        let mut conn = connect(&test_db);
+        let empty = check(&mut conn);
+        assert_eq!(empty.lanes.len(), 16);
+        record_in(&mut conn, 11, &["r1"]);
+        let after = check(&mut conn);
+        assert!(after.valid);
+        assert_ne!(after.head_hash, empty.head_hash);
+        assert_eq!(head(&after, 11).seq, 1);
+    }
+
+    #[test]
+    fn the_single_chain_of_the_release_before_becomes_lane_0_unchanged() {
+        const LANES_MIGRATION: &str = "2026-12-03-140000_audit_lanes";
+        let test_db = TestDatabase::new().unwrap_or_else(|e| panic!("{e}"));
+        let mut conn = connect(&test_db);
+        record_in(&mut conn, 0, &["r1", "r2"]);
+        db::step_migration(&mut conn, &crate::MIGRATIONS, LANES_MIGRATION, false)
+            .unwrap_or_else(|e| panic!("{e}"));
+        // One more entry, written as the release before wrote it: one chain, one head.
+        let (seq, prev_hash) = diesel::sql_query("SELECT seq, hash FROM audit_chain_head")
+            .get_result::<Head>(&mut conn)
+            .map(|h| (h.seq, h.hash))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut old = EventRow {
+            id: "0193a5e2-7c1e-7b36-9c55-2f1d9f0a4e11".into(),
+            lane: 0,
+            seq: seq + 1,
+            occurred_at: db::now(),
+            actor: "iss|old".into(),
+            actor_org: None,
+            actor_roles: "admin".into(),
+            action: "read".into(),
+            resource_type: "accident".into(),
+            resource_id: "r3".into(),
+            request_id: None,
+            prev_hash,
+            hash: String::new(),
+        };
+        old.hash = old.expected_hash();
+        sql(
+            &mut conn,
+            &format!(
+                "INSERT INTO audit_events (id, seq, occurred_at, actor, actor_org, actor_roles, \
+                 action, resource_type, resource_id, request_id, prev_hash, hash) VALUES \
+                 ('{}', {}, '{}', 'iss|old', NULL, 'admin', 'read', 'accident', 'r3', NULL, \
+                 '{}', '{}')",
+                old.id,
+                old.seq,
+                old.occurred_at.format("%Y-%m-%d %H:%M:%S%.6f"),
+                old.prev_hash,
+                old.hash
+            ),
+        );
+        sql(
+            &mut conn,
+            &format!(
+                "UPDATE audit_chain_head SET seq = {}, hash = '{}'",
+                old.seq, old.hash
+            ),
+        );
+        db::step_migration(&mut conn, &crate::MIGRATIONS, LANES_MIGRATION, true)
+            .unwrap_or_else(|e| panic!("{e}"));
+
+        let result = check(&mut conn);
+        assert!(result.valid, "{result:?}");
+        assert_eq!(result.count, 3);
+        assert_eq!(
+            (head(&result, 0).seq, &head(&result, 0).hash),
+            (3, &old.hash)
+        );
+        // New entries go on from there.
+        record_in(&mut conn, 0, &["r4"]);
+        record_in(&mut conn, 4, &["r5"]);
+        let result = check(&mut conn);
+        assert!(result.valid, "{result:?}");
+        assert_eq!((head(&result, 0).seq, head(&result, 4).seq), (4, 1));
+    }
+
+    #[derive(QueryableByName)]
+    struct Head {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        seq: i64,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        hash: String,
+    }
+
+    #[test]
+    fn requests_spread_over_the_lanes_and_one_request_keeps_one() {
+        let lanes: std::collections::BTreeSet<i32> = (0..200)
+            .map(|i| lane_for(Some(&format!("req-{i}"))))
+            .collect();
+        assert!(lanes.len() >= 12, "{lanes:?}");
+        assert!(lanes.iter().all(|l| (0..LANES).contains(l)));
+        assert_eq!(lane_for(Some("req-7")), lane_for(Some("req-7")));
+        assert_eq!(lane_for(None), lane_for(None), "same thread, same lane");
     }
 
     #[test]
@@ -592,12 +867,13 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"));
         let mut row = audit_events::table
             .filter(audit_events::seq.eq(2))
+            .filter(audit_events::lane.eq(lane_for(None)))
             .select(EventRow::as_select())
             .first(&mut conn)
             .unwrap_or_else(|e| panic!("{e}"));
         row.resource_id = "other".into();
         row.hash = row.expected_hash();
-        diesel::update(audit_events::table.filter(audit_events::seq.eq(2)))
+        diesel::update(audit_events::table.filter(audit_events::id.eq(&row.id)))
             .set((
                 audit_events::resource_id.eq(&row.resource_id),
                 audit_events::hash.eq(&row.hash),
@@ -638,7 +914,7 @@ mod tests {
     }
 
     #[test]
-    fn concurrent_appends_keep_one_chain() {
+    fn concurrent_appends_keep_every_lane_a_chain() {
         let test_db = TestDatabase::new().unwrap_or_else(|e| panic!("{e}"));
         drop(connect(&test_db));
         let url = test_db.url.clone();
@@ -652,8 +928,9 @@ mod tests {
                     let mut conn = manager.connect().unwrap_or_else(|e| panic!("{e}"));
                     for i in 0..10 {
                         let id = format!("w{w}-{i}");
+                        // Two writers a lane: appends to one lane wait on each other.
                         crate::db::transaction(&mut conn, |c| {
-                            record(c, &user("a"), "read", "accident", &[&id, "x"])
+                            append(c, w % 2, &user("a"), "read", "accident", &[&id, "x"], None)
                         })
                         .unwrap_or_else(|e| panic!("{e}"));
                     }
@@ -669,5 +946,12 @@ mod tests {
         let result = check(&mut conn);
         assert!(result.valid, "{result:?}");
         assert_eq!(result.count, 80);
+        let filled: Vec<_> = result
+            .lanes
+            .iter()
+            .map(|l| (l.lane, l.seq))
+            .take(3)
+            .collect();
+        assert_eq!(filled, vec![(0, 40), (1, 40), (2, 0)]);
     }
 }

@@ -80,6 +80,27 @@ pub fn current() -> RequestContext {
     CONTEXT.try_with(Clone::clone).unwrap_or_default()
 }
 
+/// A number in `0..n`, the same for everything the current request does (outside a
+/// request, for everything the current thread does: a transaction runs on one thread),
+/// and spread evenly over requests. Rows that every write would otherwise update (the
+/// audit trail's head, the statistics counters of a day) are split by it, so that
+/// concurrent requests rarely wait on one row while one transaction keeps to one part.
+pub fn spread(n: u32) -> u32 {
+    spread_for(current().request_id.as_deref(), n)
+}
+
+/// [`spread`] for a given request id (`None`: the current thread).
+pub fn spread_for(request_id: Option<&str>, n: u32) -> u32 {
+    use std::hash::{Hash, Hasher};
+    // Fixed keys: the same request id always lands in the same part.
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    match request_id {
+        Some(id) => id.hash(&mut hasher),
+        None => std::thread::current().id().hash(&mut hasher),
+    }
+    u32::try_from(hasher.finish() % u64::from(n.max(1))).unwrap_or(0)
+}
+
 /// Runs `f` with `ctx` as the current context, on whichever thread: [`crate::db::Db::run`]
 /// takes the request's context along to the blocking thread its work runs on.
 pub fn sync_scope<R>(ctx: RequestContext, f: impl FnOnce() -> R) -> R {

@@ -11,6 +11,11 @@
 //!   names an unknown `kid`, so a rotated key is picked up without a restart. If the
 //!   JWKS cannot be read, the last keys are kept for at most one hour; after that
 //!   every request fails closed.
+//! - A token that verified is remembered, by the SHA-256 of its text, until it expires:
+//!   a client sends the same token with every request, and checking its signature each
+//!   time was most of the CPU a simple read cost. Only the identical text hits; a hit
+//!   still needs its key in the current key set (a key removed from the JWKS ends its
+//!   tokens at once) and an unexpired `exp`.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -18,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use sha2::Digest as _;
 use tokio::sync::{Mutex, RwLock};
 
 use super::Claims;
@@ -26,6 +32,8 @@ use crate::config::AuthSettings;
 const ALLOWED: [Algorithm; 2] = [Algorithm::EdDSA, Algorithm::RS256];
 const UNKNOWN_KID_REFRESH_INTERVAL: Duration = Duration::from_secs(30);
 const MAX_STALENESS: Duration = Duration::from_secs(3600);
+/// Verified tokens remembered at most; past it, expired ones are dropped, then all.
+const VERIFIED_CAPACITY: usize = 10_000;
 
 #[derive(Clone, Debug)]
 pub enum JwksSource {
@@ -81,6 +89,13 @@ pub struct JwtVerifier {
     http: reqwest::Client,
     cache: RwLock<KeyCache>,
     reload: Mutex<()>,
+    verified: std::sync::Mutex<HashMap<[u8; 32], Verified>>,
+}
+
+/// A token that verified: its claims and the key that signed it.
+struct Verified {
+    claims: Claims,
+    kid: String,
 }
 
 impl JwtVerifier {
@@ -107,6 +122,7 @@ impl JwtVerifier {
                 forced_at: None,
             }),
             reload: Mutex::new(()),
+            verified: std::sync::Mutex::new(HashMap::new()),
         })
     }
 
@@ -116,6 +132,56 @@ impl JwtVerifier {
     }
 
     pub async fn verify(&self, token: &str) -> Result<Claims, VerifyError> {
+        let digest: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
+        let remembered = self.remembered(&digest);
+        if let Some(Verified { claims, kid }) = remembered {
+            let expired = claims.exp.saturating_add(self.leeway_secs()) < now_secs();
+            if !expired && self.lookup(&kid).await?.is_some() {
+                return Ok(claims);
+            }
+            self.forget(&digest);
+        }
+        let (claims, kid) = self.verify_signed(token).await?;
+        self.remember(digest, &claims, kid);
+        Ok(claims)
+    }
+
+    fn leeway_secs(&self) -> i64 {
+        i64::try_from(self.leeway).unwrap_or(i64::MAX)
+    }
+
+    fn remembered(&self, digest: &[u8; 32]) -> Option<Verified> {
+        let verified = self.verified.lock().ok()?;
+        verified.get(digest).map(|v| Verified {
+            claims: v.claims.clone(),
+            kid: v.kid.clone(),
+        })
+    }
+
+    fn forget(&self, digest: &[u8; 32]) {
+        if let Ok(mut verified) = self.verified.lock() {
+            verified.remove(digest);
+        }
+    }
+
+    fn remember(&self, digest: [u8; 32], claims: &Claims, kid: String) {
+        let Ok(mut verified) = self.verified.lock() else {
+            return;
+        };
+        if verified.len() >= VERIFIED_CAPACITY {
+            let now = now_secs();
+            let leeway = self.leeway_secs();
+            verified.retain(|_, v| v.claims.exp.saturating_add(leeway) >= now);
+            if verified.len() >= VERIFIED_CAPACITY {
+                verified.clear();
+            }
+        }
+        let claims = claims.clone();
+        verified.insert(digest, Verified { claims, kid });
+    }
+
+    /// The signature and claims checks; the claims and the key's id.
+    async fn verify_signed(&self, token: &str) -> Result<(Claims, String), VerifyError> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|e| VerifyError::Malformed(e.to_string()))?;
         if !ALLOWED.contains(&header.alg) {
@@ -151,7 +217,7 @@ impl JwtVerifier {
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         let data = jsonwebtoken::decode::<Claims>(token, &decoding_key, &validation)
             .map_err(VerifyError::Invalid)?;
-        Ok(data.claims)
+        Ok((data.claims, kid))
     }
 
     async fn lookup(&self, kid: &str) -> Result<Option<(DecodingKey, Algorithm)>, VerifyError> {
@@ -251,4 +317,9 @@ fn keys_of(set: &JwkSet) -> HashMap<String, (DecodingKey, Algorithm)> {
             Some((kid, (key, alg)))
         })
         .collect()
+}
+
+/// Seconds since the Unix epoch, as `exp` counts them.
+fn now_secs() -> i64 {
+    chrono::Utc::now().timestamp()
 }

@@ -80,8 +80,8 @@ pub async fn list_audit_events(
 
 /// Check the audit chain
 ///
-/// Kiểm tra tính toàn vẹn của nhật ký: walks the hash chain and reports the first entry
-/// that was edited, deleted, put in or cut off. Keep the `head_hash` it returns outside
+/// Kiểm tra tính toàn vẹn của nhật ký: walks the hash chains (16 lanes) and reports, for
+/// each, the first entry that was edited, deleted, reordered, put in or cut off. Keep the `head_hash` it returns outside
 /// the database: only it can show that the whole chain was rewritten. `admin` only.
 #[utoipa::path(
     tag = "audit",

@@ -133,12 +133,13 @@ diesel::joinable!(casualties -> accidents (accident_id));
 diesel::allow_tables_to_appear_in_same_query!(accidents, casualties, establishments);
 
 diesel::table! {
-    accident_stat_deltas (dim_kind, period_month, changed_on, sector, dim_value) {
+    accident_stat_deltas (dim_kind, period_month, changed_on, sector, dim_value, slot) {
         period_month -> Text,
         dim_kind -> Text,
         changed_on -> Date,
         sector -> Text,
         dim_value -> Text,
+        slot -> SmallInt,
         cases -> BigInt,
         cases_fatal -> BigInt,
         cases_multi -> BigInt,

@@ -10,19 +10,28 @@ use shared::per_backend;
 use super::schema::accident_stat_deltas as d;
 use crate::domain::statistics::{Counters, StatKey};
 
-/// Adds `changes`, made on `changed_on`, to the counters.
+/// Counter rows per group and day (see the migration `stat_slots`).
+const SLOTS: u32 = 8;
+
+/// Adds `changes`, made on `changed_on`, to the counters: to the slot of the current
+/// request, key by key in order, so that two transactions on one slot lock its rows in
+/// the same order.
 pub fn apply(
     conn: &mut DbConnection,
     changed_on: NaiveDate,
     changes: &[(StatKey, Counters)],
 ) -> QueryResult<()> {
-    for (key, c) in changes {
+    let slot = i16::try_from(shared::context::spread(SLOTS)).unwrap_or(0);
+    let mut ordered: Vec<&(StatKey, Counters)> = changes.iter().collect();
+    ordered.sort_by(|a, b| a.0.cmp(&b.0));
+    for (key, c) in ordered {
         let values = (
             d::period_month.eq(&key.period_month),
             d::dim_kind.eq(key.dim_kind),
             d::changed_on.eq(changed_on),
             d::sector.eq(&key.sector),
             d::dim_value.eq(&key.dim_value),
+            d::slot.eq(slot),
             d::cases.eq(c.cases),
             d::cases_fatal.eq(c.cases_fatal),
             d::cases_multi.eq(c.cases_multi),
@@ -40,7 +49,7 @@ pub fn apply(
         // statement on the concrete connection.
         per_backend!(conn, c => diesel::insert_into(d::table)
             .values(values)
-            .on_conflict((d::dim_kind, d::period_month, d::changed_on, d::sector, d::dim_value))
+            .on_conflict((d::dim_kind, d::period_month, d::changed_on, d::sector, d::dim_value, d::slot))
             .do_update()
             .set((
                 d::cases.eq(d::cases + excluded(d::cases)),

@@ -33,7 +33,10 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_accident_revisions);
 }
 
-fn render(
+/// The answer to a declaration: 201 with the accident and its receipt, or 200 when an
+/// earlier declaration with the same `external_ref` is answered again. Public for the
+/// benchmark that runs the use-case in-process.
+pub fn render(
     view: &AccidentView,
     warnings: &[FieldError],
     created: bool,

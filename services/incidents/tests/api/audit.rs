@@ -80,6 +80,7 @@ async fn admins_list_entries_newest_first_without_values() {
             "actor_roles",
             "hash",
             "id",
+            "lane",
             "occurred_at",
             "prev_hash",
             "request_id",
@@ -202,7 +203,9 @@ async fn a_corrupted_entry_is_reported_by_the_chain_check() {
     assert_eq!(intact["count"], 5);
     assert!(intact["first_broken"].is_null());
     let newest = list(&app, "?limit=1").await;
-    assert_eq!(intact["head_hash"], newest["items"][0]["hash"]);
+    let lane = newest["items"][0]["lane"].as_u64().unwrap() as usize;
+    assert_eq!(intact["lanes"][lane]["hash"], newest["items"][0]["hash"]);
+    assert_eq!(intact["lanes"].as_array().unwrap().len(), 16);
 
     let second = list(&app, "?resource_id=a2").await["items"][0].clone();
     {
@@ -219,7 +222,7 @@ async fn a_corrupted_entry_is_reported_by_the_chain_check() {
     assert_eq!(broken["count"], 5);
     assert_eq!(
         broken["first_broken"],
-        serde_json::json!({"seq": second["seq"], "id": second["id"], "reason": "altered"})
+        serde_json::json!({"lane": second["lane"], "seq": second["seq"], "id": second["id"], "reason": "altered"})
     );
 }
 

@@ -249,3 +249,43 @@ async fn keys_can_come_from_an_identity_provider_url() {
     )
     .await;
 }
+
+/// A token that verified once is remembered (its signature is not checked again), but
+/// never past its `exp`, and only as the identical text: the same claims under another
+/// signature are checked afresh.
+#[tokio::test]
+async fn a_remembered_token_ends_with_its_expiry_and_only_its_exact_text_is_remembered() {
+    let app = crate::helpers::spawn_app_with(|s| s.auth.leeway_secs = 0).await;
+    let get = |token: String| {
+        let app = &app;
+        async move {
+            app.request(Method::GET, "/api/v1/establishments", Some(&token), None)
+                .await
+                .status()
+                .as_u16()
+        }
+    };
+    let now = chrono::Utc::now().timestamp();
+    let short = app
+        .svc
+        .keys
+        .signer
+        .sign(&claims(json!({"exp": now + 2})))
+        .unwrap();
+    assert_eq!(get(short.clone()).await, 200);
+    assert_eq!(get(short.clone()).await, 200, "remembered");
+
+    let (other, _) = JwtSigner::generate().unwrap();
+    let mut parts: Vec<String> = short.split('.').map(str::to_owned).collect();
+    parts[2] = other
+        .sign(&claims(json!({"exp": now + 2})))
+        .unwrap()
+        .rsplit('.')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_rejected(&app, &parts.join("."), "same claims, foreign signature").await;
+
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    assert_rejected(&app, &short, "expired while remembered").await;
+}

@@ -405,3 +405,61 @@ async fn the_previous_rate_is_last_years_own_and_the_year_in_progress_is_not_jud
         assert!(current["complete_through"].is_null());
     }
 }
+
+/// Slots of the counters (migration `stat_slots`): how many slots hold rows.
+fn slots_in_use(app: &TestApp) -> i64 {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = app.svc.app_db.get().unwrap();
+    diesel::sql_query("SELECT COUNT(DISTINCT slot) AS n FROM accident_stat_deltas")
+        .get_result::<Count>(&mut *conn)
+        .unwrap()
+        .n
+}
+
+fn step_slots(app: &TestApp, up: bool) {
+    let mut conn = app.svc.app_db.get().unwrap();
+    shared::db::step_migration(
+        &mut conn,
+        &incidents::db::MIGRATIONS,
+        "2026-12-03-150000_stat_slots",
+        up,
+    )
+    .unwrap();
+}
+
+/// Concurrent requests add to different counter rows (no row that every declaration
+/// of the day writes), and the figures are the same whatever the slots, before and
+/// after the migration that made them.
+#[tokio::test]
+async fn counters_spread_over_slots_and_sum_to_the_same_figures() {
+    let app = spawn_app().await;
+    seed(&app).await;
+    // More declarations, each its own request: they fall into several slots.
+    for i in 0..12 {
+        let body = declaration(
+            None,
+            "01273",
+            vec![casualty(&format!("0040900001{i:02}"), "minor", "male")],
+        );
+        let res = app.post("/api/v1/accidents", &app.admin(), &body).await;
+        assert_eq!(res.status().as_u16(), 201);
+    }
+    assert!(slots_in_use(&app) > 1, "one slot for 15 requests");
+    let before = statistics(&app, &app.admin(), "&group_by=cause").await;
+    assert_eq!(before["total"]["figures"]["cases"], 15);
+
+    step_slots(&app, false);
+    let one_row_a_group = statistics(&app, &app.admin(), "&group_by=cause").await;
+    step_slots(&app, true);
+    assert_eq!(slots_in_use(&app), 1, "the old rows are slot 0");
+    let after = statistics(&app, &app.admin(), "&group_by=cause").await;
+    for s in [&one_row_a_group, &after] {
+        assert_eq!(s["total"], before["total"]);
+        assert_eq!(s["rows"], before["rows"]);
+    }
+}

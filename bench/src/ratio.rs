@@ -1,0 +1,338 @@
+//! `ratio [SECONDS] [PAIRS]`: the incidents API against its own database work.
+//!
+//! For each workload (declaring an accident with two casualties, reading one accident,
+//! reading one establishment) and each number of concurrent clients (1, 4, 16), it runs
+//! PAIRS alternating pairs of SECONDS-long phases (default 3 × 10 s):
+//!
+//! - **api**: clients send the request over HTTP to the running service, with a token;
+//! - **baseline**: as many tasks call the service's own use-case in-process, on a pool
+//!   of the same size: the same SQL statements in the same transactions, without HTTP,
+//!   token checks, request parsing or the actix worker hop.
+//!
+//! and prints the median throughput of each, their ratio, how throughput grows from 1 to
+//! 16 clients, and the load average the pairs ran under. On PostgreSQL
+//! (`BENCH_DATABASE_URL`) this is the figure the README's performance table quotes.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use serde_json::{Value, json};
+use shared::auth::{AuthUser, Role};
+use shared::db::Db;
+use shared::testing::{TEST_ISSUER, TestKeys, settings, tax_code};
+
+use crate::bench_database;
+
+const SEEDED: u32 = 200;
+const CLIENTS: [usize; 3] = [1, 4, 16];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Workload {
+    Declare,
+    AccidentRead,
+    EstablishmentRead,
+}
+
+impl Workload {
+    const ALL: [Workload; 3] = [
+        Workload::Declare,
+        Workload::AccidentRead,
+        Workload::EstablishmentRead,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Workload::Declare => "POST /accidents (2 casualties)",
+            Workload::AccidentRead => "GET /accidents/{id}",
+            Workload::EstablishmentRead => "GET /establishments/{id}",
+        }
+    }
+
+    /// The target ratio of issue "Performance that scales".
+    fn target(self) -> f64 {
+        match self {
+            Workload::Declare => 0.7,
+            Workload::AccidentRead => 0.6,
+            Workload::EstablishmentRead => 0.5,
+        }
+    }
+}
+
+/// What the phases work on: the service, its records, and a second pool for the
+/// baseline.
+struct Fixture {
+    /// Dropped with the fixture (a PostgreSQL database is removed then).
+    _database: shared::testing::TestDatabase,
+    base: String,
+    http: reqwest::Client,
+    token: String,
+    db: Db,
+    admin: AuthUser,
+    accidents: Vec<String>,
+    establishments: Vec<String>,
+    /// Numbers the declarations' personal IDs, so that each is a new person.
+    next: AtomicU64,
+}
+
+fn declaration(n: u64) -> Value {
+    let at = chrono::Utc::now() - chrono::Duration::days(1);
+    let person = |k: u64| {
+        json!({
+            "personal_id": format!("004090{:06}", (n * 2 + k) % 1_000_000),
+            "full_name": "Nông Văn A", "gender": "male", "birth_year": 1990,
+            "contract_type": "indefinite", "severity": "minor", "days_off": 3,
+            "costs": {"medical": 1000, "wages": 500, "compensation": 0}
+        })
+    };
+    let employer = tax_code(u32::try_from(n % u64::from(SEEDED)).unwrap_or(0) + 1);
+    json!({
+        "sector": "with_labour_relation",
+        "employer": {"tax_code": employer},
+        "occurred_at": at.to_rfc3339(), "notified_at": at.to_rfc3339(),
+        "place": {"commune_code": "01273", "address": "Khai trường mỏ, tổ 5"},
+        "description": "Trượt ngã khi bốc xúc.", "cause_codes": ["1"],
+        "casualties": [person(0), person(1)]
+    })
+}
+
+impl Fixture {
+    async fn new() -> anyhow::Result<Fixture> {
+        let db = bench_database()?;
+        let keys = TestKeys::new()?;
+        let settings = settings(&db, &keys);
+        let app = shared::server::Application::build(&incidents::SERVICE, &settings).await?;
+        let base = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        let settings_db = settings.database.clone();
+        let (pool, _) = tokio::task::spawn_blocking(move || {
+            incidents::SERVICE.connect_and_migrate(&settings_db)
+        })
+        .await??;
+        let mut fixture = Fixture {
+            _database: db,
+            base,
+            http: reqwest::Client::builder()
+                .pool_max_idle_per_host(64)
+                .build()?,
+            token: keys.token(Role::Admin, None),
+            db: pool,
+            admin: AuthUser {
+                subject: "bench-admin".into(),
+                issuer: TEST_ISSUER.into(),
+                roles: vec![Role::Admin],
+                org: None,
+            },
+            accidents: Vec::new(),
+            establishments: Vec::new(),
+            next: AtomicU64::new(0),
+        };
+        for n in 1..=SEEDED {
+            let body = json!({
+                "tax_code": tax_code(n), "name": format!("Công ty {n}"), "vsic_code": "07100",
+                "ownership_type": "2", "commune_code": "01273", "address": "Số 1",
+                "headcount": {"total": 120, "female": 30, "hazardous": 80}
+            });
+            let created = fixture.post("/api/v1/establishments", &body).await?;
+            fixture.establishments.push(
+                created
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .context("establishment id")?
+                    .to_owned(),
+            );
+        }
+        for _ in 0..SEEDED {
+            let n = fixture.next.fetch_add(1, Ordering::Relaxed);
+            let created = fixture.post("/api/v1/accidents", &declaration(n)).await?;
+            fixture.accidents.push(
+                created
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .context("accident id")?
+                    .to_owned(),
+            );
+        }
+        Ok(fixture)
+    }
+
+    async fn post(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await?;
+        anyhow::ensure!(res.status().is_success(), "{path}: {}", res.status());
+        Ok(res.json().await?)
+    }
+
+    /// One request of `workload` over HTTP.
+    async fn api(&self, workload: Workload, i: usize) -> anyhow::Result<()> {
+        let pick = |ids: &[String]| ids.get(i % ids.len().max(1)).cloned().unwrap_or_default();
+        let request = match workload {
+            Workload::Declare => {
+                let n = self.next.fetch_add(1, Ordering::Relaxed);
+                self.http
+                    .post(format!("{}/api/v1/accidents", self.base))
+                    .json(&declaration(n))
+            }
+            Workload::AccidentRead => self.http.get(format!(
+                "{}/api/v1/accidents/{}",
+                self.base,
+                pick(&self.accidents)
+            )),
+            Workload::EstablishmentRead => self.http.get(format!(
+                "{}/api/v1/establishments/{}",
+                self.base,
+                pick(&self.establishments)
+            )),
+        };
+        let res = request.bearer_auth(&self.token).send().await?;
+        let status = res.status();
+        res.bytes().await?;
+        anyhow::ensure!(status.is_success(), "{}: {status}", workload.name());
+        Ok(())
+    }
+
+    /// The same work through the service's use-case, in-process.
+    async fn baseline(&self, workload: Workload, i: usize) -> anyhow::Result<()> {
+        let pick = |ids: &[String]| ids.get(i % ids.len().max(1)).cloned().unwrap_or_default();
+        match workload {
+            Workload::Declare => {
+                let n = self.next.fetch_add(1, Ordering::Relaxed);
+                let body = declaration(n);
+                let sha = shared::extract::hex_sha256(&serde_json::to_vec(&body)?);
+                let declaration = serde_json::from_value(body)?;
+                incidents::service::accidents::declare(
+                    &self.db,
+                    &self.admin,
+                    declaration,
+                    sha,
+                    None,
+                    false,
+                    incidents::routes::accidents::render,
+                )
+                .await?;
+            }
+            Workload::AccidentRead => {
+                incidents::service::accidents::get(&self.db, &self.admin, pick(&self.accidents))
+                    .await?;
+            }
+            Workload::EstablishmentRead => {
+                incidents::service::establishments::get(
+                    &self.db,
+                    &self.admin,
+                    pick(&self.establishments),
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Side {
+    Api,
+    Baseline,
+}
+
+/// Operations per second of `clients` concurrent loops of `side` for `seconds`.
+async fn phase(
+    fixture: &Arc<Fixture>,
+    workload: Workload,
+    side: Side,
+    clients: usize,
+    seconds: u64,
+) -> anyhow::Result<f64> {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let began = Instant::now();
+    let loops: Vec<_> = (0..clients)
+        .map(|c| {
+            let fixture = Arc::clone(fixture);
+            tokio::spawn(async move {
+                let mut done = 0_u64;
+                let mut i = c * 7919;
+                while Instant::now() < deadline {
+                    match side {
+                        Side::Api => fixture.api(workload, i).await?,
+                        Side::Baseline => fixture.baseline(workload, i).await?,
+                    }
+                    done += 1;
+                    i += 1;
+                }
+                Ok::<_, anyhow::Error>(done)
+            })
+        })
+        .collect();
+    let mut total = 0;
+    for task in loops {
+        total += task.await??;
+    }
+    Ok(total as f64 / began.elapsed().as_secs_f64())
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
+}
+
+pub async fn run(seconds: u64, pairs: usize) -> anyhow::Result<()> {
+    let fixture = Arc::new(Fixture::new().await?);
+    println!(
+        "{:<32} {:>7} {:>10} {:>10} {:>7} {:>7} {:>9}",
+        "workload", "clients", "api/s", "baseline/s", "ratio", "target", "load avg"
+    );
+    for workload in Workload::ALL {
+        let mut api_at = Vec::new();
+        for clients in CLIENTS {
+            let (mut api, mut baseline, mut loads) = (Vec::new(), Vec::new(), Vec::new());
+            for pair in 0..pairs {
+                // Alternate which side goes first, so neither always gets the warmer cache.
+                let order = if pair % 2 == 0 {
+                    [Side::Api, Side::Baseline]
+                } else {
+                    [Side::Baseline, Side::Api]
+                };
+                for side in order {
+                    let rate = phase(&fixture, workload, side, clients, seconds).await?;
+                    match side {
+                        Side::Api => api.push(rate),
+                        Side::Baseline => baseline.push(rate),
+                    }
+                }
+                loads.push(load_average());
+            }
+            let (api, baseline) = (median(api), median(baseline));
+            api_at.push(api);
+            println!(
+                "{:<32} {:>7} {:>10.0} {:>10.0} {:>7.2} {:>7.2} {:>9}",
+                workload.name(),
+                clients,
+                api,
+                baseline,
+                if baseline > 0.0 { api / baseline } else { 0.0 },
+                workload.target(),
+                loads.join("/")
+            );
+        }
+        if let (Some(one), Some(many)) = (api_at.first(), api_at.last()) {
+            println!(
+                "{:<32} api throughput at 16 clients = {:.1} × at 1 (target ≥ 3)",
+                workload.name(),
+                if *one > 0.0 { many / one } else { 0.0 }
+            );
+        }
+    }
+    Ok(())
+}
