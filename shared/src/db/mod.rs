@@ -39,6 +39,18 @@ macro_rules! per_backend {
 
 pub type Pool = r2d2::Pool<ConnectionManager>;
 
+/// Rows each statistics counter is split into per group and day (the `slot` column of
+/// the `*_stat_deltas` tables; the migrations named `stat_slots` made them).
+pub const COUNTER_SLOTS: u32 = 8;
+
+/// The counter slot the current transaction adds to: the same for everything one
+/// request writes, so that two transactions in one slot lock its rows in the same
+/// (key) order, and spread over requests, so that concurrent writes of one day rarely
+/// meet on a row.
+pub fn counter_slot() -> i16 {
+    i16::try_from(crate::context::spread(COUNTER_SLOTS)).unwrap_or(0)
+}
+
 /// The backend type of [`DbConnection`], for boxed queries.
 pub type DbBackend = <DbConnection as diesel::Connection>::Backend;
 

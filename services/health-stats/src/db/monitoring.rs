@@ -160,14 +160,19 @@ pub fn list(
 // ---------------------------------------------------------------------------
 // Statistics counters
 
-/// Adds `changes`, made on `changed_on`, to the counters.
+/// Adds `changes`, made on `changed_on`, to the counters: to the slot of the current
+/// request ([`shared::db::counter_slot`]), key by key in order.
 pub fn apply(
     conn: &mut DbConnection,
     changed_on: NaiveDate,
     changes: &[(StatKey, Counters)],
 ) -> QueryResult<()> {
-    for (key, c) in changes {
+    let slot = shared::db::counter_slot();
+    let mut ordered: Vec<&(StatKey, Counters)> = changes.iter().collect();
+    ordered.sort_by(|a, b| a.0.cmp(&b.0));
+    for (key, c) in ordered {
         let values = (
+            d::slot.eq(slot),
             d::period_year.eq(key.year),
             d::dim_kind.eq(key.dim_kind),
             d::changed_on.eq(changed_on),
@@ -184,7 +189,7 @@ pub fn apply(
         // statement on the concrete connection.
         per_backend!(conn, c => diesel::insert_into(d::table)
             .values(values)
-            .on_conflict((d::dim_kind, d::period_year, d::changed_on, d::dim_value))
+            .on_conflict((d::dim_kind, d::period_year, d::changed_on, d::dim_value, d::slot))
             .do_update()
             .set((
                 d::establishments_reporting.eq(d::establishments_reporting + excluded(d::establishments_reporting)),

@@ -79,11 +79,12 @@ diesel::table! {
 }
 
 diesel::table! {
-    health_stat_deltas (dim_kind, period, changed_on, dim_value) {
+    health_stat_deltas (dim_kind, period, changed_on, dim_value, slot) {
         period -> Text,
         dim_kind -> Text,
         changed_on -> Date,
         dim_value -> Text,
+        slot -> SmallInt,
         reports -> BigInt,
         workers -> BigInt,
         hazardous_workers -> BigInt,
@@ -132,11 +133,12 @@ diesel::table! {
 }
 
 diesel::table! {
-    monitoring_stat_deltas (dim_kind, period_year, changed_on, dim_value) {
+    monitoring_stat_deltas (dim_kind, period_year, changed_on, dim_value, slot) {
         period_year -> BigInt,
         dim_kind -> Text,
         changed_on -> Date,
         dim_value -> Text,
+        slot -> SmallInt,
         establishments_reporting -> BigInt,
         establishments_monitored -> BigInt,
         establishments_with_exceedance -> BigInt,

@@ -183,3 +183,36 @@ async fn every_row_has_a_label_and_the_year_in_progress_is_not_judged() {
     assert_eq!(trend["assessment"], "period_in_progress");
     assert_eq!(trend["target_percent"], 5.0);
 }
+
+fn step_slots(app: &TestApp, up: bool) {
+    let mut conn = app.svc.app_db.get().unwrap();
+    shared::db::step_migration(
+        &mut conn,
+        &health_stats::db::MIGRATIONS,
+        "2026-12-03-150000_stat_slots",
+        up,
+    )
+    .unwrap();
+}
+
+/// The counters are split into slots by request (migration `stat_slots`): the figures
+/// are the same before the migration, after it, and with the rows spread over slots.
+#[tokio::test]
+async fn the_figures_are_the_same_whatever_the_counter_slots() {
+    let app = spawn_app().await;
+    for n in 1..=6 {
+        file(&app, &report("2025", n, "01273", 100 + n, 20)).await;
+    }
+    record(&app, &case("004090012345", "BNN-18", 1, "2025-03-01")).await;
+    let query = "period=2025&group_by=commune";
+    let before = statistics(&app, &app.admin(), query).await;
+    assert_eq!(before["total"]["figures"]["reports"], 6);
+    step_slots(&app, false);
+    let one_row_a_group = statistics(&app, &app.admin(), query).await;
+    step_slots(&app, true);
+    let after = statistics(&app, &app.admin(), query).await;
+    for s in [&one_row_a_group, &after] {
+        assert_eq!(s["total"], before["total"]);
+        assert_eq!(s["rows"], before["rows"]);
+    }
+}

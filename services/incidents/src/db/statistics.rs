@@ -10,9 +10,6 @@ use shared::per_backend;
 use super::schema::accident_stat_deltas as d;
 use crate::domain::statistics::{Counters, StatKey};
 
-/// Counter rows per group and day (see the migration `stat_slots`).
-const SLOTS: u32 = 8;
-
 /// Adds `changes`, made on `changed_on`, to the counters: to the slot of the current
 /// request, key by key in order, so that two transactions on one slot lock its rows in
 /// the same order.
@@ -21,7 +18,7 @@ pub fn apply(
     changed_on: NaiveDate,
     changes: &[(StatKey, Counters)],
 ) -> QueryResult<()> {
-    let slot = i16::try_from(shared::context::spread(SLOTS)).unwrap_or(0);
+    let slot = shared::db::counter_slot();
     let mut ordered: Vec<&(StatKey, Counters)> = changes.iter().collect();
     ordered.sort_by(|a, b| a.0.cmp(&b.0));
     for (key, c) in ordered {
