@@ -1,6 +1,5 @@
 //! `atvsld token`: a development token for the services `up` runs on a data folder.
 
-
 use anyhow::Context as _;
 use shared::auth::Role;
 
