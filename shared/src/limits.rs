@@ -51,10 +51,12 @@ pub struct Policy {
 
 /// Codes and identifiers (commune, VSIC, ICD, tax code, period, kind).
 const CODE: usize = 40;
-/// References, document numbers, ids, digests and signatures.
+/// Document numbers and the caller's own references.
+const NUMBER: usize = 100;
+/// Ids, digests, signatures and event names.
 const REFERENCE: usize = 200;
-/// Names of people, organisations, places and things.
-const NAME: usize = 300;
+/// Names of organisations, places and things (people's: 200).
+const NAME: usize = 255;
 /// Free text: descriptions, conclusions, narratives.
 const TEXT: usize = 10_000;
 /// Any other string.
@@ -73,35 +75,32 @@ pub fn policy(name: &str) -> Policy {
             "code",
             "period",
             "kind",
-            "type",
             "section",
-            "unit",
             "nationality",
             "personal_id",
         ]) {
         CODE
-    } else if ends(&["_ref", "_reference", "_number", "_id", "_types"])
+    } else if is(&["parameter", "unit"]) {
+        50
+    } else if ends(&["_ref", "_reference", "_number", "_types"]) || is(&["number"]) {
+        NUMBER
+    } else if ends(&["_id"])
         || is(&[
             "id",
             "reference",
-            "number",
             "subject",
             "source",
+            "type",
             "sha256",
             "signature",
             "agency",
         ])
     {
         REFERENCE
+    } else if is(&["full_name"]) {
+        200
     } else if ends(&["name", "_facility", "_factor"])
-        || is(&[
-            "organisation",
-            "position",
-            "role",
-            "owner",
-            "location",
-            "parameter",
-        ])
+        || is(&["organisation", "position", "role", "owner", "location"])
     {
         NAME
     } else if is(&["address"]) {
@@ -549,8 +548,8 @@ mod tests {
 
     #[test]
     fn limits_are_pointed_at() {
-        let bad = json!({"external_ref": "x".repeat(201), "on": "0001-01-01",
-            "people": [{"full_name": "y".repeat(301), "days_off": 2_147_483_648_u64}],
+        let bad = json!({"external_ref": "x".repeat(101), "on": "0001-01-01",
+            "people": [{"full_name": "y".repeat(201), "days_off": 2_147_483_648_u64}],
             "note": {"full_name": "A", "days_off": 3651}});
         let found = codes(bad);
         for (pointer, code) in [

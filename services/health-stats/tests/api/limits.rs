@@ -48,7 +48,7 @@ async fn an_exposure_factor_or_facility_of_100000_characters_is_refused_with_a_p
 
     // At the limit it is taken.
     let mut edge = case("004090012345", "BNN-18", 1, "2026-05-02");
-    edge["exposure_factor"] = json!("x".repeat(300));
+    edge["exposure_factor"] = json!("x".repeat(255));
     let res = app
         .post("/api/v1/occupational-disease-cases", &token, &edge)
         .await;

@@ -107,7 +107,7 @@ async fn strings_numbers_and_dates_beyond_the_contract_are_refused_with_a_pointe
 
     // At the limits, the declaration is taken.
     let mut edge = declaration(&tax);
-    edge["external_ref"] = json!("x".repeat(200));
+    edge["external_ref"] = json!("x".repeat(100));
     edge["casualties"][0]["days_off"] = json!(3650);
     let res = app.post("/api/v1/accidents", &app.admin(), &edge).await;
     assert_eq!(res.status().as_u16(), 201, "{}", json_of(res).await);
