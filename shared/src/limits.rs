@@ -225,10 +225,10 @@ impl Bounder<'_> {
                 for (name, property) in o.properties.iter_mut() {
                     self.bound(property, name);
                 }
-                if let Some(extra) = o.additional_properties.as_deref_mut() {
-                    if let AdditionalProperties::RefOr(extra) = extra {
-                        self.bound(extra, field);
-                    }
+                if let Some(AdditionalProperties::RefOr(extra)) =
+                    o.additional_properties.as_deref_mut()
+                {
+                    self.bound(extra, field);
                 }
                 bound_primitive(o, field);
             }
@@ -399,8 +399,13 @@ fn escape(token: &str) -> String {
 }
 
 fn check_string(schema: &Value, s: &str, pointer: &str, errors: &mut Vec<FieldError>) {
-    if let Some(max) = schema.get("maxLength").and_then(Value::as_u64) {
-        if s.chars().count() as u64 > max {
+    let length = s.chars().count() as u64;
+    if let Some(max) = schema
+        .get("maxLength")
+        .and_then(Value::as_u64)
+        .filter(|&max| length > max)
+    {
+        {
             errors.push(FieldError::body(
                 pointer,
                 "too_long",

@@ -31,31 +31,25 @@ impl Walk<'_> {
             Value::Array(types) => types.iter().filter_map(Value::as_str).collect(),
             t => t.as_str().into_iter().collect(),
         };
-        let bounded = |min: &str, max: &str| {
-            (schema.get(min).is_some() || schema.get(&format!("exclusiveM{}", &min[1..])).is_some())
-                && (schema.get(max).is_some()
-                    || schema.get(&format!("exclusiveM{}", &max[1..])).is_some())
-        };
+        let has = |keys: [&str; 2]| keys.iter().any(|k| schema.get(k).is_some());
+        let bounded = has(["minimum", "exclusiveMinimum"]) && has(["maximum", "exclusiveMaximum"]);
         if types.contains(&"string") && schema.get("enum").is_none() {
+            let window = schema["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("1900-01-01"));
             match schema["format"].as_str() {
                 Some("uuid") => {}
-                Some("date" | "date-time") => {
-                    if !schema["description"]
-                        .as_str()
-                        .is_some_and(|d| d.contains("1900-01-01"))
-                    {
-                        self.gaps.push(format!("{at}: a date without its window"));
-                    }
+                Some("date" | "date-time") if !window => {
+                    self.gaps.push(format!("{at}: a date without its window"));
                 }
+                Some("date" | "date-time") => {}
                 _ if schema.get("maxLength").is_none() => {
                     self.gaps.push(format!("{at}: a string without maxLength"));
                 }
                 _ => {}
             }
         }
-        if (types.contains(&"integer") || types.contains(&"number"))
-            && !bounded("minimum", "maximum")
-        {
+        if (types.contains(&"integer") || types.contains(&"number")) && !bounded {
             self.gaps
                 .push(format!("{at}: a number without minimum and maximum"));
         }

@@ -7,7 +7,7 @@ use crate::helpers::{
     TestApp, assert_problem, establishment, first_error, json_of, spawn_app, tax_code,
 };
 
-fn casualty(personal_id: &str, severity: &str) -> Value {
+pub fn casualty(personal_id: &str, severity: &str) -> Value {
     json!({
         "personal_id": personal_id, "full_name": "Nông Văn A", "gender": "male", "birth_year": 1990,
         "occupation_code": "8111", "contract_type": "indefinite", "severity": severity,
@@ -16,7 +16,7 @@ fn casualty(personal_id: &str, severity: &str) -> Value {
 }
 
 /// A declaration for the establishment with `tax`, notified `days_ago` days ago.
-fn declaration(tax: &str, days_ago: i64, casualties: Vec<Value>) -> Value {
+pub fn declaration(tax: &str, days_ago: i64, casualties: Vec<Value>) -> Value {
     let notified = Utc::now() - Duration::days(days_ago);
     json!({
         "sector": "with_labour_relation",

@@ -4,28 +4,13 @@
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
+use crate::accidents;
 use crate::helpers::{
     TestApp, assert_problem, establishment, first_error, json_of, spawn_app, tax_code,
 };
 
 fn declaration(tax: &str) -> Value {
-    let notified = Utc::now() - Duration::days(1);
-    json!({
-        "sector": "with_labour_relation",
-        "employer": {"tax_code": tax},
-        "occurred_at": (notified - Duration::hours(1)).to_rfc3339(),
-        "notified_at": notified.to_rfc3339(),
-        "place": {"commune_code": "01273", "address": "Khai trường mỏ, tổ 5"},
-        "description": "Sạt lở đất đá tại khai trường.",
-        "injury_factor_code": "07",
-        "cause_codes": ["1"],
-        "police_notified_at": notified.to_rfc3339(),
-        "casualties": [{
-            "personal_id": "004090012345", "full_name": "Nông Văn A", "gender": "male",
-            "birth_year": 1990, "occupation_code": "8111", "contract_type": "indefinite",
-            "severity": "minor", "injury_codes": ["11"], "days_off": 3
-        }]
-    })
+    accidents::declaration(tax, 1, vec![accidents::casualty("004090012345", "minor")])
 }
 
 /// Posts `body` as an accident and returns the only field error's pointer and code.
