@@ -185,6 +185,10 @@ fn both_backends_have_the_same_migrations() {
 #[path = "e2e/security_matrix.rs"]
 mod security_matrix;
 
+// Every request body of every document states its limits.
+#[path = "e2e/request_limits.rs"]
+mod request_limits;
+
 // Every Markdown file named in code or the README exists.
 #[path = "e2e/doc_links.rs"]
 mod doc_links;

@@ -2,22 +2,28 @@
 //!
 //! [`Json`] is the body extractor of every write: it insists on JSON, enforces the
 //! body limit, normalises every string to NFC (so "Cao Bằng" typed in any form is
-//! stored and found the same way), rejects unknown fields with a JSON Pointer to
-//! them, and keeps a SHA-256 of the canonical body for idempotency and receipts.
+//! stored and found the same way), refuses a NUL character and any input beyond the
+//! limits the body's schema states ([`crate::limits`]), rejects unknown fields with a
+//! JSON Pointer to them, and keeps a SHA-256 of the canonical body for idempotency and
+//! receipts.
 
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::dev::Payload;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
+use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
+use utoipa::ToSchema;
 
 use crate::error::{ApiError, FieldError, Text};
+use crate::limits::{Contract, nul_characters, nul_message};
 
 /// Largest JSON body a service accepts; registered as app data by the server.
 #[derive(Clone, Copy, Debug)]
@@ -30,7 +36,7 @@ pub struct Json<T> {
     pub sha256: String,
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+impl<T: DeserializeOwned + ToSchema + 'static> FromRequest for Json<T> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
@@ -81,8 +87,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// A JSON value taken as it is, for a batch whose items are each parsed (and their
+/// limits checked) on their own, so that one bad item does not refuse the rest.
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(transparent)]
+#[schema(value_type = Object)]
+pub struct Unchecked(pub Value);
+
 /// Parses and validates a JSON body; public so bulk endpoints can reuse it per item.
-pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<Json<T>, ApiError> {
+pub fn parse<T: DeserializeOwned + ToSchema + 'static>(bytes: &[u8]) -> Result<Json<T>, ApiError> {
     let value: Value = serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest {
         code: "malformed_json",
         detail: Text::new(
@@ -100,6 +113,13 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<Json<T>, ApiError> {
         errors: vec![],
     })?;
     let value = normalize(value);
+    let mut errors = nul_characters(&value);
+    if errors.is_empty() {
+        errors = Contract::of::<T>().check(&value);
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
     let sha256 = hex_sha256(&serde_json::to_vec(&value).map_err(anyhow::Error::from)?);
     let body = serde_path_to_error::deserialize(value)
         .map_err(|e| ApiError::validation(vec![field_error(&e)]))?;
@@ -234,6 +254,35 @@ pub fn query_config() -> web::QueryConfig {
     })
 }
 
+/// Middleware: a NUL character in a query parameter is refused as in a body (422
+/// naming the parameter) before any handler reads the query, on both backends alike.
+pub async fn refuse_nul_in_query(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let named = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| {
+            q.into_inner()
+                .into_iter()
+                .find(|(name, value)| name.contains('\0') || value.contains('\0'))
+        });
+    match named {
+        Some((name, _)) => {
+            let error = ApiError::validation(vec![FieldError::parameter(
+                name,
+                "nul_character",
+                nul_message(),
+            )]);
+            Ok(req.error_response(error).map_into_right_body())
+        }
+        None => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body),
+    }
+}
+
 /// A path segment that does not parse (say, an id that is not a UUID) names no
 /// record, so it is a 404 like any other unknown id.
 pub fn path_config() -> web::PathConfig {
@@ -245,7 +294,7 @@ pub fn path_config() -> web::PathConfig {
 mod tests {
     use super::*;
 
-    #[derive(Debug, serde::Deserialize)]
+    #[derive(Debug, serde::Deserialize, ToSchema)]
     #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
     struct Item {
@@ -253,7 +302,7 @@ mod tests {
         count: u32,
     }
 
-    #[derive(Debug, serde::Deserialize)]
+    #[derive(Debug, serde::Deserialize, ToSchema)]
     #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
     struct Outer {

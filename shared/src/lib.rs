@@ -19,6 +19,7 @@ pub mod health;
 pub mod http_client;
 pub mod idempotency;
 pub mod jobs;
+pub mod limits;
 pub mod openapi;
 pub mod pagination;
 pub mod period;

@@ -61,9 +61,19 @@ pub fn finish(mut api: OpenApi, title: &str, description: &str) -> OpenApi {
         "This service on its own port; behind the gateway, under /<service name>",
     )]);
 
+    // Request bodies state the limits the extractor enforces (`crate::limits`).
+    let mut components = api.components.take().unwrap_or_default();
     for (path, item) in api.paths.paths.iter_mut() {
         let protected = path.starts_with("/api/");
         for op in operations_mut(item) {
+            if let Some(body) = op
+                .request_body
+                .as_mut()
+                .and_then(|b| b.content.get_mut("application/json"))
+                .and_then(|c| c.schema.as_mut())
+            {
+                crate::limits::bound(body, &mut components.schemas);
+            }
             if protected && op.security.is_none() {
                 op.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
             }
@@ -97,7 +107,7 @@ pub fn finish(mut api: OpenApi, title: &str, description: &str) -> OpenApi {
     }
     add_operations_paths(&mut api.paths);
 
-    let components = api.components.get_or_insert_with(Default::default);
+    let components = api.components.insert(components);
     components.security_schemes.insert(
         BEARER.into(),
         SecurityScheme::Http(

@@ -189,6 +189,7 @@ impl Application {
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
                 .app_data(route_table.clone())
                 .default_service(web::to(crate::routes::unmatched::unmatched))
+                .wrap(from_fn(extract::refuse_nul_in_query))
                 .wrap(crate::cors::cors(&cors_settings))
                 .wrap(from_fn(crate::cors::refusals))
                 .wrap(metrics.clone())

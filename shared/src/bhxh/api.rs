@@ -175,7 +175,7 @@ macro_rules! bhxh_decisions_api {
             user: $crate::auth::AuthUser,
             db: actix_web::web::Data<$crate::db::Db>,
             params: actix_web::web::Query<$crate::idempotency::WriteParams>,
-            body: $crate::extract::Json<Vec<serde_json::Value>>,
+            body: $crate::extract::Json<Vec<$crate::extract::Unchecked>>,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
             let idempotent = $crate::idempotency::IdempotentRequest::from_request(
                 &req,
@@ -185,7 +185,7 @@ macro_rules! bhxh_decisions_api {
             let outcome = $crate::bhxh::exchange::receive_decisions::<$subject>(
                 &db,
                 &user,
-                body.body,
+                body.body.into_iter().map(|item| item.0).collect(),
                 idempotent,
                 params.dry_run,
                 render_batch,

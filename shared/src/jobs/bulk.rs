@@ -243,7 +243,10 @@ fn csv_error(e: &csv::Error) -> ApiError {
 
 /// Validates and deserializes one item with the rules of the JSON extractor (NFC,
 /// unknown fields, types); a broken rule is the item's rejection.
-pub fn item<T: serde::de::DeserializeOwned>(index: usize, value: &Value) -> Result<T, ItemResult> {
+pub fn item<T: serde::de::DeserializeOwned + utoipa::ToSchema + 'static>(
+    index: usize,
+    value: &Value,
+) -> Result<T, ItemResult> {
     let bytes = serde_json::to_vec(value).unwrap_or_default();
     crate::extract::parse::<T>(&bytes)
         .map(|json| json.body)

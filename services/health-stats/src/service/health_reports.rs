@@ -20,7 +20,9 @@ use crate::domain::health_statistics::{self as stats, Dims};
 
 pub const RECEIPT_KIND: &str = HealthReportRow::RECEIPT_KIND;
 
-#[derive(serde::Deserialize)]
+/// Its schema is the import row's contract: the same members, so the same limits as
+/// the route's `SubmitHealthReportRequest` (`shared::limits`).
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Submission {
     pub period: String,

@@ -11,5 +11,6 @@ mod health_import;
 mod health_reports;
 mod health_statistics;
 mod helpers;
+mod limits;
 mod monitoring;
 mod operations;

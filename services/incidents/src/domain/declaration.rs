@@ -93,8 +93,9 @@ pub struct CasualtyDeclaration {
     /// Injury codes (Phụ lục II, ND 39); checked for shape only until the official list is loaded.
     #[serde(default)]
     pub injury_codes: Vec<String>,
-    /// Days off work (số ngày nghỉ).
+    /// Days off work (số ngày nghỉ): at most ten years.
     #[serde(default)]
+    #[schema(maximum = 3650)]
     pub days_off: u32,
     #[serde(default)]
     pub costs: Costs,

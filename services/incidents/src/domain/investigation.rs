@@ -67,6 +67,7 @@ pub struct InvestigationRecord {
     #[serde(default)]
     pub corrective_measures: Vec<CorrectiveMeasure>,
     /// The one extension of the deadline, in days (gia hạn); no longer than the base period.
+    #[schema(maximum = 365)]
     pub extension_days: Option<i64>,
     /// When the record was announced (ngày công bố biên bản); stops the clock.
     pub record_announced_on: Option<NaiveDate>,

@@ -398,6 +398,7 @@ pub struct TransitionRequest {
 #[schema(example = json!({"severity": "fatal", "document_reference": "Kết luận giám định pháp y số 12/GĐPY ngày 20/03/2026"}))]
 pub struct RaiseSeverityRequest {
     pub severity: Severity,
+    #[schema(max_length = 300)]
     pub document_reference: String,
 }
 

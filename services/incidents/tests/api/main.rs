@@ -13,6 +13,7 @@ mod establishments;
 mod events;
 mod helpers;
 mod imports;
+mod limits;
 mod problems;
 mod receipts;
 mod statistics;

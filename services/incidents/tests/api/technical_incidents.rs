@@ -301,7 +301,8 @@ async fn a_malformed_incident_is_refused_with_pointers() {
         (
             bad(&|b| b["damage_vnd"] = json!(-1)),
             "/damage_vnd",
-            "negative_amount",
+            // Below the schema's minimum: refused by the contract (`shared::limits`).
+            "out_of_range",
         ),
         (
             bad(&|b| b["accident_ids"] = json!([uuid::Uuid::now_v7()])),
@@ -515,7 +516,7 @@ async fn a_correction_keeps_the_old_version_and_is_checked_like_a_declaration() 
     .await;
     assert_eq!(
         first_error(&problem),
-        ("/damage_vnd".into(), "negative_amount".into())
+        ("/damage_vnd".into(), "out_of_range".into())
     );
     let other = app.token(Role::Enterprise, Some(&tax_code(47)));
     assert_problem(
