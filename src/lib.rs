@@ -157,6 +157,7 @@ pub fn local_settings(
             inbound_secrets: vec![events_secret.to_owned()],
             ..EventSettings::default()
         },
+        rate_limit: Default::default(),
         service: Default::default(),
     }
 }
