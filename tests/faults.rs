@@ -24,3 +24,11 @@ mod replicas;
 // (c) A receiver that is down, then up again.
 #[path = "faults/receiver_restart.rs"]
 mod receiver_restart;
+
+// (d) Clients that send their bodies one byte a second.
+#[path = "faults/slow_bodies.rs"]
+mod slow_bodies;
+
+// (e) A burst beyond the rate limit, and forged tokens.
+#[path = "faults/rate_limit.rs"]
+mod rate_limit;

@@ -13,7 +13,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use actix_web::body::{EitherBody, MessageBody};
+use actix_web::body::MessageBody;
+use actix_web::error::InternalError;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::middleware::Next;
@@ -54,21 +55,25 @@ pub fn is_body_timeout(e: &PayloadError) -> bool {
 pub async fn middleware(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let Some(limits) = req.app_data::<web::Data<Deadlines>>().map(|d| *d.get_ref()) else {
-        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+        return next.call(req).await;
     };
     let body = SlowBodyCut::new(req.take_payload(), limits);
     req.set_payload(Payload::Stream {
         payload: Box::pin(body),
     });
-    let http = req.request().clone();
     match tokio::time::timeout(limits.handler, next.call(req)).await {
-        Ok(res) => res.map(ServiceResponse::map_into_left_body),
+        Ok(res) => res,
         // The handler's future is dropped; blocking database work it started ends
-        // with the statement timeout.
-        Err(_) => Ok(ServiceResponse::new(http, ApiError::HandlerTimeout.error_response())
-            .map_into_right_body()),
+        // with the statement timeout. The request went with the future (routing needs
+        // it un-cloned), so the answer travels as an error rendered here, in the
+        // request's context.
+        Err(_) => Err(InternalError::from_response(
+            ApiError::HandlerTimeout,
+            ApiError::HandlerTimeout.error_response(),
+        )
+        .into()),
     }
 }
 
