@@ -42,6 +42,9 @@ fn problem_response(description: &str) -> RefOr<utoipa::openapi::Response> {
     problem(description).build().into()
 }
 
+const RATE_LIMITED: &str = "RateLimited";
+const RATE_LIMITED_REF: &str = "#/components/responses/RateLimited";
+
 /// 429 `rate_limited` (see [`crate::throttle`]), with the seconds to wait.
 fn rate_limited_response() -> RefOr<utoipa::openapi::Response> {
     problem(
@@ -78,7 +81,7 @@ pub fn finish(mut api: OpenApi, title: &str, description: &str) -> OpenApi {
                 op.responses
                     .responses
                     .entry("429".into())
-                    .or_insert_with(rate_limited_response);
+                    .or_insert_with(|| Ref::new(RATE_LIMITED_REF).into());
             }
             if protected && op.security.is_none() {
                 op.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
@@ -116,6 +119,9 @@ pub fn finish(mut api: OpenApi, title: &str, description: &str) -> OpenApi {
                 .build(),
         ),
     );
+    components
+        .responses
+        .insert(RATE_LIMITED.into(), rate_limited_response());
     components.schemas.insert(
         ProblemDetails::name().into_owned(),
         ProblemDetails::schema(),
