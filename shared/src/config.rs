@@ -43,6 +43,10 @@ pub struct RateLimitSettings {
     /// the docs, and every request whose token is missing, forged or expired.
     pub anonymous_per_second: u32,
     pub anonymous_burst: u32,
+    /// Take the caller's address from `X-Forwarded-For`/`Forwarded` instead of the
+    /// peer's: only where every request comes through the gateway, which sets it
+    /// (compose, Kubernetes). Reachable directly, a caller could choose its address.
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for RateLimitSettings {
@@ -52,6 +56,7 @@ impl Default for RateLimitSettings {
             burst: 100,
             anonymous_per_second: 5,
             anonymous_burst: 20,
+            trust_forwarded_for: false,
         }
     }
 }

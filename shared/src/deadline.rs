@@ -14,8 +14,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use actix_web::body::MessageBody;
-use actix_web::error::InternalError;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::error::InternalError;
 use actix_web::error::PayloadError;
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};

@@ -327,9 +327,7 @@ impl ApiError {
                 "The request body arrived too slowly, so the connection was closed; send it again.",
             ),
             Self::RateLimited { retry_after_secs } => Text::new(
-                format!(
-                    "Bạn đã gửi quá nhiều yêu cầu; hãy thử lại sau {retry_after_secs} giây."
-                ),
+                format!("Bạn đã gửi quá nhiều yêu cầu; hãy thử lại sau {retry_after_secs} giây."),
                 format!("Too many requests; retry after {retry_after_secs} seconds."),
             ),
             Self::HandlerTimeout => Text::new(

@@ -22,8 +22,8 @@ use crate::config::{CorsSettings, Settings};
 use crate::db::{self, Db, Migrations};
 use crate::deadline::{self, Deadlines};
 use crate::extract::{self, BodyLimit};
-use crate::throttle::{self, Throttle};
 use crate::telemetry::RequestSpan;
+use crate::throttle::{self, Throttle};
 use crate::{context, health};
 
 /// What makes a service a service.
@@ -155,8 +155,15 @@ impl Application {
         });
 
         let workers = settings.server.workers.max(1);
-        let connections = settings.server.max_connections.unwrap_or_else(connection_share);
-        tracing::info!(service = def.name, max_connections = connections, "listening");
+        let connections = settings
+            .server
+            .max_connections
+            .unwrap_or_else(connection_share);
+        tracing::info!(
+            service = def.name,
+            max_connections = connections,
+            "listening"
+        );
         let server = HttpServer::new(move || {
             App::new()
                 .into_utoipa_app()
@@ -249,7 +256,9 @@ fn connection_share() -> usize {
         }
     });
     let share = limit.saturating_sub(256) / 4;
-    usize::try_from(share).unwrap_or(usize::MAX).clamp(16, 25_000)
+    usize::try_from(share)
+        .unwrap_or(usize::MAX)
+        .clamp(16, 25_000)
 }
 
 /// Browsers may call only from the configured origins; none by default.

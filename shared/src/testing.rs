@@ -179,6 +179,7 @@ pub fn settings(db: &TestDatabase, keys: &TestKeys) -> Settings {
             burst: 1_000_000,
             anonymous_per_second: 1_000_000,
             anonymous_burst: 1_000_000,
+            trust_forwarded_for: false,
         },
         service: Default::default(),
     }

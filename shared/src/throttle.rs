@@ -11,7 +11,7 @@
 //! The buckets are `governor`'s GCRA limiters keyed by client; entries of clients
 //! that have been quiet for a full period are dropped every minute.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,6 +31,7 @@ use crate::error::ApiError;
 pub struct Throttle {
     by_subject: DefaultKeyedRateLimiter<String>,
     by_address: DefaultKeyedRateLimiter<IpAddr>,
+    trust_forwarded_for: bool,
 }
 
 impl Throttle {
@@ -45,6 +46,7 @@ impl Throttle {
                 settings.anonymous_per_second,
                 settings.anonymous_burst,
             )),
+            trust_forwarded_for: settings.trust_forwarded_for,
         })
     }
 
@@ -91,23 +93,42 @@ fn exempt(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz" | "/metrics") || path.starts_with("/internal/")
 }
 
+/// The caller's address: the peer's, or the one the gateway forwarded.
+fn address_of(req: &ServiceRequest, trust_forwarded_for: bool) -> IpAddr {
+    let forwarded = trust_forwarded_for
+        .then(|| {
+            let info = req.connection_info();
+            let real = info.realip_remote_addr()?;
+            real.parse::<IpAddr>()
+                .ok()
+                .or_else(|| real.parse::<SocketAddr>().ok().map(|a| a.ip()))
+        })
+        .flatten();
+    forwarded
+        .or_else(|| req.peer_addr().map(|a| a.ip()))
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}
+
 pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     let throttle = req.app_data::<web::Data<Arc<Throttle>>>().cloned();
     let Some(throttle) = throttle.filter(|_| !exempt(req.path())) else {
-        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
     };
     let client = match auth::bearer(req.request()).await {
         Some(Bearer::Valid(user)) => Client::Subject(user.principal()),
-        _ => Client::Address(
-            req.peer_addr()
-                .map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip()),
-        ),
+        _ => Client::Address(address_of(&req, throttle.trust_forwarded_for)),
     };
     match throttle.check(&client) {
-        Ok(()) => next.call(req).await.map(ServiceResponse::map_into_left_body),
+        Ok(()) => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body),
         Err(retry_after_secs) => Ok(req
             .error_response(ApiError::RateLimited {
                 retry_after_secs: retry_after_secs.max(1),

@@ -21,6 +21,7 @@ const LIMIT: RateLimitSettings = RateLimitSettings {
     burst: 50,
     anonymous_per_second: 5,
     anonymous_burst: 20,
+    trust_forwarded_for: false,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -50,7 +51,11 @@ async fn a_burst_beyond_the_rate_limit_gets_429_and_other_callers_do_not_notice(
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.parse::<u64>().ok());
                 let body: Value = res.json().await.unwrap_or_default();
-                (status, retry_after, body["code"].as_str().map(str::to_owned))
+                (
+                    status,
+                    retry_after,
+                    body["code"].as_str().map(str::to_owned),
+                )
             }
         })
         .buffer_unordered(CONCURRENCY)
@@ -91,7 +96,10 @@ async fn a_burst_beyond_the_rate_limit_gets_429_and_other_callers_do_not_notice(
     assert_eq!(well_formed, limited.len());
     // The burst allowance plus what the rate refills while the burst lasts.
     let allowed = LIMIT.burst as f64 + LIMIT.per_second as f64 * elapsed.as_secs_f64();
-    assert!(ok as f64 <= allowed + 1.0, "{ok} let through, at most {allowed:.0} allowed");
+    assert!(
+        ok as f64 <= allowed + 1.0,
+        "{ok} let through, at most {allowed:.0} allowed"
+    );
     assert!(limited.len() >= BURST / 2);
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
 

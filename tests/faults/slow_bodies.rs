@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use shared::auth::Role;
-use shared::server::Application;
 use shared::config::ServerSettings;
+use shared::server::Application;
 use shared::testing::{TestDatabase, TestKeys, settings};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -179,7 +179,10 @@ async fn slow_request_bodies_are_cut_and_the_services_keep_answering() {
     let mut closed: Vec<Duration> = cuts.iter().map(|c| c.1).collect();
     let (answer_median, answer_max) = median_max(&mut answered);
     let (cut_median, cut_max) = median_max(&mut closed);
-    let slow_probes = latencies.iter().filter(|l| **l >= Duration::from_millis(250)).count();
+    let slow_probes = latencies
+        .iter()
+        .filter(|l| **l >= Duration::from_millis(250))
+        .count();
     println!(
         "slow bodies: {CONNECTIONS} connections for {HOLD:?}, peak {} open at once; \
          {} cut with 408 body_timeout, {} otherwise, {} connects refused; \
