@@ -153,6 +153,7 @@ pub fn local_settings(
             inbound_secrets: vec![events_secret.to_owned()],
             ..EventSettings::default()
         },
+        rate_limit: Default::default(),
         service: Default::default(),
     }
 }
@@ -166,6 +167,8 @@ pub struct UpOverrides {
     pub env: Option<std::collections::HashMap<String, String>>,
     /// `--cors-origin`: the origins every service allows, over the file and the environment.
     pub cors_origins: Vec<String>,
+    /// `--demo`: the demo data set is loaded through the API once the suite is up.
+    pub demo_load: bool,
 }
 
 /// The settings of one service under `up`: [`local_settings`] as defaults, then the
@@ -213,6 +216,16 @@ pub fn up_settings(
     }
     if !overrides.cors_origins.is_empty() {
         settings.cors.allowed_origins = overrides.cors_origins.clone();
+    }
+    // The demo load sends thousands of records through the API as one caller, which
+    // the per-caller default would stretch to minutes: raised for `up --demo` unless the
+    // operator set a per-caller rate of their own.
+    let default_rate = (defaults.rate_limit.per_second, defaults.rate_limit.burst);
+    if overrides.demo_load
+        && (settings.rate_limit.per_second, settings.rate_limit.burst) == default_rate
+    {
+        settings.rate_limit.per_second = 2_000;
+        settings.rate_limit.burst = 2_000;
     }
     // The suite's own flows are signed with the data folder's secret: an operator's
     // list of secrets adds to it, it cannot cut the services off from each other.

@@ -37,3 +37,11 @@ mod races;
 // (f) kill -9 of `atvsld up` during writes and with deliveries pending.
 #[path = "faults/kill.rs"]
 mod kill;
+
+// (g) Clients that send their bodies one byte a second.
+#[path = "faults/slow_bodies.rs"]
+mod slow_bodies;
+
+// (h) A burst beyond the rate limit, and forged tokens.
+#[path = "faults/rate_limit.rs"]
+mod rate_limit;

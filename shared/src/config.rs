@@ -25,7 +25,40 @@ pub struct Settings<S = NoExtra> {
     #[serde(default)]
     pub events: EventSettings,
     #[serde(default)]
+    pub rate_limit: RateLimitSettings,
+    #[serde(default)]
     pub service: S,
+}
+
+/// Requests allowed per client: the token's subject when the bearer token verifies,
+/// else the peer address. Probes, `/metrics` and `/internal/` are not counted.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitSettings {
+    /// Sustained requests per second of one authenticated caller.
+    pub per_second: u32,
+    /// Requests one authenticated caller may send at once before the rate applies.
+    pub burst: u32,
+    /// The same for callers without a valid token, per address: anonymous reads of
+    /// the docs, and every request whose token is missing, forged or expired.
+    pub anonymous_per_second: u32,
+    pub anonymous_burst: u32,
+    /// Take the caller's address from `X-Forwarded-For`/`Forwarded` instead of the
+    /// peer's: only where every request comes through the gateway, which sets it
+    /// (compose, Kubernetes). Reachable directly, a caller could choose its address.
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            per_second: 20,
+            burst: 100,
+            anonymous_per_second: 5,
+            anonymous_burst: 20,
+            trust_forwarded_for: false,
+        }
+    }
 }
 
 /// The outbox dispatcher and the event receiver.
@@ -111,6 +144,25 @@ pub struct ServerSettings {
     pub bulk_body_limit_bytes: usize,
     /// Bulk batches up to this many rows are answered at once; larger ones run as a job.
     pub bulk_sync_rows: usize,
+    /// Open connections this service accepts; more wait in the listen backlog. Unset:
+    /// a quarter of the process's file descriptors (after 256 kept for databases,
+    /// files and outbound calls), at most 25,000, so three services under `atvsld up`
+    /// never run the process out of descriptors.
+    pub max_connections: Option<usize>,
+    /// Connections the kernel queues while the service is at `max_connections`.
+    pub backlog: u32,
+    /// Time allowed for a request's headers to arrive.
+    pub header_timeout_ms: u64,
+    /// A body must arrive within `body_grace_ms` plus one second per
+    /// `body_min_bytes_per_sec` bytes received so far; a slower one is cut with 408.
+    pub body_grace_ms: u64,
+    pub body_min_bytes_per_sec: u64,
+    /// Time allowed for a whole request, body included; past it the caller gets 503.
+    pub handler_timeout_ms: u64,
+    /// How long an idle connection is kept open for the next request.
+    pub keep_alive_ms: u64,
+    /// Time allowed to a client to read the end of a response before the connection closes.
+    pub disconnect_timeout_ms: u64,
 }
 
 impl Default for ServerSettings {
@@ -122,6 +174,14 @@ impl Default for ServerSettings {
             body_limit_bytes: 1024 * 1024,
             bulk_body_limit_bytes: 32 * 1024 * 1024,
             bulk_sync_rows: 1000,
+            max_connections: None,
+            backlog: 2048,
+            header_timeout_ms: 5000,
+            body_grace_ms: 10_000,
+            body_min_bytes_per_sec: 1024,
+            handler_timeout_ms: 120_000,
+            keep_alive_ms: 5000,
+            disconnect_timeout_ms: 1000,
         }
     }
 }

@@ -143,6 +143,15 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// The body arrived slower than the server allows (408); the connection is closed.
+    #[error("request body too slow")]
+    BodyTimeout,
+    /// The caller sent more requests than its rate limit (429).
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
+    /// The request took longer than the handler timeout (503).
+    #[error("request timed out")]
+    HandlerTimeout,
     /// A service this one depends on failed or timed out (502/504).
     #[error("upstream {service} failed")]
     Upstream {
@@ -202,6 +211,9 @@ impl ApiError {
             Self::PreconditionRequired => "precondition-required",
             Self::PayloadTooLarge { .. } => "payload-too-large",
             Self::UnsupportedMediaType => "unsupported-media-type",
+            Self::BodyTimeout => "body-timeout",
+            Self::RateLimited { .. } => "rate-limited",
+            Self::HandlerTimeout => "handler-timeout",
             Self::Upstream { .. } => "upstream",
             Self::Unavailable(_) => "unavailable",
             Self::DatabaseBusy => "database-busy",
@@ -226,6 +238,9 @@ impl ApiError {
             Self::PreconditionRequired => "if_match_required",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::BodyTimeout => "body_timeout",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::HandlerTimeout => "handler_timeout",
             Self::Upstream { timeout: true, .. } => "upstream_timeout",
             Self::Upstream { timeout: false, .. } => "upstream_failed",
             Self::Unavailable(_) => "unavailable",
@@ -262,6 +277,9 @@ impl ApiError {
             Self::UnsupportedMediaType => {
                 Text::new("Kiểu nội dung không được hỗ trợ", "Unsupported media type")
             }
+            Self::BodyTimeout => Text::new("Gửi dữ liệu quá chậm", "Request body too slow"),
+            Self::RateLimited { .. } => Text::new("Quá nhiều yêu cầu", "Too many requests"),
+            Self::HandlerTimeout => Text::new("Xử lý quá thời gian", "Request timed out"),
             Self::Upstream { .. } => {
                 Text::new("Dịch vụ liên quan gặp lỗi", "Upstream service failed")
             }
@@ -322,6 +340,18 @@ impl ApiError {
             Self::UnsupportedMediaType => Text::new(
                 "Nội dung phải là JSON (Content-Type: application/json).",
                 "The body must be JSON (Content-Type: application/json).",
+            ),
+            Self::BodyTimeout => Text::new(
+                "Nội dung yêu cầu đến quá chậm nên kết nối bị đóng; hãy gửi lại.",
+                "The request body arrived too slowly, so the connection was closed; send it again.",
+            ),
+            Self::RateLimited { retry_after_secs } => Text::new(
+                format!("Bạn đã gửi quá nhiều yêu cầu; hãy thử lại sau {retry_after_secs} giây."),
+                format!("Too many requests; retry after {retry_after_secs} seconds."),
+            ),
+            Self::HandlerTimeout => Text::new(
+                "Yêu cầu không được xử lý kịp thời; vui lòng thử lại sau.",
+                "The request could not be completed in time; please retry later.",
             ),
             Self::Upstream {
                 service,
@@ -424,6 +454,9 @@ impl ResponseError for ApiError {
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::HandlerTimeout => StatusCode::SERVICE_UNAVAILABLE,
             Self::Upstream { timeout: true, .. } => StatusCode::GATEWAY_TIMEOUT,
             Self::Upstream { timeout: false, .. } => StatusCode::BAD_GATEWAY,
             Self::Unavailable(_) | Self::DatabaseBusy => StatusCode::SERVICE_UNAVAILABLE,
@@ -447,11 +480,19 @@ impl ResponseError for ApiError {
             Self::Unauthorized | Self::UnknownSigningKey => {
                 builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
             }
-            Self::Unavailable(_) => {
+            Self::Unavailable(_) | Self::HandlerTimeout => {
                 builder.insert_header((header::RETRY_AFTER, "5"));
             }
             Self::DatabaseBusy => {
                 builder.insert_header((header::RETRY_AFTER, "2"));
+            }
+            Self::RateLimited { retry_after_secs } => {
+                builder.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            // The rest of a slow body is never read: the connection cannot carry
+            // another request.
+            Self::BodyTimeout => {
+                builder.force_close();
             }
             Self::MethodNotAllowed { allow } => {
                 builder.insert_header((header::ALLOW, allow.as_str()));

@@ -69,14 +69,7 @@ impl<T: DeserializeOwned + ToSchema + 'static> FromRequest for Json<T> {
             }
             let mut bytes = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::BadRequest {
-                    code: "unreadable_body",
-                    detail: Text::new(
-                        "Không đọc được nội dung yêu cầu.",
-                        format!("The body could not be read: {e}"),
-                    ),
-                    errors: vec![],
-                })?;
+                let chunk = chunk.map_err(body_error)?;
                 if bytes.len() + chunk.len() > limit {
                     return Err(ApiError::PayloadTooLarge { limit });
                 }
@@ -93,6 +86,21 @@ impl<T: DeserializeOwned + ToSchema + 'static> FromRequest for Json<T> {
 #[serde(transparent)]
 #[schema(value_type = Object)]
 pub struct Unchecked(pub Value);
+
+/// A body that could not be read: too slow ([`crate::deadline`] cut it), or broken off.
+pub fn body_error(e: actix_web::error::PayloadError) -> ApiError {
+    if crate::deadline::is_body_timeout(&e) {
+        return ApiError::BodyTimeout;
+    }
+    ApiError::BadRequest {
+        code: "unreadable_body",
+        detail: Text::new(
+            "Không đọc được nội dung yêu cầu.",
+            format!("The body could not be read: {e}"),
+        ),
+        errors: vec![],
+    }
+}
 
 /// Parses and validates a JSON body; public so bulk endpoints can reuse it per item.
 pub fn parse<T: DeserializeOwned + ToSchema + 'static>(bytes: &[u8]) -> Result<Json<T>, ApiError> {

@@ -10,6 +10,7 @@ pub mod config;
 pub mod context;
 pub mod cors;
 pub mod db;
+pub mod deadline;
 pub mod error;
 pub mod events;
 pub mod extract;
@@ -28,6 +29,7 @@ pub mod refdata;
 pub mod routes;
 pub mod server;
 pub mod telemetry;
+pub mod throttle;
 // Per-test databases, keys and spawned services: for tests (and the benchmarks) only,
 // so release binaries do not carry them.
 #[cfg(any(test, feature = "test-util"))]

@@ -37,17 +37,37 @@ fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
     .filter_map(Option::as_mut)
 }
 
+fn problem(description: &str) -> ResponseBuilder {
+    ResponseBuilder::new().description(description).content(
+        "application/problem+json",
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("ProblemDetails")))
+            .build(),
+    )
+}
+
 fn problem_response(description: &str) -> RefOr<utoipa::openapi::Response> {
-    ResponseBuilder::new()
-        .description(description)
-        .content(
-            "application/problem+json",
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("ProblemDetails")))
-                .build(),
-        )
-        .build()
-        .into()
+    problem(description).build().into()
+}
+
+const RATE_LIMITED: &str = "RateLimited";
+const RATE_LIMITED_REF: &str = "#/components/responses/RateLimited";
+
+/// 429 `rate_limited` (see [`crate::throttle`]), with the seconds to wait.
+fn rate_limited_response() -> RefOr<utoipa::openapi::Response> {
+    problem(
+        "Quá nhiều yêu cầu (too many requests): the caller is over its rate limit, \
+         `code` is `rate_limited`; retry after `Retry-After` seconds",
+    )
+    .header(
+        "Retry-After",
+        utoipa::openapi::header::HeaderBuilder::new()
+            .schema(u64::schema())
+            .description(Some("Seconds to wait before the next request"))
+            .build(),
+    )
+    .build()
+    .into()
 }
 
 /// Completes a service's generated document.
@@ -65,6 +85,7 @@ pub fn finish(mut api: OpenApi, title: &str, description: &str) -> OpenApi {
     let mut components = api.components.take().unwrap_or_default();
     for (path, item) in api.paths.paths.iter_mut() {
         let protected = path.starts_with("/api/");
+        let limited = !path.starts_with("/internal/");
         for op in operations_mut(item) {
             if let Some(body) = op
                 .request_body
@@ -73,6 +94,12 @@ pub fn finish(mut api: OpenApi, title: &str, description: &str) -> OpenApi {
                 .and_then(|c| c.schema.as_mut())
             {
                 crate::limits::bound(body, &mut components.schemas);
+            }
+            if limited {
+                op.responses
+                    .responses
+                    .entry("429".into())
+                    .or_insert_with(|| Ref::new(RATE_LIMITED_REF).into());
             }
             if protected && op.security.is_none() {
                 op.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
@@ -118,6 +145,9 @@ pub fn finish(mut api: OpenApi, title: &str, description: &str) -> OpenApi {
                 .build(),
         ),
     );
+    components
+        .responses
+        .insert(RATE_LIMITED.into(), rate_limited_response());
     components.schemas.insert(
         ProblemDetails::name().into_owned(),
         ProblemDetails::schema(),

@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 use std::net::TcpListener;
+use std::sync::OnceLock;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
@@ -17,8 +19,10 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::JwtVerifier;
 use crate::config::Settings;
 use crate::db::{self, Db, Migrations};
+use crate::deadline::{self, Deadlines};
 use crate::extract::{self, BodyLimit};
 use crate::telemetry::RequestSpan;
+use crate::throttle::{self, Throttle};
 use crate::{context, health};
 
 /// What makes a service a service.
@@ -129,6 +133,10 @@ impl Application {
         let spec = def.openapi();
         let route_table = web::Data::new(crate::routes::unmatched::RouteTable::from_spec(&spec));
         let body_limit = web::Data::new(BodyLimit(settings.server.body_limit_bytes));
+        let deadlines = web::Data::new(Deadlines::of(&settings.server));
+        let throttle = Throttle::new(&settings.rate_limit);
+        throttle.spawn_cleanup();
+        let throttle = web::Data::new(throttle);
         let db_data = web::Data::new(db.clone());
         let upstreams = web::Data::new(settings.upstreams.clone());
         let http = web::Data::new(crate::http_client::client(
@@ -151,6 +159,16 @@ impl Application {
             sync_rows: settings.server.bulk_sync_rows,
         });
 
+        let workers = settings.server.workers.max(1);
+        let connections = settings
+            .server
+            .max_connections
+            .unwrap_or_else(connection_share);
+        tracing::info!(
+            service = def.name,
+            max_connections = connections,
+            "listening"
+        );
         let server = HttpServer::new(move || {
             App::new()
                 .into_utoipa_app()
@@ -159,6 +177,8 @@ impl Application {
                 .app_data(http.clone())
                 .app_data(verifier.clone())
                 .app_data(body_limit.clone())
+                .app_data(deadlines.clone())
+                .app_data(throttle.clone())
                 .app_data(bulk_limits.clone())
                 .app_data(extract::query_config())
                 .app_data(extract::path_config())
@@ -190,13 +210,20 @@ impl Application {
                 .app_data(route_table.clone())
                 .default_service(web::to(crate::routes::unmatched::unmatched))
                 .wrap(from_fn(extract::refuse_nul_in_query))
+                .wrap(from_fn(deadline::middleware))
+                .wrap(from_fn(throttle::middleware))
                 .wrap(crate::cors::cors(&cors_settings))
                 .wrap(from_fn(crate::cors::refusals))
                 .wrap(metrics.clone())
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .wrap(from_fn(context::middleware))
         })
-        .workers(settings.server.workers.max(1))
+        .workers(workers)
+        .max_connections(connections.div_ceil(workers))
+        .backlog(settings.server.backlog)
+        .client_request_timeout(Duration::from_millis(settings.server.header_timeout_ms))
+        .keep_alive(Duration::from_millis(settings.server.keep_alive_ms))
+        .client_disconnect_timeout(Duration::from_millis(settings.server.disconnect_timeout_ms))
         .listen(listener)?
         .run();
 
@@ -218,4 +245,25 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Every open connection is a file descriptor. The soft limit is raised to the hard
+/// one once per process; each service then takes a quarter of what is left after 256
+/// descriptors kept for database connections, files and outbound calls, so the three
+/// services of `atvsld up` stay below the limit and actix's accept loop never meets
+/// "Too many open files": at its cap a service stops accepting and the kernel queues
+/// new connections in the backlog until the body and header timeouts free a slot.
+fn connection_share() -> usize {
+    static LIMIT: OnceLock<u64> = OnceLock::new();
+    let limit = *LIMIT.get_or_init(|| match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read or raise the open-file limit; assuming 1024");
+            1024
+        }
+    });
+    let share = limit.saturating_sub(256) / 4;
+    usize::try_from(share)
+        .unwrap_or(usize::MAX)
+        .clamp(16, 25_000)
 }

@@ -167,6 +167,15 @@ pub fn settings(db: &TestDatabase, keys: &TestKeys) -> Settings {
             dispatch: false,
             ..Default::default()
         },
+        // Tests send hundreds of requests with one token (the security matrix); the
+        // rate limit has its own scenario in tests/faults/.
+        rate_limit: crate::config::RateLimitSettings {
+            per_second: 1_000_000,
+            burst: 1_000_000,
+            anonymous_per_second: 1_000_000,
+            anonymous_burst: 1_000_000,
+            trust_forwarded_for: false,
+        },
         service: Default::default(),
     }
 }

@@ -79,6 +79,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         file: args.config,
         env: None,
         cors_origins: args.cors_origin,
+        demo_load: demo.is_some(),
     };
     up(options, &overrides, demo).await
 }

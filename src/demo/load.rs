@@ -61,6 +61,9 @@ struct Api {
     requests: AtomicUsize,
 }
 
+/// How often a request refused with 429 is sent again, after its `Retry-After`.
+const RATE_LIMIT_RETRIES: usize = 30;
+
 /// An answer: its ETag and its body.
 struct Answer {
     etag: Option<String>,
@@ -86,10 +89,32 @@ impl Api {
             request = request.header(reqwest::header::IF_MATCH, etag);
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let response = request
+        let mut response = request
+            .try_clone()
+            .context("a demo request can be sent again")?
             .send()
             .await
             .with_context(|| format!("{method} {url}: no answer"))?;
+        // Over the rate limit: nothing was done; wait as told and send it again.
+        for _ in 0..RATE_LIMIT_RETRIES {
+            if response.status() != reqwest::StatusCode::TOO_MANY_REQUESTS {
+                break;
+            }
+            let wait = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(1)
+                .clamp(1, 60);
+            tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+            response = request
+                .try_clone()
+                .context("a demo request can be sent again")?
+                .send()
+                .await
+                .with_context(|| format!("{method} {url}: no answer"))?;
+        }
         let status = response.status();
         let etag = response
             .headers()

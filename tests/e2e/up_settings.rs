@@ -150,3 +150,33 @@ fn settings_that_differ_per_service_are_refused_under_up() {
     .unwrap();
     assert_eq!(settings.auth.jwks_path, None);
 }
+
+/// `up --demo` loads its data set through the API as one caller: the per-caller rate
+/// is raised for it, unless the operator set one.
+#[test]
+fn a_demo_load_raises_the_per_caller_rate_unless_the_operator_set_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = atvsld::dev_keys(dir.path()).unwrap();
+    let options = options(dir.path());
+    let [incidents, ..] = atvsld::services();
+    let rate = |overrides: &atvsld::UpOverrides| {
+        let s =
+            atvsld::up_settings(incidents, &options, 0, &keys.jwks_path, "s", overrides).unwrap();
+        (s.rate_limit.per_second, s.rate_limit.burst)
+    };
+    let plain = atvsld::UpOverrides {
+        env: env(&[]),
+        ..Default::default()
+    };
+    let default = rate(&plain);
+    let demo = atvsld::UpOverrides {
+        demo_load: true,
+        ..plain.clone()
+    };
+    assert!(rate(&demo).0 > default.0 * 10, "{:?}", rate(&demo));
+    let operator = atvsld::UpOverrides {
+        env: env(&[("APP__RATE_LIMIT__PER_SECOND", "7")]),
+        ..demo
+    };
+    assert_eq!(rate(&operator).0, 7);
+}

@@ -10,5 +10,5 @@ mod user;
 mod verifier;
 
 pub use signer::{DevKeys, JwtSigner};
-pub use user::{Audience, AuthUser, Claims, Role};
+pub use user::{Audience, AuthUser, Bearer, Claims, Role, bearer};
 pub use verifier::{JwksSource, JwtVerifier, VerifyError};

@@ -5,7 +5,7 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use serde::{Deserialize, Serialize};
 
 use super::JwtVerifier;
@@ -138,45 +138,71 @@ impl FromRequest for AuthUser {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let verifier = req.app_data::<web::Data<JwtVerifier>>().cloned();
-        let token = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(|t| t.trim().to_owned());
+        let req = req.clone();
         Box::pin(async move {
-            let Some(verifier) = verifier else {
-                return Err(ApiError::Internal(anyhow::anyhow!(
-                    "no JwtVerifier registered"
-                )));
-            };
-            let token = token.ok_or(ApiError::Unauthorized)?;
-            match verifier.verify(&token).await {
-                Ok(claims) => {
-                    let user = AuthUser::from_claims(claims);
+            match bearer(&req).await {
+                None => Err(ApiError::Unauthorized),
+                Some(Bearer::Valid(user)) => {
                     tracing::Span::current()
                         .record("user.sub", tracing::field::display(&user.subject));
                     Ok(user)
                 }
-                Err(super::VerifyError::KeysUnavailable(reason)) => Err(ApiError::Unavailable(
-                    format!("signing keys unavailable: {reason}"),
-                )),
-                // The likeliest mistake in development (a token of another data
-                // folder), and a key rotation gone wrong in production: said apart.
-                Err(e) if e.is_unknown_key() => {
-                    tracing::info!(reason = %e, "bearer token signed by an unknown key");
-                    Err(ApiError::UnknownSigningKey)
-                }
-                Err(e) => {
-                    // The reason helps operators; the token itself is never logged.
-                    tracing::info!(reason = %e, "bearer token rejected");
-                    Err(ApiError::Unauthorized)
-                }
+                Some(Bearer::Rejected) => Err(ApiError::Unauthorized),
+                Some(Bearer::UnknownKey) => Err(ApiError::UnknownSigningKey),
+                Some(Bearer::KeysUnavailable(reason)) => Err(ApiError::Unavailable(format!(
+                    "signing keys unavailable: {reason}"
+                ))),
             }
         })
     }
+}
+
+/// What a request's bearer token turned out to be.
+#[derive(Clone, Debug)]
+pub enum Bearer {
+    Valid(AuthUser),
+    /// Malformed, forged, expired, or for another audience.
+    Rejected,
+    /// Signed by a key the JWKS does not hold: the likeliest mistake in development (a
+    /// token of another data folder), and a key rotation gone wrong in production.
+    UnknownKey,
+    /// The keys could not be read, so the token could not be checked.
+    KeysUnavailable(String),
+}
+
+/// Verifies the request's bearer token (`None`: it has none). The outcome is kept in
+/// the request, so the rate limiter and the [`AuthUser`] extractor check it once.
+pub async fn bearer(req: &HttpRequest) -> Option<Bearer> {
+    let known = req.extensions().get::<Bearer>().cloned();
+    if known.is_some() {
+        return known;
+    }
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(|t| t.trim().to_owned())?;
+    let verifier = req.app_data::<web::Data<JwtVerifier>>().cloned();
+    let outcome = match verifier {
+        None => Bearer::KeysUnavailable("no JwtVerifier registered".into()),
+        Some(verifier) => match verifier.verify(&token).await {
+            Ok(claims) => Bearer::Valid(AuthUser::from_claims(claims)),
+            Err(super::VerifyError::KeysUnavailable(reason)) => Bearer::KeysUnavailable(reason),
+            Err(e) if e.is_unknown_key() => {
+                tracing::info!(reason = %e, "bearer token signed by an unknown key");
+                Bearer::UnknownKey
+            }
+            Err(e) => {
+                // The reason helps operators; the token itself is never logged.
+                tracing::info!(reason = %e, "bearer token rejected");
+                Bearer::Rejected
+            }
+        },
+    };
+    req.extensions_mut().insert(outcome.clone());
+    Some(outcome)
 }

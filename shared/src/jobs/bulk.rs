@@ -102,14 +102,7 @@ pub async fn read_body(
     }
     let mut bytes = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::BadRequest {
-            code: "unreadable_body",
-            detail: Text::new(
-                "Không đọc được nội dung yêu cầu.",
-                format!("The body could not be read: {e}"),
-            ),
-            errors: vec![],
-        })?;
+        let chunk = chunk.map_err(crate::extract::body_error)?;
         if bytes.len() + chunk.len() > limit {
             return Err(ApiError::PayloadTooLarge { limit });
         }
