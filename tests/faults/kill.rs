@@ -132,6 +132,10 @@ async fn up(place: &Place, ports: [u16; 3]) -> Child {
         .args(["--health-stats-port", &ports[1].to_string()])
         .args(["--tasks-port", &ports[2].to_string()])
         .env("RUST_LOG", "error")
+        // Sixteen writers with one token: this scenario is about kill -9, not the
+        // per-caller rate (tests/faults/rate_limit.rs is).
+        .env("APP__RATE_LIMIT__PER_SECOND", "100000")
+        .env("APP__RATE_LIMIT__BURST", "100000")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     if let Some(template) = &place.template {
