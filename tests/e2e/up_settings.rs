@@ -171,7 +171,7 @@ fn a_demo_load_raises_the_per_caller_rate_unless_the_operator_set_one() {
     let default = rate(&plain);
     let demo = atvsld::UpOverrides {
         demo_load: true,
-        ..plain.clone()
+        ..plain
     };
     assert!(rate(&demo).0 > default.0 * 10, "{:?}", rate(&demo));
     let operator = atvsld::UpOverrides {
