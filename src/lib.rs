@@ -357,15 +357,25 @@ pub fn rotate_receipt_keys(
 ) -> anyhow::Result<Vec<(&'static str, String)>> {
     let mut rotated = Vec::new();
     for (def, url) in targets {
+        // The suite may be running and writing: the command waits its turn, longer than
+        // a request would (on SQLite the write lock is not handed out in order, so a
+        // busy service can keep it a while), and tries again if it still did not get it.
         let settings = DatabaseSettings {
             max_connections: Some(1),
             connect_timeout_secs: 10,
+            busy_timeout_ms: 30_000,
+            lock_timeout_ms: 30_000,
             ..DatabaseSettings::new(url)
         };
         let (db, _) = def.connect_and_migrate(&settings)?;
         let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
-        let kid = shared::receipts::rotate_key(&mut conn)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", def.name))?;
+        let mut attempt = 1;
+        let kid = loop {
+            match shared::receipts::rotate_key(&mut conn) {
+                Err(shared::error::ApiError::DatabaseBusy) if attempt < 5 => attempt += 1,
+                done => break done.map_err(|e| anyhow::anyhow!("{}: {e}", def.name))?,
+            }
+        };
         rotated.push((def.name, kid));
     }
     Ok(rotated)
