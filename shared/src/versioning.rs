@@ -1,8 +1,13 @@
 //! Optimistic concurrency: records carry a `version`, sent as a strong `ETag`
 //! (`"3"`); an update must send it back in `If-Match`.
 
-use actix_web::HttpRequest;
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
 use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest};
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::{ObjectBuilder, Required, Type};
 
 use crate::error::{ApiError, Text};
 
@@ -11,7 +16,7 @@ pub fn etag(version: i64) -> String {
 }
 
 /// The version named by `If-Match`; 428 when it is missing, 400 when unreadable.
-pub fn if_match(req: &HttpRequest) -> Result<i64, ApiError> {
+fn if_match(req: &HttpRequest) -> Result<i64, ApiError> {
     let raw = req
         .headers()
         .get(header::IF_MATCH)
@@ -28,6 +33,38 @@ pub fn if_match(req: &HttpRequest) -> Result<i64, ApiError> {
             ),
             errors: vec![],
         })
+}
+
+/// The `If-Match` version of an update, as an extractor; listed in a path's
+/// `params(..)` it documents the header too. Handlers take it as their last
+/// argument: extractors run in order, and a missing token (401) or a bad body (422)
+/// should be reported before a missing `If-Match` (428).
+#[derive(Clone, Copy, Debug)]
+pub struct IfMatch(pub i64);
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(if_match(req).map(IfMatch))
+    }
+}
+
+impl utoipa::IntoParams for IfMatch {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            ParameterBuilder::new()
+                .name("If-Match")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::True)
+                .description(Some(
+                    "ETag of the version being changed, as read from the record, e.g. \"3\"",
+                ))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .build(),
+        ]
+    }
 }
 
 /// 412 unless `expected` is the current version.

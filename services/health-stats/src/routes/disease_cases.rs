@@ -11,7 +11,7 @@ use shared::error::ApiError;
 use shared::extract::Json;
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use shared::pagination::Page;
-use shared::versioning;
+use shared::versioning::{self, IfMatch};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::models::DiseaseCaseRow;
@@ -98,6 +98,17 @@ pub struct AssessCaseRequest {
     pub capacity_loss_percent: Option<u8>,
     pub assessed_on: Option<NaiveDate>,
     pub change_reason: String,
+}
+
+impl From<AssessCaseRequest> for Assessment {
+    fn from(b: AssessCaseRequest) -> Self {
+        Assessment {
+            status: b.status,
+            capacity_loss_percent: b.capacity_loss_percent,
+            assessed_on: b.assessed_on,
+            change_reason: b.change_reason,
+        }
+    }
 }
 
 fn render(row: &DiseaseCaseRow, created: bool) -> Result<StoredResponse, ApiError> {
@@ -191,27 +202,19 @@ pub async fn get_disease_case(
 /// `If-Match` and a reason.
 #[utoipa::path(
     tag = "occupational-disease-cases",
-    params(("id" = String, Path, description = "Case id"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    params(("id" = String, Path, description = "Case id"), IfMatch),
     request_body = AssessCaseRequest,
     responses((status = 200, description = "Updated", body = DiseaseCaseResponse))
 )]
 #[put("/occupational-disease-cases/{id}")]
 pub async fn assess_disease_case(
-    req: HttpRequest,
     user: AuthUser,
     db: web::Data<Db>,
     id: web::Path<uuid::Uuid>,
     body: Json<AssessCaseRequest>,
+    IfMatch(version): IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let version = versioning::if_match(&req)?;
-    let b = body.body;
-    let change = Assessment {
-        status: b.status,
-        capacity_loss_percent: b.capacity_loss_percent,
-        assessed_on: b.assessed_on,
-        change_reason: b.change_reason,
-    };
-    let row = service::assess(&db, &user, id.to_string(), version, change).await?;
+    let row = service::assess(&db, &user, id.to_string(), version, body.body.into()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, versioning::etag(row.version)))
         .json(DiseaseCaseResponse::try_from(&row)?))

@@ -9,7 +9,7 @@ use shared::extract::Json;
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use shared::pagination::Page;
 use shared::period::Period;
-use shared::versioning;
+use shared::versioning::{self, IfMatch};
 
 use super::accident_dto::{
     AccidentList, AccidentResponse, AccidentRevision, AccidentRevisionList, AccidentSummary,
@@ -176,19 +176,18 @@ pub async fn get_accident(
 /// Needs `If-Match` and a `change_reason`; the old version stays under `/revisions`.
 #[utoipa::path(
     tag = "accidents",
-    params(("id" = String, Path, description = "Accident id"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    params(("id" = String, Path, description = "Accident id"), IfMatch),
     request_body = CorrectAccidentRequest,
     responses((status = 200, description = "Corrected", body = AccidentResponse))
 )]
 #[put("/accidents/{id}")]
 pub async fn correct_accident(
-    req: HttpRequest,
     user: AuthUser,
     db: web::Data<Db>,
     id: web::Path<uuid::Uuid>,
     body: Json<CorrectAccidentRequest>,
+    IfMatch(version): IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let version = versioning::if_match(&req)?;
     let b = body.body;
     let correction = Correction {
         occurred_at: b.occurred_at,
@@ -244,7 +243,7 @@ fn post_write(
     tag = "accidents",
     params(
         ("id" = String, Path, description = "Accident id"),
-        ("If-Match" = String, Header, description = "ETag of the version being changed"),
+        IfMatch,
         ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe."),
         WriteParams,
     ),
@@ -259,8 +258,8 @@ pub async fn change_accident_status(
     id: web::Path<uuid::Uuid>,
     params: web::Query<WriteParams>,
     body: Json<TransitionRequest>,
+    IfMatch(version): IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let version = versioning::if_match(&req)?;
     let write = post_write(&req, &user, &body.sha256, &params, render_accident)?;
     let b = body.body;
     let outcome = service::transition(
@@ -285,7 +284,7 @@ pub async fn change_accident_status(
     params(
         ("id" = String, Path, description = "Accident id"),
         ("casualty_id" = String, Path, description = "Casualty id"),
-        ("If-Match" = String, Header, description = "ETag of the accident version being changed"),
+        IfMatch,
         ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe."),
         WriteParams,
     ),
@@ -300,8 +299,8 @@ pub async fn raise_casualty_severity(
     path: web::Path<(uuid::Uuid, uuid::Uuid)>,
     params: web::Query<WriteParams>,
     body: Json<RaiseSeverityRequest>,
+    IfMatch(version): IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let version = versioning::if_match(&req)?;
     let write = post_write(&req, &user, &body.sha256, &params, render_accident)?;
     let (id, casualty_id) = path.into_inner();
     let b = body.body;
@@ -353,19 +352,18 @@ fn render_investigation(view: &AccidentView) -> Result<StoredResponse, ApiError>
 /// team's record (403 `investigation_team_not_yours`); Sở Nội vụ and admin record any.
 #[utoipa::path(
     tag = "accidents",
-    params(("id" = String, Path, description = "Accident id"), ("If-Match" = String, Header, description = "ETag of the accident version being changed")),
+    params(("id" = String, Path, description = "Accident id"), IfMatch),
     request_body = InvestigationRecord,
     responses((status = 200, description = "Saved", body = InvestigationResponse))
 )]
 #[put("/accidents/{id}/investigation")]
 pub async fn save_investigation(
-    req: HttpRequest,
     user: AuthUser,
     db: web::Data<Db>,
     id: web::Path<uuid::Uuid>,
     body: Json<InvestigationRecord>,
+    IfMatch(version): IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let version = versioning::if_match(&req)?;
     let write = Write {
         idempotent: None,
         dry_run: false,

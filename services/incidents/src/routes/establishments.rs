@@ -9,7 +9,7 @@ use shared::error::ApiError;
 use shared::extract::Json;
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use shared::pagination::Page;
-use shared::versioning;
+use shared::versioning::{self, IfMatch};
 
 use super::dto::{
     CreateEstablishmentRequest, EstablishmentList, EstablishmentResponse, EstablishmentRevision,
@@ -134,7 +134,7 @@ pub async fn get_establishment(
     tag = "establishments",
     params(
         ("id" = String, Path, description = "Establishment id"),
-        ("If-Match" = String, Header, description = "The ETag of the version being changed, e.g. \"1\""),
+        IfMatch,
     ),
     request_body = UpdateEstablishmentRequest,
     responses((status = 200, description = "Updated", body = EstablishmentResponse,
@@ -142,13 +142,12 @@ pub async fn get_establishment(
 )]
 #[put("/establishments/{id}")]
 pub async fn update_establishment(
-    req: HttpRequest,
     user: AuthUser,
     db: web::Data<Db>,
     id: web::Path<uuid::Uuid>,
     body: Json<UpdateEstablishmentRequest>,
+    IfMatch(expected): IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let expected = versioning::if_match(&req)?;
     let request = body.body;
     let row = service::update(
         &db,

@@ -12,7 +12,7 @@ use shared::extract::Json;
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use shared::pagination::Page;
 use shared::period::Period;
-use shared::versioning;
+use shared::versioning::{self, IfMatch};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::technical_incidents::{Filter, TechnicalIncidentRow};
@@ -357,19 +357,18 @@ pub struct CorrectTechnicalIncidentRequest {
 /// and a `change_reason`; the old version stays under `/revisions`.
 #[utoipa::path(
     tag = "technical-incidents",
-    params(("id" = String, Path, description = "Incident id"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    params(("id" = String, Path, description = "Incident id"), IfMatch),
     request_body = CorrectTechnicalIncidentRequest,
     responses((status = 200, description = "Corrected", body = TechnicalIncidentResponse))
 )]
 #[put("/technical-incidents/{id}")]
 pub async fn correct_technical_incident(
-    req: HttpRequest,
     user: AuthUser,
     db: web::Data<Db>,
     id: web::Path<uuid::Uuid>,
     body: Json<CorrectTechnicalIncidentRequest>,
+    IfMatch(version): IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let version = versioning::if_match(&req)?;
     let b = body.body;
     let correction = Correction {
         kind: b.kind,
@@ -406,7 +405,7 @@ pub async fn correct_technical_incident(
     tag = "technical-incidents",
     params(
         ("id" = String, Path, description = "Incident id"),
-        ("If-Match" = String, Header, description = "ETag of the version being changed"),
+        IfMatch,
         ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe."),
         WriteParams,
     ),
@@ -421,8 +420,8 @@ pub async fn change_technical_incident_status(
     id: web::Path<uuid::Uuid>,
     params: web::Query<WriteParams>,
     body: Json<TechnicalIncidentTransition>,
+    IfMatch(version): IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let version = versioning::if_match(&req)?;
     let write = Write {
         idempotent: IdempotentRequest::from_request(&req, &user.principal(), &body.sha256)?,
         dry_run: params.dry_run,
@@ -447,19 +446,18 @@ pub async fn change_technical_incident_status(
 /// Ghi nhận kết quả điều tra sự cố; replaces the whole record.
 #[utoipa::path(
     tag = "technical-incidents",
-    params(("id" = String, Path, description = "Incident id"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    params(("id" = String, Path, description = "Incident id"), IfMatch),
     request_body = TechnicalInvestigation,
     responses((status = 200, description = "Saved", body = TechnicalIncidentResponse))
 )]
 #[put("/technical-incidents/{id}/investigation")]
 pub async fn save_technical_incident_investigation(
-    req: HttpRequest,
     user: AuthUser,
     db: web::Data<Db>,
     id: web::Path<uuid::Uuid>,
     body: Json<TechnicalInvestigation>,
+    IfMatch(version): IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let version = versioning::if_match(&req)?;
     let write = Write {
         idempotent: None,
         dry_run: false,

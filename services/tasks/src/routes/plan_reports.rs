@@ -14,7 +14,7 @@ use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use shared::pagination::Page;
 use shared::period::Period;
 use shared::receipts::Receipt;
-use shared::versioning;
+use shared::versioning::{self, IfMatch};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::seed::AssignmentRole;
@@ -206,7 +206,7 @@ pub async fn submit_plan_report(
     tag = "plan-reports",
     params(
         ("id" = String, Path, description = "Report id"),
-        ("If-Match" = String, Header, description = "The ETag of the version reviewed."),
+        IfMatch,
         WriteParams,
         ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe."),
     ),
@@ -221,9 +221,9 @@ pub async fn review_plan_report(
     id: web::Path<uuid::Uuid>,
     params: web::Query<WriteParams>,
     body: Json<ReviewRequest>,
+    IfMatch(expected): IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let idempotent = IdempotentRequest::from_request(&req, &user.principal(), &body.sha256)?;
-    let expected = versioning::if_match(&req)?;
     let b = body.body;
     let outcome = service::review(
         &db,
