@@ -104,14 +104,7 @@ pub fn finish(mut api: OpenApi, title: &str, description: &str) -> OpenApi {
             if protected && op.security.is_none() {
                 op.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
             }
-            if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
-                op.responses.responses.entry("401".into()).or_insert_with(|| {
-                    problem_response(
-                        "Chưa xác thực: no bearer token, an expired or malformed one (`unauthorized`), \
-                         or one signed by a key this service does not trust (`unknown_signing_key`)",
-                    )
-                });
-            }
+            document_client_errors(path, op);
             op.responses
                 .responses
                 .entry("4XX".into())
@@ -131,6 +124,15 @@ pub fn finish(mut api: OpenApi, title: &str, description: &str) -> OpenApi {
                 constrain(parameter);
             }
         }
+        let writes = [
+            &mut item.put,
+            &mut item.post,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for op in writes.into_iter().flatten() {
+            document_conflict(op);
+        }
     }
     add_operations_paths(&mut api.paths);
 
@@ -148,6 +150,11 @@ pub fn finish(mut api: OpenApi, title: &str, description: &str) -> OpenApi {
     components
         .responses
         .insert(RATE_LIMITED.into(), rate_limited_response());
+    for (name, description) in CLIENT_ERRORS {
+        components
+            .responses
+            .insert(name.into(), problem_response(description));
+    }
     components.schemas.insert(
         ProblemDetails::name().into_owned(),
         ProblemDetails::schema(),
@@ -165,6 +172,92 @@ pub fn finish(mut api: OpenApi, title: &str, description: &str) -> OpenApi {
     }
     tags.sort_by(|a, b| a.name.cmp(&b.name));
     api
+}
+
+/// Client errors documented once, in `components.responses`, and referred to by
+/// every operation that can answer them.
+const CLIENT_ERRORS: [(&str, &str); 8] = [
+    (
+        "BadRequest",
+        "Yêu cầu không đọc được: a parameter, a header or the body cannot be read \
+         (e.g. `malformed_json`, `invalid_query`); `errors` names the parameter",
+    ),
+    (
+        "Unauthenticated",
+        "Chưa xác thực: no bearer token, an expired or malformed one (`unauthorized`), \
+         or one signed by a key this service does not trust (`unknown_signing_key`)",
+    ),
+    (
+        "Forbidden",
+        "Không có quyền: the token's role may not do this (`forbidden`), or the record \
+         belongs to another organisation or is in a state this role may not change \
+         (a specific code, e.g. `sector_not_yours`, `report_not_yours`)",
+    ),
+    (
+        "NotFound",
+        "Không tìm thấy (`not_found`): no record with this id, or none the caller may see",
+    ),
+    (
+        "Conflict",
+        "Xung đột: the record's state does not allow this (e.g. `illegal_transition`, \
+         `duplicate`), or an `Idempotency-Key` was reused with another body",
+    ),
+    (
+        "VersionMismatch",
+        "Phiên bản đã thay đổi (`version_mismatch`): `If-Match` names an older version; \
+         read the record again, then retry",
+    ),
+    ("IfMatchRequired", "Thiếu If-Match (`if_match_required`)"),
+    (
+        "InvalidData",
+        "Dữ liệu không hợp lệ (`validation_failed` or a specific code): each entry of \
+         `errors` names a field by JSON Pointer (`pointer`) or a parameter (`parameter`)",
+    ),
+];
+
+fn add_response(op: &mut Operation, status: &str, name: &str) {
+    op.responses
+        .responses
+        .entry(status.into())
+        .or_insert_with(|| Ref::new(format!("#/components/responses/{name}")).into());
+}
+
+/// The client errors an operation can answer, read off its shape so that no handler
+/// has to list them: 400 where parameters or a body are read, 401 and 403 wherever a token is needed, 404 where the path names
+/// a record, 412 and 428 where `If-Match` is taken, 422 where a body is (409 on
+/// writes: [`document_conflict`]). A status a handler documents itself keeps its own.
+fn document_client_errors(path: &str, op: &mut Operation) {
+    let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    let takes_if_match = op
+        .parameters
+        .iter()
+        .flatten()
+        .any(|p| p.name.eq_ignore_ascii_case("If-Match"));
+    if op.request_body.is_some() || op.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
+        add_response(op, "400", "BadRequest");
+    }
+    if secured {
+        add_response(op, "401", "Unauthenticated");
+        add_response(op, "403", "Forbidden");
+    }
+    if path.contains('{') {
+        add_response(op, "404", "NotFound");
+    }
+    if takes_if_match {
+        add_response(op, "412", "VersionMismatch");
+        add_response(op, "428", "IfMatchRequired");
+    }
+    if op.request_body.is_some() {
+        add_response(op, "422", "InvalidData");
+    }
+}
+
+/// A write with a token can meet a record in a state that refuses it, or an
+/// idempotency key used before.
+fn document_conflict(op: &mut Operation) {
+    if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+        add_response(op, "409", "Conflict");
+    }
 }
 
 /// A write that takes `?dry_run=true` answers 200 with what it would have created

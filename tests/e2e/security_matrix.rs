@@ -452,6 +452,8 @@ struct Operation {
     query: Vec<(String, String)>,
     if_match: bool,
     body: Option<Value>,
+    /// The statuses the spec lists for it by number (not by a range such as `4XX`).
+    documented: Vec<u16>,
 }
 
 fn resolve<'a>(spec: &'a Value, v: &'a Value) -> &'a Value {
@@ -523,6 +525,12 @@ fn operations(spec: &Value) -> Vec<Operation> {
                 query,
                 if_match,
                 body,
+                documented: op["responses"]
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|r| r.keys())
+                    .filter_map(|status| status.parse().ok())
+                    .collect(),
             });
         }
     }
@@ -702,6 +710,11 @@ async fn every_operation_answers_every_role_of_two_organisations_as_expected() {
                 if status >= 500 {
                     problems.push(format!("{what} (a server error) {}", answer.body));
                     continue;
+                }
+                // Every answer a client can meet is documented by its number, so that a
+                // generated client has a type for it.
+                if !op.documented.contains(&status) {
+                    problems.push(format!("{what}: {status} is not documented for {}", op.id));
                 }
                 if status == 401 {
                     problems.push(format!("{what} (a valid token refused)"));
