@@ -75,6 +75,7 @@ fn problem_code(body: &str) -> String {
 /// subscriptions are the admin's own, in no organisation, so a made-up id serves.
 const MAY_BE_ABSENT: &[&str] = &[
     "incidents_get_investigation",
+    "incidents_get_accident_quick_report",
     "incidents_update_subscription",
     "incidents_list_deliveries",
     "incidents_replay_delivery",
@@ -520,6 +521,7 @@ fn operations(spec: &Value) -> Vec<Operation> {
                 owned_object: path.contains('{')
                     && !path.contains("/plans/{")
                     && !path.contains("/code-lists/{")
+                    && !path.contains("/statutory-reports/{")
                     && !path.contains("/agencies/{"),
                 path: path.clone(),
                 query,
@@ -556,6 +558,8 @@ fn concrete_path(
             // A code list each service has: tasks lists agencies, not communes.
             "{name}" if op.path.starts_with("/tasks/") => "agencies".to_owned(),
             "{name}" => "communes".to_owned(),
+            // A form of the province, not an object an organisation owns.
+            "{form}" => "xiv".to_owned(),
             "{code}" => owner_org.agency.to_owned(),
             "{id}" => {
                 let collection = segments[i - 1];

@@ -58,6 +58,10 @@ const READ_REPORTS: &[Grant] = &[
     own(&[Enterprise, Commune]),
 ];
 
+/// The province's periodic forms: Sở Nội vụ issues them; admin and the authorities
+/// that read statistics may read them. `viewer` may not: the forms hide no small cell.
+const STATUTORY_READERS: &[Grant] = &[all(&[Admin, LaborAuthority, HealthAuthority, Agency])];
+
 const OPEN: &[Grant] = &[all(&Role::ALL)];
 
 /// Serious technical incidents: Sở Nội vụ all; an employer its own establishment's; a
@@ -184,6 +188,18 @@ pub const POLICY: Policy = Policy {
             "accident statistics",
             "read",
             STATISTICS_READERS,
+        ),
+        rule(
+            "get_statutory_report",
+            "statutory report (Phụ lục XIV, XV)",
+            "read",
+            STATUTORY_READERS,
+        ),
+        rule(
+            "get_accident_quick_report",
+            "quick report (Phụ lục XIII)",
+            "read",
+            READ_ACCIDENTS,
         ),
         rule(
             "get_bhxh_accident_cases",

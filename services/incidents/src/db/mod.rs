@@ -5,6 +5,7 @@ pub mod accidents;
 pub mod bhxh;
 pub mod establishments;
 pub mod models;
+pub mod quick_reports;
 pub mod schema;
 pub mod statistics;
 pub mod technical_incidents;

@@ -181,3 +181,17 @@ pub struct AccidentReportRevisionRow {
     pub change_reason: String,
     pub snapshot: String,
 }
+
+/// One revision of an accident's Phụ lục XIII quick report; `content` is the report as
+/// JSON (`domain::quick_report::QuickReport`).
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::quick_reports)]
+pub struct QuickReportRow {
+    pub accident_id: String,
+    pub revision: i64,
+    pub status: String,
+    pub accident_version: i64,
+    pub prepared_at: NaiveDateTime,
+    pub change_reason: String,
+    pub content: String,
+}

@@ -190,3 +190,15 @@ diesel::table! {
 diesel::allow_tables_to_appear_in_same_query!(accident_reports, establishments);
 
 diesel::allow_tables_to_appear_in_same_query!(accidents, investigations);
+
+diesel::table! {
+    quick_reports (accident_id, revision) {
+        accident_id -> Text,
+        revision -> BigInt,
+        status -> Text,
+        accident_version -> BigInt,
+        prepared_at -> Timestamp,
+        change_reason -> Text,
+        content -> Text,
+    }
+}

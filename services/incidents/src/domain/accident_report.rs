@@ -47,7 +47,13 @@ pub use shared::calendar::{is_reporting_period, on_time};
 
 /// The first day on which a report is late, or `None` when the calendar has no rule.
 pub fn due_date(kind: ReportKind, period: Period) -> Option<NaiveDate> {
-    CALENDAR.due_date(kind.as_str(), period)
+    calendar_due_date(kind.as_str(), period)
+}
+
+/// The first day on which the calendar's `report` (`employer`, `commune`, `province`)
+/// for `period` is late.
+pub fn calendar_due_date(report: &str, period: Period) -> Option<NaiveDate> {
+    CALENDAR.due_date(report, period)
 }
 
 /// The counts of one row of section I (Phụ lục XII).
@@ -300,7 +306,7 @@ mod tests {
     fn due_dates_come_from_the_calendar() {
         assert_eq!(
             CALENDAR.len(),
-            4,
+            6,
             "every row of data/report-calendar.csv parses"
         );
         assert_eq!(

@@ -7,5 +7,7 @@ pub mod declaration;
 pub mod establishment;
 pub mod identity;
 pub mod investigation;
+pub mod quick_report;
 pub mod statistics;
+pub mod statutory_report;
 pub mod technical_incident;

@@ -8,6 +8,7 @@ pub mod code_lists;
 pub mod establishments;
 pub mod establishments_import;
 pub mod statistics;
+pub mod statutory_reports;
 pub mod technical_incidents;
 
 // The establishment bodies live outside the routes because the bulk import (a service)
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     accidents::configure(cfg);
     accident_reports::configure(cfg);
     statistics::configure(cfg);
+    statutory_reports::configure(cfg);
     code_lists::configure(cfg);
     bhxh::configure(cfg);
     technical_incidents::configure(cfg);

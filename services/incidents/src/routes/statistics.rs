@@ -104,7 +104,7 @@ fn label(group_by: Option<GroupBy>, key: &str, period: Period) -> Label {
     code_lists::label(dimension, key, on)
 }
 
-fn row(
+pub(crate) fn row(
     key: &str,
     group_by: Option<GroupBy>,
     period: Period,

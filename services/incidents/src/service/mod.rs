@@ -5,8 +5,10 @@ pub mod accidents;
 pub mod bhxh;
 pub mod establishments;
 pub mod overdue;
+pub mod quick_reports;
 pub mod reconciliation;
 pub mod statistics;
+pub mod statutory_reports;
 pub mod technical_incidents;
 
 /// The record a change is for, at which version, and the operation (of the access

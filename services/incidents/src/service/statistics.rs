@@ -22,7 +22,26 @@ pub fn contributions(
     a: &AccidentRow,
     casualties: &[CasualtyRow],
 ) -> Result<Vec<(StatKey, Counters)>, ApiError> {
-    let casualties = casualties
+    let casualties = counted(casualties)?;
+    let accident = CountedAccident {
+        occurred_at: a.occurred_at,
+        sector: shared::db::parse_stored("accidents", "sector", &a.sector, Sector::parse)?,
+        commune_code: &a.commune_code,
+        vsic_section: a.vsic_section.as_deref(),
+        ownership_type: a.ownership_type.as_deref(),
+        injury_factor_code: a.injury_factor_code.as_deref(),
+        cause_codes: a.cause_codes.split(',').filter(|c| !c.is_empty()).collect(),
+    };
+    Ok(stats::contributions(&accident, &casualties))
+}
+
+/// What the statistics count of one accident's casualties (the quick report's counts).
+pub fn counters(casualties: &[CasualtyRow]) -> Result<Counters, ApiError> {
+    Ok(Counters::of(&counted(casualties)?))
+}
+
+fn counted(casualties: &[CasualtyRow]) -> Result<Vec<CountedCasualty>, ApiError> {
+    casualties
         .iter()
         .map(|c| {
             Ok(CountedCasualty {
@@ -39,17 +58,7 @@ pub fn contributions(
                 cost_compensation: c.cost_compensation,
             })
         })
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    let accident = CountedAccident {
-        occurred_at: a.occurred_at,
-        sector: shared::db::parse_stored("accidents", "sector", &a.sector, Sector::parse)?,
-        commune_code: &a.commune_code,
-        vsic_section: a.vsic_section.as_deref(),
-        ownership_type: a.ownership_type.as_deref(),
-        injury_factor_code: a.injury_factor_code.as_deref(),
-        cause_codes: a.cause_codes.split(',').filter(|c| !c.is_empty()).collect(),
-    };
-    Ok(stats::contributions(&accident, &casualties))
+        .collect()
 }
 
 /// Figures of one group: the counters of each sector.
@@ -113,6 +122,7 @@ pub struct Statistics {
     pub fatal_rate_trend: Trend,
 }
 
+#[derive(Clone, Debug)]
 pub struct Query {
     pub period: Period,
     pub group_by: Option<GroupBy>,
@@ -146,87 +156,95 @@ fn fold(
 pub async fn statistics(db: &Db, user: &AuthUser, query: Query) -> Result<Statistics, ApiError> {
     let suppress = crate::access::check("get_accident_statistics", user)?.condition
         == shared::access::Condition::SmallCellsHidden;
-    db.run(move |conn| {
-        let (from, to) = month_bounds(query.period);
-        let sector = query.sector.as_deref();
-        let total = fold(
-            &repo::sums(conn, stats::TOTAL, false, &from, &to, query.as_of)?,
+    db.run(move |conn| compute(conn, &query, suppress)).await
+}
+
+/// The figures of `query`, with small cells hidden if `suppress`: the one computation
+/// behind the statistics endpoint and the province's statutory reports (Phụ lục XIV
+/// and XV), so that the two never publish different figures.
+pub fn compute(
+    conn: &mut shared::db::DbConnection,
+    query: &Query,
+    suppress: bool,
+) -> Result<Statistics, ApiError> {
+    let (from, to) = month_bounds(query.period);
+    let sector = query.sector.as_deref();
+    let total = fold(
+        &repo::sums(conn, stats::TOTAL, false, &from, &to, query.as_of)?,
+        sector,
+    )
+    .remove(stats::TOTAL)
+    .unwrap_or_default();
+    let (prev_from, prev_to) = month_bounds(query.period.previous_year());
+    let previous_total = fold(
+        &repo::sums(conn, stats::TOTAL, false, &prev_from, &prev_to, query.as_of)?,
+        sector,
+    )
+    .remove(stats::TOTAL)
+    .unwrap_or_default();
+    let rows = match query.group_by {
+        Some(g) => fold(
+            &repo::sums(
+                conn,
+                g.dim_kind(),
+                g == GroupBy::Month,
+                &from,
+                &to,
+                query.as_of,
+            )?,
             sector,
-        )
-        .remove(stats::TOTAL)
-        .unwrap_or_default();
-        let (prev_from, prev_to) = month_bounds(query.period.previous_year());
-        let previous_total = fold(
-            &repo::sums(conn, stats::TOTAL, false, &prev_from, &prev_to, query.as_of)?,
-            sector,
-        )
-        .remove(stats::TOTAL)
-        .unwrap_or_default();
-        let rows = match query.group_by {
-            Some(g) => fold(
-                &repo::sums(
-                    conn,
-                    g.dim_kind(),
-                    g == GroupBy::Month,
-                    &from,
-                    &to,
-                    query.as_of,
-                )?,
-                sector,
-            ),
-            None => BTreeMap::new(),
-        };
-        let column = match query.group_by {
-            Some(GroupBy::Commune) => Some("commune_code"),
-            Some(GroupBy::VsicSection) => Some("vsic_section"),
-            Some(GroupBy::OwnershipType) => Some("ownership_type"),
-            _ => None,
-        };
-        let (from_reports, workers) = denominator(conn, query.period, column)?;
-        let workers: BTreeMap<String, i64> = match column {
-            Some(_) => workers.into_iter().collect(),
-            None => BTreeMap::new(),
-        };
-        let total_workers = denominator(conn, query.period, None)?
-            .1
-            .iter()
-            .map(|(_, n)| n)
-            .sum();
-        let previous_total_workers = denominator(conn, query.period.previous_year(), None)?
-            .1
-            .iter()
-            .map(|(_, n)| n)
-            .sum();
-        let denominator_source = if from_reports {
-            "periodic_reports"
-        } else {
-            "establishment_registry"
-        };
-        let completeness = figures::completeness(query.period, shared::time::today(), query.as_of);
-        let fatal_rate_trend = fatal_rate_trend(
-            query.period,
-            (!suppress || !stats::is_small(&previous_total.all)).then_some((
-                previous_total.with_labour_relation.fatal,
-                previous_total_workers,
-            )),
-            (!suppress || !stats::is_small(&total.all))
-                .then_some((total.with_labour_relation.fatal, total_workers)),
-            completeness,
-        );
-        Ok::<_, ApiError>(Statistics {
-            completeness,
-            fatal_rate_trend,
-            rows,
-            total,
-            previous_total,
-            workers,
-            total_workers,
+        ),
+        None => BTreeMap::new(),
+    };
+    let column = match query.group_by {
+        Some(GroupBy::Commune) => Some("commune_code"),
+        Some(GroupBy::VsicSection) => Some("vsic_section"),
+        Some(GroupBy::OwnershipType) => Some("ownership_type"),
+        _ => None,
+    };
+    let (from_reports, workers) = denominator(conn, query.period, column)?;
+    let workers: BTreeMap<String, i64> = match column {
+        Some(_) => workers.into_iter().collect(),
+        None => BTreeMap::new(),
+    };
+    let total_workers = denominator(conn, query.period, None)?
+        .1
+        .iter()
+        .map(|(_, n)| n)
+        .sum();
+    let previous_total_workers = denominator(conn, query.period.previous_year(), None)?
+        .1
+        .iter()
+        .map(|(_, n)| n)
+        .sum();
+    let denominator_source = if from_reports {
+        "periodic_reports"
+    } else {
+        "establishment_registry"
+    };
+    let completeness = figures::completeness(query.period, shared::time::today(), query.as_of);
+    let fatal_rate_trend = fatal_rate_trend(
+        query.period,
+        (!suppress || !stats::is_small(&previous_total.all)).then_some((
+            previous_total.with_labour_relation.fatal,
             previous_total_workers,
-            suppress,
-            denominator_source,
-        })
+        )),
+        (!suppress || !stats::is_small(&total.all))
+            .then_some((total.with_labour_relation.fatal, total_workers)),
+        completeness,
+    );
+    Ok(Statistics {
+        completeness,
+        fatal_rate_trend,
+        rows,
+        total,
+        previous_total,
+        workers,
+        total_workers,
+        previous_total_workers,
+        suppress,
+        denominator_source,
     })
-    .await
 }
 
 /// The workers the employers reported for this very period, when any filed;

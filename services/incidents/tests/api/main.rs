@@ -17,4 +17,5 @@ mod limits;
 mod problems;
 mod receipts;
 mod statistics;
+mod statutory_reports;
 mod technical_incidents;

@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// The reason of a declaration's first revision (and of its quick report's).
+const DECLARED: &str = "Khai báo (declared)";
+
 /// Records a declaration (khai báo TNLĐ).
 #[tracing::instrument(skip_all)]
 pub async fn declare(
@@ -125,7 +128,8 @@ pub async fn declare(
                 receipt,
             };
             count(conn, &[], &view)?;
-            record_revision(conn, &view, &principal, "Khai báo (declared)")?;
+            record_revision(conn, &view, &principal, DECLARED)?;
+            crate::service::quick_reports::keep_current(conn, &view, DECLARED)?;
             publish_declared(conn, &view)?;
             audit(conn, &user, "create", &view.casualties)?;
             render(&view, &valid.warnings, true)

@@ -281,6 +281,9 @@ async fn change(
             }
             count(conn, &before, &view)?;
             record_revision(conn, &view, &user.principal(), &reason)?;
+            // A case made grave gets its quick report; a grave one, the next revision
+            // of it when the change alters what it says.
+            crate::service::quick_reports::keep_current(conn, &view, &reason)?;
             audit(conn, &user, "update", &view.casualties)?;
             (write.render)(&view)
         })
