@@ -21,6 +21,7 @@ pub mod http_client;
 pub mod idempotency;
 pub mod jobs;
 pub mod limits;
+pub mod metrics;
 pub mod openapi;
 pub mod pagination;
 pub mod period;

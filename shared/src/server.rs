@@ -1,7 +1,6 @@
 //! Building and running one service: the same middleware, extractor configuration,
 //! operations endpoints and docs for all three.
 
-use std::collections::HashMap;
 use std::net::TcpListener;
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -117,19 +116,8 @@ impl Application {
             })?;
         let port = listener.local_addr()?.port();
 
-        let metrics = actix_web_prom::PrometheusMetricsBuilder::new("atvsld")
-            .endpoint("/metrics")
-            .const_labels(HashMap::from([("service".to_owned(), def.name.to_owned())]))
-            .mask_unmatched_patterns("unmatched")
-            .exclude_regex("^/docs")
-            .build()
-            .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
-        metrics
-            .registry
-            .register(Box::new(crate::db::PoolCollector::new(
-                db.clone(),
-                def.name,
-            )?))?;
+        let (scrape, metrics) = crate::metrics::Metrics::new(def.name, &db)?;
+        let scrape = web::Data::new(scrape);
         let spec = def.openapi();
         let route_table = web::Data::new(crate::routes::unmatched::RouteTable::from_spec(&spec));
         let body_limit = web::Data::new(BodyLimit(settings.server.body_limit_bytes));
@@ -196,8 +184,8 @@ impl Application {
                 .into_app()
                 .route("/healthz", web::get().to(health::healthz))
                 .route("/readyz", web::get().to(health::readyz))
-                // Answered by the metrics middleware; routed so it is no "unmatched" 404 first.
-                .route("/metrics", web::get().to(actix_web::HttpResponse::Ok))
+                .app_data(scrape.clone())
+                .route("/metrics", web::get().to(crate::metrics::scrape))
                 .route(
                     "/docs",
                     web::get().to(|| async {

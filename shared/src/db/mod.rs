@@ -19,7 +19,7 @@ use diesel::prelude::*;
 
 pub use connection::{Backend, ConnectionManager, DbConnection};
 pub use migrate::{Migrations, check_same_migration_names, run_migrations, step_migration};
-pub use pool_stats::{PoolCollector, PoolSnapshot, PoolStats};
+pub use pool_stats::{PoolCollector, PoolStats};
 pub use stored::parse_stored;
 
 use crate::config::DatabaseSettings;
@@ -81,7 +81,7 @@ impl Db {
             Backend::Postgres => 10,
             Backend::Sqlite => 1,
         });
-        let stats = Arc::new(PoolStats::default());
+        let stats = Arc::new(PoolStats::new()?);
         let pool = r2d2::Pool::builder()
             .max_size(max_size.max(1))
             .min_idle(Some(1))
@@ -95,11 +95,6 @@ impl Db {
             busy_timeout: (backend == Backend::Sqlite)
                 .then(|| Duration::from_millis(settings.busy_timeout_ms)),
         })
-    }
-
-    /// What the pool has handed out and waited for so far (for `/metrics`).
-    pub fn pool_stats(&self) -> PoolSnapshot {
-        self.stats.snapshot(&self.pool)
     }
 
     /// Whether the pool can hand out a connection within `wait`, and that connection
@@ -149,6 +144,7 @@ impl Db {
         E: Into<ApiError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let stats = self.stats.clone();
         let span = tracing::Span::current();
         let ctx = crate::context::current();
         let busy_timeout = self.busy_timeout;
@@ -156,6 +152,7 @@ impl Db {
             let _entered = span.enter();
             crate::context::sync_scope(ctx, || {
                 let asked = Instant::now();
+                stats.before_checkout(&pool);
                 let mut conn = pool.get()?;
                 let Some(full) = busy_timeout.filter(|_| asked.elapsed() > BUSY_SLACK) else {
                     return f(&mut conn).map_err(Into::into);

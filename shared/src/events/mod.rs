@@ -13,6 +13,7 @@
 //! - Receivers check the signature and de-duplicate by event `id` ([`inbox`]), so
 //!   at-least-once delivery has an exactly-once effect.
 
+pub mod backlog;
 pub mod circuit;
 pub mod claims;
 pub mod dispatcher;

@@ -264,6 +264,19 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<JobRow>> {
         .optional()
 }
 
+/// Every state a job goes through, in order (for `/metrics`, which shows each one even
+/// when no job is in it).
+pub const STATES: [&str; 4] = [QUEUED, RUNNING, SUCCEEDED, FAILED];
+
+/// How many jobs of each kind are in each state, read from the `jobs_by_state` index
+/// alone (for `/metrics`): `(kind, status, count)`.
+pub fn count_by_state(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, i64)>> {
+    jobs::table
+        .group_by((jobs::kind, jobs::status))
+        .select((jobs::kind, jobs::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
 /// The per-row results recorded so far, in request order.
 pub fn results(conn: &mut DbConnection, id: &str) -> Result<Vec<ItemResult>, ApiError> {
     let chunks: Vec<String> = job_chunks::table

@@ -14,6 +14,7 @@ mod events;
 mod helpers;
 mod imports;
 mod limits;
+mod metrics;
 mod problems;
 mod receipts;
 mod statistics;

@@ -1,0 +1,2 @@
+DROP INDEX jobs_by_state;
+DROP INDEX deliveries_backlog;
