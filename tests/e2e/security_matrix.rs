@@ -518,7 +518,8 @@ fn operations(spec: &Value) -> Vec<Operation> {
                 owned_object: path.contains('{')
                     && !path.contains("/plans/{")
                     && !path.contains("/code-lists/{")
-                    && !path.contains("/agencies/{"),
+                    && !path.contains("/agencies/{")
+                    && !path.contains("/data-sets/{"),
                 path: path.clone(),
                 query,
                 if_match,
@@ -548,6 +549,8 @@ fn concrete_path(
             // A code list each service has: tasks lists agencies, not communes.
             "{name}" if op.path.starts_with("/tasks/") => "agencies".to_owned(),
             "{name}" => "communes".to_owned(),
+            // Plan 664's data set, the one every organisation reads.
+            "{code}" if op.path.contains("/data-sets/") => "KH664-ATVSLD".to_owned(),
             "{code}" => owner_org.agency.to_owned(),
             "{id}" => {
                 let collection = segments[i - 1];
