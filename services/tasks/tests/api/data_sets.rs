@@ -5,6 +5,7 @@ use chrono::Datelike;
 use serde_json::{Value, json};
 use shared::auth::Role;
 
+use crate::consolidated::{number, rows, text, workbook};
 use crate::helpers::{TestApp, assert_problem, first_error, json_of, spawn_app};
 
 /// This year (its annual report can always be filed) and the year before.
@@ -243,6 +244,20 @@ async fn totals_across_two_agencies_equal_the_hand_sum_and_an_empty_indicator_is
         item(&consolidated["indicators"], "inspection.establishments")["total"],
         30 + 12
     );
+    // And its workbook, on a sheet of its own.
+    let path = format!("/api/v1/plans/{plan}/consolidated-report?period={year}&format=xlsx");
+    let mut wb = workbook(&app, &path, None).await;
+    let sheet = rows(&mut wb, "Chỉ tiêu hoạt động");
+    let row = |code: &str| {
+        sheet
+            .iter()
+            .find(|r| text(&r[0]) == code)
+            .unwrap_or_else(|| panic!("no row {code}"))
+    };
+    assert_eq!(number(&row("inspection.establishments")[3]), Some(21.0));
+    assert_eq!(number(&row("inspection.establishments")[4]), Some(42.0));
+    assert_eq!(number(&row("inspection.visits/kiem_tra")[4]), Some(5.0));
+    assert!(text(&row("inspection.violating_establishments")[7]).contains("SCT"));
 }
 
 #[tokio::test]
