@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use shared::error::{FieldError, Text};
+use shared::db::parse_stored;
+use shared::error::{ApiError, FieldError, Text};
 use shared::period::Period;
 use utoipa::ToSchema;
 
@@ -273,13 +274,14 @@ fn index_of(values: &[ReportedValue], indicator: &str) -> Option<usize> {
 /// Checks the values `agency` reports for `period` against the data set: known
 /// indicators assigned to it and carried in that period, a known option of the
 /// indicator's own category, whole numbers of zero or more, no value twice, then the
-/// data set's rules. Pointers are into the request body (`/values/3/value`).
+/// data set's rules. Pointers are into the request body (`/values/3/value`); 422
+/// with every problem found.
 pub fn check_values(
     data_set: Option<&DataSet>,
     agency: &str,
     period: Period,
     input: &[ValueInput],
-) -> Result<Vec<ReportedValue>, Vec<FieldError>> {
+) -> Result<Vec<ReportedValue>, ApiError> {
     let mut errors = Vec::new();
     let mut out = Vec::new();
     for (i, v) in input.iter().enumerate() {
@@ -308,7 +310,13 @@ pub fn check_values(
             ));
             continue;
         }
-        if ReportedIn::parse(&indicator.reported_in).is_some_and(|r| !r.covers(period)) {
+        let reported_in = parse_stored(
+            "indicators",
+            "reported_in",
+            &indicator.reported_in,
+            ReportedIn::parse,
+        )?;
+        if !reported_in.covers(period) {
             errors.push(error(
                 at("indicator"),
                 "indicator_not_in_period",
@@ -384,21 +392,21 @@ pub fn check_values(
         out.push((i, reported));
     }
     if !errors.is_empty() {
-        return Err(errors);
+        return Err(ApiError::validation(errors));
     }
     let indices: Vec<usize> = out.iter().map(|(i, _)| *i).collect();
     let values: Vec<ReportedValue> = out.into_iter().map(|(_, v)| v).collect();
     let rules = data_set.map(|d| d.rules.as_slice()).unwrap_or_default();
     for rule in rules {
-        let broken = match RuleKind::parse(&rule.kind) {
-            Some(RuleKind::AtMost) => {
+        let broken = match parse_stored("indicator_rules", "kind", &rule.kind, RuleKind::parse)? {
+            RuleKind::AtMost => {
                 let right = rule
                     .right_indicator
                     .as_deref()
                     .and_then(|r| total_of(&values, r));
                 matches!((total_of(&values, &rule.left_indicator), right), (Some(l), Some(r)) if l > r)
             }
-            Some(RuleKind::BreakdownAddsUp) => {
+            RuleKind::BreakdownAddsUp => {
                 let mine = values.iter().filter(|v| v.indicator == rule.left_indicator);
                 let total = mine
                     .clone()
@@ -410,7 +418,6 @@ pub fn check_values(
                     .collect();
                 matches!(total, Some(t) if !parts.is_empty() && parts.iter().sum::<i64>() != t)
             }
-            None => false,
         };
         if broken {
             let at = index_of(&values, &rule.left_indicator)
@@ -427,7 +434,7 @@ pub fn check_values(
     if errors.is_empty() {
         Ok(values)
     } else {
-        Err(errors)
+        Err(ApiError::validation(errors))
     }
 }
 

@@ -231,16 +231,18 @@ fn expected(
     agencies: &[AgencyRow],
     indicator: &IndicatorRow,
     period: Period,
-) -> Vec<String> {
-    let Some(due) = schedule::due_on(period) else {
-        return Vec::new();
+) -> Result<Vec<String>, ApiError> {
+    let reported_in = parse_stored(
+        "indicators",
+        "reported_in",
+        &indicator.reported_in,
+        domain::ReportedIn::parse,
+    )?;
+    let due = match schedule::due_on(period) {
+        Some(due) if reported_in.covers(period) => due,
+        _ => return Ok(Vec::new()),
     };
-    let carried =
-        domain::ReportedIn::parse(&indicator.reported_in).is_some_and(|r| r.covers(period));
-    if !carried {
-        return Vec::new();
-    }
-    data_set
+    Ok(data_set
         .assignments
         .iter()
         .filter(|a| a.indicator_code == indicator.code)
@@ -250,7 +252,7 @@ fn expected(
                 .any(|x| x.code == a.agency_code && x.in_force_on(due))
         })
         .map(|a| a.agency_code.clone())
-        .collect()
+        .collect())
 }
 
 /// Totals per indicator (and option) across agencies for a period and the same
@@ -287,16 +289,18 @@ pub async fn totals(db: &Db, user: &AuthUser, query: TotalsQuery) -> Result<Tota
                 .indicators
                 .iter()
                 .filter(|i| query.indicator.as_ref().is_none_or(|q| *q == i.code))
-                .map(|i| IndicatorTotals {
-                    indicator: i.clone(),
-                    current: domain::sum(&current, &i.code),
-                    previous: domain::sum(&previous, &i.code),
-                    expected: expected(&data_set, &agencies, i, query.period)
-                        .into_iter()
-                        .filter(|a| query.agency.as_ref().is_none_or(|q| q == a))
-                        .collect(),
+                .map(|i| {
+                    Ok(IndicatorTotals {
+                        indicator: i.clone(),
+                        current: domain::sum(&current, &i.code),
+                        previous: domain::sum(&previous, &i.code),
+                        expected: expected(&data_set, &agencies, i, query.period)?
+                            .into_iter()
+                            .filter(|a| query.agency.as_ref().is_none_or(|q| q == a))
+                            .collect(),
+                    })
                 })
-                .collect();
+                .collect::<Result<_, ApiError>>()?;
             Ok::<_, ApiError>(Totals {
                 plan_id: plan.id,
                 data_set,

@@ -181,7 +181,6 @@ fn check_assignment(
     }
     let data_set = data_sets::for_plan(conn, &plan.number)?;
     data_set::check_values(data_set.as_ref(), agency, period, &submission.values)
-        .map_err(ApiError::validation)
 }
 
 /// Files (or files again) an agency's report for a period.
