@@ -522,7 +522,8 @@ fn operations(spec: &Value) -> Vec<Operation> {
                     && !path.contains("/plans/{")
                     && !path.contains("/code-lists/{")
                     && !path.contains("/statutory-reports/{")
-                    && !path.contains("/agencies/{"),
+                    && !path.contains("/agencies/{")
+                    && !path.contains("/data-sets/{"),
                 path: path.clone(),
                 query,
                 if_match,
@@ -560,6 +561,8 @@ fn concrete_path(
             "{name}" => "communes".to_owned(),
             // A form of the province, not an object an organisation owns.
             "{form}" => "xiv".to_owned(),
+            // Plan 664's data set, the one every organisation reads.
+            "{code}" if op.path.contains("/data-sets/") => "KH664-ATVSLD".to_owned(),
             "{code}" => owner_org.agency.to_owned(),
             "{id}" => {
                 let collection = segments[i - 1];

@@ -1,6 +1,7 @@
 //! Storage of the tasks service: schema, rows and repository functions.
 
 pub mod agencies;
+pub mod data_sets;
 pub mod models;
 pub mod plan_reports;
 pub mod plans;

@@ -5,8 +5,9 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::schema::{
-    agencies, agency_successors, assignments, plan_report_revisions, plan_reports, plans,
-    reminders, targets, tasks,
+    agencies, agency_successors, assignments, data_set_assignments, data_sets,
+    indicator_categories, indicator_category_options, indicator_rules, indicators,
+    plan_report_revisions, plan_reports, plans, reminders, targets, tasks,
 };
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize, Deserialize)]
@@ -132,6 +133,10 @@ pub struct PlanReportRow {
     pub reviewed_by: Option<String>,
     pub reviewed_at: Option<NaiveDateTime>,
     pub version: i64,
+    /// The indicator values reported, validated (JSON array of `ReportedValue`);
+    /// empty in the snapshots of versions filed before values existed.
+    #[serde(default)]
+    pub indicator_values: String,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -157,4 +162,71 @@ pub struct ReminderRow {
     pub due_on: NaiveDate,
     pub remind_on: NaiveDate,
     pub created_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = data_sets)]
+pub struct DataSetRow {
+    pub code: String,
+    pub plan_number: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub legal_basis: String,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = indicator_categories)]
+pub struct CategoryRow {
+    pub code: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub legal_basis: Option<String>,
+    pub unverified: bool,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = indicator_category_options)]
+pub struct CategoryOptionRow {
+    pub category_code: String,
+    pub code: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub position: i32,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = indicators)]
+pub struct IndicatorRow {
+    pub code: String,
+    pub data_set_code: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub unit: String,
+    pub category_code: Option<String>,
+    pub reported_in: String,
+    pub legal_basis: String,
+    pub unverified: bool,
+    pub position: i32,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = indicator_rules)]
+pub struct IndicatorRuleRow {
+    pub code: String,
+    pub data_set_code: String,
+    pub kind: String,
+    pub left_indicator: String,
+    pub right_indicator: Option<String>,
+    pub name_vi: String,
+    pub name_en: String,
+    pub unverified: bool,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = data_set_assignments)]
+pub struct DataSetAssignmentRow {
+    pub data_set_code: String,
+    pub indicator_code: String,
+    pub agency_code: String,
+    pub plan_item: i32,
 }

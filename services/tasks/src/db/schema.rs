@@ -105,6 +105,7 @@ diesel::table! {
         reviewed_by -> Nullable<Text>,
         reviewed_at -> Nullable<Timestamp>,
         version -> BigInt,
+        indicator_values -> Text,
     }
 }
 
@@ -133,6 +134,73 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    data_sets (code) {
+        code -> Text,
+        plan_number -> Text,
+        name_vi -> Text,
+        name_en -> Text,
+        legal_basis -> Text,
+    }
+}
+
+diesel::table! {
+    indicator_categories (code) {
+        code -> Text,
+        name_vi -> Text,
+        name_en -> Text,
+        legal_basis -> Nullable<Text>,
+        unverified -> Bool,
+    }
+}
+
+diesel::table! {
+    indicator_category_options (category_code, code) {
+        category_code -> Text,
+        code -> Text,
+        name_vi -> Text,
+        name_en -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    indicators (code) {
+        code -> Text,
+        data_set_code -> Text,
+        name_vi -> Text,
+        name_en -> Text,
+        unit -> Text,
+        category_code -> Nullable<Text>,
+        reported_in -> Text,
+        legal_basis -> Text,
+        unverified -> Bool,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    indicator_rules (code) {
+        code -> Text,
+        data_set_code -> Text,
+        kind -> Text,
+        left_indicator -> Text,
+        right_indicator -> Nullable<Text>,
+        name_vi -> Text,
+        name_en -> Text,
+        unverified -> Bool,
+    }
+}
+
+diesel::table! {
+    data_set_assignments (indicator_code, agency_code) {
+        data_set_code -> Text,
+        indicator_code -> Text,
+        agency_code -> Text,
+        plan_item -> Integer,
+    }
+}
+
 diesel::joinable!(targets -> plans (plan_id));
 diesel::joinable!(tasks -> plans (plan_id));
 diesel::joinable!(assignments -> tasks (task_id));
@@ -148,4 +216,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     plan_reports,
     plan_report_revisions,
     reminders,
+    data_sets,
+    indicator_categories,
+    indicator_category_options,
+    indicators,
+    indicator_rules,
+    data_set_assignments,
 );

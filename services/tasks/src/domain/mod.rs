@@ -3,6 +3,7 @@
 //! which agency, who answers for a task when its agency closes, and the seed
 //! file's shape.
 
+pub mod data_set;
 pub mod draft;
 pub mod kpi;
 pub mod schedule;

@@ -19,6 +19,7 @@ use crate::domain::status::ReportStatus;
 use crate::service::consolidated::{self as service, Consolidated};
 
 use super::compliance::{self, ComplianceReport};
+use super::data_sets::IndicatorValuesResponse;
 use super::plans::{self, KpiReport};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -84,6 +85,9 @@ pub struct ConsolidatedReport {
     pub reports: Vec<ConsolidatedAgencyReport>,
     /// The plan's KPIs for the period's year.
     pub kpis: KpiReport,
+    /// The activity indicators' totals for the period (`GET /indicator-values`);
+    /// `null` for a plan without a data set.
+    pub indicators: Option<IndicatorValuesResponse>,
 }
 
 /// The workbook, as sent with `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`.
@@ -128,6 +132,11 @@ impl ConsolidatedReport {
             generated_at: Utc::now(),
             kpis: plans::kpi_report_of(c.plan.id, c.period.year(), &c.kpis)?,
             compliance: compliance::report_of(c.compliance, c.period)?,
+            indicators: c
+                .indicators
+                .as_ref()
+                .map(IndicatorValuesResponse::try_from)
+                .transpose()?,
             reports,
         })
     }
@@ -150,8 +159,8 @@ fn wants_xlsx(req: &HttpRequest, format: Option<ExportFormat>) -> bool {
 ///
 /// Báo cáo tổng hợp: what Sở Nội vụ sends to UBND tỉnh and Bộ Nội vụ for a period —
 /// compliance (who reported on time, late, returned or not at all, and where each
-/// task stands), the agencies' reports (status, when received, on time), and the
-/// plan's KPIs for the period's year. As JSON, or as an Excel workbook with one
+/// task stands), the agencies' reports (status, when received, on time), the
+/// plan's KPIs for the period's year, and the totals of the activity indicators. As JSON, or as an Excel workbook with one
 /// sheet per part and Vietnamese headings (`Accept:
 /// application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` or
 /// `?format=xlsx`), sent as an attachment. Sở Nội vụ, admin and viewers.

@@ -4,6 +4,7 @@ pub mod agencies;
 pub mod code_lists;
 pub mod compliance;
 pub mod consolidated;
+pub mod data_sets;
 pub mod plan_reports;
 pub mod plans;
 pub mod reminders;
@@ -16,6 +17,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     plan_reports::configure(cfg);
     compliance::configure(cfg);
     consolidated::configure(cfg);
+    data_sets::configure(cfg);
     reminders::configure(cfg);
     code_lists::configure(cfg);
 }

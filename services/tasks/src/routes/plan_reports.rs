@@ -17,6 +17,7 @@ use shared::receipts::Receipt;
 use shared::versioning::{self, IfMatch};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::domain::data_set::{self, ReportedValue, ValueInput};
 use crate::domain::seed::AssignmentRole;
 use crate::domain::status::ReportStatus;
 use crate::service::drafts::{self, Draft, Prefill};
@@ -58,6 +59,10 @@ pub struct SubmitPlanReportRequest {
     pub figures: serde_json::Map<String, serde_json::Value>,
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// Values of the indicators the agency is assigned (`GET /api/v1/data-sets/{code}`),
+    /// checked against the data set's units, breakdowns and rules.
+    #[serde(default)]
+    pub values: Vec<ValueInput>,
     /// Required to change a report already accepted.
     pub change_reason: Option<String>,
 }
@@ -76,6 +81,8 @@ pub struct PlanReportResponse {
     #[schema(value_type = Object)]
     pub figures: serde_json::Value,
     pub attachments: Vec<Attachment>,
+    /// The indicator values of this version.
+    pub values: Vec<ReportedValue>,
     /// When first filed; this decides timeliness.
     pub first_received_at: DateTime<Utc>,
     /// When this version was filed.
@@ -106,6 +113,7 @@ impl PlanReportResponse {
             narrative: parse(&r.narrative)?,
             figures: parse(&r.figures)?,
             attachments: parse(&r.attachments)?,
+            values: data_set::parse_values(&r.indicator_values).map_err(anyhow::Error::from)?,
             first_received_at: r.first_received_at.and_utc(),
             received_at: r.received_at.and_utc(),
             on_time: r.on_time,
@@ -184,6 +192,7 @@ pub async fn submit_plan_report(
         narrative: b.narrative,
         figures: b.figures,
         attachments: b.attachments,
+        values: b.values,
         change_reason: b.change_reason,
     };
     let outcome = service::submit(

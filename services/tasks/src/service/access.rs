@@ -44,6 +44,15 @@ pub const POLICY: Policy = Policy {
             "consolidated report",
             &[all(&[Admin, LaborAuthority, Viewer])],
         ),
+        rule("list_indicators", "indicator", "list", READ_PLAN),
+        rule("get_data_set", "data set", "read", READ_PLAN),
+        // Sở Nội vụ and the statistics readers; an agency reads its own report.
+        rule(
+            "get_indicator_values",
+            "indicator",
+            "totals",
+            &[all(&[Admin, LaborAuthority, HealthAuthority, Viewer])],
+        ),
         rule("list_code_lists", "code list", "list", READ_PLAN),
         rule("get_code_list", "code list", "read", READ_PLAN),
         rule("list_agencies", "agency", "list", READ_PLAN),

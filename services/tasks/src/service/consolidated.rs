@@ -12,6 +12,7 @@ use shared::period::Period;
 use crate::db::models::{AgencyRow, PlanReportRow, PlanRow};
 use crate::db::{agencies, plan_reports, plans};
 use crate::service::compliance::{self, Compliance};
+use crate::service::data_sets::{self, Totals, TotalsQuery};
 use crate::service::kpis::{self, KpiResult};
 
 pub struct Consolidated {
@@ -23,6 +24,8 @@ pub struct Consolidated {
     /// Every agency, for their names.
     pub agencies: Vec<AgencyRow>,
     pub kpis: Vec<KpiResult>,
+    /// The activity indicators' totals; none for a plan without a data set.
+    pub indicators: Option<Totals>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -50,6 +53,18 @@ pub async fn consolidated(
             })
         })
         .await?;
+    let query = TotalsQuery {
+        plan_id: Some(plan_id.clone()),
+        period,
+        indicator: None,
+        agency: None,
+        as_of: None,
+    };
+    let indicators = match data_sets::totals(db, user, query).await {
+        Ok(t) => Some(t),
+        Err(ApiError::NotFound { .. }) => None,
+        Err(e) => return Err(e),
+    };
     let kpis = kpis::kpis(db, user, client, upstreams, bearer, plan_id, period.year()).await?;
     Ok(Consolidated {
         plan,
@@ -58,5 +73,6 @@ pub async fn consolidated(
         reports,
         agencies,
         kpis,
+        indicators,
     })
 }

@@ -5,6 +5,7 @@ pub mod access;
 pub mod code_lists;
 pub mod compliance;
 pub mod consolidated;
+pub mod data_sets;
 pub mod drafts;
 pub mod events;
 pub mod kpis;

@@ -15,8 +15,10 @@ use shared::period::Period;
 use shared::receipts::{self, Receipt};
 use utoipa::ToSchema;
 
+use crate::db::data_sets;
 use crate::db::models::{PlanReportRevisionRow, PlanReportRow};
 use crate::db::{plan_reports as repo, plans};
+use crate::domain::data_set::{self, ReportedValue, ValueInput};
 use crate::domain::schedule;
 use crate::domain::status::ReportStatus;
 
@@ -57,6 +59,8 @@ pub struct Submission {
     pub narrative: Vec<TaskNarrative>,
     pub figures: serde_json::Map<String, serde_json::Value>,
     pub attachments: Vec<Attachment>,
+    /// Indicator values (the plan's data set), checked against it before storing.
+    pub values: Vec<ValueInput>,
     pub change_reason: Option<String>,
 }
 
@@ -124,20 +128,22 @@ fn check(submission: &Submission) -> Result<(Period, NaiveDate), ApiError> {
         .ok_or_else(|| ApiError::validation(errors))
 }
 
-/// The plan exists and the agency reports only on tasks it held on the due date.
+/// The plan exists, the agency reports only on tasks it held on the due date, and
+/// its indicator values fit the plan's data set; returns the values to store.
 fn check_assignment(
     conn: &mut DbConnection,
     submission: &Submission,
     agency: &str,
+    period: Period,
     due_on: NaiveDate,
-) -> Result<(), ApiError> {
-    if plans::find(conn, &submission.plan_id)?.is_none() {
+) -> Result<Vec<ReportedValue>, ApiError> {
+    let Some(plan) = plans::find(conn, &submission.plan_id)? else {
         return Err(ApiError::field(
             "/plan_id",
             "unknown_plan",
             Text::new("Không có kế hoạch này.", "No such plan."),
         ));
-    }
+    };
     // The tasks it answered for on the period's due date: a commune committee files
     // for 2025 the district committees' tasks it took over, and cannot file for
     // 2025-H1, before it existed.
@@ -170,11 +176,11 @@ fn check_assignment(
             )
         })
         .collect();
-    if foreign.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::validation(foreign))
+    if !foreign.is_empty() {
+        return Err(ApiError::validation(foreign));
     }
+    let data_set = data_sets::for_plan(conn, &plan.number)?;
+    data_set::check_values(data_set.as_ref(), agency, period, &submission.values)
 }
 
 /// Files (or files again) an agency's report for a period.
@@ -197,7 +203,8 @@ pub async fn submit(
         serde_json::to_string(&submission.attachments).map_err(anyhow::Error::from)?;
     db.run(move |conn| {
         idempotency::execute(conn, idempotent.as_ref(), dry_run, |conn| {
-            check_assignment(conn, &submission, &agency, due_on)?;
+            let values = check_assignment(conn, &submission, &agency, period, due_on)?;
+            let values = serde_json::to_string(&values).map_err(anyhow::Error::from)?;
             let key = (
                 submission.plan_id.clone(),
                 agency.clone(),
@@ -229,6 +236,7 @@ pub async fn submit(
                 reviewed_by: None,
                 reviewed_at: None,
                 version: next.version,
+                indicator_values: values.clone(),
             })?;
             render(
                 &ReportView {

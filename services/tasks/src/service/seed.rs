@@ -217,11 +217,12 @@ pub fn ensure_deadlines(conn: &mut DbConnection, year: i32) -> anyhow::Result<()
     Ok(())
 }
 
-/// `atvsld seed plan-664`: loads plan 664 into a tasks database (migrated first)
-/// unless it is there; returns the number of plans added.
+/// `atvsld seed plan-664`: loads plan 664 and its data set into a tasks database
+/// (migrated first) unless they are there; returns the number of plans added.
 pub fn seed_plan_664(db: &Db) -> anyhow::Result<usize> {
     let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
     let added = load(&mut conn, &seed::plan_664()?)?;
+    super::data_sets::ensure_664(&mut conn)?;
     ensure_deadlines(&mut conn, chrono::Datelike::year(&shared::time::today()))?;
     Ok(added)
 }

@@ -8,7 +8,8 @@ use crate::db::plans;
 use crate::domain::seed::plan_664;
 
 /// Start-up: plan 664 on an empty database (else the agencies added since it was
-/// seeded), this year's deadlines, and the reminders job.
+/// seeded), its data set of activity indicators unless stored, this year's
+/// deadlines, and the reminders job.
 pub fn on_start(db: &Db) -> anyhow::Result<()> {
     {
         let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -24,6 +25,9 @@ pub fn on_start(db: &Db) -> anyhow::Result<()> {
                     "agencies and passed-on tasks added"
                 );
             }
+        }
+        if super::data_sets::ensure_664(&mut conn)? {
+            tracing::info!("data set of plan 664/KH-UBND loaded");
         }
         seed::ensure_deadlines(&mut conn, chrono::Datelike::year(&shared::time::today()))?;
     }

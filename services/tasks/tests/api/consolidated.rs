@@ -17,7 +17,7 @@ use crate::helpers::{TestApp, assert_problem, json_of, spawn_app};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-fn text(d: &Data) -> String {
+pub(crate) fn text(d: &Data) -> String {
     match d {
         Data::String(s) => s.clone(),
         Data::Empty => String::new(),
@@ -25,7 +25,7 @@ fn text(d: &Data) -> String {
     }
 }
 
-fn number(d: &Data) -> Option<f64> {
+pub(crate) fn number(d: &Data) -> Option<f64> {
     match d {
         Data::Float(f) => Some(*f),
         Data::Int(i) => Some(*i as f64),
@@ -57,7 +57,7 @@ fn parse<T: serde::de::DeserializeOwned>(v: &Value) -> T {
     serde_json::from_value(v.clone()).unwrap()
 }
 
-fn rows(wb: &mut Xlsx<Cursor<Vec<u8>>>, sheet: &str) -> Vec<Vec<Data>> {
+pub(crate) fn rows(wb: &mut Xlsx<Cursor<Vec<u8>>>, sheet: &str) -> Vec<Vec<Data>> {
     wb.worksheet_range(sheet)
         .unwrap()
         .rows()
@@ -91,7 +91,11 @@ async fn review(app: &TestApp, id: &Value, body: Value) {
     assert_eq!(res.status().as_u16(), 200);
 }
 
-async fn workbook(app: &TestApp, path: &str, accept: Option<&str>) -> Xlsx<Cursor<Vec<u8>>> {
+pub(crate) async fn workbook(
+    app: &TestApp,
+    path: &str,
+    accept: Option<&str>,
+) -> Xlsx<Cursor<Vec<u8>>> {
     let headers: Vec<(&str, &str)> = accept.map(|a| ("Accept", a)).into_iter().collect();
     let res = app
         .request(Method::GET, path, Some(&app.labor()), None, &headers)

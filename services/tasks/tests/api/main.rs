@@ -5,6 +5,7 @@
 
 mod code_lists;
 mod consolidated;
+mod data_sets;
 mod drafts;
 mod events;
 mod helpers;

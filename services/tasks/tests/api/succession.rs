@@ -393,6 +393,7 @@ async fn a_database_seeded_before_the_communes_gets_them_and_keeps_what_ubnd_xa_
     db.run(|conn| {
         conn.batch_execute(
             "DELETE FROM assignments WHERE valid_from IS NOT NULL;
+             DELETE FROM data_set_assignments WHERE agency_code LIKE 'UBND-XA-%';
              DELETE FROM agency_successors;
              DELETE FROM agencies WHERE code LIKE 'UBND-XA-%';",
         )

@@ -6,6 +6,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 use shared::error::ApiError;
 
+use crate::domain::data_set::Unit;
 use crate::domain::kpi::Direction;
 use crate::domain::seed::AgencyKind;
 use crate::domain::status::{FilingStatus, ReportStatus, TaskStatus};
@@ -14,12 +15,13 @@ use shared::http_client::UnavailableReason;
 use super::ConsolidatedReport;
 
 /// The sheets, in order.
-pub const SHEETS: [&str; 5] = [
+pub const SHEETS: [&str; 6] = [
     "Tổng hợp",
     "Tình hình báo cáo",
     "Nhiệm vụ",
     "Báo cáo các cơ quan",
     "Chỉ tiêu",
+    "Chỉ tiêu hoạt động",
 ];
 
 pub fn filing_status_label(s: FilingStatus) -> &'static str {
@@ -372,6 +374,73 @@ fn kpis(wb: &mut Workbook, r: &ConsolidatedReport) -> Result<(), XlsxError> {
     Ok(())
 }
 
+pub fn unit_label(u: Unit) -> &'static str {
+    match u {
+        Unit::Count => "Lượt, cuộc",
+        Unit::Person => "Người",
+        Unit::Establishment => "Cơ sở",
+        Unit::Item => "Máy, thiết bị",
+        Unit::Vnd => "Đồng",
+    }
+}
+
+#[allow(clippy::cast_precision_loss)] // totals far below 2^52
+fn as_figure(n: Option<i64>) -> Option<f64> {
+    n.map(|n| n as f64)
+}
+
+/// The activity indicators: one row per indicator, then one per option of its
+/// breakdown, with the year before, the change and who has not reported.
+fn indicator_totals(wb: &mut Workbook, r: &ConsolidatedReport) -> Result<(), XlsxError> {
+    let mut s = Sheet::new(
+        wb,
+        SHEETS[5],
+        &[28.0, 60.0, 14.0, 16.0, 16.0, 14.0, 12.0, 50.0],
+    )?;
+    let Some(t) = &r.indicators else {
+        s.text(0, "Kế hoạch này không có bộ chỉ tiêu hoạt động.")?;
+        return Ok(());
+    };
+    let previous = format!("Kỳ {}", t.previous_period);
+    let current = format!("Kỳ {}", t.period);
+    s.heading(&[
+        "Mã chỉ tiêu",
+        "Chỉ tiêu",
+        "Đơn vị tính",
+        &previous,
+        &current,
+        "Thay đổi (%)",
+        "Số cơ quan đã báo cáo",
+        "Cơ quan chưa báo cáo",
+    ])?;
+    for i in &t.items {
+        s.text(0, &i.indicator)?;
+        let unverified = if i.unverified {
+            " (chưa xác minh)"
+        } else {
+            ""
+        };
+        s.text(1, &format!("{}{unverified}", i.name_vi))?;
+        s.text(2, unit_label(i.unit))?;
+        s.figure(3, as_figure(i.previous_total))?;
+        s.figure(4, as_figure(i.total))?;
+        s.figure(5, i.change_percent)?;
+        s.count(6, usize_f64(i.reported.len()))?;
+        s.text(7, &i.not_reported.join(", "))?;
+        s.next();
+        for o in &i.breakdown {
+            s.text(0, &format!("{}/{}", i.indicator, o.option))?;
+            s.text(1, &format!("  – {}", o.name_vi))?;
+            s.text(2, unit_label(i.unit))?;
+            s.figure(3, as_figure(o.previous_total))?;
+            s.figure(4, as_figure(o.total))?;
+            s.figure(5, o.change_percent)?;
+            s.next();
+        }
+    }
+    Ok(())
+}
+
 /// The workbook's bytes.
 pub fn workbook(r: &ConsolidatedReport) -> Result<Vec<u8>, ApiError> {
     let mut wb = Workbook::new();
@@ -380,5 +449,6 @@ pub fn workbook(r: &ConsolidatedReport) -> Result<Vec<u8>, ApiError> {
     tasks(&mut wb, r).map_err(err)?;
     reports(&mut wb, r).map_err(err)?;
     kpis(&mut wb, r).map_err(err)?;
+    indicator_totals(&mut wb, r).map_err(err)?;
     wb.save_to_buffer().map_err(err)
 }
