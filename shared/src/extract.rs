@@ -237,29 +237,71 @@ fn strip_position(message: &str) -> String {
         .to_owned()
 }
 
-/// Query-string failures: 400 with the parser's message.
-pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|err, _req| {
-        let message = strip_position(&err.to_string());
-        let name = quoted_name(&message).map(str::to_owned).unwrap_or_default();
-        ApiError::BadRequest {
-            code: "invalid_query",
-            detail: Text::new(
-                format!("Tham số truy vấn không hợp lệ: {message}"),
-                format!("Invalid query parameters: {message}"),
-            ),
-            errors: if name.is_empty() {
-                vec![]
+/// A query string read into `T`, whose failure names the parameter: actix's
+/// `web::Query` reports serde's text alone, which for `?status=bogus` names the value
+/// and not the parameter. Derefs to `T`, like `web::Query`.
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let pairs = form_urlencoded::parse(req.query_string().as_bytes());
+        let parsed = serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs));
+        std::future::ready(parsed.map(Query).map_err(|e| {
+            let message = strip_position(&e.inner().to_string());
+            let path = e.path().to_string();
+            // An unknown or missing parameter is named inside serde's message.
+            let name = if path == "." {
+                quoted_name(&message).unwrap_or_default().to_owned()
             } else {
-                vec![FieldError::parameter(
-                    name,
-                    "invalid_query",
-                    Text::new("Tham số không hợp lệ hoặc không được hỗ trợ.", message),
-                )]
-            },
-        }
-        .into()
-    })
+                path
+            };
+            query_problem(&name, &message)
+        }))
+    }
+}
+
+fn query_problem(name: &str, message: &str) -> ApiError {
+    let (vi, en) = if name.is_empty() {
+        (
+            format!("Tham số truy vấn không hợp lệ: {message}"),
+            format!("Invalid query parameters: {message}"),
+        )
+    } else {
+        (
+            format!("Tham số truy vấn `{name}` không hợp lệ: {message}"),
+            format!("Query parameter `{name}` is invalid: {message}"),
+        )
+    };
+    ApiError::BadRequest {
+        code: "invalid_query",
+        detail: Text::new(vi, en.clone()),
+        errors: if name.is_empty() {
+            vec![]
+        } else {
+            vec![FieldError::parameter(
+                name.to_owned(),
+                "invalid_query",
+                Text::new("Tham số không hợp lệ hoặc không được hỗ trợ.", en),
+            )]
+        },
+    }
 }
 
 /// Middleware: a NUL character in a query parameter is refused as in a body (422

@@ -168,7 +168,6 @@ impl Application {
                 .app_data(deadlines.clone())
                 .app_data(throttle.clone())
                 .app_data(bulk_limits.clone())
-                .app_data(extract::query_config())
                 .app_data(extract::path_config())
                 .app_data(events.clone())
                 .app_data(receiver.clone())

@@ -174,7 +174,7 @@ macro_rules! bhxh_decisions_api {
             req: actix_web::HttpRequest,
             user: $crate::auth::AuthUser,
             db: actix_web::web::Data<$crate::db::Db>,
-            params: actix_web::web::Query<$crate::idempotency::WriteParams>,
+            params: $crate::extract::Query<$crate::idempotency::WriteParams>,
             body: $crate::extract::Json<Vec<$crate::extract::Unchecked>>,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
             let idempotent = $crate::idempotency::IdempotentRequest::from_request(
@@ -264,7 +264,7 @@ macro_rules! bhxh_decisions_api {
         pub async fn list_bhxh_benefit_decisions(
             user: $crate::auth::AuthUser,
             db: actix_web::web::Data<$crate::db::Db>,
-            params: actix_web::web::Query<ListDecisionsParams>,
+            params: $crate::extract::Query<ListDecisionsParams>,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
             let p = params.into_inner();
             let page = $crate::pagination::Page::parse(p.limit, p.cursor.as_deref())?;

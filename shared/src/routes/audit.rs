@@ -1,5 +1,6 @@
 //! `/api/v1/audit-events`: reading and checking the audit trail (admins only).
 
+use crate::extract::Query;
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
@@ -60,7 +61,7 @@ pub struct AuditEventList {
 pub async fn list_audit_events(
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<ListAuditEventsParams>,
+    params: Query<ListAuditEventsParams>,
 ) -> Result<HttpResponse, ApiError> {
     COMMON_POLICY.check("list_audit_events", &user)?;
     let params = params.into_inner();

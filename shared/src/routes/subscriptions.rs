@@ -1,5 +1,6 @@
 //! `/api/v1/subscriptions`: who receives this service's events (admin only).
 
+use crate::extract::Query;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
@@ -113,7 +114,7 @@ pub async fn create_subscription(
     user: AuthUser,
     db: web::Data<Db>,
     settings: web::Data<EventSettings>,
-    params: web::Query<WriteParams>,
+    params: Query<WriteParams>,
     body: Json<CreateSubscriptionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     COMMON_POLICY.check("create_subscription", &user)?;

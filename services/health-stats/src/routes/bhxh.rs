@@ -11,6 +11,7 @@ use shared::bhxh::exchange;
 use shared::bhxh::reconciliation::{Reconciliation, ReconciliationParams, ReconciliationPart};
 use shared::db::{Db, parse_stored};
 use shared::error::{ApiError, FieldError, Location};
+use shared::extract::Query;
 use utoipa::ToSchema;
 
 use crate::domain::bhxh::{self as rules, FeedReason};
@@ -122,7 +123,7 @@ pub struct DiseaseCaseFeed {
 pub async fn get_bhxh_disease_cases(
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<FeedParams>,
+    params: Query<FeedParams>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = params.limit()?;
     let p = params.into_inner();
@@ -173,7 +174,7 @@ pub async fn get_bhxh_disease_cases(
 pub async fn get_bhxh_disease_reconciliation(
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<ReconciliationParams>,
+    params: Query<ReconciliationParams>,
 ) -> Result<HttpResponse, ApiError> {
     let (year, wait_days) = params.parse()?;
     let today = shared::time::today();

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use shared::auth::AuthUser;
 use shared::code_lists::{self, CodeList, CodeListItem, CodeListNames, CodeListSummary, summary};
 use shared::error::ApiError;
+use shared::extract::Query;
 use utoipa::IntoParams;
 
 use crate::domain::monitoring::FactorGroup;
@@ -126,7 +127,7 @@ pub async fn list_code_lists(_user: AuthUser) -> HttpResponse {
 pub async fn get_code_list(
     _user: AuthUser,
     name: web::Path<String>,
-    params: web::Query<CodeListParams>,
+    params: Query<CodeListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let list = match name.as_str() {
         "factor-groups" => Some(factor_groups()),

@@ -9,6 +9,7 @@ use shared::auth::AuthUser;
 use shared::db::{Db, parse_stored};
 use shared::error::ApiError;
 use shared::extract::Json;
+use shared::extract::Query;
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use shared::pagination::Page;
 use shared::versioning::{self, IfMatch};
@@ -139,7 +140,7 @@ pub async fn record_disease_case(
     req: HttpRequest,
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<WriteParams>,
+    params: Query<WriteParams>,
     body: Json<NewCase>,
 ) -> Result<HttpResponse, ApiError> {
     let idempotent = IdempotentRequest::from_request(&req, &user.principal(), &body.sha256)?;
@@ -160,7 +161,7 @@ pub async fn record_disease_case(
 pub async fn list_disease_cases(
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<ListCasesParams>,
+    params: Query<ListCasesParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
     let page = Page::parse(p.limit, p.cursor.as_deref())?;

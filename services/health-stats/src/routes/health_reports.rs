@@ -8,6 +8,7 @@ use shared::auth::AuthUser;
 use shared::db::Db;
 use shared::error::ApiError;
 use shared::extract::Json;
+use shared::extract::Query;
 use shared::filing::{self, Filed};
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use shared::pagination::Page;
@@ -146,7 +147,7 @@ pub async fn submit_health_exam_report(
     req: HttpRequest,
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<WriteParams>,
+    params: Query<WriteParams>,
     body: Json<SubmitHealthReportRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let idempotent = IdempotentRequest::from_request(&req, &user.principal(), &body.sha256)?;
@@ -185,7 +186,7 @@ pub async fn submit_health_exam_report(
 pub async fn list_health_exam_reports(
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<ListHealthReportsParams>,
+    params: Query<ListHealthReportsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
     let page = Page::parse(p.limit, p.cursor.as_deref())?;
@@ -279,7 +280,7 @@ pub async fn import_health_exam_reports(
     req: HttpRequest,
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<WriteParams>,
+    params: Query<WriteParams>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     crate::service::access::check("import_health_exam_reports", &user)?;

@@ -8,6 +8,7 @@ use shared::auth::AuthUser;
 use shared::code_lists::{self, Dimension, Label};
 use shared::db::Db;
 use shared::error::ApiError;
+use shared::extract::Query;
 use shared::figures::{self, Trend};
 use shared::period::Period;
 use utoipa::{IntoParams, ToSchema};
@@ -135,7 +136,7 @@ fn row(
 pub async fn get_health_statistics(
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<HealthStatisticsParams>,
+    params: Query<HealthStatisticsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
     let period = Period::parse_parameter("period", &p.period)?;

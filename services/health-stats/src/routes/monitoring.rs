@@ -226,7 +226,7 @@ pub async fn submit_monitoring_report(
     req: HttpRequest,
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<WriteParams>,
+    params: shared::extract::Query<WriteParams>,
     body: Json<SubmitMonitoringReportRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let idempotent = IdempotentRequest::from_request(&req, &user.principal(), &body.sha256)?;
@@ -269,7 +269,7 @@ pub async fn submit_monitoring_report(
 pub async fn list_monitoring_reports(
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<ListParams>,
+    params: shared::extract::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
     let page = Page::parse(p.limit, p.cursor.as_deref())?;
@@ -505,7 +505,7 @@ fn row(
 pub async fn get_monitoring_statistics(
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<StatisticsParams>,
+    params: shared::extract::Query<StatisticsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
     let Period::Year(year) = Period::parse_parameter("period", &p.period)? else {

@@ -8,6 +8,7 @@ use shared::auth::AuthUser;
 use shared::db::{Db, parse_stored};
 use shared::error::{ApiError, FieldError};
 use shared::extract::Json;
+use shared::extract::Query;
 use shared::filing::{self, Filed};
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use shared::pagination::Page;
@@ -215,7 +216,7 @@ pub async fn submit_accident_report(
     req: HttpRequest,
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<WriteParams>,
+    params: Query<WriteParams>,
     body: Json<SubmitReportRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let idempotent = IdempotentRequest::from_request(&req, &user.principal(), &body.sha256)?;
@@ -259,7 +260,7 @@ pub async fn submit_accident_report(
 pub async fn list_accident_reports(
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<ListReportsParams>,
+    params: Query<ListReportsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
     let page = Page::parse(p.limit, p.cursor.as_deref())?;
@@ -373,7 +374,7 @@ pub async fn list_accident_report_revisions(
 pub async fn get_report_compliance(
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<ComplianceParams>,
+    params: Query<ComplianceParams>,
 ) -> Result<HttpResponse, ApiError> {
     let period = Period::parse_parameter("period", &params.period)?;
     let (due_on, entries) = service::compliance(&db, &user, period, params.kind).await?;

@@ -6,6 +6,7 @@ use shared::auth::AuthUser;
 use shared::db::Db;
 use shared::error::{ApiError, FieldError};
 use shared::extract::Json;
+use shared::extract::Query;
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use shared::pagination::Page;
 use shared::period::Period;
@@ -89,7 +90,7 @@ pub async fn declare_accident(
     req: HttpRequest,
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<WriteParams>,
+    params: Query<WriteParams>,
     body: Json<AccidentDeclaration>,
 ) -> Result<HttpResponse, ApiError> {
     let idempotent = IdempotentRequest::from_request(&req, &user.principal(), &body.sha256)?;
@@ -118,7 +119,7 @@ pub async fn declare_accident(
 pub async fn list_accidents(
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<ListAccidentsParams>,
+    params: Query<ListAccidentsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
     let page = Page::parse(p.limit, p.cursor.as_deref())?;
@@ -256,7 +257,7 @@ pub async fn change_accident_status(
     user: AuthUser,
     db: web::Data<Db>,
     id: web::Path<uuid::Uuid>,
-    params: web::Query<WriteParams>,
+    params: Query<WriteParams>,
     body: Json<TransitionRequest>,
     IfMatch(version): IfMatch,
 ) -> Result<HttpResponse, ApiError> {
@@ -297,7 +298,7 @@ pub async fn raise_casualty_severity(
     user: AuthUser,
     db: web::Data<Db>,
     path: web::Path<(uuid::Uuid, uuid::Uuid)>,
-    params: web::Query<WriteParams>,
+    params: Query<WriteParams>,
     body: Json<RaiseSeverityRequest>,
     IfMatch(version): IfMatch,
 ) -> Result<HttpResponse, ApiError> {

@@ -11,6 +11,7 @@ use shared::bhxh::reconciliation::{Reconciliation, ReconciliationParams};
 use shared::config::Upstreams;
 use shared::db::{Db, parse_stored};
 use shared::error::ApiError;
+use shared::extract::Query;
 use utoipa::ToSchema;
 
 use super::accident_dto::{Warning, warnings};
@@ -159,7 +160,7 @@ pub struct AccidentCaseFeed {
 pub async fn get_bhxh_accident_cases(
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<FeedParams>,
+    params: Query<FeedParams>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = params.limit()?;
     let p = params.into_inner();
@@ -250,7 +251,7 @@ pub async fn get_bhxh_reconciliation(
     db: web::Data<Db>,
     client: web::Data<reqwest::Client>,
     upstreams: web::Data<Upstreams>,
-    params: web::Query<ReconciliationParams>,
+    params: Query<ReconciliationParams>,
 ) -> Result<HttpResponse, ApiError> {
     let (year, wait_days) = params.parse()?;
     let disease = DiseasePart {

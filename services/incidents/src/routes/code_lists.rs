@@ -7,6 +7,7 @@ use serde::Deserialize;
 use shared::auth::AuthUser;
 use shared::code_lists::{self, CodeList, CodeListItem, CodeListNames, CodeListSummary, summary};
 use shared::error::ApiError;
+use shared::extract::Query;
 use utoipa::IntoParams;
 
 use crate::domain::{identity, technical_incident};
@@ -133,7 +134,7 @@ pub async fn list_code_lists(_user: AuthUser) -> HttpResponse {
 pub async fn get_code_list(
     _user: AuthUser,
     name: web::Path<String>,
-    params: web::Query<CodeListParams>,
+    params: Query<CodeListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let known = lists().iter().any(|l| l.name == *name);
     let list = known

@@ -7,6 +7,7 @@ use shared::auth::AuthUser;
 use shared::db::Db;
 use shared::error::ApiError;
 use shared::extract::Json;
+use shared::extract::Query;
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use shared::pagination::Page;
 use shared::versioning::{self, IfMatch};
@@ -60,7 +61,7 @@ pub async fn create_establishment(
     req: HttpRequest,
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<WriteParams>,
+    params: Query<WriteParams>,
     body: Json<CreateEstablishmentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let idempotent = IdempotentRequest::from_request(&req, &user.principal(), &body.sha256)?;
@@ -88,7 +89,7 @@ pub async fn create_establishment(
 pub async fn list_establishments(
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<ListEstablishmentsParams>,
+    params: Query<ListEstablishmentsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let page = Page::parse(params.limit, params.cursor.as_deref())?;

@@ -4,6 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use shared::auth::AuthUser;
 use shared::db::Db;
 use shared::error::ApiError;
+use shared::extract::Query;
 use shared::idempotency::WriteParams;
 use shared::jobs::BulkResponse;
 use shared::jobs::bulk;
@@ -70,7 +71,7 @@ pub async fn import_establishments(
     req: HttpRequest,
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<WriteParams>,
+    params: Query<WriteParams>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     crate::access::check("import_establishments", &user)?;

@@ -147,7 +147,7 @@ pub(crate) fn row(
 pub async fn get_accident_statistics(
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<StatisticsParams>,
+    params: shared::extract::Query<StatisticsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
     let period = Period::parse_parameter("period", &p.period)?;

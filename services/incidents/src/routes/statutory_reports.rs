@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
 use shared::db::Db;
 use shared::error::ApiError;
+use shared::extract::Query;
 use shared::figures::Trend;
 use shared::period::Period;
 use utoipa::{IntoParams, ToSchema};
@@ -109,7 +110,7 @@ pub async fn get_statutory_report(
     user: AuthUser,
     db: web::Data<Db>,
     form: web::Path<StatutoryForm>,
-    params: web::Query<StatutoryReportParams>,
+    params: Query<StatutoryReportParams>,
 ) -> Result<HttpResponse, ApiError> {
     let form = form.into_inner();
     let p = params.into_inner();
@@ -241,7 +242,7 @@ pub async fn get_accident_quick_report(
     user: AuthUser,
     db: web::Data<Db>,
     id: web::Path<uuid::Uuid>,
-    params: web::Query<QuickReportParams>,
+    params: Query<QuickReportParams>,
 ) -> Result<HttpResponse, ApiError> {
     let view = quick_service::get(&db, &user, id.to_string(), params.revision).await?;
     let r = view.row;

@@ -9,6 +9,7 @@ use shared::auth::AuthUser;
 use shared::db::{Db, parse_stored};
 use shared::error::ApiError;
 use shared::extract::Json;
+use shared::extract::Query;
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use shared::pagination::Page;
 use shared::period::Period;
@@ -235,7 +236,7 @@ pub async fn declare_technical_incident(
     req: HttpRequest,
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<WriteParams>,
+    params: Query<WriteParams>,
     body: Json<TechnicalIncidentDeclaration>,
 ) -> Result<HttpResponse, ApiError> {
     let idempotent = IdempotentRequest::from_request(&req, &user.principal(), &body.sha256)?;
@@ -264,7 +265,7 @@ pub async fn declare_technical_incident(
 pub async fn list_technical_incidents(
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<ListTechnicalIncidentsParams>,
+    params: Query<ListTechnicalIncidentsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
     let page = Page::parse(p.limit, p.cursor.as_deref())?;
@@ -418,7 +419,7 @@ pub async fn change_technical_incident_status(
     user: AuthUser,
     db: web::Data<Db>,
     id: web::Path<uuid::Uuid>,
-    params: web::Query<WriteParams>,
+    params: Query<WriteParams>,
     body: Json<TechnicalIncidentTransition>,
     IfMatch(version): IfMatch,
 ) -> Result<HttpResponse, ApiError> {

@@ -131,11 +131,35 @@ async fn entries_filter_by_record_actor_and_time() {
             &app.admin(),
         )
         .await;
-    assert_problem(res, 400, "invalid_query").await;
+    let problem = assert_problem(res, 400, "invalid_query").await;
+    assert_eq!(problem["errors"][0]["parameter"], "from", "{problem}");
     let res = app
         .get("/api/v1/audit-events?subject=x", &app.admin())
         .await;
-    assert_problem(res, 400, "invalid_query").await;
+    let problem = assert_problem(res, 400, "invalid_query").await;
+    assert_eq!(problem["errors"][0]["parameter"], "subject", "{problem}");
+}
+
+/// A bad value names its parameter, not the value (serde's own text names only the
+/// value: "unknown variant `bogus`").
+#[tokio::test]
+async fn a_bad_query_value_names_its_parameter() {
+    let app = spawn_app().await;
+    let res = app
+        .get(
+            "/api/v1/accidents?status=declared&severity=bogus",
+            &app.admin(),
+        )
+        .await;
+    let problem = assert_problem(res, 400, "invalid_query").await;
+    assert_eq!(problem["errors"][0]["parameter"], "severity", "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("`severity`"),
+        "{problem}"
+    );
+    let res = app.get("/api/v1/accidents?limit=many", &app.admin()).await;
+    let problem = assert_problem(res, 400, "invalid_query").await;
+    assert_eq!(problem["errors"][0]["parameter"], "limit", "{problem}");
 }
 
 #[tokio::test]

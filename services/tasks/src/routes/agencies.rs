@@ -8,6 +8,7 @@ use shared::auth::AuthUser;
 use shared::db::{Db, parse_stored};
 use shared::error::ApiError;
 use shared::extract::Json;
+use shared::extract::Query;
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use utoipa::{IntoParams, ToSchema};
 
@@ -116,7 +117,7 @@ fn render(view: &AgencyView) -> Result<StoredResponse, ApiError> {
 pub async fn list_agencies(
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<ListAgenciesParams>,
+    params: Query<ListAgenciesParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let rows = service::list_agencies(&db, &user, params.kind).await?;
@@ -166,7 +167,7 @@ pub async fn create_agency(
     req: HttpRequest,
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<WriteParams>,
+    params: Query<WriteParams>,
     body: Json<CreateAgencyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let idempotent = IdempotentRequest::from_request(&req, &user.principal(), &body.sha256)?;

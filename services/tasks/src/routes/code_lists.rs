@@ -8,6 +8,7 @@ use shared::auth::AuthUser;
 use shared::code_lists::{CodeList, CodeListNames};
 use shared::db::Db;
 use shared::error::ApiError;
+use shared::extract::Query;
 use utoipa::IntoParams;
 
 use crate::service::code_lists as service;
@@ -51,7 +52,7 @@ pub async fn get_code_list(
     user: AuthUser,
     db: web::Data<Db>,
     name: web::Path<String>,
-    params: web::Query<CodeListParams>,
+    params: Query<CodeListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let list = service::list(&db, &user, name.into_inner(), params.valid_on).await?;
     Ok(HttpResponse::Ok().json(list))

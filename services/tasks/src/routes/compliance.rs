@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
 use shared::db::{Db, parse_stored};
 use shared::error::ApiError;
+use shared::extract::Query;
 use shared::period::Period;
 use utoipa::{IntoParams, ToSchema};
 
@@ -91,7 +92,7 @@ pub struct ComplianceReport {
 pub async fn get_compliance(
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<ComplianceParams>,
+    params: Query<ComplianceParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
     let period = Period::parse_parameter("period", &p.period)?;

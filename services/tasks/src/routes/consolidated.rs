@@ -12,6 +12,7 @@ use shared::auth::AuthUser;
 use shared::config::Upstreams;
 use shared::db::{Db, parse_stored};
 use shared::error::ApiError;
+use shared::extract::Query;
 use shared::period::Period;
 use utoipa::{IntoParams, ToSchema};
 
@@ -184,7 +185,7 @@ pub async fn get_consolidated_report(
     client: web::Data<reqwest::Client>,
     upstreams: web::Data<Upstreams>,
     id: web::Path<uuid::Uuid>,
-    params: web::Query<ConsolidatedParams>,
+    params: Query<ConsolidatedParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
     let period = Period::parse_parameter("period", &p.period)?;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
 use shared::db::{Db, parse_stored};
 use shared::error::ApiError;
+use shared::extract::Query;
 use shared::pagination::page_read_whole;
 use shared::period::Period;
 use utoipa::{IntoParams, ToSchema};
@@ -97,7 +98,7 @@ pub struct ListIndicatorsParams {
 pub async fn list_indicators(
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<ListIndicatorsParams>,
+    params: Query<ListIndicatorsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let rows = service::indicators(&db, &user).await?;
     let (rows, next_cursor) = page_read_whole(rows, params.limit, params.cursor.as_deref(), |r| {
@@ -401,7 +402,7 @@ impl TryFrom<&Totals> for IndicatorValuesResponse {
 pub async fn get_indicator_values(
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<IndicatorValuesParams>,
+    params: Query<IndicatorValuesParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
     let period = Period::parse_parameter("period", &p.period)?;

@@ -9,6 +9,7 @@ use shared::config::Upstreams;
 use shared::db::{Db, parse_stored};
 use shared::error::ApiError;
 use shared::extract::Json;
+use shared::extract::Query;
 use shared::filing::{self, Filed};
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use shared::pagination::Page;
@@ -180,7 +181,7 @@ pub async fn submit_plan_report(
     req: HttpRequest,
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<WriteParams>,
+    params: Query<WriteParams>,
     body: Json<SubmitPlanReportRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let idempotent = IdempotentRequest::from_request(&req, &user.principal(), &body.sha256)?;
@@ -228,7 +229,7 @@ pub async fn review_plan_report(
     user: AuthUser,
     db: web::Data<Db>,
     id: web::Path<uuid::Uuid>,
-    params: web::Query<WriteParams>,
+    params: Query<WriteParams>,
     body: Json<ReviewRequest>,
     IfMatch(expected): IfMatch,
 ) -> Result<HttpResponse, ApiError> {
@@ -261,7 +262,7 @@ pub async fn review_plan_report(
 pub async fn list_plan_reports(
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<ListPlanReportsParams>,
+    params: Query<ListPlanReportsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
     let page = Page::parse(p.limit, p.cursor.as_deref())?;
@@ -509,7 +510,7 @@ pub async fn get_plan_report_draft(
     db: web::Data<Db>,
     client: web::Data<reqwest::Client>,
     upstreams: web::Data<Upstreams>,
-    params: web::Query<DraftParams>,
+    params: Query<DraftParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
     let period = Period::parse_parameter("period", &p.period)?;

@@ -7,6 +7,7 @@ use shared::auth::AuthUser;
 use shared::config::Upstreams;
 use shared::db::{Db, parse_stored};
 use shared::error::{ApiError, Text};
+use shared::extract::Query;
 use shared::figures::{self, Trend};
 use shared::period::Period;
 use utoipa::{IntoParams, ToSchema};
@@ -262,7 +263,7 @@ pub async fn get_plan_kpis(
     client: web::Data<reqwest::Client>,
     upstreams: web::Data<Upstreams>,
     id: web::Path<uuid::Uuid>,
-    params: web::Query<KpiParams>,
+    params: Query<KpiParams>,
 ) -> Result<HttpResponse, ApiError> {
     if !(2000..=2100).contains(&params.year) {
         return Err(ApiError::bad_parameter(

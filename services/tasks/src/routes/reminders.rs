@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
 use shared::db::{Db, parse_stored};
 use shared::error::ApiError;
+use shared::extract::Query;
 use shared::pagination::Page;
 use shared::period::Period;
 use utoipa::{IntoParams, ToSchema};
@@ -58,7 +59,7 @@ pub struct ListRemindersParams {
 pub async fn list_reminders(
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<ListRemindersParams>,
+    params: Query<ListRemindersParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
     let page = Page::parse(p.limit, p.cursor.as_deref())?;

@@ -8,6 +8,7 @@ use shared::auth::AuthUser;
 use shared::db::{Db, parse_stored};
 use shared::error::ApiError;
 use shared::extract::Json;
+use shared::extract::Query;
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use utoipa::{IntoParams, ToSchema};
 
@@ -162,7 +163,7 @@ fn render(view: &TaskView) -> Result<StoredResponse, ApiError> {
 pub async fn list_tasks(
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<ListTasksParams>,
+    params: Query<ListTasksParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
     let views = service::list_tasks(&db, &user, p.plan_id.map(|i| i.to_string()), p.agency).await?;
@@ -213,7 +214,7 @@ pub async fn create_task(
     req: HttpRequest,
     user: AuthUser,
     db: web::Data<Db>,
-    params: web::Query<WriteParams>,
+    params: Query<WriteParams>,
     body: Json<CreateTaskRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let idempotent = IdempotentRequest::from_request(&req, &user.principal(), &body.sha256)?;
