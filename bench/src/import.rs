@@ -198,7 +198,8 @@ impl Written {
     }
 }
 
-fn copy_out(conn: &mut diesel::PgConnection) -> anyhow::Result<Written> {
+/// (A connection per table: diesel leaves a connection busy after a `COPY TO`.)
+fn copy_out(url: &str) -> anyhow::Result<Written> {
     use incidents::db::schema::{establishment_revisions, establishments};
     use shared::events::schema::{deliveries, outbox_events};
     fn read(mut from: impl std::io::BufRead) -> anyhow::Result<Vec<u8>> {
@@ -206,17 +207,31 @@ fn copy_out(conn: &mut diesel::PgConnection) -> anyhow::Result<Written> {
         from.read_to_end(&mut bytes)?;
         Ok(bytes)
     }
-    let establishments = read(diesel::copy_to(establishments::table).load_raw(conn)?)?;
-    let revisions = read(diesel::copy_to(establishment_revisions::table).load_raw(conn)?)?;
-    let events = read(diesel::copy_to(outbox_events::table).load_raw(conn)?)?;
-    let deliveries = read(diesel::copy_to(deliveries::table).load_raw(conn)?)?;
+    let establishments = read(
+        diesel::copy_to(establishments::table)
+            .load_raw(&mut diesel::PgConnection::establish(url)?)?,
+    )?;
+    let revisions = read(
+        diesel::copy_to(establishment_revisions::table)
+            .load_raw(&mut diesel::PgConnection::establish(url)?)?,
+    )?;
+    let events = read(
+        diesel::copy_to(outbox_events::table)
+            .load_raw(&mut diesel::PgConnection::establish(url)?)?,
+    )?;
+    let deliveries = read(
+        diesel::copy_to(deliveries::table).load_raw(&mut diesel::PgConnection::establish(url)?)?,
+    )?;
     Ok(Written(vec![establishments, revisions, events, deliveries]))
 }
 
 /// Empties the tables the import writes, and the jobs, for the next phase.
 fn reset(conn: &mut diesel::PgConnection) -> anyhow::Result<()> {
-    diesel::sql_query(format!("TRUNCATE {}, job_chunks, jobs", WRITTEN.join(", ")))
-        .execute(conn)?;
+    diesel::sql_query(format!(
+        "TRUNCATE {}, job_chunks, jobs CASCADE",
+        WRITTEN.join(", ")
+    ))
+    .execute(conn)?;
     Ok(())
 }
 
@@ -336,7 +351,7 @@ pub async fn run(rows: u32, pairs: usize) -> anyhow::Result<()> {
             backlog.push(backlog_cleared(&suite.incidents_url).await?);
         }
         if let Some(conn) = pg.as_mut() {
-            let written = copy_out(conn)?;
+            let written = copy_out(&suite.incidents_url)?;
             if !copy_first {
                 copy.push(f64::from(rows) / copy_in(conn, &written)?);
             }
