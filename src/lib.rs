@@ -280,7 +280,10 @@ pub fn wire_events(
 ) -> anyhow::Result<usize> {
     use shared::events::subscriptions::{self, SubscriptionRow};
     let flows = [
-        (options.ports[1], "establishment.upserted"),
+        (
+            options.ports[1],
+            "establishment.upserted,establishments.imported",
+        ),
         (
             options.ports[2],
             "accident.declared,accident.escalated,accident.investigation_overdue",

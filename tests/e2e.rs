@@ -625,6 +625,9 @@ async fn the_health_kpis_match_hand_computed_figures_from_the_health_stats_servi
 // Events between the services (outbox, dispatcher, receivers).
 #[path = "e2e/events.rs"]
 mod events;
+// A chunked bulk import, its revisions and its batch events reaching health-stats.
+#[path = "e2e/imports.rs"]
+mod imports;
 // The BHXH reconciliation across incidents and health-stats.
 #[path = "e2e/reconciliation.rs"]
 mod reconciliation;

@@ -1,15 +1,24 @@
-//! `atvsld-bench establishment-import [ROWS]`: a ROWS-row (default 100,000) CSV of
-//! the demo generator's establishments, with Vietnamese headers and one row that
-//! breaks a rule, through the
-//! real incidents service's bulk endpoint as a job — first as a dry run, which must
-//! write nothing, then for real — following the job's progress until it ends.
-//! SQLite in a temporary folder, or PostgreSQL with `BENCH_DATABASE_URL`.
+//! `atvsld-bench establishment-import [ROWS] [PAIRS]`: a ROWS-row (default 100,000)
+//! CSV of the demo generator's establishments, with Vietnamese headers and one row
+//! that breaks a rule, through the real incidents service's bulk endpoint as a job —
+//! first as a dry run, which must write nothing, then for real — following the job's
+//! progress until it ends. incidents announces the establishments to a real
+//! health-stats, as `atvsld up` wires them.
+//!
+//! On PostgreSQL (`BENCH_DATABASE_URL`) each of PAIRS (default 3) pairs also times the
+//! baseline: `COPY` of the very rows the import wrote (establishments, revisions,
+//! outbox events, deliveries) into the emptied tables, in one transaction; the two
+//! alternate, and the medians, their ratio, how long the event backlog took to clear
+//! after each import and the load average are printed. SQLite in a temporary folder
+//! otherwise (no baseline).
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
+use diesel::{Connection as _, RunQueryDsl as _};
 use serde_json::Value;
 use shared::auth::Role;
+use shared::server::Application;
 use shared::testing::{TestDatabase, TestKeys, settings};
 
 use atvsld::demo::establishments::{self, Communes};
@@ -129,13 +138,169 @@ fn summary(job: &Value, key: &str) -> u64 {
         .unwrap_or(0)
 }
 
-pub async fn run(rows: u32) -> anyhow::Result<()> {
-    let db: TestDatabase = bench_database()?;
+const SECRET: &str = "bench-import-secret";
+
+/// incidents with the health-stats it announces establishments to, as `atvsld up`
+/// wires them; the job runner and the dispatcher run as in production.
+struct Suite {
+    _databases: [TestDatabase; 2],
+    incidents_url: String,
+    base: String,
+}
+
+async fn suite(keys: &TestKeys) -> anyhow::Result<Suite> {
+    let [incidents_db, health_db] = [bench_database()?, bench_database()?];
+    let configured = |db: &TestDatabase| {
+        let mut s = settings(db, keys);
+        s.events.dispatch = true;
+        s.events.allow_internal_urls = true;
+        s.events.inbound_secrets = vec![SECRET.into()];
+        s
+    };
+    let incidents = Application::build(&incidents::SERVICE, &configured(&incidents_db)).await?;
+    let health = Application::build(&health_stats::SERVICE, &configured(&health_db)).await?;
+    let options = atvsld::UpOptions {
+        host: "127.0.0.1".into(),
+        ports: [incidents.port(), health.port(), 1],
+        data_dir: std::env::temp_dir(),
+        database_url: None,
+        log: Default::default(),
+    };
+    atvsld::wire_events(&incidents, &options, SECRET)?;
+    let base = format!("http://127.0.0.1:{}", incidents.port());
+    for app in [incidents, health] {
+        tokio::spawn(app.run_until_stopped());
+    }
+    Ok(Suite {
+        incidents_url: incidents_db.url.clone(),
+        _databases: [incidents_db, health_db],
+        base,
+    })
+}
+
+/// The tables an import writes, in the order their keys need.
+const WRITTEN: [&str; 4] = [
+    "establishments",
+    "establishment_revisions",
+    "outbox_events",
+    "deliveries",
+];
+
+/// What the import left in the tables it writes, in `COPY` text format, table by table.
+struct Written(Vec<Vec<u8>>);
+
+impl Written {
+    fn rows(&self) -> usize {
+        self.0
+            .iter()
+            .map(|t| t.iter().filter(|b| **b == b'\n').count())
+            .sum()
+    }
+}
+
+/// (A connection per table: diesel leaves a connection busy after a `COPY TO`.)
+fn copy_out(url: &str) -> anyhow::Result<Written> {
+    use incidents::db::schema::{establishment_revisions, establishments};
+    use shared::events::schema::{deliveries, outbox_events};
+    fn read(mut from: impl std::io::BufRead) -> anyhow::Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        from.read_to_end(&mut bytes)?;
+        Ok(bytes)
+    }
+    let establishments = read(
+        diesel::copy_to(establishments::table)
+            .load_raw(&mut diesel::PgConnection::establish(url)?)?,
+    )?;
+    let revisions = read(
+        diesel::copy_to(establishment_revisions::table)
+            .load_raw(&mut diesel::PgConnection::establish(url)?)?,
+    )?;
+    let events = read(
+        diesel::copy_to(outbox_events::table)
+            .load_raw(&mut diesel::PgConnection::establish(url)?)?,
+    )?;
+    let deliveries = read(
+        diesel::copy_to(deliveries::table).load_raw(&mut diesel::PgConnection::establish(url)?)?,
+    )?;
+    Ok(Written(vec![establishments, revisions, events, deliveries]))
+}
+
+/// Empties the tables the import writes, and the jobs, for the next phase.
+fn reset(conn: &mut diesel::PgConnection) -> anyhow::Result<()> {
+    diesel::sql_query(format!(
+        "TRUNCATE {}, job_chunks, jobs CASCADE",
+        WRITTEN.join(", ")
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The baseline: `COPY` of `written` into the emptied tables, in one transaction;
+/// the seconds it took.
+fn copy_in(conn: &mut diesel::PgConnection, written: &Written) -> anyhow::Result<f64> {
+    use diesel::prelude::ExecuteCopyFromDsl as _;
+    use incidents::db::schema::{establishment_revisions, establishments};
+    use shared::events::schema::{deliveries, outbox_events};
+    fn write(
+        bytes: &[u8],
+    ) -> impl Fn(&mut dyn std::io::Write) -> Result<(), diesel::result::Error> + '_ {
+        move |w| {
+            w.write_all(bytes)
+                .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+        }
+    }
+    let [e, r, o, d] = &written.0[..] else {
+        anyhow::bail!("four tables expected");
+    };
+    reset(conn)?;
+    let began = Instant::now();
+    conn.transaction(|c| {
+        diesel::copy_from(establishments::table)
+            .from_raw_data(establishments::table, write(e))
+            .execute(c)?;
+        diesel::copy_from(establishment_revisions::table)
+            .from_raw_data(establishment_revisions::table, write(r))
+            .execute(c)?;
+        diesel::copy_from(outbox_events::table)
+            .from_raw_data(outbox_events::table, write(o))
+            .execute(c)?;
+        diesel::copy_from(deliveries::table)
+            .from_raw_data(deliveries::table, write(d))
+            .execute(c)?;
+        Ok::<_, diesel::result::Error>(())
+    })?;
+    Ok(began.elapsed().as_secs_f64())
+}
+
+/// Seconds from now until no delivery is pending (the events reached health-stats).
+async fn backlog_cleared(url: &str) -> anyhow::Result<f64> {
+    let began = Instant::now();
+    let mut conn = diesel::PgConnection::establish(url)?;
+    loop {
+        #[derive(diesel::QueryableByName)]
+        struct Pending {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let pending: Pending =
+            diesel::sql_query("SELECT count(*) AS n FROM deliveries WHERE status = 'pending'")
+                .get_result(&mut conn)?;
+        if pending.n == 0 {
+            return Ok(began.elapsed().as_secs_f64());
+        }
+        anyhow::ensure!(
+            began.elapsed() < Duration::from_secs(600),
+            "{} deliveries still pending after 10 minutes",
+            pending.n
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub async fn run(rows: u32, pairs: usize) -> anyhow::Result<()> {
     let keys = TestKeys::new()?;
-    let app =
-        shared::server::Application::build(&incidents::SERVICE, &settings(&db, &keys)).await?;
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
+    let suite = suite(&keys).await?;
+    let base = suite.base.clone();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(600))
         .build()?;
@@ -153,18 +318,75 @@ pub async fn run(rows: u32) -> anyhow::Result<()> {
         summary(&job, "rejected")
     );
 
-    println!("import:");
-    let (job, seconds) = import(&client, &base, &token, &body, false).await?;
-    // Every tax code of the file is new (the generator never repeats one).
-    let created = summary(&job, "created");
-    anyhow::ensure!(
-        created == u64::from(rows) - 1 && summary(&job, "rejected") == 1,
-        "unexpected summary: {}",
-        job.pointer("/summary").cloned().unwrap_or_default()
-    );
+    let postgres = suite.incidents_url.starts_with("postgres");
+    let mut pg = if postgres {
+        Some(diesel::PgConnection::establish(&suite.incidents_url)?)
+    } else {
+        println!("(SQLite: the COPY baseline needs PostgreSQL, BENCH_DATABASE_URL)");
+        None
+    };
+    let (mut api, mut copy, mut backlog, mut loads) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut last: Option<Written> = None;
+    for pair in 0..pairs.max(1) {
+        // Alternate which side goes first; the baseline copies the rows the last
+        // import wrote, so the first pair starts with the import.
+        let copy_first = pair % 2 == 1 && last.is_some();
+        if copy_first && let (Some(conn), Some(written)) = (pg.as_mut(), last.as_ref()) {
+            copy.push(f64::from(rows) / copy_in(conn, written)?);
+        }
+        if let Some(conn) = pg.as_mut() {
+            reset(conn)?;
+        }
+        let (job, seconds) = import(&client, &base, &token, &body, false).await?;
+        // Every tax code of the file is new (the generator never repeats one).
+        let created = summary(&job, "created");
+        anyhow::ensure!(
+            created == u64::from(rows) - 1 && summary(&job, "rejected") == 1,
+            "unexpected summary: {}",
+            job.pointer("/summary").cloned().unwrap_or_default()
+        );
+        api.push(f64::from(rows) / seconds);
+        if postgres {
+            backlog.push(backlog_cleared(&suite.incidents_url).await?);
+        }
+        if let Some(conn) = pg.as_mut() {
+            let written = copy_out(&suite.incidents_url)?;
+            if !copy_first {
+                copy.push(f64::from(rows) / copy_in(conn, &written)?);
+            }
+            last = Some(written);
+        }
+        loads.push(crate::ratio::load_average());
+        println!(
+            "pair {}: import {:.0} rows/s{}{}, load {}",
+            pair + 1,
+            api.last().copied().unwrap_or(0.0),
+            copy.last()
+                .map(|c| format!(", COPY {c:.0} rows/s"))
+                .unwrap_or_default(),
+            backlog
+                .last()
+                .map(|b| format!(", event backlog cleared {b:.1} s after the job"))
+                .unwrap_or_default(),
+            loads.last().cloned().unwrap_or_default()
+        );
+    }
+    let (api, copy) = (crate::ratio::median(api), crate::ratio::median(copy));
     println!(
-        "import: {seconds:.1} s ({:.0} rows/s), {created} created, 1 rejected",
-        f64::from(rows) / seconds
+        "import: median {api:.0} rows/s over {} run(s), load average {}",
+        pairs.max(1),
+        loads.join("/")
     );
+    if let Some(written) = &last {
+        println!(
+            "COPY of the same {} rows into {}: median {copy:.0} file rows/s; ratio {:.2} (target ≥ 0.3); \
+             event backlog cleared in {:.1} s (median, target ≤ 10 s)",
+            written.rows(),
+            WRITTEN.join(", "),
+            if copy > 0.0 { api / copy } else { 0.0 },
+            crate::ratio::median(backlog)
+        );
+    }
     Ok(())
 }

@@ -163,7 +163,8 @@ async fn main() -> anyhow::Result<()> {
             .map(|a| a.parse())
             .transpose()?
             .unwrap_or(100_000);
-        return import::run(rows).await;
+        let pairs = args.next().map(|a| a.parse()).transpose()?.unwrap_or(3);
+        return import::run(rows, pairs).await;
     }
     anyhow::ensure!(
         which == "accident-statistics",

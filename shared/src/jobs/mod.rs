@@ -222,18 +222,50 @@ impl JobRow {
     }
 }
 
-/// Stores a queued job over `items` and returns its id.
+/// A job's items as stored: the text of a JSON array, written one item at a time.
+#[derive(Debug, Default)]
+pub struct Payload {
+    text: String,
+    count: usize,
+}
+
+impl Payload {
+    pub fn push(&mut self, item: &serde_json::Value) -> Result<(), ApiError> {
+        self.text.push(if self.count == 0 { '[' } else { ',' });
+        self.text
+            .push_str(&serde_json::to_string(item).map_err(anyhow::Error::from)?);
+        self.count += 1;
+        Ok(())
+    }
+
+    /// The array's text and how many items it holds.
+    pub fn finish(mut self) -> (String, usize) {
+        if self.count == 0 {
+            self.text.push('[');
+        }
+        self.text.push(']');
+        (self.text, self.count)
+    }
+}
+
+/// The stored items of a job, each borrowed from `payload` until its chunk is run.
+pub fn payload_items(payload: &str) -> Result<Vec<&serde_json::value::RawValue>, ApiError> {
+    Ok(serde_json::from_str(payload).map_err(anyhow::Error::from)?)
+}
+
+/// Stores a queued job over `payload` (a JSON array of `total` items, see [`Payload`])
+/// and returns its id.
 pub fn enqueue(
     conn: &mut DbConnection,
     kind: &str,
     principal: &str,
     dry_run: bool,
-    items: &[serde_json::Value],
+    payload: &str,
+    total: usize,
 ) -> Result<String, ApiError> {
     let id = uuid::Uuid::now_v7().to_string();
     let now = crate::db::now();
-    let payload = serde_json::to_string(items).map_err(anyhow::Error::from)?;
-    let total = i64::try_from(items.len()).unwrap_or(i64::MAX);
+    let total = i64::try_from(total).unwrap_or(i64::MAX);
     diesel::insert_into(jobs::table)
         .values((
             jobs::id.eq(&id),

@@ -186,15 +186,23 @@ fn finish(conn: &mut DbConnection, id: &str, error: Option<String>) -> Result<()
 }
 
 /// Runs one claimed job to its end.
-pub async fn run(db: &Db, import: ImportFn, claimed: Claimed) -> Result<(), ApiError> {
-    let items: Vec<serde_json::Value> =
-        serde_json::from_str(&claimed.payload).map_err(anyhow::Error::from)?;
+pub async fn run(db: &Db, import: ImportFn, mut claimed: Claimed) -> Result<(), ApiError> {
+    // Only the chunk being run is parsed into values; the rest stays text, held once
+    // (each chunk's task gets the job without it).
+    let payload = std::mem::take(&mut claimed.payload);
+    let items = super::payload_items(&payload)?;
     let start = usize::try_from(claimed.done).unwrap_or(0);
     let mut failure = None;
     let mut first = start;
     while first < items.len() {
         let end = (first + CHUNK).min(items.len());
-        let slice = items.get(first..end).unwrap_or_default().to_vec();
+        let slice = items
+            .get(first..end)
+            .unwrap_or_default()
+            .iter()
+            .map(|raw| serde_json::from_str(raw.get()))
+            .collect::<Result<Vec<serde_json::Value>, _>>()
+            .map_err(anyhow::Error::from)?;
         let job = claimed.clone();
         let outcome = db
             .run(move |conn| {

@@ -33,7 +33,9 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 /// `unchanged`; a row that breaks a rule is `rejected` with problems pointing at it
 /// (`/3/tax_code`). Up to the configured size (1,000 rows by default) the answer comes
 /// at once; a larger batch is stored and runs as a job (`202`, `Location:
-/// /api/v1/jobs/{id}`), 500 rows a transaction. `?dry_run=true` checks everything and
+/// /api/v1/jobs/{id}`), 500 rows a transaction. Each transaction announces what it
+/// created or changed in one `establishments.imported` event (a single registration or
+/// change announces `establishment.upserted`). `?dry_run=true` checks everything and
 /// writes nothing.
 #[utoipa::path(
     tag = "establishments",

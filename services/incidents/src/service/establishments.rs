@@ -253,18 +253,7 @@ fn record_revision(
     by: &str,
     reason: &str,
 ) -> Result<(), ApiError> {
-    let snapshot = serde_json::to_string(row).map_err(anyhow::Error::from)?;
-    repo::insert_revision(
-        conn,
-        &RevisionRow {
-            establishment_id: row.id.clone(),
-            version: row.version,
-            changed_at: row.updated_at,
-            changed_by: by.to_owned(),
-            change_reason: reason.to_owned(),
-            snapshot,
-        },
-    )?;
+    repo::insert_revision(conn, &revision_of(row, by, reason)?)?;
     // Every change is announced, in the same transaction, to the services that keep a
     // copy of the registry (health-stats) and to subscribers.
     shared::events::outbox::publish(
@@ -272,15 +261,32 @@ fn record_revision(
         crate::SERVICE.name,
         "establishment.upserted",
         &row.id,
-        &serde_json::json!({
-            "tax_code": row.tax_code,
-            "name": row.name,
-            "commune_code": row.commune_code,
-            "vsic_code": row.vsic_code,
-            "vsic_section": row.vsic_section,
-            "ownership_type": row.ownership_type,
-            "version": row.version,
-        }),
+        &event_data(row),
     )?;
     Ok(())
+}
+
+/// The revision that keeps `row` as it now is.
+fn revision_of(row: &EstablishmentRow, by: &str, reason: &str) -> Result<RevisionRow, ApiError> {
+    Ok(RevisionRow {
+        establishment_id: row.id.clone(),
+        version: row.version,
+        changed_at: row.updated_at,
+        changed_by: by.to_owned(),
+        change_reason: reason.to_owned(),
+        snapshot: serde_json::to_string(row).map_err(anyhow::Error::from)?,
+    })
+}
+
+/// What an event tells of an establishment (docs/integration.md, "10. Webhooks").
+fn event_data(row: &EstablishmentRow) -> serde_json::Value {
+    serde_json::json!({
+        "tax_code": row.tax_code,
+        "name": row.name,
+        "commune_code": row.commune_code,
+        "vsic_code": row.vsic_code,
+        "vsic_section": row.vsic_section,
+        "ownership_type": row.ownership_type,
+        "version": row.version,
+    })
 }
