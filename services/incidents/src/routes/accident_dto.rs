@@ -294,10 +294,8 @@ pub struct AccidentSummary {
 }
 
 impl AccidentSummary {
-    pub fn new(
-        a: &crate::db::models::AccidentRow,
-        severities: &[Severity],
-    ) -> Result<Self, ApiError> {
+    pub fn new(listed: &crate::service::accidents::Listed) -> Result<Self, ApiError> {
+        let (a, severities) = (&listed.row, &listed.severities);
         let count = |s: Severity| {
             i64::try_from(severities.iter().filter(|v| **v == s).count()).unwrap_or_default()
         };
@@ -314,8 +312,7 @@ impl AccidentSummary {
             fatal: count(Severity::Fatal),
             serious: count(Severity::Serious),
             requires_immediate_declaration: a.requires_immediate_declaration,
-            // An announced record would have moved the status on; lists do not load investigations.
-            investigation: clock(a, None)?,
+            investigation: clock(a, listed.record_announced_on)?,
             status: status_of(a)?,
             version: a.version,
             updated_at: a.updated_at.and_utc(),

@@ -147,7 +147,7 @@ pub async fn list_accidents(
     let (rows, next_cursor) = service::list(&db, &user, filter, page).await?;
     let items = rows
         .iter()
-        .map(|(row, severities)| AccidentSummary::new(row, severities))
+        .map(AccidentSummary::new)
         .collect::<Result<_, _>>()?;
     Ok(HttpResponse::Ok().json(AccidentList { items, next_cursor }))
 }

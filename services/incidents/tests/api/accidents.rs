@@ -160,7 +160,22 @@ async fn status_moves_only_by_legal_steps() {
     .await;
     assert_eq!(res.status().as_u16(), 200);
     let res = send(&app, Method::POST, &path, 3, &to("record_announced")).await;
-    assert_eq!(json_of(res).await["status"], "record_announced");
+    let announced = json_of(res).await;
+    assert_eq!(announced["status"], "record_announced");
+    // A list item's investigation clock is the detail's.
+    let list = json_of(app.get("/api/v1/accidents", &app.admin()).await).await;
+    let item = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == announced["id"])
+        .unwrap()
+        .clone();
+    assert_eq!(item["investigation"], announced["investigation"], "{item}");
+    assert_eq!(
+        item["investigation"]["record_announced_on"],
+        record["record_announced_on"]
+    );
     assert_problem(
         send(&app, Method::POST, &path, 4, &to("under_investigation")).await,
         409,

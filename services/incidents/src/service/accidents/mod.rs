@@ -11,7 +11,7 @@ mod status;
 pub use correct::{Correction, correct};
 pub use declare::declare;
 pub use investigate::save_investigation;
-pub use reads::{get, get_investigation, list, revisions};
+pub use reads::{Listed, get, get_investigation, list, revisions};
 pub use status::{SeverityRaise, raise_severity, transition};
 
 use chrono::{DateTime, Utc};

@@ -35,13 +35,21 @@ async fn read(
     .await
 }
 
+/// An accident as a list shows it: no personal data, only what its summary needs.
+pub struct Listed {
+    pub row: AccidentRow,
+    pub severities: Vec<Severity>,
+    /// From the investigation, so that a list item's clock reads as the detail's.
+    pub record_announced_on: Option<chrono::NaiveDate>,
+}
+
 /// A page of accidents with their casualties' severities (no personal data).
 pub async fn list(
     db: &Db,
     user: &AuthUser,
     filter: Filter,
     page: Page,
-) -> Result<(Vec<(AccidentRow, Vec<Severity>)>, Option<String>), ApiError> {
+) -> Result<(Vec<Listed>, Option<String>), ApiError> {
     let visibility = access::scope("list_accidents", user)?;
     let fetch = page.clone();
     let rows = db
@@ -55,6 +63,7 @@ pub async fn list(
             )?;
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             let casualties = repo::casualties_of(conn, &ids)?;
+            let investigations = repo::investigations_of(conn, &ids)?;
             rows.into_iter()
                 .map(|row| {
                     let severities = casualties
@@ -64,12 +73,20 @@ pub async fn list(
                             parse_stored("casualties", "severity", &c.severity, Severity::parse)
                         })
                         .collect::<Result<Vec<_>, _>>()?;
-                    Ok((row, severities))
+                    let record_announced_on = investigations
+                        .iter()
+                        .find(|i| i.accident_id == row.id)
+                        .and_then(|i| i.record_announced_on);
+                    Ok(Listed {
+                        row,
+                        severities,
+                        record_announced_on,
+                    })
                 })
                 .collect::<Result<Vec<_>, ApiError>>()
         })
         .await?;
-    Ok(page.finish(rows, |(r, _)| r.id.as_str()))
+    Ok(page.finish(rows, |l| l.row.id.as_str()))
 }
 
 pub async fn revisions(
