@@ -195,6 +195,17 @@ mod doc_links;
 
 /// The suite with the tasks service pointed at the real incidents and health-stats
 /// services; returns their ports and handles (incidents, health-stats, tasks).
+/// Polls `check` every 50 ms until it holds; fails the test after 30 s.
+async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    for _ in 0..600 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
 async fn start_suite_with_kpi_sources(
     keys: &TestKeys,
     databases: &[TestDatabase],

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use super::eventually;
 use serde_json::{Value, json};
 use shared::auth::Role;
 use shared::server::Application;
@@ -43,16 +44,6 @@ async fn follow_ups(client: &reqwest::Client, tasks: &str, token: &str, id: &str
         .filter(|t| t["source_ref"] == source_ref.as_str())
         .cloned()
         .collect()
-}
-
-async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
-    for _ in 0..300 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 fn fatal_accident(tax_code: &str, personal_id: &str, days_ago: i64) -> Value {

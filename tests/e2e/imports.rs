@@ -2,8 +2,7 @@
 //! revisions of the rows it changed, its rejected rows by position, and health-stats'
 //! copy of the registry brought up to date by one event per chunk.
 
-use std::time::Duration;
-
+use super::eventually;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 use shared::auth::Role;
@@ -27,16 +26,6 @@ fn event_settings(db: &TestDatabase, keys: &TestKeys) -> shared::config::Setting
 /// Row `n` of the file: a new establishment, except those the test registers first.
 fn csv_row(n: u32, name: &str) -> String {
     format!("{},{name},4100,2,01273,45,6,30\n", tax_code(n))
-}
-
-async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
-    for _ in 0..600 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 #[tokio::test]
