@@ -11,6 +11,10 @@
 //! alternate, and the medians, their ratio, how long the event backlog took to clear
 //! after each import and the load average are printed. SQLite in a temporary folder
 //! otherwise (no baseline).
+//!
+//! The process's resident memory (`VmRSS`) is printed before the first import and after
+//! each: the suite runs in this process, so it is the memory the services keep after a
+//! job (plus the bench's own copy of the file and of the rows it copies back).
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -56,6 +60,18 @@ fn csv(rows: u32) -> String {
         );
     }
     text
+}
+
+/// This process's resident set (`VmRSS` of `/proc/self/status`), e.g. "152 MB".
+fn resident_memory() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+            let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(format!("{:.0} MB", kib * 1024.0 / 1e6))
+        })
+        .unwrap_or_else(|| "?".into())
 }
 
 /// Posts the file and follows the job; the finished job and the seconds it took.
@@ -307,6 +323,10 @@ pub async fn run(rows: u32, pairs: usize) -> anyhow::Result<()> {
     let token = keys.token(Role::Admin, None);
     let body = csv(rows);
     println!("{rows} rows, {:.1} MB of CSV", body.len() as f64 / 1e6);
+    println!(
+        "resident memory before the first import: {}",
+        resident_memory()
+    );
 
     println!("dry run:");
     let (job, dry_seconds) = import(&client, &base, &token, &body, true).await?;
@@ -359,7 +379,7 @@ pub async fn run(rows: u32, pairs: usize) -> anyhow::Result<()> {
         }
         loads.push(crate::ratio::load_average());
         println!(
-            "pair {}: import {:.0} rows/s{}{}, load {}",
+            "pair {}: import {:.0} rows/s{}{}, resident memory {}, load {}",
             pair + 1,
             api.last().copied().unwrap_or(0.0),
             copy.last()
@@ -369,6 +389,7 @@ pub async fn run(rows: u32, pairs: usize) -> anyhow::Result<()> {
                 .last()
                 .map(|b| format!(", event backlog cleared {b:.1} s after the job"))
                 .unwrap_or_default(),
+            resident_memory(),
             loads.last().cloned().unwrap_or_default()
         );
     }
