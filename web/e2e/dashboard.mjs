@@ -112,6 +112,27 @@ try {
   same(await headline("accident-fatal"), stats.total.figures.fatal, "deaths");
   same(await headline("accident-fatal-rate"), stats.total.fatal_rate_per_100000, "fatal rate");
 
+  // The causes and communes with most cases, against the statistics grouped by each.
+  for (const [groupBy, id, limit] of [["cause", "accident-causes", 8], ["commune", "accident-communes", 10]]) {
+    const grouped = await get(INCIDENTS, `/api/v1/accident-statistics?period=${year}&group_by=${groupBy}`);
+    const withCases = grouped.rows.filter((r) => (r.figures?.cases ?? 0) > 0);
+    const bars = page.locator(`#${id} .hbar`);
+    check((await bars.count()) === Math.min(limit, withCases.length), `${groupBy}: one bar per group, at most ${limit}`);
+    const least = Math.min(...(await bars.locator(".count").allTextContents()).map(shown));
+    for (const bar of await bars.all()) {
+      const key = await bar.getAttribute("data-key");
+      const row = withCases.find((r) => r.key === key);
+      check(row !== undefined, `${groupBy}: a bar for a group the API has`);
+      same(await bar.locator(".count").textContent(), row.figures.cases, `${groupBy} ${row.key}`);
+      check((await bar.locator(".label").textContent()) === row.label, `${groupBy} ${row.key} is named`);
+    }
+    const shownKeys = await bars.evaluateAll((nodes) => nodes.map((n) => n.dataset.key));
+    check(
+      withCases.every((r) => shownKeys.includes(r.key) || r.figures.cases <= least),
+      `${groupBy}: no group left out has more cases than one shown`,
+    );
+  }
+
   // Who has filed the year's plan report, against tasks' compliance.
   const compliance = await get(TASKS, `/api/v1/compliance?period=${year}&plan_id=${plan.id}`);
   same(await headline("compliance-expected"), compliance.summary.expected, "agencies expected to report");

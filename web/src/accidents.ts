@@ -34,3 +34,23 @@ export function renderAccidents(stats: Schemas["AccidentStatistics"]): void {
     }),
   );
 }
+
+/** The groups with the most cases, largest first, as horizontal bars. */
+export function renderBreakdown(id: string, stats: Schemas["AccidentStatistics"], limit: number): void {
+  const rows = stats.rows
+    .filter((r) => (r.figures?.cases ?? 0) > 0)
+    .sort((a, b) => (b.figures?.cases ?? 0) - (a.figures?.cases ?? 0))
+    .slice(0, limit);
+  const top = Math.max(1, ...rows.map((r) => r.figures?.cases ?? 0));
+  document.getElementById(id)?.replaceChildren(
+    ...rows.map((row) =>
+      el(
+        "div",
+        { class: "hbar", "data-key": row.key },
+        el("span", { class: "label", title: row.label }, row.label),
+        el("span", { class: "track" }, el("span", { class: "fill", style: `width:${((row.figures?.cases ?? 0) / top) * 100}%` })),
+        el("span", { class: "count" }, num(row.figures?.cases)),
+      ),
+    ),
+  );
+}

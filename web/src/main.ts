@@ -1,7 +1,7 @@
 // The dashboard: a token and a year in, the plan's KPIs, the year's accidents and who
 // has filed the plan report out. Every figure comes from the public API with that token.
 import "./style.css";
-import { renderAccidents } from "./accidents";
+import { renderAccidents, renderBreakdown } from "./accidents";
 import { api, ApiError, ok, type Schemas, token } from "./api";
 import { renderCompliance } from "./compliance";
 import { renderKpis } from "./kpis";
@@ -57,9 +57,15 @@ async function load(): Promise<void> {
   const period = String(year);
   const parts = [
     ok(api.GET("/tasks/api/v1/plans/{id}/kpis", { params: { path: { id: plan.id }, query: { year } } })).then(renderKpis),
-    ok(api.GET("/incidents/api/v1/accident-statistics", { params: { query: { period, group_by: "month" } } })).then(
-      renderAccidents,
-    ),
+    Promise.all([
+      ok(api.GET("/incidents/api/v1/accident-statistics", { params: { query: { period, group_by: "month" } } })),
+      ok(api.GET("/incidents/api/v1/accident-statistics", { params: { query: { period, group_by: "cause" } } })),
+      ok(api.GET("/incidents/api/v1/accident-statistics", { params: { query: { period, group_by: "commune" } } })),
+    ]).then(([months, causes, communes]) => {
+      renderAccidents(months);
+      renderBreakdown("accident-causes", causes, 8);
+      renderBreakdown("accident-communes", communes, 10);
+    }),
     ok(api.GET("/tasks/api/v1/compliance", { params: { query: { period, plan_id: plan.id } } })).then(renderCompliance),
   ];
   const results = await Promise.allSettled(parts);
