@@ -1,9 +1,11 @@
 // The dashboard in headless Chromium against a running suite with the demo data set
-// (started by web/run-test): a bad token gets the API's 401 explained; with a good one,
+// (started by web/run-test): a bad token gets the API's 401 explained, a role that may not
+// read the plan its 403; with a good one,
 // every KPI on the page equals /plans/{id}/kpis as the tasks service answers it directly,
 // and the accident headline and compliance counts equal their own endpoints' figures.
 //   DASHBOARD  the dashboard port's base URL;  TASKS, INCIDENTS  the services' base URLs
-//   TOKEN      an admin token;  CHROMIUM  the browser;  SCREENSHOTS  where pictures go
+//   TOKEN      an admin token;  FORBIDDEN_TOKEN  one whose role may not read the plan
+//   CHROMIUM   the browser;  SCREENSHOTS  where pictures go
 import { mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
 
@@ -12,8 +14,8 @@ const env = (name) => {
   if (!value) throw new Error(`${name} is not set`);
   return value;
 };
-const [DASHBOARD, TASKS, INCIDENTS, TOKEN, CHROMIUM, SCREENSHOTS] = [
-  "DASHBOARD", "TASKS", "INCIDENTS", "TOKEN", "CHROMIUM", "SCREENSHOTS",
+const [DASHBOARD, TASKS, INCIDENTS, TOKEN, FORBIDDEN_TOKEN, CHROMIUM, SCREENSHOTS] = [
+  "DASHBOARD", "TASKS", "INCIDENTS", "TOKEN", "FORBIDDEN_TOKEN", "CHROMIUM", "SCREENSHOTS",
 ].map(env);
 mkdirSync(SCREENSHOTS, { recursive: true });
 // The last whole year: the demo data set's second year and the dashboard's default.
@@ -57,8 +59,8 @@ try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: "vi-VN" });
   const pageErrors = [];
   page.on("pageerror", (e) => pageErrors.push(String(e)));
-  // Every request the page makes succeeds, but the 401s the bad token is meant to get.
-  page.on("response", (r) => r.status() >= 400 && r.status() !== 401 && pageErrors.push(`${r.status()} ${r.url()}`));
+  // Every request the page makes succeeds, but the 401 and 403 the two bad tokens are meant to get.
+  page.on("response", (r) => r.status() >= 400 && ![401, 403].includes(r.status()) && pageErrors.push(`${r.status()} ${r.url()}`));
   page.on("requestfailed", (r) => pageErrors.push(`${r.failure()?.errorText} ${r.url()}`));
 
   const submit = async (token) => {
@@ -78,6 +80,16 @@ try {
   check(message.includes("Mã truy cập không được chấp nhận"), `a 401 is explained (${message})`);
   check(!(await page.isVisible("#kpis")), "no KPIs are shown without a valid token");
   await page.screenshot({ path: `${SCREENSHOTS}/dashboard-401.png` });
+
+  // A valid token whose role may not read the plan: the 403's problem details, explained.
+  const forbidden = await fetch(`${TASKS}/api/v1/plans`, { headers: { Authorization: `Bearer ${FORBIDDEN_TOKEN}` } });
+  check(forbidden.status === 403, "the forbidden token is refused the plans by the API");
+  const problem = await forbidden.json();
+  await submit(FORBIDDEN_TOKEN);
+  const refusal = await page.textContent("#message");
+  check(refusal.includes("không có quyền"), `a 403 is explained (${refusal})`);
+  check(refusal.includes(problem.title) && refusal.includes(problem.detail), "with the API's title and detail");
+  check(!(await page.isVisible("#kpis")), "no KPIs are shown to a role that may not read them");
 
   await submit(TOKEN);
   check(!(await page.isVisible("#message")), `no error with a good token (${await page.textContent("#message")})`);
