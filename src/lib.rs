@@ -3,6 +3,7 @@
 //! end-to-end tests drive the same code.
 
 pub mod backup;
+pub mod dashboard;
 pub mod demo;
 
 use std::path::{Path, PathBuf};

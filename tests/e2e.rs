@@ -672,3 +672,7 @@ mod up_settings;
 #[cfg(unix)]
 #[path = "e2e/cli.rs"]
 mod cli;
+
+// `up`'s dashboard port: the built web app, and the API as the gateway serves it.
+#[path = "e2e/dashboard.rs"]
+mod dashboard;

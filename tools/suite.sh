@@ -3,7 +3,8 @@
 #   . tools/suite.sh
 #   suite_binary                      # sets $atvsld (builds it with CI's selection)
 #   suite_start DIR [--database-url URL]
-#                                     # sets $up_pid, $p_incidents, $p_health, $p_tasks
+#                                     # sets $up_pid, $p_incidents, $p_health, $p_tasks,
+#                                     # $p_dashboard
 #   suite_stop                        # in the caller's EXIT trap
 #   stop_process PID                  # any other process the caller started
 # No curl needed: the HTTP checks are Python's.
@@ -58,10 +59,10 @@ suite_binary() {
 suite_start() {
     local dir=$1 port
     shift
-    read -r p_incidents p_health p_tasks < <(free_ports 3)
+    read -r p_incidents p_health p_tasks p_dashboard < <(free_ports 4)
     NO_COLOR=1 "$atvsld" up --host 127.0.0.1 --data-dir "$dir/data" \
         --incidents-port "$p_incidents" --health-stats-port "$p_health" \
-        --tasks-port "$p_tasks" "$@" >"$dir/up.log" 2>&1 &
+        --tasks-port "$p_tasks" --dashboard-port "$p_dashboard" "$@" >"$dir/up.log" 2>&1 &
     up_pid=$!
     for port in "$p_incidents" "$p_health" "$p_tasks"; do
         wait_for "http://127.0.0.1:$port/readyz" 60 "$up_pid" || {

@@ -20,6 +20,14 @@ pub struct Args {
     /// The port of the tasks service.
     #[arg(long, env = "ATVSLD_TASKS_PORT", default_value_t = 8083)]
     tasks_port: u16,
+    /// The port of the dashboard (/dashboard/), which also serves the API under
+    /// /incidents/, /health-stats/ and /tasks/ as the gateway does. When it is taken,
+    /// the suite runs without it.
+    #[arg(long, env = "ATVSLD_DASHBOARD_PORT", default_value_t = 8080)]
+    dashboard_port: u16,
+    /// The built dashboard (`npm --prefix web run build` writes it to web/dist).
+    #[arg(long, env = "ATVSLD_DASHBOARD_DIR", default_value = "web/dist")]
+    dashboard_dir: PathBuf,
     #[command(flatten)]
     data_dir: super::DataDir,
     /// The services' databases instead of SQLite files in the data folder: a URL
@@ -81,13 +89,24 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         cors_origins: args.cors_origin,
         demo_load: demo.is_some(),
     };
-    up(options, &overrides, demo).await
+    let dashboard = Dashboard {
+        port: args.dashboard_port,
+        dir: args.dashboard_dir,
+    };
+    up(options, &overrides, demo, dashboard).await
+}
+
+/// Where the dashboard is served from, and its port.
+struct Dashboard {
+    port: u16,
+    dir: PathBuf,
 }
 
 async fn up(
     options: atvsld::UpOptions,
     overrides: &atvsld::UpOverrides,
     demo: Option<atvsld::demo::Options>,
+    dashboard: Dashboard,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(&options.data_dir).with_context(|| {
         format!(
@@ -126,6 +145,7 @@ async fn up(
         let base = format!("http://{}:{}", options.host, app.port());
         println!("  {:<13} {base}/api/v1   docs: {base}/docs/", def.name);
     }
+    let dashboard = start_dashboard(&options, &apps, &dashboard)?;
     let token_command = atvsld::token_command(&options.data_dir);
     println!("Get a token with: {token_command}   (Ctrl-C stops the suite)");
     let targets = {
@@ -144,14 +164,68 @@ async fn up(
         .into_iter()
         .map(|app| tokio::spawn(app.run_until_stopped()))
         .collect::<Vec<_>>();
+    let dashboard = dashboard.map(|server| {
+        let handle = server.handle();
+        tokio::spawn(server);
+        handle
+    });
     if let Some(demo) = demo {
         load_demo(&targets, &keys, demo, &token_command).await?;
     }
     for run in runs {
         run.await??;
     }
+    if let Some(dashboard) = dashboard {
+        dashboard.stop(true).await;
+    }
     println!("stopped");
     Ok(())
+}
+
+/// Binds the dashboard's port and prints its address; a port in use leaves the suite
+/// running without it (a second `up`, or the tests' suites, on the default port).
+fn start_dashboard(
+    options: &atvsld::UpOptions,
+    apps: &[shared::server::Application],
+    dashboard: &Dashboard,
+) -> anyhow::Result<Option<actix_web::dev::Server>> {
+    let base = |i: usize| {
+        let port = apps.get(i).map_or(0, shared::server::Application::port);
+        format!("http://{}:{port}", options.host)
+    };
+    let upstreams = atvsld::dashboard::Upstreams {
+        incidents: base(0),
+        health_stats: base(1),
+        tasks: base(2),
+    };
+    let assets = atvsld::dashboard::Assets::load(&dashboard.dir)
+        .with_context(|| format!("cannot read the dashboard in {}", dashboard.dir.display()))?;
+    let built = assets.is_some();
+    match atvsld::dashboard::server(&options.host, dashboard.port, assets, upstreams) {
+        Ok((server, port)) => {
+            let url = format!("http://{}:{port}/dashboard/", options.host);
+            if built {
+                println!(
+                    "  {:<13} {url}   (the API too, as the gateway serves it)",
+                    "dashboard"
+                );
+            } else {
+                println!(
+                    "  {:<13} {url}   not built: {}",
+                    "dashboard",
+                    atvsld::dashboard::BUILD_COMMAND
+                );
+            }
+            Ok(Some(server))
+        }
+        Err(e) => {
+            println!(
+                "  {:<13} not started: port {} ({e}); choose another with --dashboard-port",
+                "dashboard", dashboard.port
+            );
+            Ok(None)
+        }
+    }
 }
 
 /// Generates the demo data set and loads it through the API, or says why not.

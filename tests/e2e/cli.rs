@@ -39,6 +39,8 @@ impl Up {
             .env("ATVSLD_INCIDENTS_PORT", ports[0].to_string())
             .env("ATVSLD_HEALTH_STATS_PORT", ports[1].to_string())
             .env("ATVSLD_TASKS_PORT", ports[2].to_string())
+            // Any free port: the banner says which.
+            .env("ATVSLD_DASHBOARD_PORT", "0")
             .env("RUST_LOG", "warn")
             .env_remove("ATVSLD_DATA_DIR")
             .stdout(Stdio::piped())
@@ -228,6 +230,33 @@ async fn up_names_its_data_folder_in_the_token_command_and_its_flags_work() {
     let client = reqwest::Client::new();
     let res = client
         .get(format!("{incidents}/api/v1/establishments"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+
+    // The banner names the dashboard's address; not built in this folder, it says how
+    // to build it, and the API answers there under the gateway's prefixes.
+    let dashboard = up
+        .banner
+        .iter()
+        .find_map(|l| l.trim_start().strip_prefix("dashboard"))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no dashboard line: {:?}", up.banner))
+        .to_owned();
+    assert!(dashboard.ends_with("/dashboard/"), "{dashboard}");
+    let res = client.get(&dashboard).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("npm --prefix web run build")
+    );
+    let gateway = dashboard.trim_end_matches("/dashboard/");
+    let res = client
+        .get(format!("{gateway}/incidents/api/v1/establishments"))
         .bearer_auth(&token)
         .send()
         .await

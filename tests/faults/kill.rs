@@ -131,6 +131,7 @@ async fn up(place: &Place, ports: [u16; 3]) -> Child {
         .args(["--incidents-port", &ports[0].to_string()])
         .args(["--health-stats-port", &ports[1].to_string()])
         .args(["--tasks-port", &ports[2].to_string()])
+        .args(["--dashboard-port", "0"])
         .env("RUST_LOG", "error")
         // Sixteen writers with one token: this scenario is about kill -9, not the
         // per-caller rate (tests/faults/rate_limit.rs is).
