@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use diesel::QueryResult;
 use shared::db::{Db, DbConnection};
+use shared::error::Location;
 use uuid::Uuid;
 
 use crate::db::models::{
@@ -246,7 +247,11 @@ pub fn seed_plan_file(db: &Db, text: &str) -> anyhow::Result<usize> {
     if !problems.is_empty() {
         let lines: Vec<String> = problems
             .iter()
-            .map(|p| format!("{:?} {}: {}", p.location, p.code, p.message.en))
+            .map(|p| match &p.location {
+                Location::Body(at) | Location::Parameter(at) | Location::Header(at) => {
+                    format!("{at} {}: {}", p.code, p.message.en)
+                }
+            })
             .collect();
         anyhow::bail!("the plan file does not load: {}", lines.join("; "));
     }

@@ -535,3 +535,35 @@ async fn a_commune_committee_registered_later_reports_the_data_sets_indicators()
         .await;
     assert_eq!(of(&set, "UBND-XA-99999"), expected);
 }
+
+#[tokio::test]
+async fn atvsld_seed_plan_file_loads_a_plan_once_and_leaves_it_on_the_second_run() {
+    let app = spawn_app().await;
+    let db = app.svc.app_db.clone();
+    let load = || {
+        let db = db.clone();
+        tokio::task::spawn_blocking(move || {
+            tasks::service::seed::seed_plan_file(&db, EXAMPLE_PLAN).unwrap()
+        })
+    };
+    assert_eq!(load().await.unwrap(), 1);
+    assert_eq!(load().await.unwrap(), 0, "a loaded plan is left as it is");
+    let plans = app.get_json("/api/v1/plans", &app.admin()).await;
+    assert_eq!(plans["items"].as_array().unwrap().len(), 2);
+
+    // A file that does not load says where.
+    let mut broken: Value = serde_json::from_str(EXAMPLE_PLAN).unwrap();
+    broken["plans"][0]["number"] = json!("VD-2027/KH-UBND");
+    broken["plans"][0]["tasks"][0]["assignments"][0]["agency"] = json!("KHONG-CO");
+    let text = broken.to_string();
+    let db = app.svc.app_db.clone();
+    let err = tokio::task::spawn_blocking(move || tasks::service::seed::seed_plan_file(&db, &text))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("/plans/0/tasks/0/assignments/0/agency"),
+        "{err}"
+    );
+}
