@@ -458,6 +458,18 @@ pub fn seed_plan_664(url: &str) -> anyhow::Result<usize> {
     tasks::service::seed::seed_plan_664(&db)
 }
 
+/// Loads the plans of a plan file in plan 664's format into the tasks database at
+/// `url` (migrating it first); returns the number added (0 when they are there).
+pub fn seed_plan_file(url: &str, text: &str) -> anyhow::Result<usize> {
+    let settings = DatabaseSettings {
+        max_connections: Some(1),
+        connect_timeout_secs: 10,
+        ..DatabaseSettings::new(url.to_owned())
+    };
+    let (db, _) = tasks::SERVICE.connect_and_migrate(&settings)?;
+    tasks::service::seed::seed_plan_file(&db, text)
+}
+
 /// Parses a lifetime such as `90s`, `30m`, `1h` or `7d`.
 pub fn parse_ttl(text: &str) -> anyhow::Result<std::time::Duration> {
     let text = text.trim();

@@ -27,8 +27,9 @@ enum Command {
     /// service's database named by --database-url (e.g. PostgreSQL in an init container).
     Migrate(cli::admin::MigrateArgs),
     /// Load seed data: `plan-664` (Kế hoạch 664/KH-UBND, its agencies, targets and
-    /// tasks) into the tasks database of the data folder, or the one named by
-    /// --database-url. A plan already there is left as it is.
+    /// tasks), or `plan FILE` (another plan in the same format), into the tasks
+    /// database of the data folder, or the one named by --database-url. A plan
+    /// already there is left as it is.
     Seed(cli::admin::SeedArgs),
     /// Import a JSON, NDJSON or CSV file (format from its extension) through a bulk
     /// endpoint; a large file runs as a job, followed with a progress bar on stderr.

@@ -25,8 +25,11 @@ pub struct MigrateArgs {
 
 #[derive(clap::Args)]
 pub struct SeedArgs {
-    /// What to load: plan-664.
+    /// What to load: `plan-664`, or `plan` with FILE (another plan in the same
+    /// format, e.g. services/tasks/seed/ke-hoach-2026-example.json).
     what: String,
+    /// The plan file to load with `plan`.
+    file: Option<std::path::PathBuf>,
     #[command(flatten)]
     data_dir: super::DataDir,
     /// The tasks database to load into instead of the data folder's (postgres://…).
@@ -124,9 +127,14 @@ fn sqlite_url(data_dir: &Path, service: &str) -> String {
 
 pub async fn seed(args: SeedArgs) -> anyhow::Result<()> {
     shared::telemetry::init_tracing(&LogSettings::default());
-    if args.what != "plan-664" {
-        anyhow::bail!("unknown seed {:?}: use plan-664", args.what);
-    }
+    let file = match (args.what.as_str(), args.file) {
+        ("plan-664", None) => None,
+        ("plan", Some(path)) => Some(
+            std::fs::read_to_string(&path)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?,
+        ),
+        _ => anyhow::bail!("unknown seed {:?}: use plan-664, or plan FILE", args.what),
+    };
     let url = match args.database_url {
         Some(url) => url,
         None => {
@@ -134,7 +142,11 @@ pub async fn seed(args: SeedArgs) -> anyhow::Result<()> {
             sqlite_url(&args.data_dir.path, "tasks")
         }
     };
-    let added = tokio::task::spawn_blocking(move || atvsld::seed_plan_664(&url)).await??;
+    let added = tokio::task::spawn_blocking(move || match file {
+        None => atvsld::seed_plan_664(&url),
+        Some(text) => atvsld::seed_plan_file(&url, &text),
+    })
+    .await??;
     println!("tasks: {added} plan(s) loaded");
     Ok(())
 }

@@ -563,6 +563,8 @@ fn concrete_path(
             "{form}" => "xiv".to_owned(),
             // Plan 664's data set, the one every organisation reads.
             "{code}" if op.path.contains("/data-sets/") => "KH664-ATVSLD".to_owned(),
+            // A target of plan 664 (the `{id}` before it).
+            "{code}" if op.path.contains("/targets/") => "fatal_accident_rate".to_owned(),
             "{code}" => owner_org.agency.to_owned(),
             "{id}" => {
                 let collection = segments[i - 1];

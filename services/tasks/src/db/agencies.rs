@@ -60,3 +60,28 @@ pub fn insert_if_absent(conn: &mut DbConnection, row: &AgencyRow) -> QueryResult
         .execute(c))?;
     Ok(n == 1)
 }
+
+/// Writes `row` (its new version) if the stored agency is still at `expected`;
+/// false when another change came first.
+pub fn update_if_version(
+    conn: &mut DbConnection,
+    row: &AgencyRow,
+    expected: i64,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        agencies::table
+            .find(&row.code)
+            .filter(agencies::version.eq(expected)),
+    )
+    .set((
+        agencies::name.eq(&row.name),
+        agencies::kind.eq(&row.kind),
+        agencies::reports.eq(row.reports),
+        agencies::valid_from.eq(row.valid_from),
+        agencies::valid_to.eq(row.valid_to),
+        agencies::successor_code.eq(&row.successor_code),
+        agencies::version.eq(row.version),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}

@@ -165,3 +165,16 @@ pub fn insert_assignments(
     }
     Ok(())
 }
+
+/// Records that an agency reports an indicator unless it does already (the first
+/// plan item to ask keeps the row; safe when replicas race); true when added.
+pub fn insert_assignment_if_absent(
+    conn: &mut DbConnection,
+    row: &DataSetAssignmentRow,
+) -> QueryResult<bool> {
+    let n = shared::per_backend!(conn, c => diesel::insert_into(data_set_assignments::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(n == 1)
+}

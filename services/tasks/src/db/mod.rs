@@ -6,6 +6,7 @@ pub mod models;
 pub mod plan_reports;
 pub mod plans;
 pub mod reminders;
+pub mod revisions;
 pub mod schema;
 
 pub const MIGRATIONS: shared::db::Migrations = shared::db::Migrations {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::schema::{
     agencies, agency_successors, assignments, data_set_assignments, data_sets,
     indicator_categories, indicator_category_options, indicator_rules, indicators,
-    plan_report_revisions, plan_reports, plans, reminders, targets, tasks,
+    plan_report_revisions, plan_reports, plans, record_revisions, reminders, targets, tasks,
 };
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize, Deserialize)]
@@ -21,6 +21,7 @@ pub struct AgencyRow {
     pub valid_to: Option<NaiveDate>,
     pub successor_code: Option<String>,
     pub created_at: NaiveDateTime,
+    pub version: i64,
 }
 
 impl AgencyRow {
@@ -46,7 +47,7 @@ pub struct PlanRow {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = targets)]
 pub struct TargetRow {
     pub id: String,
@@ -59,9 +60,10 @@ pub struct TargetRow {
     pub baseline_year: i32,
     pub source: String,
     pub position: i32,
+    pub version: i64,
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = tasks)]
 pub struct TaskRow {
     pub id: String,
@@ -78,6 +80,7 @@ pub struct TaskRow {
     pub source_ref: Option<String>,
     /// When the source service announced that record late.
     pub overdue_since: Option<NaiveDateTime>,
+    pub version: i64,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -148,6 +151,20 @@ pub struct PlanReportRevisionRow {
     pub changed_by: String,
     pub action: String,
     pub change_reason: String,
+    pub snapshot: String,
+}
+
+/// One version of an agency, task or target (`resource`), as it was.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = record_revisions)]
+pub struct RecordRevisionRow {
+    pub resource: String,
+    pub record_id: String,
+    pub version: i64,
+    pub changed_at: NaiveDateTime,
+    pub changed_by: Option<String>,
+    pub action: String,
+    pub change_reason: Option<String>,
     pub snapshot: String,
 }
 

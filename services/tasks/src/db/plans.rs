@@ -214,3 +214,65 @@ pub fn mark_task_overdue(
         .execute(conn)
         .map(|_| ())
 }
+
+pub fn find_target(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    code: &str,
+) -> QueryResult<Option<TargetRow>> {
+    targets::table
+        .filter(targets::plan_id.eq(plan_id))
+        .filter(targets::code.eq(code))
+        .select(TargetRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Writes `row` (its new version) if the stored target is still at `expected`;
+/// false when another change came first.
+pub fn update_target_if_version(
+    conn: &mut DbConnection,
+    row: &TargetRow,
+    expected: i64,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        targets::table
+            .find(&row.id)
+            .filter(targets::version.eq(expected)),
+    )
+    .set((
+        targets::indicator.eq(&row.indicator),
+        targets::unit.eq(&row.unit),
+        targets::direction.eq(&row.direction),
+        targets::yearly_change_percent.eq(row.yearly_change_percent),
+        targets::baseline_year.eq(row.baseline_year),
+        targets::source.eq(&row.source),
+        targets::version.eq(row.version),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Writes `row` (its new version) if the stored task is still at `expected`;
+/// false when another change came first. Assignments are not touched.
+pub fn update_task_if_version(
+    conn: &mut DbConnection,
+    row: &TaskRow,
+    expected: i64,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        tasks::table
+            .find(&row.id)
+            .filter(tasks::version.eq(expected)),
+    )
+    .set((
+        tasks::item.eq(row.item),
+        tasks::section.eq(&row.section),
+        tasks::text.eq(&row.text),
+        tasks::due_on.eq(row.due_on),
+        tasks::recurrence.eq(&row.recurrence),
+        tasks::version.eq(row.version),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}

@@ -10,6 +10,7 @@ diesel::table! {
         valid_to -> Nullable<Date>,
         successor_code -> Nullable<Text>,
         created_at -> Timestamp,
+        version -> BigInt,
     }
 }
 
@@ -41,6 +42,7 @@ diesel::table! {
         baseline_year -> Integer,
         source -> Text,
         position -> Integer,
+        version -> BigInt,
     }
 }
 
@@ -58,6 +60,7 @@ diesel::table! {
         created_at -> Timestamp,
         source_ref -> Nullable<Text>,
         overdue_since -> Nullable<Timestamp>,
+        version -> BigInt,
     }
 }
 
@@ -117,6 +120,19 @@ diesel::table! {
         changed_by -> Text,
         action -> Text,
         change_reason -> Text,
+        snapshot -> Text,
+    }
+}
+
+diesel::table! {
+    record_revisions (resource, record_id, version) {
+        resource -> Text,
+        record_id -> Text,
+        version -> BigInt,
+        changed_at -> Timestamp,
+        changed_by -> Nullable<Text>,
+        action -> Text,
+        change_reason -> Nullable<Text>,
         snapshot -> Text,
     }
 }
@@ -215,6 +231,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_deadlines,
     plan_reports,
     plan_report_revisions,
+    record_revisions,
     reminders,
     data_sets,
     indicator_categories,

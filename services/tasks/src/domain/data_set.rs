@@ -216,9 +216,11 @@ pub struct ValueInput {
     /// One option of the indicator's category, e.g. `{"worker_group": "3"}`; absent
     /// for the indicator's total.
     pub breakdown: Option<BTreeMap<String, String>>,
-    /// A whole number, zero or more (a true zero is reported, not left out).
-    #[schema(value_type = f64, example = 120, minimum = 0, maximum = 10_000_000_000_000_i64)]
-    pub value: serde_json::Number,
+    /// A whole number, zero or more (a true zero is reported, not left out); `null`
+    /// leaves the indicator empty, as a draft proposes it: not stored, so the agency
+    /// counts as not having reported it.
+    #[schema(value_type = Option<f64>, example = 120, minimum = 0, maximum = 10_000_000_000_000_i64)]
+    pub value: Option<serde_json::Number>,
 }
 
 /// A value as stored with the report and read back.
@@ -238,6 +240,71 @@ impl ReportedValue {
             .and_then(|b| b.values().next())
             .map(String::as_str)
     }
+}
+
+/// A value a draft report proposes: the indicator, its breakdown option if any, and
+/// the value filed so far (`null` when none was: the agency fills it in).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DraftValue {
+    #[schema(example = "training.trainees")]
+    pub indicator: String,
+    /// One option of the indicator's category, e.g. `{"worker_group": "3"}`; absent
+    /// for the indicator's total.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<BTreeMap<String, String>>,
+    pub value: Option<i64>,
+}
+
+/// The values `agency`'s report for `period` is to carry, in form order: for each
+/// indicator assigned to it under one of `items` (the plan items of the tasks it
+/// holds) and carried in that period, its total and one entry per option of its
+/// category; each with the value in `filed` if there is one, else empty.
+pub fn draft_values(
+    data_set: &DataSet,
+    agency: &str,
+    items: &[i32],
+    period: Period,
+    filed: &[ReportedValue],
+) -> Result<Vec<DraftValue>, ApiError> {
+    let mut out = Vec::new();
+    for indicator in &data_set.indicators {
+        let assigned = data_set.assignments.iter().any(|a| {
+            a.indicator_code == indicator.code
+                && a.agency_code == agency
+                && items.contains(&a.plan_item)
+        });
+        let reported_in = parse_stored(
+            "indicators",
+            "reported_in",
+            &indicator.reported_in,
+            ReportedIn::parse,
+        )?;
+        if !assigned || !reported_in.covers(period) {
+            continue;
+        }
+        let mut breakdowns = vec![None];
+        if let Some(category) = &indicator.category_code {
+            breakdowns.extend(
+                data_set
+                    .options
+                    .iter()
+                    .filter(|o| &o.category_code == category)
+                    .map(|o| Some(BTreeMap::from([(category.clone(), o.code.clone())]))),
+            );
+        }
+        for breakdown in breakdowns {
+            let value = filed
+                .iter()
+                .find(|v| v.indicator == indicator.code && v.breakdown == breakdown)
+                .map(|v| v.value);
+            out.push(DraftValue {
+                indicator: indicator.code.clone(),
+                breakdown,
+                value,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// The stored values of a report (the column, or an older snapshot without one).
@@ -352,9 +419,13 @@ pub fn check_values(
         }
         // The contract bounds it (0 to 10 trillion, the largest amount in đồng);
         // whole numbers are this check's part.
-        let value = match v.value.as_i64() {
+        // Left empty: checked as far as it goes, not stored.
+        let Some(number) = &v.value else {
+            continue;
+        };
+        let value = match number.as_i64() {
             Some(n) if n >= 0 => n,
-            _ if v.value.is_f64() => {
+            _ if number.is_f64() => {
                 errors.push(error(
                     at("value"),
                     "not_an_integer",

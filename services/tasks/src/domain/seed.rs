@@ -2,8 +2,11 @@
 //! targets and tasks, written from the plan text. Also the closed lists its values
 //! come from (agency kinds, assignment roles, recurrences).
 
+use std::collections::HashSet;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use shared::error::{FieldError, Text};
 use utoipa::ToSchema;
 
 use super::kpi::Direction;
@@ -107,15 +110,43 @@ impl Recurrence {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
+/// A plan file: agencies, and plans with their targets and tasks
+/// (`seed/plan-664.json` is one; `seed/ke-hoach-2026-example.json` a small example).
+#[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "source": "Ví dụ: kế hoạch năm của Sở Nội vụ",
+    "agencies": [],
+    "plans": [{
+        "number": "VD-01/KH-SNV",
+        "title": "Kế hoạch kiểm tra an toàn, vệ sinh lao động năm 2026 (ví dụ)",
+        "issuer": "Sở Nội vụ tỉnh Cao Bằng",
+        "signer": "Giám đốc Sở Nội vụ (ví dụ)",
+        "issued_on": "2026-01-15",
+        "effective_on": "2026-01-15",
+        "legal_bases": [],
+        "solution_groups": [],
+        "funding": "Dự toán năm 2026 của Sở Nội vụ.",
+        "targets": [],
+        "tasks": [{
+            "item": null,
+            "section": "1",
+            "text": "Kiểm tra việc thực hiện pháp luật về an toàn, vệ sinh lao động tại 10 doanh nghiệp.",
+            "assignments": [{"agency": "SNV", "role": "lead"}],
+            "recurrence": null,
+            "due_on": "2026-11-30"
+        }]
+    }]
+}))]
 pub struct SeedFile {
+    /// Where the plan's text comes from (a note, not a reference).
+    #[schema(max_length = 2000)]
     pub source: String,
     pub agencies: Vec<SeedAgency>,
     pub plans: Vec<SeedPlan>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SeedAgency {
     pub code: String,
@@ -172,7 +203,7 @@ pub struct SolutionGroup {
     pub measures: Vec<String>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SeedPlan {
     pub number: String,
@@ -188,7 +219,7 @@ pub struct SeedPlan {
     pub tasks: Vec<SeedTask>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SeedTarget {
     pub code: String,
@@ -200,7 +231,7 @@ pub struct SeedTarget {
     pub source: String,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SeedTask {
     pub item: Option<i32>,
@@ -211,7 +242,7 @@ pub struct SeedTask {
     pub due_on: Option<NaiveDate>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SeedAssignment {
     pub agency: String,
@@ -249,6 +280,109 @@ pub fn plan_664() -> anyhow::Result<SeedFile> {
 }
 
 impl SeedFile {
+    /// What keeps the file from loading beside the stored plans, with JSON pointers
+    /// into it: a plan without number or title, a target code twice in a plan, a task
+    /// given to an agency neither in the file nor stored (`known`), or to one agency
+    /// twice.
+    pub fn problems(&self, known: &HashSet<String>) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let problem = |pointer: String, code: &'static str, vi: &str, en: &str| {
+            FieldError::body(pointer, code, Text::new(vi.to_owned(), en.to_owned()))
+        };
+        let in_file: HashSet<&str> = self.agencies.iter().map(|a| a.code.as_str()).collect();
+        for (i, a) in self.agencies.iter().enumerate() {
+            if let Some(s) = &a.successor
+                && !in_file.contains(s.as_str())
+                && !known.contains(s)
+            {
+                errors.push(problem(
+                    format!("/agencies/{i}/successor"),
+                    "unknown_agency",
+                    "Không có cơ quan kế nhiệm này.",
+                    "No such successor agency.",
+                ));
+            }
+        }
+        if self.plans.is_empty() {
+            errors.push(problem(
+                "/plans".into(),
+                "plan_required",
+                "Tệp không có kế hoạch nào.",
+                "The file holds no plan.",
+            ));
+        }
+        for (p, plan) in self.plans.iter().enumerate() {
+            if plan.number.trim().is_empty() {
+                errors.push(problem(
+                    format!("/plans/{p}/number"),
+                    "required",
+                    "Cần nêu số, ký hiệu của kế hoạch.",
+                    "The plan's number is required.",
+                ));
+            }
+            if plan.title.trim().is_empty() {
+                errors.push(problem(
+                    format!("/plans/{p}/title"),
+                    "required",
+                    "Cần nêu tên kế hoạch.",
+                    "The plan's title is required.",
+                ));
+            }
+            if self.plans.iter().take(p).any(|o| o.number == plan.number) {
+                errors.push(problem(
+                    format!("/plans/{p}/number"),
+                    "duplicate_plan",
+                    "Kế hoạch này có hai lần trong tệp.",
+                    "This plan is in the file twice.",
+                ));
+            }
+            for (i, t) in plan.targets.iter().enumerate() {
+                if plan.targets.iter().take(i).any(|o| o.code == t.code) {
+                    errors.push(problem(
+                        format!("/plans/{p}/targets/{i}/code"),
+                        "duplicate_target",
+                        "Mã chỉ tiêu này đã có trong kế hoạch.",
+                        "This target code is in the plan already.",
+                    ));
+                }
+            }
+            for (i, task) in plan.tasks.iter().enumerate() {
+                if task.text.trim().is_empty() {
+                    errors.push(problem(
+                        format!("/plans/{p}/tasks/{i}/text"),
+                        "required",
+                        "Cần nêu nội dung nhiệm vụ.",
+                        "The task text is required.",
+                    ));
+                }
+                for (j, a) in task.assignments.iter().enumerate() {
+                    let pointer = format!("/plans/{p}/tasks/{i}/assignments/{j}/agency");
+                    if !in_file.contains(a.agency.as_str()) && !known.contains(&a.agency) {
+                        errors.push(problem(
+                            pointer,
+                            "unknown_agency",
+                            "Không có cơ quan này.",
+                            "No such agency.",
+                        ));
+                    } else if task
+                        .assignments
+                        .iter()
+                        .take(j)
+                        .any(|o| o.agency == a.agency)
+                    {
+                        errors.push(problem(
+                            pointer,
+                            "duplicate_assignment",
+                            "Cơ quan này đã được giao nhiệm vụ.",
+                            "This agency is already assigned.",
+                        ));
+                    }
+                }
+            }
+        }
+        errors
+    }
+
     /// Who answers for which of the first plan's tasks on `day` (a due date): every
     /// agency in existence then with the tasks assigned to it, and the open tasks of
     /// the agencies closed before `day` that it took over (the rule of

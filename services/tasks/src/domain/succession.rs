@@ -139,6 +139,7 @@ mod tests {
             valid_to: to,
             successor_code: None,
             created_at: chrono::NaiveDateTime::MIN,
+            version: 1,
         }
     }
 

@@ -1,7 +1,7 @@
 //! `/api/v1/agencies`: the agencies the plan assigns, with their validity.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
@@ -10,15 +10,21 @@ use shared::error::ApiError;
 use shared::extract::Json;
 use shared::extract::Query;
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
+use shared::versioning::{self, IfMatch};
 use utoipa::{IntoParams, ToSchema};
 
+use super::revisions::{self, RecordRevisionList, RevisionParams};
+
 use crate::domain::seed::AgencyKind;
+use crate::service::editing::{self, AgencyChange};
 use crate::service::plans::{self as service, AgencyView};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_agencies)
         .service(create_agency)
-        .service(get_agency);
+        .service(get_agency)
+        .service(update_agency)
+        .service(list_agency_revisions);
 }
 
 /// An agency (cơ quan, đơn vị).
@@ -41,6 +47,8 @@ pub struct AgencyResponse {
     /// `valid_to`: for a district committee, the committees of the communes that
     /// took over its communes (`UBND-XA-<commune code>`); else `successor_code`.
     pub successors: Vec<String>,
+    /// The record's version (its `ETag`), sent back in `If-Match` to change it.
+    pub version: i64,
 }
 
 impl TryFrom<&AgencyView> for AgencyResponse {
@@ -57,6 +65,7 @@ impl TryFrom<&AgencyView> for AgencyResponse {
             valid_from: r.valid_from,
             valid_to: r.valid_to,
             successor_code: r.successor_code.clone(),
+            version: r.version,
         })
     }
 }
@@ -90,6 +99,25 @@ pub struct CreateAgencyRequest {
     pub valid_from: NaiveDate,
     pub valid_to: Option<NaiveDate>,
     pub successor_code: Option<String>,
+}
+
+/// An agency as it should now be: every field it keeps (its code never changes) and
+/// why it changed.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Sở Giáo dục và Đào tạo", "kind": "department", "reports": true, "valid_from": "2025-03-01", "change_reason": "Sửa tên theo quyết định thành lập"}))]
+pub struct UpdateAgencyRequest {
+    pub name: String,
+    pub kind: AgencyKind,
+    pub reports: bool,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    pub successor_code: Option<String>,
+    /// Why (lý do thay đổi); required: without it the answer is 422
+    /// `change_reason_required` at `/change_reason`.
+    #[serde(default)]
+    #[schema(example = "Điều chỉnh theo văn bản sửa đổi kế hoạch")]
+    pub change_reason: String,
 }
 
 fn default_true() -> bool {
@@ -150,7 +178,9 @@ pub async fn get_agency(
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let view = service::get_agency(&db, &user, code.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(AgencyResponse::try_from(&view)?))
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, versioning::etag(view.agency.version)))
+        .json(AgencyResponse::try_from(&view)?))
 }
 
 /// Register an agency
@@ -184,4 +214,62 @@ pub async fn create_agency(
     let outcome =
         service::create_agency(&db, &user, new, idempotent, params.dry_run, render).await?;
     Ok(outcome.into_response())
+}
+
+/// Update an agency
+///
+/// Cập nhật cơ quan, đơn vị: Sở Nội vụ (labor_authority) or admin. Send the `ETag` you
+/// read in `If-Match` (412 when it is no longer current, 428 without it) and say why in
+/// `change_reason` (422 `change_reason_required` at `/change_reason`). The earlier
+/// version stays readable under `/revisions`. Closing an agency (`valid_to`) passes its
+/// open tasks on to its successor, as for a seeded one.
+#[utoipa::path(
+    tag = "agencies",
+    params(("code" = String, Path, description = "Agency code"), IfMatch),
+    request_body = UpdateAgencyRequest,
+    responses((status = 200, description = "Updated", body = AgencyResponse,
+        headers(("ETag" = String, description = "The new version"))))
+)]
+#[put("/agencies/{code}")]
+pub async fn update_agency(
+    user: AuthUser,
+    db: web::Data<Db>,
+    code: web::Path<String>,
+    body: Json<UpdateAgencyRequest>,
+    IfMatch(expected): IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.body;
+    let change = AgencyChange {
+        name: b.name,
+        kind: b.kind,
+        reports: b.reports,
+        valid_from: b.valid_from,
+        valid_to: b.valid_to,
+        successor_code: b.successor_code,
+        change_reason: b.change_reason,
+    };
+    let view = editing::update_agency(&db, &user, code.into_inner(), expected, change).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, versioning::etag(view.agency.version)))
+        .json(AgencyResponse::try_from(&view)?))
+}
+
+/// Versions of an agency
+///
+/// Lịch sử thay đổi: every version, newest first, with who changed it, when and why,
+/// and the agency as it was.
+#[utoipa::path(
+    tag = "agencies",
+    params(("code" = String, Path, description = "Agency code"), RevisionParams),
+    responses((status = 200, description = "A page of versions, newest first", body = RecordRevisionList))
+)]
+#[get("/agencies/{code}/revisions")]
+pub async fn list_agency_revisions(
+    user: AuthUser,
+    db: web::Data<Db>,
+    code: web::Path<String>,
+    params: Query<RevisionParams>,
+) -> Result<HttpResponse, ApiError> {
+    let rows = editing::agency_revisions(&db, &user, code.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(revisions::page(rows, &params)?))
 }

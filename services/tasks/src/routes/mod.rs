@@ -8,12 +8,15 @@ pub mod data_sets;
 pub mod plan_reports;
 pub mod plans;
 pub mod reminders;
+pub mod revisions;
+pub mod targets;
 pub mod tasks;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     agencies::configure(cfg);
     plans::configure(cfg);
     tasks::configure(cfg);
+    targets::configure(cfg);
     plan_reports::configure(cfg);
     compliance::configure(cfg);
     consolidated::configure(cfg);

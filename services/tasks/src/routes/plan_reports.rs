@@ -18,7 +18,7 @@ use shared::receipts::Receipt;
 use shared::versioning::{self, IfMatch};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::domain::data_set::{self, ReportedValue, ValueInput};
+use crate::domain::data_set::{self, DraftValue, ReportedValue, ValueInput};
 use crate::domain::seed::AssignmentRole;
 use crate::domain::status::ReportStatus;
 use crate::service::drafts::{self, Draft, Prefill};
@@ -380,6 +380,11 @@ pub struct DraftReport {
     #[schema(value_type = Object)]
     pub figures: serde_json::Map<String, serde_json::Value>,
     pub attachments: Vec<Attachment>,
+    /// The indicator values it is to report for the period (giá trị chỉ tiêu): each
+    /// indicator assigned to it under the plan items of its tasks, its total and each
+    /// option of its breakdown, with the value filed so far or `null` to fill in
+    /// (`values` of `POST /plan-reports` takes them once filled).
+    pub values: Vec<DraftValue>,
 }
 
 /// A task the agency reports on.
@@ -432,6 +437,7 @@ impl PlanReportDraft {
             narrative,
             figures,
             attachments,
+            values,
         } = d.prefill()?;
         let sources = d
             .sources
@@ -452,6 +458,7 @@ impl PlanReportDraft {
                 narrative,
                 figures,
                 attachments,
+                values,
             },
             agency_name: d.agency.name,
             due_on: d.due_on,

@@ -1,30 +1,34 @@
 //! `/api/v1/plans`: plans, their targets and their KPIs.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
 use shared::config::Upstreams;
 use shared::db::{Db, parse_stored};
 use shared::error::{ApiError, Text};
-use shared::extract::Query;
+use shared::extract::{Json, Query};
 use shared::figures::{self, Trend};
+use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use shared::period::Period;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::models::TargetRow;
 use crate::domain::kpi::Direction;
-use crate::domain::seed::{LegalBasis, SolutionGroup};
+use crate::domain::seed::{LegalBasis, SeedFile, SolutionGroup};
 use shared::http_client::Unavailable;
 
 use crate::service::kpis::{self, Figure};
+use crate::service::plan_imports::{self, Imported};
 use crate::service::plans::{self as service, PlanView};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_plans)
         .service(get_plan)
         .service(list_plan_targets)
-        .service(get_plan_kpis);
+        .service(get_plan_kpis)
+        .service(import_plan);
 }
 
 /// A target of the plan (chỉ tiêu).
@@ -41,6 +45,8 @@ pub struct TargetResponse {
     pub baseline_year: i32,
     /// The service the figures come from: `incidents` or `health_stats`.
     pub source: String,
+    /// The record's version (its `ETag`), sent back in `If-Match` to change it.
+    pub version: i64,
 }
 
 impl TryFrom<&TargetRow> for TargetResponse {
@@ -55,6 +61,7 @@ impl TryFrom<&TargetRow> for TargetResponse {
             yearly_change_percent: t.yearly_change_percent,
             baseline_year: t.baseline_year,
             source: t.source.clone(),
+            version: t.version,
         })
     }
 }
@@ -319,4 +326,65 @@ pub(crate) fn kpi_report_of(
         complete_through: completeness.complete_through,
         items,
     })
+}
+
+/// The plans a file added.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PlanImportResponse {
+    pub plans: Vec<PlanResponse>,
+    /// The file's agencies that were not stored yet (stored ones are kept as they are).
+    pub agencies_added: usize,
+}
+
+fn render_import(imported: &Imported) -> Result<StoredResponse, ApiError> {
+    let plans = imported
+        .plans
+        .iter()
+        .map(PlanResponse::from_view)
+        .collect::<Result<Vec<_>, _>>()?;
+    StoredResponse::new(
+        StatusCode::CREATED,
+        &PlanImportResponse {
+            plans,
+            agencies_added: imported.agencies_added,
+        },
+    )
+}
+
+/// Load a plan
+///
+/// Nạp kế hoạch: Sở Nội vụ (labor_authority) or admin loads another plan (for example
+/// a yearly implementation plan) beside plan 664, as data in the format of the
+/// service's `seed/plan-664.json` (an example ships as
+/// `seed/ke-hoach-2026-example.json`): agencies (a stored one is kept as it is), and
+/// plans with their targets and tasks. A plan whose number is stored is refused with
+/// 409 `plan_exists`; a task given to an unknown agency is 422 with the pointer.
+#[utoipa::path(
+    tag = "plans",
+    params(WriteParams, ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe.")),
+    request_body = SeedFile,
+    responses(
+        (status = 201, description = "Loaded", body = PlanImportResponse),
+        (status = 200, description = "A dry run", body = PlanImportResponse),
+    )
+)]
+#[post("/plan-files")]
+pub async fn import_plan(
+    req: HttpRequest,
+    user: AuthUser,
+    db: web::Data<Db>,
+    params: Query<WriteParams>,
+    body: Json<SeedFile>,
+) -> Result<HttpResponse, ApiError> {
+    let idempotent = IdempotentRequest::from_request(&req, &user.principal(), &body.sha256)?;
+    let outcome = plan_imports::import_plans(
+        &db,
+        &user,
+        body.body,
+        idempotent,
+        params.dry_run,
+        render_import,
+    )
+    .await?;
+    Ok(outcome.into_response())
 }

@@ -1,7 +1,7 @@
 //! `/api/v1/tasks`: the plan's tasks and who is assigned to each.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
@@ -10,15 +10,21 @@ use shared::error::ApiError;
 use shared::extract::Json;
 use shared::extract::Query;
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
+use shared::versioning::{self, IfMatch};
 use utoipa::{IntoParams, ToSchema};
 
+use super::revisions::{self, RecordRevisionList, RevisionParams};
+
 use crate::domain::seed::{AssignmentRole, Recurrence};
+use crate::service::editing::{self, TaskChange};
 use crate::service::plans::{self as service, TaskView};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_tasks)
         .service(create_task)
-        .service(get_task);
+        .service(get_task)
+        .service(update_task)
+        .service(list_task_revisions);
 }
 
 /// An agency's part in a task.
@@ -64,6 +70,8 @@ pub struct TaskResponse {
     /// When the source service announced the record late (quá hạn), e.g. an
     /// investigation whose statutory deadline passed without an announced record.
     pub overdue_since: Option<DateTime<Utc>>,
+    /// The record's version (its `ETag`), sent back in `If-Match` to change it.
+    pub version: i64,
 }
 
 impl TryFrom<&TaskView> for TaskResponse {
@@ -97,6 +105,7 @@ impl TryFrom<&TaskView> for TaskResponse {
                 .collect::<Result<_, ApiError>>()?,
             source_ref: t.source_ref.clone(),
             overdue_since: t.overdue_since.map(|at| at.and_utc()),
+            version: t.version,
         })
     }
 }
@@ -140,6 +149,31 @@ pub struct CreateTaskRequest {
     /// ...or a recurrence.
     pub recurrence: Option<Recurrence>,
     pub assignments: Vec<Assignment>,
+}
+
+/// A task as it should now be: its wording, section, item and due date or recurrence
+/// (its plan and assignments stay), and why it changed.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "item": 1,
+    "section": "IV.1",
+    "text": "Xây dựng Kế hoạch và tổ chức triển khai thực hiện công tác ATVSLĐ tại cơ quan, đơn vị.",
+    "change_reason": "Rút gọn nội dung theo văn bản điều chỉnh kế hoạch"
+}))]
+pub struct UpdateTaskRequest {
+    pub item: Option<i32>,
+    pub section: String,
+    pub text: String,
+    /// A due date, or a recurrence, or neither for a standing task (as most of the
+    /// plan's own tasks are); not both.
+    pub due_on: Option<NaiveDate>,
+    pub recurrence: Option<Recurrence>,
+    /// Why (lý do thay đổi); required: without it the answer is 422
+    /// `change_reason_required` at `/change_reason`.
+    #[serde(default)]
+    #[schema(example = "Điều chỉnh theo văn bản sửa đổi kế hoạch")]
+    pub change_reason: String,
 }
 
 fn render(view: &TaskView) -> Result<StoredResponse, ApiError> {
@@ -197,7 +231,9 @@ pub async fn get_task(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let view = service::get_task(&db, &user, id.to_string()).await?;
-    Ok(HttpResponse::Ok().json(TaskResponse::try_from(&view)?))
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, versioning::etag(view.task.version)))
+        .json(TaskResponse::try_from(&view)?))
 }
 
 /// Add a task to a plan
@@ -234,4 +270,60 @@ pub async fn create_task(
     };
     let outcome = service::create_task(&db, &user, new, idempotent, params.dry_run, render).await?;
     Ok(outcome.into_response())
+}
+
+/// Update a task
+///
+/// Cập nhật nhiệm vụ: Sở Nội vụ (labor_authority) or admin. Send the `ETag` you read in
+/// `If-Match` (412 when it is no longer current, 428 without it) and say why in
+/// `change_reason` (422 `change_reason_required` at `/change_reason`). The earlier
+/// version stays readable under `/revisions`; assignments are not changed here.
+#[utoipa::path(
+    tag = "tasks",
+    params(("id" = String, Path, description = "Task id"), IfMatch),
+    request_body = UpdateTaskRequest,
+    responses((status = 200, description = "Updated", body = TaskResponse,
+        headers(("ETag" = String, description = "The new version"))))
+)]
+#[put("/tasks/{id}")]
+pub async fn update_task(
+    user: AuthUser,
+    db: web::Data<Db>,
+    id: web::Path<uuid::Uuid>,
+    body: Json<UpdateTaskRequest>,
+    IfMatch(expected): IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.body;
+    let change = TaskChange {
+        item: b.item,
+        section: b.section,
+        text: b.text,
+        due_on: b.due_on,
+        recurrence: b.recurrence,
+        change_reason: b.change_reason,
+    };
+    let view = editing::update_task(&db, &user, id.to_string(), expected, change).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, versioning::etag(view.task.version)))
+        .json(TaskResponse::try_from(&view)?))
+}
+
+/// Versions of a task
+///
+/// Lịch sử thay đổi: every version, newest first, with who changed it, when and why,
+/// and the task as it was. An agency reads only the tasks assigned to it.
+#[utoipa::path(
+    tag = "tasks",
+    params(("id" = String, Path, description = "Task id"), RevisionParams),
+    responses((status = 200, description = "A page of versions, newest first", body = RecordRevisionList))
+)]
+#[get("/tasks/{id}/revisions")]
+pub async fn list_task_revisions(
+    user: AuthUser,
+    db: web::Data<Db>,
+    id: web::Path<uuid::Uuid>,
+    params: Query<RevisionParams>,
+) -> Result<HttpResponse, ApiError> {
+    let rows = editing::task_revisions(&db, &user, id.to_string()).await?;
+    Ok(HttpResponse::Ok().json(revisions::page(rows, &params)?))
 }

@@ -139,10 +139,54 @@ pub fn ensure(conn: &mut DbConnection, file: &DataSetFile) -> anyhow::Result<boo
     Ok(true)
 }
 
-/// Plan 664's data set, loaded in one transaction (after its agencies).
+/// Gives every reporting agency of a kind the rows that `kind:<kind>` assigns in
+/// `file`, when the data set is stored: the commune committees added after it was
+/// loaded (at start-up on an older database, or registered with `POST /agencies`)
+/// report its indicators like those seeded. Idempotent; returns the rows added.
+pub fn ensure_kind_assignments(
+    conn: &mut DbConnection,
+    file: &DataSetFile,
+) -> anyhow::Result<usize> {
+    if repo::find(conn, &file.code)?.is_none() {
+        return Ok(0);
+    }
+    let known = agencies::all(conn)?;
+    let mut added = 0;
+    for a in &file.assignments {
+        for kind in a.agencies.iter().filter_map(|s| s.strip_prefix("kind:")) {
+            for agency in known.iter().filter(|k| k.kind == kind && k.reports) {
+                for indicator in &a.indicators {
+                    let row = DataSetAssignmentRow {
+                        data_set_code: file.code.clone(),
+                        indicator_code: indicator.clone(),
+                        agency_code: agency.code.clone(),
+                        plan_item: a.plan_item,
+                    };
+                    if repo::insert_assignment_if_absent(conn, &row)? {
+                        added += 1;
+                    }
+                }
+            }
+        }
+    }
+    Ok(added)
+}
+
+/// The assignments of plan 664's data set for agencies registered or changed since
+/// it was loaded (see [`ensure_kind_assignments`]).
+pub fn assign_agencies_664(conn: &mut DbConnection) -> anyhow::Result<usize> {
+    ensure_kind_assignments(conn, &domain::data_set_664()?)
+}
+
+/// Plan 664's data set, loaded in one transaction (after its agencies), and the
+/// assignments of the agencies added since.
 pub fn ensure_664(conn: &mut DbConnection) -> anyhow::Result<bool> {
     let file = domain::data_set_664()?;
-    shared::db::transaction(conn, |conn| ensure(conn, &file))
+    shared::db::transaction(conn, |conn| {
+        let added = ensure(conn, &file)?;
+        ensure_kind_assignments(conn, &file)?;
+        Ok(added)
+    })
 }
 
 pub async fn indicators(db: &Db, user: &AuthUser) -> Result<Vec<IndicatorRow>, ApiError> {

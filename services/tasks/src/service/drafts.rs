@@ -13,8 +13,10 @@ use shared::error::{ApiError, Text};
 use shared::period::Period;
 use tokio::time::Instant;
 
+use crate::db::data_sets::{self, DataSet};
 use crate::db::models::{AgencyRow, AssignmentRow, PlanReportRow, TaskRow};
 use crate::db::{agencies, plan_reports, plans};
+use crate::domain::data_set::{self, DraftValue};
 use crate::domain::draft::{self, FigureSource, Upstream};
 use crate::domain::schedule;
 use crate::service::compliance;
@@ -38,6 +40,8 @@ pub struct Draft {
     pub tasks: Vec<(TaskRow, AssignmentRow)>,
     /// Its report for the period so far, if any.
     pub existing: Option<PlanReportRow>,
+    /// The plan's data set of activity indicators, if it has one.
+    pub data_set: Option<DataSet>,
     pub sources: Vec<SourceOutcome>,
 }
 
@@ -49,6 +53,8 @@ pub struct Prefill {
     pub figures: Map<String, Value>,
     /// The attachments already filed.
     pub attachments: Vec<Attachment>,
+    /// The indicator values it is to report, with those already filed.
+    pub values: Vec<DraftValue>,
 }
 
 fn stored<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ApiError> {
@@ -82,6 +88,19 @@ impl Draft {
                     })
             })
             .collect();
+        let values = match &self.data_set {
+            Some(data_set) => {
+                let filed = match &self.existing {
+                    Some(r) => {
+                        data_set::parse_values(&r.indicator_values).map_err(anyhow::Error::from)?
+                    }
+                    None => Vec::new(),
+                };
+                let items: Vec<i32> = self.tasks.iter().filter_map(|(t, _)| t.item).collect();
+                data_set::draft_values(data_set, &self.agency.code, &items, self.period, &filed)?
+            }
+            None => Vec::new(),
+        };
         figures.insert("tasks_assigned".into(), self.tasks.len().into());
         for s in &self.sources {
             if let Ok(found) = &s.figures {
@@ -92,6 +111,7 @@ impl Draft {
             narrative,
             figures,
             attachments,
+            values,
         })
     }
 }
@@ -181,7 +201,7 @@ pub async fn draft(
             "The reporting period is the first half (2025-H1) or the year (2025).",
         ));
     };
-    let (plan_id, agency, tasks, existing) = db
+    let (plan_id, agency, tasks, existing, data_set) = db
         .run(move |conn| {
             shared::db::transaction(conn, |conn| {
                 let plan = match &plan_id {
@@ -211,7 +231,8 @@ pub async fn draft(
                 }
                 let existing =
                     plan_reports::find_for(conn, &plan.id, &agency, &period.to_string())?;
-                Ok::<_, ApiError>((plan.id, row, tasks, existing))
+                let data_set = data_sets::for_plan(conn, &plan.number)?;
+                Ok::<_, ApiError>((plan.id, row, tasks, existing, data_set))
             })
         })
         .await?;
@@ -230,6 +251,7 @@ pub async fn draft(
         due_on,
         tasks,
         existing,
+        data_set,
         sources,
     })
 }

@@ -123,6 +123,7 @@ fn open_follow_up(
         created_at: shared::db::now(),
         source_ref: Some(accident_ref(event)),
         overdue_since: None,
+        version: 1,
     };
     let lead = AssignmentRow {
         task_id: task.id.clone(),

@@ -18,6 +18,62 @@ fn field(pointer: &str, code: &'static str, vi: &str, en: &str) -> FieldError {
     FieldError::body(pointer, code, Text::new(vi.to_owned(), en.to_owned()))
 }
 
+/// The rules an agency's own fields keep, on registration and on update.
+pub(crate) fn agency_rules(
+    name: &str,
+    valid_from: NaiveDate,
+    valid_to: Option<NaiveDate>,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if name.trim().is_empty() {
+        errors.push(field(
+            "/name",
+            "required",
+            "Cần nhập tên cơ quan.",
+            "The name is required.",
+        ));
+    }
+    if valid_to.is_some_and(|to| to < valid_from) {
+        errors.push(field(
+            "/valid_to",
+            "ends_before_start",
+            "Ngày kết thúc trước ngày bắt đầu.",
+            "valid_to is before valid_from.",
+        ));
+    }
+    errors
+}
+
+/// The rules a task's own fields keep, on creation and on update. A new task has a
+/// due date or a recurrence; most of the plan's own tasks are standing ones with
+/// neither (`ongoing_allowed` when changing a task, so those stay editable).
+pub(crate) fn task_rules(
+    text: &str,
+    due_on: Option<NaiveDate>,
+    recurrence: Option<Recurrence>,
+    ongoing_allowed: bool,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if text.trim().is_empty() {
+        errors.push(field(
+            "/text",
+            "required",
+            "Cần nêu nội dung nhiệm vụ.",
+            "The task text is required.",
+        ));
+    }
+    let ongoing = due_on.is_none() && recurrence.is_none();
+    if (due_on.is_some() && recurrence.is_some()) || (ongoing && !ongoing_allowed) {
+        errors.push(field(
+            "/due_on",
+            "due_on_or_recurrence",
+            "Nhiệm vụ có hạn hoàn thành (due_on) hoặc lặp lại định kỳ (recurrence), không cả hai.",
+            "A task has either a due date or a recurrence, not both.",
+        ));
+    }
+    errors
+}
+
 /// An agency with the agencies that take over its tasks when it closes.
 pub struct AgencyView {
     pub agency: AgencyRow,
@@ -110,22 +166,7 @@ pub async fn create_agency(
             "An agency code is 1–32 capital ASCII letters, digits or hyphens.",
         ));
     }
-    if new.name.trim().is_empty() {
-        errors.push(field(
-            "/name",
-            "required",
-            "Cần nhập tên cơ quan.",
-            "The name is required.",
-        ));
-    }
-    if new.valid_to.is_some_and(|to| to < new.valid_from) {
-        errors.push(field(
-            "/valid_to",
-            "ends_before_start",
-            "Ngày kết thúc trước ngày bắt đầu.",
-            "valid_to is before valid_from.",
-        ));
-    }
+    errors.extend(agency_rules(&new.name, new.valid_from, new.valid_to));
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
@@ -158,8 +199,12 @@ pub async fn create_agency(
                 valid_to: new.valid_to,
                 successor_code: new.successor_code.clone(),
                 created_at: shared::db::now(),
+                version: 1,
             };
             agencies::insert(conn, &row)?;
+            // A commune committee registered now reports the indicators the data
+            // set asks of every commune committee.
+            super::data_sets::assign_agencies_664(conn)?;
             render(&AgencyView::new(row, &[]))
         })
     })
@@ -188,7 +233,10 @@ pub async fn list_plans(db: &Db, user: &AuthUser) -> Result<Vec<PlanView>, ApiEr
     .await
 }
 
-fn view(conn: &mut shared::db::DbConnection, plan: PlanRow) -> Result<PlanView, ApiError> {
+pub(crate) fn view(
+    conn: &mut shared::db::DbConnection,
+    plan: PlanRow,
+) -> Result<PlanView, ApiError> {
     Ok(PlanView {
         targets: plans::targets(conn, &plan.id)?,
         task_count: plans::tasks(conn, Some(&plan.id), None)?.len(),
@@ -215,7 +263,7 @@ pub struct TaskView {
     pub assignments: Vec<AssignmentRow>,
 }
 
-fn with_assignments(
+pub(crate) fn with_assignments(
     conn: &mut shared::db::DbConnection,
     tasks: Vec<TaskRow>,
 ) -> Result<Vec<TaskView>, ApiError> {
@@ -298,28 +346,13 @@ pub async fn create_task(
 ) -> Result<Outcome, ApiError> {
     super::access::check("create_task", user)?;
     let mut errors = Vec::new();
-    if new.text.trim().is_empty() {
-        errors.push(field(
-            "/text",
-            "required",
-            "Cần nêu nội dung nhiệm vụ.",
-            "The task text is required.",
-        ));
-    }
+    errors.extend(task_rules(&new.text, new.due_on, new.recurrence, false));
     if new.assignments.is_empty() {
         errors.push(field(
             "/assignments",
             "assignment_required",
             "Nhiệm vụ phải giao cho ít nhất một cơ quan.",
             "A task is assigned to at least one agency.",
-        ));
-    }
-    if new.due_on.is_some() == new.recurrence.is_some() {
-        errors.push(field(
-            "/due_on",
-            "due_on_or_recurrence",
-            "Nhiệm vụ có hạn hoàn thành (due_on) hoặc lặp lại định kỳ (recurrence), không cả hai.",
-            "A task has either a due date or a recurrence, not both.",
         ));
     }
     for (i, (code, _)) in new.assignments.iter().enumerate() {
@@ -373,6 +406,7 @@ pub async fn create_task(
                 created_at: shared::db::now(),
                 source_ref: None,
                 overdue_since: None,
+                version: 1,
             };
             let assignments: Vec<AssignmentRow> = new
                 .assignments

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use diesel::QueryResult;
 use shared::db::{Db, DbConnection};
+use shared::error::Location;
 use uuid::Uuid;
 
 use crate::db::models::{
@@ -18,13 +19,14 @@ const SEEDED_BY: &str = "seed";
 
 /// Loads `file` in one transaction: agencies not yet known (with their recorded
 /// successors), plans whose number is not yet stored, and the tasks that closed
-/// agencies pass on. Returns the number of plans added.
-pub fn load(conn: &mut DbConnection, file: &SeedFile) -> anyhow::Result<usize> {
+/// agencies pass on. Returns the ids of the plans added. Plan 664 and any other plan
+/// in the same format (`atvsld seed plan FILE`, `POST /plan-files`) load alike.
+pub fn load(conn: &mut DbConnection, file: &SeedFile) -> anyhow::Result<Vec<String>> {
     shared::db::transaction(conn, |conn| {
         let now = shared::db::now();
         ensure_agencies(conn, file)?;
         let existing: Vec<String> = plans::all(conn)?.into_iter().map(|p| p.number).collect();
-        let mut added = 0;
+        let mut added = Vec::new();
         for p in file.plans.iter().filter(|p| !existing.contains(&p.number)) {
             let plan_id = Uuid::now_v7().to_string();
             plans::insert(
@@ -57,6 +59,7 @@ pub fn load(conn: &mut DbConnection, file: &SeedFile) -> anyhow::Result<usize> {
                         baseline_year: t.baseline_year,
                         source: t.source.clone(),
                         position: i32::try_from(i)? + 1,
+                        version: 1,
                     },
                 )?;
             }
@@ -88,11 +91,12 @@ pub fn load(conn: &mut DbConnection, file: &SeedFile) -> anyhow::Result<usize> {
                         created_at: now,
                         source_ref: None,
                         overdue_since: None,
+                        version: 1,
                     },
                     &assigned,
                 )?;
             }
-            added += 1;
+            added.push(plan_id);
         }
         pass_on_closed_agencies(conn)?;
         Ok(added)
@@ -116,6 +120,7 @@ pub fn ensure_agencies(conn: &mut DbConnection, file: &SeedFile) -> anyhow::Resu
             valid_to: a.valid_to,
             successor_code: a.successor.clone(),
             created_at: now,
+            version: 1,
         };
         if agencies::insert_if_absent(conn, &row)? {
             added += 1;
@@ -224,5 +229,36 @@ pub fn seed_plan_664(db: &Db) -> anyhow::Result<usize> {
     let added = load(&mut conn, &seed::plan_664()?)?;
     super::data_sets::ensure_664(&mut conn)?;
     ensure_deadlines(&mut conn, chrono::Datelike::year(&shared::time::today()))?;
-    Ok(added)
+    Ok(added.len())
+}
+
+/// `atvsld seed plan FILE`: loads the plans of a seed file in plan 664's format (a
+/// yearly implementation plan, say) beside those stored. A plan whose number is
+/// stored is left as it is, so loading a file twice adds nothing the second time;
+/// returns the number of plans added. Plan 664's data set is not touched.
+pub fn seed_plan_file(db: &Db, text: &str) -> anyhow::Result<usize> {
+    let file: SeedFile = serde_json::from_str(text)?;
+    let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let known: HashSet<String> = agencies::all(&mut conn)?
+        .into_iter()
+        .map(|a| a.code)
+        .collect();
+    let problems = file.problems(&known);
+    if !problems.is_empty() {
+        let lines: Vec<String> = problems
+            .iter()
+            .map(|p| match &p.location {
+                Location::Body(at) | Location::Parameter(at) | Location::Header(at) => {
+                    format!("{at} {}: {}", p.code, p.message.en)
+                }
+            })
+            .collect();
+        anyhow::bail!("the plan file does not load: {}", lines.join("; "));
+    }
+    let added = shared::db::transaction(&mut conn, |conn| {
+        let added = load(conn, &file)?;
+        ensure_deadlines(conn, chrono::Datelike::year(&shared::time::today()))?;
+        Ok::<_, anyhow::Error>(added)
+    })?;
+    Ok(added.len())
 }

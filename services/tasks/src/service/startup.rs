@@ -15,7 +15,7 @@ pub fn on_start(db: &Db) -> anyhow::Result<()> {
         let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
         if plans::count(&mut conn)? == 0 {
             let added = seed::load(&mut conn, &plan_664()?)?;
-            tracing::info!(plans = added, "plan 664/KH-UBND loaded");
+            tracing::info!(plans = added.len(), "plan 664/KH-UBND loaded");
         } else {
             let (agencies, passed) = seed::upgrade(&mut conn, &plan_664()?)?;
             if agencies + passed > 0 {

@@ -7,6 +7,7 @@ mod code_lists;
 mod consolidated;
 mod data_sets;
 mod drafts;
+mod editing;
 mod events;
 mod helpers;
 mod operations;
