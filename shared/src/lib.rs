@@ -10,6 +10,7 @@ pub mod config;
 pub mod context;
 pub mod cors;
 pub mod db;
+pub mod documents;
 pub mod deadline;
 pub mod error;
 pub mod events;
