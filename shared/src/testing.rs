@@ -349,23 +349,6 @@ pub async fn assert_operable(def: &'static ServiceDef, title: &str) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::with_database;
-
-    #[test]
-    fn the_database_name_is_swapped() {
-        assert_eq!(
-            with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
-            "postgres://postgres@127.0.0.1:5432/t1"
-        );
-        assert_eq!(
-            with_database("postgres://u:p@h/db?sslmode=disable", "t1"),
-            "postgres://u:p@h/t1?sslmode=disable"
-        );
-    }
-}
-
 #[cfg(feature = "test-util")]
 /// The text of a PDF as a text extractor reads it, with runs of white space made one
 /// space, so a test can look for a phrase however the lines were broken.
@@ -393,4 +376,21 @@ pub fn pdf_page_sizes(bytes: &[u8]) -> anyhow::Result<Vec<(f32, f32)>> {
         sizes.push((x1 - x0, y1 - y0));
     }
     Ok(sizes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn the_database_name_is_swapped() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u:p@h/db?sslmode=disable", "t1"),
+            "postgres://u:p@h/t1?sslmode=disable"
+        );
+    }
 }

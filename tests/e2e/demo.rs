@@ -451,7 +451,11 @@ async fn phu_luc_xiv_and_xv_of_the_demo_equal_its_accident_statistics() {
 
     // A form without rates shows the statistics' row without them.
     let without_rates = |mut row: Value| {
-        for field in ["workers", "frequency_rate_per_1000", "fatal_rate_per_100000"] {
+        for field in [
+            "workers",
+            "frequency_rate_per_1000",
+            "fatal_rate_per_100000",
+        ] {
             row[field] = Value::Null;
         }
         row
@@ -495,14 +499,23 @@ async fn phu_luc_xiv_and_xv_of_the_demo_equal_its_accident_statistics() {
             assert_eq!(breakdowns.len(), 5);
             for b in breakdowns {
                 let group_by = b["group_by"].as_str().unwrap();
-                let grouped = get(&client, &format!("{stats_path}&group_by={group_by}"), &admin).await;
+                let grouped = get(
+                    &client,
+                    &format!("{stats_path}&group_by={group_by}"),
+                    &admin,
+                )
+                .await;
                 let expected: Vec<Value> = grouped["rows"]
                     .as_array()
                     .unwrap()
                     .iter()
                     .map(shown)
                     .collect();
-                assert_eq!(b["rows"], Value::from(expected), "{form} {period} by {group_by}");
+                assert_eq!(
+                    b["rows"],
+                    Value::from(expected),
+                    "{form} {period} by {group_by}"
+                );
             }
             if period == last.to_string() {
                 assert!(n(&report, "/total/figures/cases") > 0, "{form} {period}");
@@ -515,5 +528,8 @@ async fn phu_luc_xiv_and_xv_of_the_demo_equal_its_accident_statistics() {
         .iter()
         .filter(|a| chrono::Datelike::year(&a.day()) == last)
         .count() as i64;
-    assert_eq!(cases, made, "XIV and XV together hold every accident of {last}");
+    assert_eq!(
+        cases, made,
+        "XIV and XV together hold every accident of {last}"
+    );
 }

@@ -294,7 +294,7 @@ pub fn format_int(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(d);
@@ -360,9 +360,6 @@ mod tests {
         let s = DocumentSettings::default();
         assert_eq!(s.number_line("BC"), "Số:        /BC-SNV");
         let day = NaiveDate::from_ymd_opt(2026, 1, 20).unwrap_or_default();
-        assert_eq!(
-            s.date_line(day),
-            "Cao Bằng, ngày      tháng      năm 2026"
-        );
+        assert_eq!(s.date_line(day), "Cao Bằng, ngày      tháng      năm 2026");
     }
 }

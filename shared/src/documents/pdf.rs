@@ -60,7 +60,7 @@ pub fn document(doc: &Document) -> Result<Vec<u8>, ApiError> {
     };
     l.header(doc);
     for s in &doc.body {
-        l.section(s);
+        l.section(s, true);
     }
     l.notes(&doc.notes);
     l.signature(doc);
@@ -70,7 +70,7 @@ pub fn document(doc: &Document) -> Result<Vec<u8>, ApiError> {
         l.centred(&format!("Phụ lục {n}: {}", annex.title), BODY, true);
         l.centred(&subject, SMALL, false);
         l.y += BODY;
-        l.section(annex);
+        l.section(annex, false);
     }
     draw(doc, &fonts, &l.pages, width, height)
 }
@@ -217,7 +217,16 @@ impl Layout {
 
     /// A wrapped paragraph between `x0` and `x1` from `y`; returns its height.
     #[allow(clippy::too_many_arguments)]
-    fn block(&mut self, text: &str, size: f32, bold: bool, x0: f32, x1: f32, y: f32, a: Align) -> f32 {
+    fn block(
+        &mut self,
+        text: &str,
+        size: f32,
+        bold: bool,
+        x0: f32,
+        x1: f32,
+        y: f32,
+        a: Align,
+    ) -> f32 {
         let mut h = 0.0;
         for line in wrap(text, size, bold, x1 - x0) {
             self.text_at(&line, size, bold, x0, x1, y + h, a);
@@ -279,7 +288,15 @@ impl Layout {
             y2: under,
         });
         let row = y + 2.0 * lh + 8.0;
-        self.text_at(&s.number_line(&doc.kind), BODY, false, l0, l1, row, Align::Centre);
+        self.text_at(
+            &s.number_line(&doc.kind),
+            BODY,
+            false,
+            l0,
+            l1,
+            row,
+            Align::Centre,
+        );
         let date = s.date_line(doc.drawn_up);
         let size = Self::fit(&date, BODY, false, r1 - r0);
         self.text_at(&date, size, false, r0, r1, row, Align::Centre);
@@ -291,10 +308,13 @@ impl Layout {
         self.y += BODY;
     }
 
-    fn section(&mut self, s: &Section) {
+    /// A section; an annex's title is already its page's heading.
+    fn section(&mut self, s: &Section, titled: bool) {
         self.room(BODY * 1.3 + 4.0 * TABLE * 1.3);
-        self.paragraph(&s.title, BODY, true, Align::Left);
-        self.y += 3.0;
+        if titled {
+            self.paragraph(&s.title, BODY, true, Align::Left);
+            self.y += 3.0;
+        }
         self.table(&s.table);
         if let Some(r) = &s.remark {
             self.y += 3.0;
@@ -357,14 +377,22 @@ impl Layout {
             return;
         }
         // Wide tables in a smaller size, so figures stay on one line.
-        self.cell = if t.columns.len() > 10 { TABLE - 1.5 } else { TABLE };
+        self.cell = if t.columns.len() > 10 {
+            TABLE - 1.5
+        } else {
+            TABLE
+        };
         let edges = self.edges(t);
         self.table_heading(&edges, t);
         for cells in &t.rows {
             let cells: Vec<(String, bool, Align)> = cells
                 .iter()
                 .map(|c| {
-                    let align = if c.is_figure() { Align::Right } else { Align::Left };
+                    let align = if c.is_figure() {
+                        Align::Right
+                    } else {
+                        Align::Left
+                    };
                     (c.shown(), false, align)
                 })
                 .collect();
@@ -404,7 +432,8 @@ impl Layout {
     fn signature(&mut self, doc: &Document) {
         let s = &doc.settings;
         let split = self.left + (self.right - self.left) * 0.45;
-        let mut recipients: Vec<String> = doc.recipients.iter().map(|r| format!("- {r};")).collect();
+        let mut recipients: Vec<String> =
+            doc.recipients.iter().map(|r| format!("- {r};")).collect();
         recipients.push("- Lưu: VT.".to_owned());
         #[allow(clippy::cast_precision_loss)] // a few lines
         let left_h = (recipients.len() + 1) as f32 * SMALL * 1.4;

@@ -51,7 +51,9 @@ struct Styles {
 
 impl Styles {
     fn new() -> Self {
-        let font = Format::new().set_font_name("Times New Roman").set_font_size(12);
+        let font = Format::new()
+            .set_font_name("Times New Roman")
+            .set_font_size(12);
         let cell = font
             .clone()
             .set_border(FormatBorder::Thin)

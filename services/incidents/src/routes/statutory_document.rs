@@ -21,28 +21,50 @@ pub fn group_label(g: GroupBy) -> &'static str {
     }
 }
 
+/// An item of the form: its name, its unit and its figure.
+pub type Item = (&'static str, &'static str, fn(&Counters) -> i64);
+
 /// The counted items of the form, with their units, in the form's order.
-pub const ITEMS: [(&str, &str, fn(&Counters) -> i64); 12] = [
+pub const ITEMS: [Item; 12] = [
     ("Số vụ tai nạn lao động", "Vụ", |c| c.cases),
     ("Số vụ có người chết", "Vụ", |c| c.cases_fatal),
-    ("Số vụ có từ 2 người bị nạn trở lên", "Vụ", |c| c.cases_multi),
+    (
+        "Số vụ có từ 2 người bị nạn trở lên",
+        "Vụ",
+        |c| c.cases_multi,
+    ),
     ("Số người bị nạn", "Người", |c| c.casualties),
     ("Số người chết", "Người", |c| c.fatal),
-    ("Số người bị thương nặng", "Người", |c| c.serious),
+    ("Số người bị thương nặng", "Người", |c| {
+        c.serious
+    }),
     ("Số người bị thương nhẹ", "Người", |c| c.minor),
     ("Số lao động nữ bị nạn", "Người", |c| c.female),
-    ("Tổng số ngày nghỉ vì tai nạn lao động", "Ngày", |c| c.days_off),
+    (
+        "Tổng số ngày nghỉ vì tai nạn lao động",
+        "Ngày",
+        |c| c.days_off,
+    ),
     ("Chi phí y tế", "Nghìn đồng", |c| c.cost_medical),
-    ("Trả lương trong thời gian điều trị", "Nghìn đồng", |c| c.cost_wages),
-    ("Bồi thường, trợ cấp", "Nghìn đồng", |c| c.cost_compensation),
+    (
+        "Trả lương trong thời gian điều trị",
+        "Nghìn đồng",
+        |c| c.cost_wages,
+    ),
+    ("Bồi thường, trợ cấp", "Nghìn đồng", |c| {
+        c.cost_compensation
+    }),
 ];
 
 /// The rates of Phụ lục XIV, with their units.
 pub const WORKERS: (&str, &str) = ("Số lao động (mẫu số N)", "Người");
-pub const FREQUENCY: (&str, &str) = ("Tần suất tai nạn lao động (K)", "Người bị nạn/1.000 lao động");
+pub const FREQUENCY: (&str, &str) = (
+    "Tần suất tai nạn lao động (K)",
+    "Người bị nạn trên 1.000 lao động",
+);
 pub const FATAL: (&str, &str) = (
     "Tần suất tai nạn lao động chết người (Kc)",
-    "Người chết/100.000 lao động",
+    "Người chết trên 100.000 lao động",
 );
 
 fn figure(r: &StatisticsRow, f: fn(&Counters) -> i64) -> Cell {
@@ -59,14 +81,30 @@ fn totals(r: &StatutoryReport, period: Period) -> Table {
     let mut rows: Vec<Vec<Cell>> = Vec::new();
     let mut item = |name: &str, unit: &str, before: Cell, now: Cell| {
         let n = i64::try_from(rows.len() + 1).unwrap_or_default();
-        rows.push(vec![Cell::Int(n), Cell::text(name), Cell::text(unit), before, now]);
+        rows.push(vec![
+            Cell::Int(n),
+            Cell::text(name),
+            Cell::text(unit),
+            before,
+            now,
+        ]);
     };
     for (name, unit, f) in ITEMS {
-        item(name, unit, figure(&r.previous_year_total, f), figure(&r.total, f));
+        item(
+            name,
+            unit,
+            figure(&r.previous_year_total, f),
+            figure(&r.total, f),
+        );
     }
     if r.form.has_rates() {
         let (p, t) = (&r.previous_year_total, &r.total);
-        item(WORKERS.0, WORKERS.1, Cell::int(p.workers), Cell::int(t.workers));
+        item(
+            WORKERS.0,
+            WORKERS.1,
+            Cell::int(p.workers),
+            Cell::int(t.workers),
+        );
         item(
             FREQUENCY.0,
             FREQUENCY.1,
@@ -94,7 +132,7 @@ fn totals(r: &StatutoryReport, period: Period) -> Table {
 
 /// One breakdown: a row per group, a column per item.
 fn breakdown(r: &StatutoryReport, g: GroupBy, rows: &[StatisticsRow]) -> Table {
-    let mut columns = vec![Column::new("STT", 5.0), Column::new(group_label(g), 30.0)];
+    let mut columns = vec![Column::new("STT", 7.0), Column::new(group_label(g), 30.0)];
     let units = |name: &str, unit: &str| format!("{name} ({})", unit.to_lowercase());
     columns.extend(
         ITEMS

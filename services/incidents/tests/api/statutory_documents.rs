@@ -61,7 +61,10 @@ fn is_a4_landscape(bytes: &[u8]) {
     let sizes = shared::testing::pdf_page_sizes(bytes).unwrap();
     assert!(!sizes.is_empty());
     for (w, h) in sizes {
-        assert!((w - 841.89).abs() < 1.0 && (h - 595.28).abs() < 1.0, "{w} × {h}");
+        assert!(
+            (w - 841.89).abs() < 1.0 && (h - 595.28).abs() < 1.0,
+            "{w} × {h}"
+        );
     }
 }
 
@@ -78,9 +81,7 @@ async fn the_forms_as_workbook_and_pdf_hold_the_json_figures_and_the_signature_b
         let report: Value = json_of(res).await;
         let title = report["title"].as_str().unwrap();
         let total = &report["total"]["figures"];
-        let period = format!(
-            "Kỳ báo cáo: năm {year} (từ ngày 01/01/{year} đến ngày 31/12/{year})"
-        );
+        let period = format!("Kỳ báo cáo: năm {year} (từ ngày 01/01/{year} đến ngày 31/12/{year})");
 
         // The workbook, through ?format= and through Accept.
         let (media, disposition, bytes) =

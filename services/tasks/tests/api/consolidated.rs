@@ -8,10 +8,10 @@ use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 use reqwest::Method;
 use serde_json::{Value, json};
 use shared::auth::Role;
+use shared::documents::{MOTTO, NATIONAL_TITLE, format_int, xlsx::ANNEX_TABLE_ROW};
 use tasks::domain::kpi::Direction;
 use tasks::domain::seed::AgencyKind;
 use tasks::domain::status::{FilingStatus, ReportStatus, TaskStatus};
-use shared::documents::{MOTTO, NATIONAL_TITLE, format_int, xlsx::ANNEX_TABLE_ROW};
 use tasks::routes::consolidated::document as xlsx;
 
 use crate::helpers::{TestApp, assert_problem, json_of, spawn_app};
@@ -328,7 +328,10 @@ async fn the_workbook_holds_the_same_figures_as_the_json_answer() {
     );
     let bytes = res.bytes().await.unwrap();
     for (w, h) in shared::testing::pdf_page_sizes(&bytes).unwrap() {
-        assert!((w - 841.89).abs() < 1.0 && (h - 595.28).abs() < 1.0, "{w} × {h}");
+        assert!(
+            (w - 841.89).abs() < 1.0 && (h - 595.28).abs() < 1.0,
+            "{w} × {h}"
+        );
     }
     let pdf = shared::testing::pdf_text(&bytes).unwrap();
     let expected = s["expected"].as_i64().unwrap();
@@ -391,7 +394,7 @@ async fn the_consolidated_report_is_for_so_noi_vu_admin_and_viewers() {
     .await;
     let res = app
         .get(
-            &format!("/api/v1/plans/{plan}/consolidated-report?period=2025&format=pdf"),
+            &format!("/api/v1/plans/{plan}/consolidated-report?period=2025&format=docx"),
             &app.labor(),
         )
         .await;

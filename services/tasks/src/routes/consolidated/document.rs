@@ -14,7 +14,6 @@ use shared::http_client::UnavailableReason;
 
 use super::ConsolidatedReport;
 
-
 pub fn filing_status_label(s: FilingStatus) -> &'static str {
     match s {
         FilingStatus::OnTime => "Đúng hạn",
@@ -94,11 +93,10 @@ pub fn unit_label(u: Unit) -> &'static str {
     }
 }
 
-
 /// The unit of a KPI target, in words (the seed stores a code).
 pub fn kpi_unit_label(code: &str) -> &str {
     match code {
-        "per_100000_workers" => "Người chết/100.000 lao động",
+        "per_100000_workers" => "Người chết trên 100.000 lao động",
         "workers" => "Người",
         "establishments" => "Cơ sở",
         other => other,
@@ -184,7 +182,7 @@ fn agencies(r: &ConsolidatedReport) -> Table {
     Table {
         columns: columns(&[
             ("STT", 6.0),
-            ("Mã cơ quan", 16.0),
+            ("Mã cơ quan", 20.0),
             ("Tên cơ quan", 50.0),
             ("Loại cơ quan", 24.0),
             ("Tình hình báo cáo", 24.0),
@@ -244,7 +242,7 @@ fn reports(r: &ConsolidatedReport) -> Table {
     Table {
         columns: columns(&[
             ("STT", 6.0),
-            ("Mã cơ quan", 16.0),
+            ("Mã cơ quan", 20.0),
             ("Tên cơ quan", 40.0),
             ("Trạng thái", 16.0),
             ("Phiên bản", 10.0),
@@ -275,7 +273,7 @@ fn kpis(r: &ConsolidatedReport) -> Table {
                 Cell::text(&k.target.indicator),
                 Cell::text(kpi_unit_label(&k.target.unit)),
                 Cell::text(direction_label(k.target.direction)),
-                Cell::Int(i64::from(k.target.yearly_change_percent)),
+                Cell::Int(k.target.yearly_change_percent),
                 Cell::decimal(k.previous.as_ref().and_then(|f| f.value)),
                 Cell::decimal(k.current.as_ref().and_then(|f| f.value)),
                 Cell::decimal(k.change_percent),
@@ -316,7 +314,11 @@ fn indicator_totals(r: &ConsolidatedReport) -> Section {
     let current = format!("Kỳ {}", t.period);
     let mut rows = Vec::new();
     for i in &t.items {
-        let unverified = if i.unverified { " (chưa xác minh)" } else { "" };
+        let unverified = if i.unverified {
+            " (chưa xác minh)"
+        } else {
+            ""
+        };
         rows.push(vec![
             Cell::text(&i.indicator),
             Cell::text(format!("{}{unverified}", i.name_vi)),
