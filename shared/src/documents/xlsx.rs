@@ -119,6 +119,22 @@ fn column_widths(doc: &Document) -> Vec<f64> {
     widths
 }
 
+/// The last column of the header block's left part: the one whose edge is nearest
+/// to two fifths of the width, so Quốc hiệu has room on the right.
+fn header_split(widths: &[f64]) -> u16 {
+    let total: f64 = widths.iter().sum();
+    let mut edge = 0.0;
+    let mut best = (f64::MAX, 0u16);
+    for (col, w) in (0u16..).zip(widths.iter().take(widths.len().saturating_sub(1))) {
+        edge += w;
+        let off = (edge / total - 0.42).abs();
+        if off < best.0 {
+            best = (off, col);
+        }
+    }
+    best.1
+}
+
 /// Writes `text` across columns `first..=last` of a row.
 fn span(
     ws: &mut Worksheet,
@@ -140,10 +156,11 @@ fn main_sheet(wb: &mut Workbook, doc: &Document, st: &Styles) -> Result<(), Xlsx
     let ws = wb.add_worksheet();
     ws.set_name(&doc.sheet)?;
     page_setup(ws, doc)?;
-    let cols = u16::try_from(column_widths(doc).len()).unwrap_or(4);
+    let widths = column_widths(doc);
+    let cols = u16::try_from(widths.len()).unwrap_or(4);
     let last = cols - 1;
     // The header block: the issuing body on the left, Quốc hiệu on the right.
-    let mid = cols / 2 - 1;
+    let mid = header_split(&widths);
     let s = &doc.settings;
     let (number, date) = (s.number_line(&doc.kind), s.date_line(doc.drawn_up));
     let left = [
@@ -182,7 +199,7 @@ fn main_sheet(wb: &mut Workbook, doc: &Document, st: &Styles) -> Result<(), Xlsx
         row += 1;
         for note in &doc.notes {
             span(ws, row, 0, last, &format!("- {note}"), &st.wrap)?;
-            ws.set_row_height(row, 15.0 * lines_needed(note, cols))?;
+            ws.set_row_height(row, 15.0 * lines_needed(note, widths.iter().sum()))?;
             row += 1;
         }
         row += 1;
@@ -207,9 +224,9 @@ fn main_sheet(wb: &mut Workbook, doc: &Document, st: &Styles) -> Result<(), Xlsx
     Ok(())
 }
 
-/// Rows of a wrapped note over the whole sheet width (a rough count of characters).
-fn lines_needed(text: &str, cols: u16) -> f64 {
-    let per_line = f64::from(cols) * 14.0;
+/// Lines of a wrapped note over the sheet's width in characters (a rough count).
+fn lines_needed(text: &str, width: f64) -> f64 {
+    let per_line = width.max(1.0);
     let chars = f64::from(u32::try_from(text.chars().count()).unwrap_or(u32::MAX));
     (chars / per_line).ceil().max(1.0)
 }
@@ -317,4 +334,17 @@ fn excel_date(d: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
 
 fn excel_moment(t: NaiveDateTime) -> Result<ExcelDateTime, XlsxError> {
     ExcelDateTime::from_timestamp(t.and_utc().timestamp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::header_split;
+
+    #[test]
+    fn the_header_splits_near_two_fifths() {
+        // Phụ lục XIV: number, item, unit, two periods.
+        assert_eq!(header_split(&[6.0, 46.0, 22.0, 18.0, 18.0]), 1);
+        // The consolidated summary: label and value, padded.
+        assert_eq!(header_split(&[42.0, 40.0, 14.0, 14.0]), 0);
+    }
 }
