@@ -57,6 +57,36 @@ fn has(sheet: &[Vec<Data>], s: &str) -> bool {
     sheet.iter().flatten().any(|c| text(c) == s)
 }
 
+/// A file of the workbook's zip.
+fn part(bytes: &[u8], name: &str) -> String {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).unwrap();
+    std::io::read_to_string(zip.by_name(name).unwrap()).unwrap()
+}
+
+/// Every sheet prints on A4 landscape, one page wide; each annex repeats its
+/// table heading (the row after `ANNEX_TABLE_ROW` rows, counted from 1) on every page.
+fn prints_on_a4_landscape(bytes: &[u8], sheets: usize) {
+    for n in 1..=sheets {
+        let sheet = part(bytes, &format!("xl/worksheets/sheet{n}.xml"));
+        assert!(sheet.contains(r#"paperSize="9""#), "sheet {n}: A4");
+        assert!(sheet.contains(r#"orientation="landscape""#), "sheet {n}");
+        assert!(
+            sheet.contains(r#"fitToPage="1""#),
+            "sheet {n}: fit to width"
+        );
+        assert!(
+            sheet.contains(r#"fitToHeight="0""#),
+            "sheet {n}: any length"
+        );
+    }
+    let workbook = part(bytes, "xl/workbook.xml");
+    let heading = documents::xlsx::ANNEX_TABLE_ROW + 1;
+    let repeated = workbook
+        .matches(&format!("!${heading}:${heading}</definedName>"))
+        .count();
+    assert_eq!(repeated, sheets - 1, "{workbook}");
+}
+
 fn is_a4_landscape(bytes: &[u8]) {
     let sizes = shared::testing::pdf_page_sizes(bytes).unwrap();
     assert!(!sizes.is_empty());
@@ -93,6 +123,7 @@ async fn the_forms_as_workbook_and_pdf_hold_the_json_figures_and_the_signature_b
         );
         let (media, _, _) = download(&app, &path, Some(documents::XLSX)).await;
         assert_eq!(media, documents::XLSX);
+        prints_on_a4_landscape(&bytes, 1 + report["breakdowns"].as_array().unwrap().len());
         let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
         let sheet = rows(&mut wb, "Báo cáo");
         for s in [
