@@ -155,6 +155,7 @@ pub fn local_settings(
             ..EventSettings::default()
         },
         rate_limit: Default::default(),
+        documents: Default::default(),
         service: Default::default(),
     }
 }

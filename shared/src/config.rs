@@ -26,6 +26,9 @@ pub struct Settings<S = NoExtra> {
     pub events: EventSettings,
     #[serde(default)]
     pub rate_limit: RateLimitSettings,
+    /// Who issues the printable documents and who signs them.
+    #[serde(default)]
+    pub documents: crate::documents::DocumentSettings,
     #[serde(default)]
     pub service: S,
 }
@@ -379,6 +382,7 @@ fn environment() -> config::Environment {
         .list_separator(",")
         .with_list_parse_key("cors.allowed_origins")
         .with_list_parse_key("events.inbound_secrets")
+        .with_list_parse_key("documents.signer_titles")
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod context;
 pub mod cors;
 pub mod db;
 pub mod deadline;
+pub mod documents;
 pub mod error;
 pub mod events;
 pub mod extract;

@@ -132,6 +132,7 @@ impl Application {
         )?);
         let cors_settings = settings.cors.clone();
         let events = web::Data::new(settings.events.clone());
+        let documents = web::Data::new(settings.documents.clone());
         let receiver = web::Data::new(crate::routes::internal::Receiver {
             handler: def.on_event,
             secrets: settings.events.inbound_secrets.clone(),
@@ -170,6 +171,7 @@ impl Application {
                 .app_data(bulk_limits.clone())
                 .app_data(extract::path_config())
                 .app_data(events.clone())
+                .app_data(documents.clone())
                 .app_data(receiver.clone())
                 .service(
                     utoipa_actix_web::scope("/api/v1")

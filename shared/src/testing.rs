@@ -176,6 +176,7 @@ pub fn settings(db: &TestDatabase, keys: &TestKeys) -> Settings {
             anonymous_burst: 1_000_000,
             trust_forwarded_for: false,
         },
+        documents: Default::default(),
         service: Default::default(),
     }
 }
@@ -346,6 +347,35 @@ pub async fn assert_operable(def: &'static ServiceDef, title: &str) {
         }
         Err(e) => panic!("no answer: {e}"),
     }
+}
+
+#[cfg(feature = "test-util")]
+/// The text of a PDF as a text extractor reads it, with runs of white space made one
+/// space, so a test can look for a phrase however the lines were broken.
+pub fn pdf_text(bytes: &[u8]) -> anyhow::Result<String> {
+    let text = pdf_extract::extract_text_from_mem(bytes)?;
+    Ok(text.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+#[cfg(feature = "test-util")]
+/// The width and height, in points, of each page of a PDF.
+pub fn pdf_page_sizes(bytes: &[u8]) -> anyhow::Result<Vec<(f32, f32)>> {
+    let doc = pdf_extract::Document::load_mem(bytes)?;
+    let mut sizes = Vec::new();
+    for id in doc.get_pages().into_values() {
+        let page = doc.get_dictionary(id)?;
+        let corners = page
+            .get(b"MediaBox")?
+            .as_array()?
+            .iter()
+            .map(|n| n.as_float().map_err(anyhow::Error::from))
+            .collect::<anyhow::Result<Vec<f32>>>()?;
+        let &[x0, y0, x1, y1] = corners.as_slice() else {
+            anyhow::bail!("a MediaBox of {} numbers", corners.len());
+        };
+        sizes.push((x1 - x0, y1 - y0));
+    }
+    Ok(sizes)
 }
 
 #[cfg(test)]

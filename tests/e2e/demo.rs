@@ -419,3 +419,117 @@ async fn a_small_demo_loads_and_its_figures_match_the_generator() {
         "{error:#}"
     );
 }
+
+/// Issue 15's acceptance: Phụ lục XIV and XV of last year (2025 when run in 2026)
+/// from the demo data set give, figure by figure, the accident statistics of the same
+/// period and sector — the total, the same period a year before and every breakdown
+/// — for the year and its first half; and the two sectors together hold every
+/// accident the generator made in the year.
+#[tokio::test]
+async fn phu_luc_xiv_and_xv_of_the_demo_equal_its_accident_statistics() {
+    let keys = TestKeys::new().unwrap();
+    let databases: Vec<TestDatabase> = (0..3).map(|_| TestDatabase::new().unwrap()).collect();
+    let (ports, _handles) = super::start_suite_with_kpi_sources(&keys, &databases, 5000).await;
+    let url = |i: usize| format!("http://127.0.0.1:{}", ports[i]);
+    let targets = atvsld::demo::load::Targets {
+        incidents: url(0),
+        health_stats: url(1),
+        tasks: url(2),
+    };
+    let data = DataSet::generate(Options {
+        seed: 20,
+        size: 60,
+        today: shared::time::today(),
+    });
+    let admin = keys.token(Role::Admin, None);
+    atvsld::demo::load::load(&targets, &admin, &data, false)
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    let last = data.years[1];
+    let base = &targets.incidents;
+
+    // A form without rates shows the statistics' row without them.
+    let without_rates = |mut row: Value| {
+        for field in [
+            "workers",
+            "frequency_rate_per_1000",
+            "fatal_rate_per_100000",
+        ] {
+            row[field] = Value::Null;
+        }
+        row
+    };
+    let mut cases = 0;
+    for period in [last.to_string(), format!("{last}-H1")] {
+        for (form, sector, rates) in [
+            ("xiv", "with_labour_relation", true),
+            ("xv", "without_labour_contract", false),
+        ] {
+            let shown = |row: &Value| {
+                if rates {
+                    row.clone()
+                } else {
+                    without_rates(row.clone())
+                }
+            };
+            let report = get(
+                &client,
+                &format!("{base}/api/v1/statutory-reports/{form}?period={period}"),
+                &admin,
+            )
+            .await;
+            let stats_path =
+                format!("{base}/api/v1/accident-statistics?period={period}&sector={sector}");
+            let stats = get(&client, &stats_path, &admin).await;
+            assert_eq!(report["total"], shown(&stats["total"]), "{form} {period}");
+            let previous = period.replacen(&last.to_string(), &(last - 1).to_string(), 1);
+            let before = get(
+                &client,
+                &format!("{base}/api/v1/accident-statistics?period={previous}&sector={sector}"),
+                &admin,
+            )
+            .await;
+            assert_eq!(
+                report["previous_year_total"],
+                shown(&before["total"]),
+                "{form} {previous}"
+            );
+            let breakdowns = report["breakdowns"].as_array().unwrap();
+            assert_eq!(breakdowns.len(), 5);
+            for b in breakdowns {
+                let group_by = b["group_by"].as_str().unwrap();
+                let grouped = get(
+                    &client,
+                    &format!("{stats_path}&group_by={group_by}"),
+                    &admin,
+                )
+                .await;
+                let expected: Vec<Value> = grouped["rows"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(shown)
+                    .collect();
+                assert_eq!(
+                    b["rows"],
+                    Value::from(expected),
+                    "{form} {period} by {group_by}"
+                );
+            }
+            if period == last.to_string() {
+                assert!(n(&report, "/total/figures/cases") > 0, "{form} {period}");
+                cases += n(&report, "/total/figures/cases");
+            }
+        }
+    }
+    let made = data
+        .accidents
+        .iter()
+        .filter(|a| chrono::Datelike::year(&a.day()) == last)
+        .count() as i64;
+    assert_eq!(
+        cases, made,
+        "XIV and XV together hold every accident of {last}"
+    );
+}

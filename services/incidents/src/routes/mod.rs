@@ -8,6 +8,7 @@ pub mod code_lists;
 pub mod establishments;
 pub mod establishments_import;
 pub mod statistics;
+pub mod statutory_document;
 pub mod statutory_reports;
 pub mod technical_incidents;
 

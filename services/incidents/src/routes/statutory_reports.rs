@@ -2,11 +2,12 @@
 //! `/api/v1/statutory-reports/{form}` (Phụ lục XIV, XV) and the quick report of a
 //! grave accident `/api/v1/accidents/{id}/quick-report` (Phụ lục XIII).
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
 use shared::db::Db;
+use shared::documents::{self, DocumentSettings, ExportFormat, PdfDocument, XlsxDocument};
 use shared::error::ApiError;
 use shared::extract::Query;
 use shared::figures::Trend;
@@ -35,6 +36,9 @@ pub struct StatutoryReportParams {
     /// The figures as they stood at the end of this day; without it, as they stand
     /// now. Ask with a past day for figures that no later declaration changes.
     pub as_of: Option<NaiveDate>,
+    /// `xlsx` or `pdf` for the document to sign; otherwise as `Accept` asks (JSON by default).
+    #[param(inline)]
+    pub format: Option<ExportFormat>,
 }
 
 /// The rows of one breakdown of the form.
@@ -100,22 +104,56 @@ fn without_rates(mut r: StatisticsRow) -> StatisticsRow {
 /// contract) for `YYYY-H1` or `YYYY`, from the accidents the suite holds. Every figure
 /// is the one `/accident-statistics` gives for the same period and sector. For Sở Nội
 /// vụ, admin and the authorities that read statistics; no cell is hidden.
+///
+/// As a document to sign with `?format=xlsx` or `?format=pdf` (or `Accept:` the media
+/// type), sent as an attachment: the issuing body and Quốc hiệu, number and date left
+/// for the signing, the totals against the same period a year before, notes on
+/// method, Nơi nhận and the signature block; each breakdown is an annex (a sheet of
+/// the workbook; A4 landscape pages of the PDF).
 #[utoipa::path(
     tag = "statutory-reports",
     params(("form" = StatutoryForm, Path, description = "`xiv` or `xv`"), StatutoryReportParams),
-    responses((status = 200, description = "The form's figures", body = StatutoryReport))
+    responses((status = 200, description = "The form's figures, or the form as a document",
+        content(
+            (StatutoryReport = "application/json"),
+            (XlsxDocument = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (PdfDocument = "application/pdf"),
+        ),
+        headers(("Content-Disposition" = String, description = "`attachment; filename=...` for a document"))
+    ))
 )]
 #[get("/statutory-reports/{form}")]
 pub async fn get_statutory_report(
+    req: HttpRequest,
     user: AuthUser,
     db: web::Data<Db>,
+    settings: web::Data<DocumentSettings>,
     form: web::Path<StatutoryForm>,
     params: Query<StatutoryReportParams>,
 ) -> Result<HttpResponse, ApiError> {
     let form = form.into_inner();
     let p = params.into_inner();
     let period = Period::parse_parameter("period", &p.period)?;
-    let f = service::figures(&db, &user, form, period, p.as_of).await?;
+    let format = ExportFormat::negotiate(&req, p.format);
+    let report = statutory_report(&db, &user, form, period, p.as_of).await?;
+    if format != ExportFormat::Json {
+        let doc = super::statutory_document::document(&report, period, &settings);
+        if let Some(file) = documents::attachment(&doc, format)? {
+            return Ok(file);
+        }
+    }
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// The form's figures: the statistics of its sector for the period.
+async fn statutory_report(
+    db: &Db,
+    user: &AuthUser,
+    form: StatutoryForm,
+    period: Period,
+    as_of: Option<NaiveDate>,
+) -> Result<StatutoryReport, ApiError> {
+    let f = service::figures(db, user, form, period, as_of).await?;
     let shown = |r: StatisticsRow| {
         if form.has_rates() {
             r
@@ -163,7 +201,7 @@ pub async fn get_statutory_report(
         .collect();
     let (title, title_en) = form.title();
     let (issuing_body, issuing_body_en) = rules::ISSUING_BODY;
-    Ok(HttpResponse::Ok().json(StatutoryReport {
+    Ok(StatutoryReport {
         form,
         annex: form.annex().to_owned(),
         title: title.to_owned(),
@@ -180,7 +218,7 @@ pub async fn get_statutory_report(
         first_day: period.first_day(),
         last_day: period.end_day().pred_opt().unwrap_or(period.end_day()),
         due_before: rules::due_date(period),
-        as_of: p.as_of,
+        as_of,
         generated_at: Utc::now(),
         complete: s.completeness.complete,
         complete_through: s.completeness.complete_through,
@@ -190,7 +228,7 @@ pub async fn get_statutory_report(
         fatal_rate_trend: form.has_rates().then(|| s.fatal_rate_trend.clone()),
         denominator_source: form.has_rates().then(|| s.denominator_source.to_owned()),
         unverified: notes(rules::PERIODIC_UNVERIFIED),
-    }))
+    })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

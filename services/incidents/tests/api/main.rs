@@ -18,5 +18,6 @@ mod metrics;
 mod problems;
 mod receipts;
 mod statistics;
+mod statutory_documents;
 mod statutory_reports;
 mod technical_incidents;

@@ -11,7 +11,7 @@ use crate::helpers::{
 };
 
 /// The year the seeded accidents fall in (Viet Nam time).
-fn this_year() -> i32 {
+pub(crate) fn this_year() -> i32 {
     (Utc::now() - Duration::days(2))
         .with_timezone(&shared::time::vietnam())
         .year()
@@ -45,7 +45,7 @@ fn no_contract(commune: &str, severity: &str, personal_id: &str) -> Value {
 }
 
 /// Two employers and four accidents in both sectors, this year.
-async fn seed(app: &TestApp) {
+pub(crate) async fn seed(app: &TestApp) {
     let mut one = establishment(&tax_code(1));
     one["headcount"] = json!({"total": 1000, "female": 100, "hazardous": 10});
     app.create_establishment(&one).await;

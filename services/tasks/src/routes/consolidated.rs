@@ -1,16 +1,16 @@
 //! `/api/v1/plans/{id}/consolidated-report`: what Sở Nội vụ sends up — compliance,
 //! the agencies' reports and the KPIs — as JSON or as an Excel workbook.
 
-/// The spreadsheet form of the same report (a child: it renders this module's body).
-pub mod xlsx;
+/// The same report as a document to sign (a child: it lays out this module's body).
+pub mod document;
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
 use shared::config::Upstreams;
 use shared::db::{Db, parse_stored};
+use shared::documents::{self, DocumentSettings, ExportFormat, PdfDocument, XlsxDocument};
 use shared::error::ApiError;
 use shared::extract::Query;
 use shared::period::Period;
@@ -27,16 +27,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(get_consolidated_report);
 }
 
-/// The media type of an `.xlsx` workbook.
-pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ExportFormat {
-    Json,
-    Xlsx,
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -44,7 +34,7 @@ pub struct ConsolidatedParams {
     /// `2025` (the annual report) or `2025-H1`; the KPIs are those of its year.
     #[param(example = "2025")]
     pub period: String,
-    /// `xlsx` for the workbook; otherwise as `Accept` asks (JSON by default).
+    /// `xlsx` or `pdf` for the document to sign; otherwise as `Accept` asks (JSON by default).
     #[param(inline)]
     pub format: Option<ExportFormat>,
 }
@@ -90,12 +80,6 @@ pub struct ConsolidatedReport {
     /// `null` for a plan without a data set.
     pub indicators: Option<IndicatorValuesResponse>,
 }
-
-/// The workbook, as sent with `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`.
-#[derive(ToSchema)]
-#[schema(value_type = String, format = Binary)]
-#[allow(dead_code)] // a schema only: the handler sends the bytes themselves
-pub struct XlsxWorkbook(Vec<u8>);
 
 impl ConsolidatedReport {
     fn from_consolidated(c: Consolidated) -> Result<Self, ApiError> {
@@ -143,37 +127,27 @@ impl ConsolidatedReport {
     }
 }
 
-/// Whether the caller asked for the workbook.
-fn wants_xlsx(req: &HttpRequest, format: Option<ExportFormat>) -> bool {
-    match format {
-        Some(f) => f == ExportFormat::Xlsx,
-        None => req
-            .headers()
-            .get_all(header::ACCEPT)
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|t| t.split(';').next().is_some_and(|m| m.trim() == XLSX)),
-    }
-}
-
 /// Consolidated report of a plan
 ///
 /// Báo cáo tổng hợp: what Sở Nội vụ sends to UBND tỉnh and Bộ Nội vụ for a period —
 /// compliance (who reported on time, late, returned or not at all, and where each
 /// task stands), the agencies' reports (status, when received, on time), the
-/// plan's KPIs for the period's year, and the totals of the activity indicators. As JSON, or as an Excel workbook with one
-/// sheet per part and Vietnamese headings (`Accept:
-/// application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` or
-/// `?format=xlsx`), sent as an attachment. Sở Nội vụ, admin and viewers.
+/// plan's KPIs for the period's year, and the totals of the activity indicators. As
+/// JSON, or as a document to sign (`?format=xlsx` or `?format=pdf`, or `Accept:` the
+/// media type), sent as an attachment: the issuing body and Quốc hiệu, number and
+/// date left for the signing, the summary, notes on method, Nơi nhận and the
+/// signature block, and each other part as an annex (a sheet of the workbook; A4
+/// landscape pages of the PDF). Sở Nội vụ, admin and viewers.
 #[utoipa::path(
     tag = "plans",
     params(("id" = String, Path, description = "Plan id"), ConsolidatedParams),
     responses((status = 200, description = "The consolidated report",
         content(
             (ConsolidatedReport = "application/json"),
-            (XlsxWorkbook = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (XlsxDocument = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (PdfDocument = "application/pdf"),
         ),
-        headers(("Content-Disposition" = String, description = "`attachment; filename=...` for the workbook"))
+        headers(("Content-Disposition" = String, description = "`attachment; filename=...` for a document"))
     ))
 )]
 #[get("/plans/{id}/consolidated-report")]
@@ -182,6 +156,7 @@ pub async fn get_consolidated_report(
     req: HttpRequest,
     user: AuthUser,
     db: web::Data<Db>,
+    settings: web::Data<DocumentSettings>,
     client: web::Data<reqwest::Client>,
     upstreams: web::Data<Upstreams>,
     id: web::Path<uuid::Uuid>,
@@ -201,15 +176,12 @@ pub async fn get_consolidated_report(
     )
     .await?;
     let report = ConsolidatedReport::from_consolidated(consolidated)?;
-    if !wants_xlsx(&req, p.format) {
-        return Ok(HttpResponse::Ok().json(report));
+    let format = ExportFormat::negotiate(&req, p.format);
+    if format != ExportFormat::Json {
+        let doc = document::document(&report, period, &settings);
+        if let Some(file) = documents::attachment(&doc, format)? {
+            return Ok(file);
+        }
     }
-    let bytes = xlsx::workbook(&report)?;
-    Ok(HttpResponse::Ok()
-        .content_type(XLSX)
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{}\"", xlsx::file_name(&report)),
-        ))
-        .body(bytes))
+    Ok(HttpResponse::Ok().json(report))
 }

@@ -1,5 +1,5 @@
-//! The consolidated report: JSON, and the same figures in the `.xlsx` workbook read
-//! back with an XLSX reader.
+//! The consolidated report: JSON, and the same figures in the document to sign — the
+//! `.xlsx` workbook read back with an XLSX reader, the PDF read back as text.
 
 use std::io::Cursor;
 
@@ -8,10 +8,11 @@ use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 use reqwest::Method;
 use serde_json::{Value, json};
 use shared::auth::Role;
+use shared::documents::{MOTTO, NATIONAL_TITLE, format_int, xlsx::ANNEX_TABLE_ROW};
 use tasks::domain::kpi::Direction;
 use tasks::domain::seed::AgencyKind;
 use tasks::domain::status::{FilingStatus, ReportStatus, TaskStatus};
-use tasks::routes::consolidated::xlsx;
+use tasks::routes::consolidated::document as xlsx;
 
 use crate::helpers::{TestApp, assert_problem, json_of, spawn_app};
 
@@ -57,12 +58,17 @@ fn parse<T: serde::de::DeserializeOwned>(v: &Value) -> T {
     serde_json::from_value(v.clone()).unwrap()
 }
 
-pub(crate) fn rows(wb: &mut Xlsx<Cursor<Vec<u8>>>, sheet: &str) -> Vec<Vec<Data>> {
+fn all_rows(wb: &mut Xlsx<Cursor<Vec<u8>>>, sheet: &str) -> Vec<Vec<Data>> {
     wb.worksheet_range(sheet)
         .unwrap()
         .rows()
         .map(<[Data]>::to_vec)
         .collect()
+}
+
+/// An annex sheet's table: its heading row, then its rows.
+pub(crate) fn rows(wb: &mut Xlsx<Cursor<Vec<u8>>>, sheet: &str) -> Vec<Vec<Data>> {
+    all_rows(wb, sheet).split_off(ANNEX_TABLE_ROW as usize)
 }
 
 async fn file(app: &TestApp, agency: &str, period: &str) -> Value {
@@ -154,13 +160,34 @@ async fn the_workbook_holds_the_same_figures_as_the_json_answer() {
     workbook(&app, &format!("{path}&format=xlsx"), None).await;
     assert_eq!(wb.sheet_names(), xlsx::SHEETS.map(str::to_owned).to_vec());
 
-    // Tổng hợp.
-    let summary = rows(&mut wb, "Tổng hợp");
-    assert_eq!(text(&summary[0][0]), "Nội dung");
+    // Tổng hợp: the document itself, with the summary in its body.
+    let summary = all_rows(&mut wb, "Tổng hợp");
+    let cells: Vec<String> = summary
+        .iter()
+        .flatten()
+        .filter_map(|c| match c {
+            Data::String(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    for s in [
+        "UBND TỈNH CAO BẰNG",
+        "SỞ NỘI VỤ",
+        NATIONAL_TITLE,
+        MOTTO,
+        "BÁO CÁO",
+        "Tổng hợp tình hình thực hiện Kế hoạch số 664/KH-UBND",
+        "Nội dung",
+        "Ghi chú về phương pháp:",
+        "Nơi nhận:",
+        "GIÁM ĐỐC",
+    ] {
+        assert!(cells.iter().any(|c| c == s), "no {s} in the workbook");
+    }
     let value = |label: &str| {
         summary
             .iter()
-            .find(|r| text(&r[0]) == label)
+            .find(|r| matches!(&r[0], Data::String(s) if s == label))
             .unwrap_or_else(|| panic!("no row {label}"))[1]
             .clone()
     };
@@ -262,7 +289,11 @@ async fn the_workbook_holds_the_same_figures_as_the_json_answer() {
     assert_eq!(sheet.len(), kpis.len() + 1);
     for (row, k) in sheet[1..].iter().zip(kpis) {
         assert_eq!(text(&row[1]), k["target"]["indicator"].as_str().unwrap());
-        assert_eq!(text(&row[2]), k["target"]["unit"].as_str().unwrap());
+        assert_eq!(
+            text(&row[2]),
+            xlsx::kpi_unit_label(k["target"]["unit"].as_str().unwrap())
+        );
+        assert!(!text(&row[2]).contains('_'), "a unit in words");
         assert_eq!(
             text(&row[3]),
             xlsx::direction_label(parse::<Direction>(&k["target"]["direction"]))
@@ -277,6 +308,47 @@ async fn the_workbook_holds_the_same_figures_as_the_json_answer() {
         assert_eq!(text(&row[8]), "");
         assert_eq!(k["unavailable"]["reason"], "not_configured");
         assert!(text(&row[9]).starts_with("Chưa cấu hình"), "{:?}", row[9]);
+    }
+
+    // The PDF: A4 landscape, the title block, the summary's figures, the signature block.
+    let res = app
+        .request(
+            Method::GET,
+            &format!("{path}&format=pdf"),
+            Some(&app.labor()),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert_eq!(
+        res.headers()["content-disposition"].to_str().unwrap(),
+        format!("attachment; filename=\"bao-cao-tong-hop-664-KH-UBND-{period}.pdf\"")
+    );
+    let bytes = res.bytes().await.unwrap();
+    for (w, h) in shared::testing::pdf_page_sizes(&bytes).unwrap() {
+        assert!(
+            (w - 841.89).abs() < 1.0 && (h - 595.28).abs() < 1.0,
+            "{w} × {h}"
+        );
+    }
+    let pdf = shared::testing::pdf_text(&bytes).unwrap();
+    let expected = s["expected"].as_i64().unwrap();
+    for phrase in [
+        "UBND TỈNH CAO BẰNG".to_owned(),
+        NATIONAL_TITLE.to_owned(),
+        MOTTO.to_owned(),
+        "BÁO CÁO".to_owned(),
+        "Tổng hợp tình hình thực hiện Kế hoạch số 664/KH-UBND".to_owned(),
+        format!("Kỳ báo cáo: năm {year}"),
+        format!("Số cơ quan phải báo cáo {}", format_int(expected)),
+        "Phụ lục 2: Tình trạng thực hiện nhiệm vụ".to_owned(),
+        "Sở Xây dựng".to_owned(),
+        "Nơi nhận:".to_owned(),
+        "GIÁM ĐỐC".to_owned(),
+    ] {
+        assert!(pdf.contains(&phrase), "no {phrase} in the PDF: {pdf}");
     }
 }
 
@@ -322,7 +394,7 @@ async fn the_consolidated_report_is_for_so_noi_vu_admin_and_viewers() {
     .await;
     let res = app
         .get(
-            &format!("/api/v1/plans/{plan}/consolidated-report?period=2025&format=pdf"),
+            &format!("/api/v1/plans/{plan}/consolidated-report?period=2025&format=docx"),
             &app.labor(),
         )
         .await;
