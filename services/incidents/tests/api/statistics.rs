@@ -9,7 +9,7 @@ fn casualty(personal_id: &str, severity: &str, gender: &str) -> Value {
     json!({
         "personal_id": personal_id, "full_name": "Người bị nạn", "gender": gender, "birth_year": 1990,
         "contract_type": "indefinite", "severity": severity, "days_off": 10,
-        "costs": {"medical": 1000, "wages": 500, "compensation": 0}
+        "costs": {"medical_thousand_vnd": 1000, "wages_thousand_vnd": 500, "compensation_thousand_vnd": 0}
     })
 }
 
@@ -115,7 +115,7 @@ async fn statistics_match_hand_computed_counts_and_rates() {
         (
             t["female"].as_i64(),
             t["days_off"].as_i64(),
-            t["cost_medical"].as_i64()
+            t["cost_medical_thousand_vnd"].as_i64()
         ),
         (Some(1), Some(40), Some(4000))
     );

@@ -65,6 +65,9 @@ impl TryFrom<&AgencyView> for AgencyResponse {
 pub struct AgencyList {
     pub items: Vec<AgencyResponse>,
     pub next_cursor: Option<String>,
+    /// Items matching the filters over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -76,6 +79,8 @@ pub struct ListAgenciesParams {
     pub limit: Option<i64>,
     /// The `next_cursor` of the page before.
     pub cursor: Option<String>,
+    /// `true` adds `total`, the items matching the filters over all pages.
+    pub total: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -121,6 +126,7 @@ pub async fn list_agencies(
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let rows = service::list_agencies(&db, &user, params.kind).await?;
+    let total = shared::pagination::total_of(params.total, &rows);
     let (rows, next_cursor) =
         shared::pagination::page_read_whole(rows, params.limit, params.cursor.as_deref(), |r| {
             r.agency.code.as_str()
@@ -131,6 +137,7 @@ pub async fn list_agencies(
             .map(AgencyResponse::try_from)
             .collect::<Result<_, _>>()?,
         next_cursor,
+        total,
     }))
 }
 

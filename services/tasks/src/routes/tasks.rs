@@ -105,6 +105,9 @@ impl TryFrom<&TaskView> for TaskResponse {
 pub struct TaskList {
     pub items: Vec<TaskResponse>,
     pub next_cursor: Option<String>,
+    /// Items matching the filters over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -118,6 +121,8 @@ pub struct ListTasksParams {
     pub limit: Option<i64>,
     /// The `next_cursor` of the page before.
     pub cursor: Option<String>,
+    /// `true` adds `total`, the items matching the filters over all pages.
+    pub total: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -167,6 +172,7 @@ pub async fn list_tasks(
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
     let views = service::list_tasks(&db, &user, p.plan_id.map(|i| i.to_string()), p.agency).await?;
+    let total = shared::pagination::total_of(p.total, &views);
     let (views, next_cursor) =
         shared::pagination::page_read_whole(views, p.limit, p.cursor.as_deref(), |v| {
             v.task.id.as_str()
@@ -177,6 +183,7 @@ pub async fn list_tasks(
             .map(TaskResponse::try_from)
             .collect::<Result<_, _>>()?,
         next_cursor,
+        total,
     }))
 }
 
