@@ -124,6 +124,37 @@ async fn statistics_match_hand_computed_counts_and_rates() {
     assert_eq!(s["total"]["frequency_rate_per_1000"], 0.75);
     assert_eq!(s["total"]["fatal_rate_per_100000"], 25.0);
     assert_eq!(s["method"]["denominator_source"], "establishment_registry");
+    // The method is told in Vietnamese, and in English when the caller asks.
+    assert!(
+        s["method"]["counted"]
+            .as_str()
+            .unwrap()
+            .contains("nghìn đồng"),
+        "{}",
+        s["method"]
+    );
+    let english = app
+        .svc
+        .client
+        .get(app.svc.url(&format!(
+            "/api/v1/accident-statistics?period={}",
+            this_year()
+        )))
+        .bearer_auth(app.admin())
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    let english = json_of(english).await;
+    assert!(
+        english["method"]["counted"]
+            .as_str()
+            .unwrap()
+            .contains("thousand VND"),
+        "{}",
+        english["method"]
+    );
+    assert_eq!(english["total"]["figures"], s["total"]["figures"]);
 
     let rows = s["rows"].as_array().unwrap();
     let by = |key: &str| rows.iter().find(|r| r["key"] == key).unwrap().clone();
