@@ -41,7 +41,7 @@ use crate::auth::AuthUser;
 use crate::db::{self, DbConnection};
 use crate::error::ApiError;
 use crate::extract::hex_sha256;
-use crate::pagination::Page;
+use crate::pagination::{Page, Paged};
 use crate::time::utc_micros;
 
 diesel::table! {
@@ -389,7 +389,7 @@ pub fn list(
     conn: &mut DbConnection,
     filter: &Filter,
     page: &Page,
-) -> Result<(Vec<AuditEvent>, Option<String>, Option<i64>), ApiError> {
+) -> Result<Paged<AuditEvent>, ApiError> {
     use audit_events::dsl as a;
     let total = page.total(|| filtered(filter).count().get_result::<i64>(conn))?;
     let mut query = filtered(filter);
@@ -402,11 +402,11 @@ pub fn list(
         .select(EventRow::as_select())
         .load(conn)?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id.as_str());
-    Ok((
-        rows.into_iter().map(AuditEvent::from).collect(),
+    Ok(Paged {
+        items: rows.into_iter().map(AuditEvent::from).collect(),
         next_cursor,
         total,
-    ))
+    })
 }
 
 /// Walks every lane from its first entry to its head and reports the first break of
@@ -635,7 +635,7 @@ mod tests {
         assert!(result.valid, "{result:?}");
         assert_eq!(result.count, 3);
 
-        let (items, _, total) = list(
+        let Paged { items, total, .. } = list(
             &mut conn,
             &Filter::default(),
             &Page {
@@ -919,7 +919,7 @@ mod tests {
             before: None,
             count: false,
         };
-        let (items, _, _) = pool
+        let Paged { items, .. } = pool
             .run(move |conn| list(conn, &Filter::default(), &page))
             .await
             .unwrap_or_else(|e| panic!("{e}"));

@@ -80,7 +80,8 @@ pub async fn list_audit_events(
     };
     let (items, next_cursor, total) = db
         .run(move |conn| audit::list(conn, &filter, &page))
-        .await?;
+        .await?
+        .into_parts();
     Ok(HttpResponse::Ok().json(AuditEventList {
         items,
         next_cursor,
