@@ -265,6 +265,34 @@ async fn an_update_needs_the_current_version_and_a_reason_and_keeps_history() {
         "Cập nhật số lao động 6 tháng đầu năm"
     );
     assert_eq!(items[1]["record"]["headcount"]["total"], 120);
+
+    // Revisions page like every list: one version a page, the oldest last.
+    let first = json_of(
+        app.get(
+            &format!("{path}/revisions?limit=1&total=true"),
+            &app.admin(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (
+            first["total"].as_i64(),
+            first["items"][0]["version"].as_i64()
+        ),
+        (Some(2), Some(2))
+    );
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let last = json_of(
+        app.get(
+            &format!("{path}/revisions?limit=1&cursor={cursor}"),
+            &app.admin(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(last["items"][0]["version"], 1);
+    assert!(last["next_cursor"].is_null(), "{last}");
 }
 
 #[tokio::test]
