@@ -182,7 +182,7 @@ def run(base_url: str, atvsld: str, data_dir: str) -> None:
                 severity=Severity.FATAL,
                 occupation_code="8111",
                 injury_codes=["11"],
-                costs=Costs(medical=15000, compensation=200000, wages=0),
+                costs=Costs(medical_thousand_vnd=15000, compensation_thousand_vnd=200000, wages_thousand_vnd=0),
             ),
             CasualtyDeclaration(
                 personal_id="004195012346",
@@ -192,7 +192,7 @@ def run(base_url: str, atvsld: str, data_dir: str) -> None:
                 contract_type=ContractType.FIXED_TERM,
                 severity=Severity.SERIOUS,
                 days_off=30,
-                costs=Costs(medical=8000, wages=4500),
+                costs=Costs(medical_thousand_vnd=8000, wages_thousand_vnd=4500),
             ),
         ],
         external_ref=f"smoke-{uuid.uuid4()}",
@@ -243,9 +243,9 @@ def run(base_url: str, atvsld: str, data_dir: str) -> None:
         "minor": 0,
         "female": 1,
         "days_off": 30,
-        "cost_medical": 23000,
-        "cost_compensation": 200000,
-        "cost_wages": 4500,
+        "cost_medical_thousand_vnd": 23000,
+        "cost_compensation_thousand_vnd": 200000,
+        "cost_wages_thousand_vnd": 4500,
     }
     for field, added in expected.items():
         was, now = getattr(before, field), getattr(after, field)

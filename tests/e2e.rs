@@ -193,6 +193,11 @@ mod request_limits;
 #[path = "e2e/doc_links.rs"]
 mod doc_links;
 
+// One vocabulary in every service: paged lists, money units, trends, compliance,
+// bulk results and statistics rows, checked over the published documents.
+#[path = "e2e/api_consistency.rs"]
+mod api_consistency;
+
 /// The suite with the tasks service pointed at the real incidents and health-stats
 /// services; returns their ports and handles (incidents, health-stats, tasks).
 /// Polls `check` every 50 ms until it holds; fails the test after 30 s.
@@ -257,7 +262,7 @@ fn accident(tax_code: &str, personal_id: &str, days_ago: i64) -> Value {
         "casualties": [{
             "personal_id": personal_id, "full_name": "Người bị nạn", "gender": "male", "birth_year": 1990,
             "contract_type": "indefinite", "severity": "fatal", "days_off": 0,
-            "costs": {"medical": 1000, "wages": 0, "compensation": 0}
+            "costs": {"medical_thousand_vnd": 1000, "wages_thousand_vnd": 0, "compensation_thousand_vnd": 0}
         }]
     })
 }

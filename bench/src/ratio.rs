@@ -83,7 +83,7 @@ fn declaration(n: u64) -> Value {
             "personal_id": format!("004090{:06}", (n * 2 + k) % 1_000_000),
             "full_name": "Nông Văn A", "gender": "male", "birth_year": 1990,
             "contract_type": "indefinite", "severity": "minor", "days_off": 3,
-            "costs": {"medical": 1000, "wages": 500, "compensation": 0}
+            "costs": {"medical_thousand_vnd": 1000, "wages_thousand_vnd": 500, "compensation_thousand_vnd": 0}
         })
     };
     let employer = tax_code(u32::try_from(n % u64::from(SEEDED)).unwrap_or(0) + 1);

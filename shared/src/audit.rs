@@ -41,7 +41,7 @@ use crate::auth::AuthUser;
 use crate::db::{self, DbConnection};
 use crate::error::ApiError;
 use crate::extract::hex_sha256;
-use crate::pagination::Page;
+use crate::pagination::{Page, Paged};
 use crate::time::utc_micros;
 
 diesel::table! {
@@ -360,12 +360,10 @@ fn append(
     })
 }
 
-/// Entries matching `filter`, newest first, one page.
-pub fn list(
-    conn: &mut DbConnection,
-    filter: &Filter,
-    page: &Page,
-) -> Result<(Vec<AuditEvent>, Option<String>), ApiError> {
+type Boxed<'a> = audit_events::BoxedQuery<'a, crate::db::DbBackend>;
+
+/// The entries matching `filter`, before paging.
+fn filtered<'a>(filter: &Filter) -> Boxed<'a> {
     use audit_events::dsl as a;
     let mut query = a::audit_events.into_boxed();
     if let Some(resource_type) = &filter.resource_type {
@@ -383,6 +381,18 @@ pub fn list(
     if let Some(to) = filter.to {
         query = query.filter(a::occurred_at.lt(to));
     }
+    query
+}
+
+/// Entries matching `filter`, newest first, one page, with their total when asked.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &Filter,
+    page: &Page,
+) -> Result<Paged<AuditEvent>, ApiError> {
+    use audit_events::dsl as a;
+    let total = page.total(|| filtered(filter).count().get_result::<i64>(conn))?;
+    let mut query = filtered(filter);
     if let Some(before) = &page.before {
         query = query.filter(a::id.lt(before.clone()));
     }
@@ -392,10 +402,11 @@ pub fn list(
         .select(EventRow::as_select())
         .load(conn)?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id.as_str());
-    Ok((
-        rows.into_iter().map(AuditEvent::from).collect(),
+    Ok(Paged {
+        items: rows.into_iter().map(AuditEvent::from).collect(),
         next_cursor,
-    ))
+        total,
+    })
 }
 
 /// Walks every lane from its first entry to its head and reports the first break of
@@ -624,17 +635,19 @@ mod tests {
         assert!(result.valid, "{result:?}");
         assert_eq!(result.count, 3);
 
-        let (items, _) = list(
+        let Paged { items, total, .. } = list(
             &mut conn,
             &Filter::default(),
             &Page {
                 limit: 10,
                 before: None,
+                count: true,
             },
         )
         .unwrap_or_else(|e| panic!("{e}"));
         let seqs: Vec<i64> = items.iter().map(|e| e.seq).collect();
         assert_eq!(seqs, vec![3, 2, 1], "newest first");
+        assert_eq!(total, Some(3), "counted when asked");
         let first = items
             .last()
             .cloned()
@@ -904,8 +917,9 @@ mod tests {
         let page = Page {
             limit: 1,
             before: None,
+            count: false,
         };
-        let (items, _) = pool
+        let Paged { items, .. } = pool
             .run(move |conn| list(conn, &Filter::default(), &page))
             .await
             .unwrap_or_else(|e| panic!("{e}"));

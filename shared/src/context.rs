@@ -80,6 +80,17 @@ pub fn current() -> RequestContext {
     CONTEXT.try_with(Clone::clone).unwrap_or_default()
 }
 
+/// A text of an answer (a statistics method, an explanation) in the caller's language:
+/// Vietnamese unless `Accept-Language` asks for English, as problems are.
+#[must_use]
+pub fn said(vi: &str, en: &str) -> String {
+    match current().lang {
+        Lang::Vi => vi,
+        Lang::En => en,
+    }
+    .to_owned()
+}
+
 /// A number in `0..n`, the same for everything the current request does (outside a
 /// request, for everything the current thread does: a transaction runs on one thread),
 /// and spread evenly over requests. Rows that every write would otherwise update (the

@@ -258,6 +258,52 @@ pub fn trend(
     }
 }
 
+/// Who filed for a period among those expected to, the same object in every service
+/// (incidents' periodic accident reports, tasks' plan reports).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ComplianceSummary {
+    /// Reporters expected to file for the period.
+    pub expected: usize,
+    pub on_time: usize,
+    pub late: usize,
+    /// Due and not received.
+    pub missing: usize,
+    /// Returned for correction and not yet filed again (only plan reports are ever
+    /// returned; 0 elsewhere).
+    pub returned: usize,
+    /// Not received, not yet due.
+    pub not_yet_due: usize,
+    /// On time / expected, in percent.
+    pub on_time_percent: Option<f64>,
+    /// Filed (on time, late or returned) / expected, in percent.
+    pub filed_percent: Option<f64>,
+}
+
+impl ComplianceSummary {
+    /// The summary of the expected reporters, each counted under one status.
+    #[must_use]
+    pub fn new(
+        on_time: usize,
+        late: usize,
+        returned: usize,
+        missing: usize,
+        not_yet_due: usize,
+    ) -> Self {
+        let expected = on_time + late + returned + missing + not_yet_due;
+        let number = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        ComplianceSummary {
+            expected,
+            on_time,
+            late,
+            missing,
+            returned,
+            not_yet_due,
+            on_time_percent: percent(number(on_time), number(expected)),
+            filed_percent: percent(number(on_time + late + returned), number(expected)),
+        }
+    }
+}
+
 /// A count as a trend value.
 #[must_use]
 #[allow(clippy::cast_precision_loss)] // counts are far below 2^52

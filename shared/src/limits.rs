@@ -121,10 +121,8 @@ pub fn policy(name: &str) -> Policy {
     };
     let (minimum, maximum) = if name.ends_with("_percent") {
         (0, 100)
-    } else if name.ends_with("_vnd")
-        || name.starts_with("cost_")
-        || is(&["property_damage", "compensation", "medical", "wages"])
-    {
+    } else if name.ends_with("_vnd") {
+        // Every amount says its unit in its name (`amount_vnd`, `medical_thousand_vnd`).
         VND
     } else if name.ends_with("_year") {
         (1900, 2100)

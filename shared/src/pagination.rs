@@ -3,9 +3,15 @@
 //! Lists are ordered newest first by their UUIDv7 id, which sorts by creation time
 //! and breaks ties itself; the cursor carries the last id seen. Callers must treat
 //! it as opaque: its form may change.
+//!
+//! Every list also answers `?total=true` with `"total": N`, the items matching its
+//! filters over all pages. Counting costs a second query, so it is done only when
+//! asked and `total` is absent otherwise (see [`PageQuery`] and [`count_if`]).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Deserialize;
+use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::error::{ApiError, Text};
@@ -13,12 +19,45 @@ use crate::error::{ApiError, Text};
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 500;
 
+/// The paging parameters of a list that has no filters of its own; lists with filters
+/// repeat these three fields in their own parameters (a flattened struct would lose
+/// the parameter names of query errors).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Items per page, 1 to 500 (default 50).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// `true` adds `total`, the items matching the filters over all pages.
+    pub total: Option<bool>,
+}
+
+/// The `total` of a list: counted only when `?total=true` asked for it.
+pub fn count_if<E>(
+    asked: Option<bool>,
+    count: impl FnOnce() -> Result<i64, E>,
+) -> Result<Option<i64>, E> {
+    asked.unwrap_or(false).then(count).transpose()
+}
+
+/// The `total` of a list read whole before paging: its length, when asked for.
+#[must_use]
+pub fn total_of<T>(asked: Option<bool>, rows: &[T]) -> Option<i64> {
+    asked
+        .unwrap_or(false)
+        .then(|| i64::try_from(rows.len()).unwrap_or(i64::MAX))
+}
+
 /// A validated page request.
 #[derive(Clone, Debug)]
 pub struct Page {
     pub limit: i64,
     /// Rows strictly older than this id.
     pub before: Option<String>,
+    /// Whether the caller asked for `total` (`?total=true`).
+    pub count: bool,
 }
 
 impl Page {
@@ -35,12 +74,43 @@ impl Page {
             ));
         }
         let before = cursor.map(decode).transpose()?;
-        Ok(Page { limit, before })
+        Ok(Page {
+            limit,
+            before,
+            count: false,
+        })
+    }
+
+    /// The same page, counting the matching rows when `?total=true` asked for it.
+    #[must_use]
+    pub fn with_total(mut self, asked: Option<bool>) -> Page {
+        self.count = asked.unwrap_or(false);
+        self
+    }
+
+    /// The total the list answers with: `count` run only when it was asked for.
+    pub fn total<E>(&self, count: impl FnOnce() -> Result<i64, E>) -> Result<Option<i64>, E> {
+        self.count.then(count).transpose()
     }
 
     /// Rows to fetch: one more than asked, to know whether another page follows.
     pub fn fetch_limit(&self) -> i64 {
         self.limit + 1
+    }
+
+    /// [`Page::finish`] with the list's total (from [`Page::total`]).
+    pub fn finish_counted<T>(
+        &self,
+        rows: Vec<T>,
+        total: Option<i64>,
+        id_of: impl Fn(&T) -> &str,
+    ) -> Paged<T> {
+        let (items, next_cursor) = self.finish(rows, id_of);
+        Paged {
+            items,
+            next_cursor,
+            total,
+        }
     }
 
     /// Cuts the extra row and returns the items with the cursor of the next page.
@@ -60,18 +130,34 @@ impl Page {
     }
 }
 
+/// A page of a list read whole, with its cursor and, when asked, its total.
+#[derive(Debug)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+    pub total: Option<i64>,
+}
+
+impl<T> Paged<T> {
+    /// The items, the next page's cursor and the total, for a handler to answer with.
+    pub fn into_parts(self) -> (Vec<T>, Option<String>, Option<i64>) {
+        (self.items, self.next_cursor, self.total)
+    }
+}
+
 /// Pages a short list read whole in an order of its own (tasks in plan order, agencies
-/// by code): the same `limit`, `cursor` and `next_cursor` as the lists paged in SQL,
-/// the cursor carrying the key of the last item seen. A key no longer in the list
-/// (the item was removed meanwhile) is an invalid cursor, not a silent restart.
-pub fn page_read_whole<T>(
+/// by code, revisions by version): the same `limit`, `cursor`, `next_cursor` and
+/// `total` as the lists paged in SQL, the cursor carrying the key of the last item
+/// seen. A key no longer in the list (the item was removed meanwhile) is an invalid
+/// cursor, not a silent restart.
+pub fn page_whole<T>(
     rows: Vec<T>,
-    limit: Option<i64>,
-    cursor: Option<&str>,
-    key_of: impl Fn(&T) -> &str,
-) -> Result<(Vec<T>, Option<String>), ApiError> {
-    let page = Page::parse(limit, None)?;
-    let start = match cursor {
+    query: &PageQuery,
+    key_of: impl Fn(&T) -> String,
+) -> Result<Paged<T>, ApiError> {
+    let page = Page::parse(query.limit, None)?;
+    let total = total_of(query.total, &rows);
+    let start = match query.cursor.as_deref() {
         None => 0,
         Some(cursor) => {
             let key = URL_SAFE_NO_PAD
@@ -86,13 +172,37 @@ pub fn page_read_whole<T>(
                 + 1
         }
     };
-    let rows: Vec<T> = rows.into_iter().skip(start).collect();
-    let (rows, next) = page.finish(rows, &key_of);
-    let next = next.and(
-        rows.last()
-            .map(|r| URL_SAFE_NO_PAD.encode(format!("k1:{}", key_of(r)))),
-    );
-    Ok((rows, next))
+    let mut items: Vec<T> = rows.into_iter().skip(start).collect();
+    let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
+    let next_cursor = if items.len() > limit {
+        items.truncate(limit);
+        items
+            .last()
+            .map(|r| URL_SAFE_NO_PAD.encode(format!("k1:{}", key_of(r))))
+    } else {
+        None
+    };
+    Ok(Paged {
+        items,
+        next_cursor,
+        total,
+    })
+}
+
+/// [`page_whole`] without a total, for lists keyed by a text field.
+pub fn page_read_whole<T>(
+    rows: Vec<T>,
+    limit: Option<i64>,
+    cursor: Option<&str>,
+    key_of: impl Fn(&T) -> &str,
+) -> Result<(Vec<T>, Option<String>), ApiError> {
+    let query = PageQuery {
+        limit,
+        cursor: cursor.map(str::to_owned),
+        total: None,
+    };
+    let page = page_whole(rows, &query, |r| key_of(r).to_owned())?;
+    Ok((page.items, page.next_cursor))
 }
 
 fn encode(id: &str) -> String {
@@ -166,6 +276,7 @@ mod tests {
         let page = Page {
             limit: 2,
             before: None,
+            count: false,
         };
         let (items, next) = page
             .finish(vec!["a".to_owned(), "b".to_owned(), "c".to_owned()], |s| {

@@ -104,13 +104,13 @@ async fn a_small_demo_loads_and_its_figures_match_the_generator() {
     )
     .await;
     assert_eq!(
-        n(&compliance, "/expected"),
+        n(&compliance, "/summary/expected"),
         data.establishments.len() as i64
     );
-    assert_eq!(n(&compliance, "/late"), filed);
-    assert_eq!(n(&compliance, "/on_time"), 0);
+    assert_eq!(n(&compliance, "/summary/late"), filed);
+    assert_eq!(n(&compliance, "/summary/on_time"), 0);
     assert_eq!(
-        n(&compliance, "/missing"),
+        n(&compliance, "/summary/missing"),
         data.establishments.len() as i64 - filed
     );
     let reported_workers: i64 = data

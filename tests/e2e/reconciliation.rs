@@ -168,6 +168,32 @@ async fn reconciliation_lists_both_parts_and_survives_health_stats_going_down() 
         .unwrap();
     assert_eq!(waiting["source"], "health-stats");
     assert_eq!(waiting["days_since_diagnosis"], 100);
+
+    // Paged two at a time, the findings of both parts are the same three, counted.
+    let mut paged = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page_url = match &cursor {
+            Some(c) => format!("{url}&limit=2&total=true&cursor={c}"),
+            None => format!("{url}&limit=2&total=true"),
+        };
+        let page: Value = client
+            .get(&page_url)
+            .bearer_auth(&labor)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(page["total"], 3, "{page}");
+        paged.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(kinds(&json!({ "items": paged })), kinds(&answer));
     assert_eq!(waiting["disease_code"], "BNN-05");
     // health-stats explains in the caller's language too.
     assert!(

@@ -270,7 +270,7 @@ async fn create_objects(suite: &Suite, org: &Org, n: usize, plan_id: &str) -> Ow
                     "personal_id": format!("00409000100{n}"), "full_name": "Người bị nạn",
                     "gender": "male", "birth_year": 1990, "contract_type": "indefinite",
                     "severity": "serious", "days_off": 3,
-                    "costs": {"medical": 1000, "wages": 0, "compensation": 0}
+                    "costs": {"medical_thousand_vnd": 1000, "wages_thousand_vnd": 0, "compensation_thousand_vnd": 0}
                 }]
             }),
         )
@@ -318,8 +318,8 @@ async fn create_objects(suite: &Suite, org: &Org, n: usize, plan_id: &str) -> Ow
                 "establishment": {"tax_code": org.tax_code},
                 "workers": {"total": 120, "female": 30},
                 "figures": {"totals": counts, "by_cause": [{"code": "1", "counts": counts}],
-                            "damage": {"days_off": 3, "cost_medical": 1000, "cost_wages": 0,
-                                       "cost_compensation": 0}}
+                            "damage": {"days_off": 3, "cost_medical_thousand_vnd": 1000, "cost_wages_thousand_vnd": 0,
+                                       "cost_compensation_thousand_vnd": 0}}
             }),
         )
         .await;
@@ -1088,7 +1088,7 @@ async fn investigations_and_status_changes_follow_the_investigation_level() {
                             "personal_id": format!("00409000300{n}"), "full_name": "Người bị nạn",
                             "gender": "male", "birth_year": 1990, "contract_type": "indefinite",
                             "severity": severity, "days_off": 3,
-                            "costs": {"medical": 1000, "wages": 0, "compensation": 0}
+                            "costs": {"medical_thousand_vnd": 1000, "wages_thousand_vnd": 0, "compensation_thousand_vnd": 0}
                         }]
                     }),
                 )

@@ -154,6 +154,9 @@ pub struct EstablishmentList {
     pub items: Vec<EstablishmentResponse>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
     pub next_cursor: Option<String>,
+    /// Items matching the filters over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 /// One version of an establishment, with who made it and why.
@@ -188,6 +191,10 @@ impl TryFrom<&RevisionRow> for EstablishmentRevision {
 pub struct EstablishmentRevisionList {
     /// Newest first.
     pub items: Vec<EstablishmentRevision>,
+    pub next_cursor: Option<String>,
+    /// Items over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 /// Filters of the establishment list; `updated_since` makes it a change feed.
@@ -208,6 +215,8 @@ pub struct ListEstablishmentsParams {
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// `true` adds `total`, the items matching the filters over all pages.
+    pub total: Option<bool>,
 }
 
 pub fn input_of(

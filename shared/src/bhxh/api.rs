@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::exchange::{ItemOutcome, ItemResult};
-use crate::error::{ApiError, Text};
+use crate::error::{ApiError, FieldError, ProblemFieldError, Text};
 use crate::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
 
 /// Paging of a change feed.
@@ -17,6 +17,8 @@ pub struct FeedParams {
     pub cursor: Option<String>,
     /// Changes per page (default 50, at most 500).
     pub limit: Option<i64>,
+    /// `true` adds `total`, the changes in the whole feed.
+    pub total: Option<bool>,
 }
 
 impl FeedParams {
@@ -38,10 +40,11 @@ impl FeedParams {
     }
 }
 
-/// Counts of a batch.
+/// Counts of a batch, named as the import's summary names them.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 pub struct BatchSummary {
-    pub received: usize,
+    /// Decisions received.
+    pub total: usize,
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
@@ -57,7 +60,7 @@ pub fn summarise<T>(
     item: impl Fn(&ItemOutcome, Option<bool>) -> T,
 ) -> (BatchSummary, Vec<T>) {
     let mut summary = BatchSummary {
-        received: outcomes.len(),
+        total: outcomes.len(),
         ..BatchSummary::default()
     };
     let items = outcomes
@@ -77,6 +80,19 @@ pub fn summarise<T>(
         })
         .collect();
     (summary, items)
+}
+
+/// A batch item's problems as every bulk answer gives them (the import's items too):
+/// none when there are none, else each with its pointer, stable code and message in
+/// the caller's language.
+#[must_use]
+pub fn problems(errors: &[FieldError]) -> Option<Vec<ProblemFieldError>> {
+    if errors.is_empty() {
+        return None;
+    }
+    ApiError::validation(errors.to_vec())
+        .problem(crate::context::current().lang, None, None)
+        .errors
 }
 
 /// The benefit-decision operations of one service's exchange: the types of their
@@ -100,7 +116,6 @@ macro_rules! bhxh_decisions_api {
     (
         subject: $subject:ty,
         field: $field:ident,
-        problem: $problem:ty = $problems:path,
         result: $result:ident,
         batch: $batch:ident,
         view: $view:ident,
@@ -116,15 +131,17 @@ macro_rules! bhxh_decisions_api {
             /// Position in the batch, from 0.
             pub index: usize,
             pub decision_number: Option<String>,
-            /// `created`, `updated`, `unchanged` or `rejected`.
-            pub result: String,
+            /// `created`, `updated`, `unchanged` or `rejected`, as for every bulk item.
+            pub status: $crate::jobs::ItemStatus,
             /// The stored decision's id (none when rejected).
             pub id: Option<String>,
             /// `false` when the case reference names no record of this person: the
             /// decision is kept and shows in the reconciliation.
             pub matched: Option<bool>,
-            /// Why it was rejected, with pointers into the batch (`/3/personal_id`).
-            pub errors: Vec<$problem>,
+            /// Why it was rejected, with pointers into the batch (`/3/personal_id`);
+            /// absent otherwise.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub problems: Option<Vec<$crate::error::ProblemFieldError>>,
         }
 
         #[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -139,10 +156,10 @@ macro_rules! bhxh_decisions_api {
             let (summary, items) = $crate::bhxh::api::summarise(outcomes, |o, matched| $result {
                 index: o.index,
                 decision_number: o.decision_number.clone(),
-                result: o.result.as_str().to_owned(),
+                status: o.result.status(),
                 id: o.decision.as_ref().map(|d| d.id.clone()),
                 matched,
-                errors: $problems(&o.errors),
+                problems: $crate::bhxh::api::problems(&o.errors),
             });
             $crate::idempotency::StoredResponse::new(
                 actix_web::http::StatusCode::OK,
@@ -239,6 +256,9 @@ macro_rules! bhxh_decisions_api {
         pub struct $list {
             pub items: Vec<$view>,
             pub next_cursor: Option<String>,
+            /// Items matching the filters over all pages; only with `?total=true`.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub total: Option<i64>,
         }
 
         /// Filters of the decision list.
@@ -252,6 +272,8 @@ macro_rules! bhxh_decisions_api {
             pub $field: Option<uuid::Uuid>,
             pub limit: Option<i64>,
             pub cursor: Option<String>,
+            /// `true` adds `total`, the items matching the filters over all pages.
+            pub total: Option<bool>,
         }
 
         $(#[doc = $list_doc])*
@@ -267,17 +289,22 @@ macro_rules! bhxh_decisions_api {
             params: $crate::extract::Query<ListDecisionsParams>,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
             let p = params.into_inner();
-            let page = $crate::pagination::Page::parse(p.limit, p.cursor.as_deref())?;
+            let page = $crate::pagination::Page::parse(p.limit, p.cursor.as_deref())?
+                .with_total(p.total);
             let filter = $crate::bhxh::store::DecisionFilter {
                 unmatched: p.unmatched,
                 subject_id: p.$field.map(|c| c.to_string()),
                 ..$crate::bhxh::store::DecisionFilter::default()
             };
-            let (rows, next_cursor) =
+            let page =
                 $crate::bhxh::exchange::list_decisions::<$subject>(&db, &user, filter, page)
                     .await?;
-            let items = rows.into_iter().map($view::from).collect();
-            Ok(actix_web::HttpResponse::Ok().json($list { items, next_cursor }))
+            let items = page.items.into_iter().map($view::from).collect();
+            Ok(actix_web::HttpResponse::Ok().json($list {
+                items,
+                next_cursor: page.next_cursor,
+                total: page.total,
+            }))
         }
     };
 }

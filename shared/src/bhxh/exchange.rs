@@ -20,7 +20,7 @@ use crate::auth::AuthUser;
 use crate::db::{Db, DbConnection};
 use crate::error::{ApiError, FieldError, Location, Text};
 use crate::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
-use crate::pagination::Page;
+use crate::pagination::{Page, Paged};
 
 /// Largest batch of decisions one request may carry.
 pub const MAX_BATCH: usize = 1000;
@@ -71,6 +71,8 @@ pub struct FeedPage<R> {
     /// The sequence of the last change returned (or the cursor's, when none was).
     pub last_seq: i64,
     pub has_more: bool,
+    /// The changes in the whole feed, when asked for.
+    pub total: Option<i64>,
 }
 
 /// The changes after `cursor`, oldest first; reading them is audited as an export.
@@ -81,6 +83,7 @@ pub async fn feed<S: Subject>(
     operation: &str,
     cursor: Option<String>,
     limit: i64,
+    count: Option<bool>,
 ) -> Result<FeedPage<S::Record>, ApiError> {
     S::check(operation, user)?;
     let after = decode_cursor(cursor.as_deref())?;
@@ -88,6 +91,7 @@ pub async fn feed<S: Subject>(
     let size = usize::try_from(limit).unwrap_or(usize::MAX);
     db.run(move |conn| {
         crate::db::transaction(conn, |conn| {
+            let total = crate::pagination::count_if(count, || store::count_changes(conn))?;
             let mut changes = store::changes_after(conn, after, limit + 1)?;
             let has_more = changes.len() > size;
             changes.truncate(size);
@@ -119,6 +123,7 @@ pub async fn feed<S: Subject>(
                 entries,
                 last_seq,
                 has_more,
+                total,
             })
         })
     })
@@ -135,6 +140,18 @@ pub enum ItemResult {
 }
 
 impl ItemResult {
+    /// The status every bulk answer gives an item.
+    #[must_use]
+    pub fn status(self) -> crate::jobs::ItemStatus {
+        use crate::jobs::ItemStatus;
+        match self {
+            ItemResult::Created => ItemStatus::Created,
+            ItemResult::Updated => ItemStatus::Updated,
+            ItemResult::Unchanged => ItemStatus::Unchanged,
+            ItemResult::Rejected => ItemStatus::Rejected,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ItemResult::Created => "created",
@@ -362,13 +379,14 @@ pub async fn list_decisions<S: Subject>(
     user: &AuthUser,
     filter: DecisionFilter,
     page: Page,
-) -> Result<(Vec<DecisionRow>, Option<String>), ApiError> {
+) -> Result<Paged<DecisionRow>, ApiError> {
     S::check("list_bhxh_benefit_decisions", user)?;
     let user = user.clone();
     let fetch = page.clone();
-    let rows = db
+    let (rows, total) = db
         .run(move |conn| {
             crate::db::transaction(conn, |conn| {
+                let total = fetch.total(|| store::count_decisions(conn, &filter))?;
                 let rows = store::list_decisions(
                     conn,
                     &filter,
@@ -381,9 +399,9 @@ pub async fn list_decisions<S: Subject>(
                     .map(|r| r.id.as_str())
                     .collect();
                 crate::audit::record(conn, &user, "list", "benefit_decision", &shown)?;
-                Ok::<_, ApiError>(rows)
+                Ok::<_, ApiError>((rows, total))
             })
         })
         .await?;
-    Ok(page.finish(rows, |r| r.id.as_str()))
+    Ok(page.finish_counted(rows, total, |r| r.id.as_str()))
 }

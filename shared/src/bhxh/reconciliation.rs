@@ -26,6 +26,11 @@ pub struct ReconciliationParams {
     /// is listed (default 60).
     #[param(minimum = 0, maximum = 3650)]
     pub wait_days: Option<i64>,
+    /// Findings per page, 1 to 500 (default 50).
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+    /// `true` adds `total`, the findings over all pages.
+    pub total: Option<bool>,
 }
 
 impl ReconciliationParams {
@@ -156,6 +161,62 @@ pub struct Reconciliation {
     /// The parts the list is made of; a part that could not be read is listed with
     /// the reason, and its findings are absent.
     pub parts: Vec<ReconciliationPart>,
+    pub next_cursor: Option<String>,
+    /// Findings over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
+}
+
+impl Reconciliation {
+    /// The whole reconciliation, ready to be paged by [`Reconciliation::page`].
+    #[must_use]
+    pub fn new(
+        period: String,
+        wait_days: i64,
+        as_of: NaiveDate,
+        items: Vec<ReconciliationItem>,
+        parts: Vec<ReconciliationPart>,
+    ) -> Self {
+        Self {
+            period,
+            wait_days,
+            as_of,
+            items,
+            parts,
+            next_cursor: None,
+            total: None,
+        }
+    }
+
+    /// The page of findings `params` asks for. The findings are computed whole (they
+    /// are one analysis of a year), so the cursor names the last finding seen.
+    pub fn page(mut self, params: &ReconciliationParams) -> Result<Self, ApiError> {
+        let query = crate::pagination::PageQuery {
+            limit: params.limit,
+            cursor: params.cursor.clone(),
+            total: params.total,
+        };
+        let page = crate::pagination::page_whole(self.items, &query, ReconciliationItem::key)?;
+        self.items = page.items;
+        self.next_cursor = page.next_cursor;
+        self.total = page.total;
+        Ok(self)
+    }
+}
+
+impl ReconciliationItem {
+    /// What identifies a finding: its kind and the decision or record it is about.
+    fn key(&self) -> String {
+        let part = |v: &Option<String>| v.clone().unwrap_or_default();
+        format!(
+            "{:?}/{}/{}/{}/{}",
+            self.kind,
+            part(&self.decision_id),
+            part(&self.casualty_id),
+            part(&self.disease_case_id),
+            self.personal_id
+        )
+    }
 }
 
 #[cfg(test)]
@@ -166,6 +227,9 @@ mod tests {
         ReconciliationParams {
             period: period.into(),
             wait_days,
+            limit: None,
+            cursor: None,
+            total: None,
         }
     }
 

@@ -120,6 +120,11 @@ pub fn append(
 }
 
 /// Changes after sequence `after`, oldest first.
+/// The changes in the whole feed (`?total=true`).
+pub fn count_changes(conn: &mut DbConnection) -> QueryResult<i64> {
+    bhxh_feed::table.count().get_result(conn)
+}
+
 pub fn changes_after(conn: &mut DbConnection, after: i64, limit: i64) -> QueryResult<Vec<FeedRow>> {
     bhxh_feed::table
         .filter(bhxh_feed::seq.gt(after))
@@ -163,13 +168,8 @@ pub struct DecisionFilter {
     pub decided_before: Option<NaiveDate>,
 }
 
-/// Decisions newest first (by id), a page at a time.
-pub fn list_decisions(
-    conn: &mut DbConnection,
-    filter: &DecisionFilter,
-    before: Option<&str>,
-    limit: i64,
-) -> QueryResult<Vec<DecisionRow>> {
+/// The rows `list_decisions` pages through, before paging.
+fn filtered<'a>(filter: &DecisionFilter) -> bhxh_benefit_decisions::BoxedQuery<'a, DbBackend> {
     use bhxh_benefit_decisions::dsl as d;
     let mut query = d::bhxh_benefit_decisions.into_boxed::<DbBackend>();
     match filter.unmatched {
@@ -186,6 +186,23 @@ pub fn list_decisions(
     if let Some(to) = filter.decided_before {
         query = query.filter(d::decision_date.lt(to));
     }
+    query
+}
+
+/// How many rows match, over all pages (`?total=true`).
+pub fn count_decisions(conn: &mut DbConnection, filter: &DecisionFilter) -> QueryResult<i64> {
+    filtered(filter).count().get_result(conn)
+}
+
+/// Decisions newest first (by id), a page at a time.
+pub fn list_decisions(
+    conn: &mut DbConnection,
+    filter: &DecisionFilter,
+    before: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<DecisionRow>> {
+    use bhxh_benefit_decisions::dsl as d;
+    let mut query = filtered(filter);
     if let Some(b) = before {
         query = query.filter(d::id.lt(b.to_owned()));
     }

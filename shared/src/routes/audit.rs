@@ -38,6 +38,8 @@ pub struct ListAuditEventsParams {
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// `true` adds `total`, the items matching the filters over all pages.
+    pub total: Option<bool>,
 }
 
 /// A page of audit entries.
@@ -46,6 +48,9 @@ pub struct AuditEventList {
     pub items: Vec<AuditEvent>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
     pub next_cursor: Option<String>,
+    /// Items matching the filters over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 /// List audit entries
@@ -65,7 +70,7 @@ pub async fn list_audit_events(
 ) -> Result<HttpResponse, ApiError> {
     COMMON_POLICY.check("list_audit_events", &user)?;
     let params = params.into_inner();
-    let page = Page::parse(params.limit, params.cursor.as_deref())?;
+    let page = Page::parse(params.limit, params.cursor.as_deref())?.with_total(params.total);
     let filter = Filter {
         resource_type: params.resource_type,
         resource_id: params.resource_id,
@@ -73,10 +78,15 @@ pub async fn list_audit_events(
         from: params.from.map(|t| t.naive_utc()),
         to: params.to.map(|t| t.naive_utc()),
     };
-    let (items, next_cursor) = db
+    let (items, next_cursor, total) = db
         .run(move |conn| audit::list(conn, &filter, &page))
-        .await?;
-    Ok(HttpResponse::Ok().json(AuditEventList { items, next_cursor }))
+        .await?
+        .into_parts();
+    Ok(HttpResponse::Ok().json(AuditEventList {
+        items,
+        next_cursor,
+        total,
+    }))
 }
 
 /// Check the audit chain

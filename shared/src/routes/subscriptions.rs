@@ -18,6 +18,7 @@ use crate::events::schema::{deliveries, outbox_events};
 use crate::events::subscriptions::{self as repo, SubscriptionRow};
 use crate::extract::Json;
 use crate::idempotency::{self, IdempotentRequest, StoredResponse, WriteParams};
+use crate::pagination::{Page, PageQuery, count_if, page_read_whole, total_of};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_subscription)
@@ -67,6 +68,10 @@ impl SubscriptionResponse {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SubscriptionList {
     pub items: Vec<SubscriptionResponse>,
+    pub next_cursor: Option<String>,
+    /// Items matching the filters over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 /// One delivery of one event to this subscriber.
@@ -86,8 +91,12 @@ pub struct DeliveryResponse {
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DeliveryList {
-    /// Newest first, at most 500.
+    /// Newest first.
     pub items: Vec<DeliveryResponse>,
+    pub next_cursor: Option<String>,
+    /// Items matching the filters over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 fn new_secret() -> String {
@@ -171,19 +180,29 @@ pub async fn create_subscription(
 /// Danh sách đăng ký nhận sự kiện (webhooks), `admin` only: the URL, the event types and
 /// whether each is active. Secrets are shown once, when a subscription is created, and
 /// never listed.
-#[utoipa::path(tag = "subscriptions", responses((status = 200, description = "All subscriptions (no secrets)", body = SubscriptionList)))]
+#[utoipa::path(
+    tag = "subscriptions",
+    params(PageQuery),
+    responses((status = 200, description = "A page of subscriptions (no secrets)", body = SubscriptionList))
+)]
 #[get("/subscriptions")]
 pub async fn list_subscriptions(
     user: AuthUser,
     db: web::Data<Db>,
+    page: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     COMMON_POLICY.check("list_subscriptions", &user)?;
     let rows = db.run(repo::all).await?;
+    let total = total_of(page.total, &rows);
+    let (rows, next_cursor) =
+        page_read_whole(rows, page.limit, page.cursor.as_deref(), |r| r.id.as_str())?;
     Ok(HttpResponse::Ok().json(SubscriptionList {
         items: rows
             .iter()
             .map(|r| SubscriptionResponse::of(r, false))
             .collect(),
+        next_cursor,
+        total,
     }))
 }
 
@@ -234,28 +253,43 @@ pub async fn update_subscription(
 /// Nhật ký gửi sự kiện: each event's delivery, its attempts and its last error.
 #[utoipa::path(
     tag = "subscriptions",
-    params(("id" = String, Path, description = "Subscription id")),
-    responses((status = 200, description = "Deliveries, newest first", body = DeliveryList))
+    params(("id" = String, Path, description = "Subscription id"), PageQuery),
+    responses((status = 200, description = "A page of deliveries, newest first", body = DeliveryList))
 )]
 #[get("/subscriptions/{id}/deliveries")]
 pub async fn list_deliveries(
     user: AuthUser,
     db: web::Data<Db>,
     id: web::Path<uuid::Uuid>,
+    query: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     COMMON_POLICY.check("list_deliveries", &user)?;
+    let query = query.into_inner();
+    let page = Page::parse(query.limit, query.cursor.as_deref())?;
     let id = id.to_string();
-    let rows = db
+    let before = page.before.clone();
+    let limit = page.fetch_limit();
+    let (rows, total) = db
         .run(move |conn| {
             repo::find(conn, &id)?.ok_or(ApiError::NotFound {
                 resource: "subscription",
             })?;
-            Ok::<_, ApiError>(
+            let total = count_if(query.total, || {
                 deliveries::table
-                    .inner_join(outbox_events::table)
                     .filter(deliveries::subscription_id.eq(&id))
-                    .order(deliveries::id.desc())
-                    .limit(500)
+                    .count()
+                    .get_result::<i64>(conn)
+            })?;
+            let mut rows = deliveries::table
+                .inner_join(outbox_events::table)
+                .filter(deliveries::subscription_id.eq(&id))
+                .into_boxed();
+            if let Some(before) = before {
+                rows = rows.filter(deliveries::id.lt(before));
+            }
+            Ok::<_, ApiError>((
+                rows.order(deliveries::id.desc())
+                    .limit(limit)
                     .select((
                         deliveries::id,
                         deliveries::event_id,
@@ -278,9 +312,11 @@ pub async fn list_deliveries(
                         Option<String>,
                         chrono::NaiveDateTime,
                     )>(conn)?,
-            )
+                total,
+            ))
         })
         .await?;
+    let (rows, next_cursor) = page.finish(rows, |r| r.0.as_str());
     let items = rows
         .into_iter()
         .map(
@@ -307,7 +343,11 @@ pub async fn list_deliveries(
             },
         )
         .collect();
-    Ok(HttpResponse::Ok().json(DeliveryList { items }))
+    Ok(HttpResponse::Ok().json(DeliveryList {
+        items,
+        next_cursor,
+        total,
+    }))
 }
 
 /// Replay a delivery

@@ -45,13 +45,11 @@ pub fn find_same(
         .optional()
 }
 
-pub fn list(
-    conn: &mut DbConnection,
+/// The rows `list` pages through, before paging.
+fn filtered<'a>(
     tax_code: Option<&str>,
     disease_code: Option<&str>,
-    before: Option<&str>,
-    limit: i64,
-) -> QueryResult<Vec<DiseaseCaseRow>> {
+) -> c::BoxedQuery<'a, DbBackend> {
     let mut query = c::table.into_boxed::<DbBackend>();
     if let Some(t) = tax_code {
         query = query.filter(c::tax_code.eq(t.to_owned()));
@@ -59,6 +57,26 @@ pub fn list(
     if let Some(d) = disease_code {
         query = query.filter(c::disease_code.eq(d.to_owned()));
     }
+    query
+}
+
+/// How many rows match, over all pages (`?total=true`).
+pub fn count(
+    conn: &mut DbConnection,
+    tax_code: Option<&str>,
+    disease_code: Option<&str>,
+) -> QueryResult<i64> {
+    filtered(tax_code, disease_code).count().get_result(conn)
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    tax_code: Option<&str>,
+    disease_code: Option<&str>,
+    before: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<DiseaseCaseRow>> {
+    let mut query = filtered(tax_code, disease_code);
     if let Some(b) = before {
         query = query.filter(c::id.lt(b.to_owned()));
     }

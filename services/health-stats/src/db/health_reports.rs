@@ -48,13 +48,8 @@ impl Filing for HealthReportRow {
     }
 }
 
-pub fn list(
-    conn: &mut DbConnection,
-    tax_code: Option<&str>,
-    period: Option<&str>,
-    before: Option<&str>,
-    limit: i64,
-) -> QueryResult<Vec<HealthReportRow>> {
+/// The rows `list` pages through, before paging.
+fn filtered<'a>(tax_code: Option<&str>, period: Option<&str>) -> r::BoxedQuery<'a, DbBackend> {
     let mut query = r::table.into_boxed::<DbBackend>();
     if let Some(t) = tax_code {
         query = query.filter(r::tax_code.eq(t.to_owned()));
@@ -62,6 +57,26 @@ pub fn list(
     if let Some(p) = period {
         query = query.filter(r::period.eq(p.to_owned()));
     }
+    query
+}
+
+/// How many rows match, over all pages (`?total=true`).
+pub fn count(
+    conn: &mut DbConnection,
+    tax_code: Option<&str>,
+    period: Option<&str>,
+) -> QueryResult<i64> {
+    filtered(tax_code, period).count().get_result(conn)
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    tax_code: Option<&str>,
+    period: Option<&str>,
+    before: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<HealthReportRow>> {
+    let mut query = filtered(tax_code, period);
     if let Some(b) = before {
         query = query.filter(r::id.lt(b.to_owned()));
     }

@@ -129,14 +129,8 @@ pub fn revisions(
         .load(conn)
 }
 
-/// Reports newest first (by id); `before` pages by id.
-pub fn list(
-    conn: &mut DbConnection,
-    visibility: &Scope,
-    filter: &Filter,
-    before: Option<&str>,
-    limit: i64,
-) -> QueryResult<Vec<MonitoringReportRow>> {
+/// The rows `list` pages through, before paging.
+fn filtered<'a>(visibility: &Scope, filter: &'a Filter) -> Boxed<'a> {
     let mut query = restrict(r::table.into_boxed(), visibility);
     if let Some(y) = filter.year {
         query = query.filter(r::monitoring_year.eq(y));
@@ -147,6 +141,23 @@ pub fn list(
     if let Some(c) = &filter.commune_code {
         query = query.filter(r::commune_code.eq(c.clone()));
     }
+    query
+}
+
+/// How many rows match, over all pages (`?total=true`).
+pub fn count(conn: &mut DbConnection, visibility: &Scope, filter: &Filter) -> QueryResult<i64> {
+    filtered(visibility, filter).count().get_result(conn)
+}
+
+/// Reports newest first (by id); `before` pages by id.
+pub fn list(
+    conn: &mut DbConnection,
+    visibility: &Scope,
+    filter: &Filter,
+    before: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<MonitoringReportRow>> {
+    let mut query = filtered(visibility, filter);
     if let Some(b) = before {
         query = query.filter(r::id.lt(b.to_owned()));
     }

@@ -10,7 +10,7 @@ use shared::bhxh::api::FeedParams;
 use shared::bhxh::exchange;
 use shared::bhxh::reconciliation::{Reconciliation, ReconciliationParams, ReconciliationPart};
 use shared::db::{Db, parse_stored};
-use shared::error::{ApiError, FieldError, Location};
+use shared::error::ApiError;
 use shared::extract::Query;
 use utoipa::ToSchema;
 
@@ -24,33 +24,9 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(get_bhxh_disease_reconciliation);
 }
 
-/// A problem of one decision of a batch.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct DecisionProblem {
-    /// JSON Pointer into the batch (`/3/personal_id`).
-    pub pointer: Option<String>,
-    pub code: String,
-    pub message: String,
-}
-
-fn problems(list: &[FieldError]) -> Vec<DecisionProblem> {
-    let lang = shared::context::current().lang;
-    list.iter()
-        .map(|w| DecisionProblem {
-            pointer: match &w.location {
-                Location::Body(p) => Some(p.clone()),
-                _ => None,
-            },
-            code: w.code.to_string(),
-            message: w.message.get(lang).to_owned(),
-        })
-        .collect()
-}
-
 shared::bhxh_decisions_api! {
     subject: DiseaseCases,
     field: case_id,
-    problem: DecisionProblem = problems,
     result: DiseaseDecisionResult,
     batch: DiseaseDecisionBatchResponse,
     view: DiseaseBenefitDecisionView,
@@ -107,6 +83,9 @@ pub struct DiseaseCaseFeed {
     pub next_cursor: String,
     /// Whether more changes follow right now.
     pub has_more: bool,
+    /// Items matching the filters over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 /// Diagnosed disease cases for BHXH
@@ -127,9 +106,15 @@ pub async fn get_bhxh_disease_cases(
 ) -> Result<HttpResponse, ApiError> {
     let limit = params.limit()?;
     let p = params.into_inner();
-    let page =
-        exchange::feed::<DiseaseCases>(&db, &user, "get_bhxh_disease_cases", p.cursor, limit)
-            .await?;
+    let page = exchange::feed::<DiseaseCases>(
+        &db,
+        &user,
+        "get_bhxh_disease_cases",
+        p.cursor,
+        limit,
+        p.total,
+    )
+    .await?;
     let items = page
         .entries
         .into_iter()
@@ -155,6 +140,7 @@ pub async fn get_bhxh_disease_cases(
         items,
         next_cursor: rules::encode_cursor(page.last_seq),
         has_more: page.has_more,
+        total: page.total,
     }))
 }
 
@@ -180,15 +166,16 @@ pub async fn get_bhxh_disease_reconciliation(
     let today = shared::time::today();
     let items =
         crate::service::reconciliation::reconciliation(&db, &user, year, wait_days, today).await?;
-    Ok(HttpResponse::Ok().json(Reconciliation {
-        period: year.to_string(),
+    let whole = Reconciliation::new(
+        year.to_string(),
         wait_days,
-        as_of: today,
+        today,
         items,
-        parts: vec![ReconciliationPart {
+        vec![ReconciliationPart {
             source: crate::SERVICE.name.to_owned(),
             available: true,
             unavailable: None,
         }],
-    }))
+    );
+    Ok(HttpResponse::Ok().json(whole.page(&params)?))
 }

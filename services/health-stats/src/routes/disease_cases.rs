@@ -79,6 +79,9 @@ impl TryFrom<&DiseaseCaseRow> for DiseaseCaseResponse {
 pub struct DiseaseCaseList {
     pub items: Vec<DiseaseCaseResponse>,
     pub next_cursor: Option<String>,
+    /// Items matching the filters over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -88,6 +91,8 @@ pub struct ListCasesParams {
     pub disease_code: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
+    /// `true` adds `total`, the items matching the filters over all pages.
+    pub total: Option<bool>,
 }
 
 /// The assessment and status of a case.
@@ -164,14 +169,17 @@ pub async fn list_disease_cases(
     params: Query<ListCasesParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
-    let page = Page::parse(p.limit, p.cursor.as_deref())?;
-    let (rows, next_cursor) = service::list(&db, &user, p.disease_code, page).await?;
+    let page = Page::parse(p.limit, p.cursor.as_deref())?.with_total(p.total);
+    let (rows, next_cursor, total) = service::list(&db, &user, p.disease_code, page)
+        .await?
+        .into_parts();
     Ok(HttpResponse::Ok().json(DiseaseCaseList {
         items: rows
             .iter()
             .map(DiseaseCaseResponse::try_from)
             .collect::<Result<_, _>>()?,
         next_cursor,
+        total,
     }))
 }
 

@@ -107,6 +107,9 @@ impl HealthReportResponse {
 pub struct HealthReportList {
     pub items: Vec<HealthReportResponse>,
     pub next_cursor: Option<String>,
+    /// Items matching the filters over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -116,6 +119,8 @@ pub struct ListHealthReportsParams {
     pub period: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
+    /// `true` adds `total`, the items matching the filters over all pages.
+    pub total: Option<bool>,
 }
 
 fn render(view: &ReportView, filed: Filed) -> Result<StoredResponse, ApiError> {
@@ -189,11 +194,13 @@ pub async fn list_health_exam_reports(
     params: Query<ListHealthReportsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
-    let page = Page::parse(p.limit, p.cursor.as_deref())?;
+    let page = Page::parse(p.limit, p.cursor.as_deref())?.with_total(p.total);
     if let Some(period) = &p.period {
         shared::period::Period::parse_parameter("period", period)?;
     }
-    let (rows, next_cursor) = service::list(&db, &user, p.period, page).await?;
+    let (rows, next_cursor, total) = service::list(&db, &user, p.period, page)
+        .await?
+        .into_parts();
     let items = rows
         .into_iter()
         .map(|report| {
@@ -203,7 +210,11 @@ pub async fn list_health_exam_reports(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(HealthReportList { items, next_cursor }))
+    Ok(HttpResponse::Ok().json(HealthReportList {
+        items,
+        next_cursor,
+        total,
+    }))
 }
 
 /// Get an occupational-health report

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
 use shared::code_lists::{self, Dimension, Label};
+use shared::context::said;
 use shared::db::Db;
 use shared::error::ApiError;
 use shared::extract::Query;
@@ -155,11 +156,21 @@ pub async fn get_health_statistics(
         complete_through: s.completeness.complete_through,
         bnn_exam_trend: s.bnn_exam_trend,
         method: HealthStatisticsMethod {
-            counted: "The latest version of each employer's occupational-health report for exactly this period; \
-                      registered cases by diagnosis date."
-                .into(),
-            exam_coverage: "periodic exams / workers × 100".into(),
-            bnn_exam_coverage: "workers examined for occupational disease / workers exposed to hazards × 100".into(),
+            counted: said(
+                "Bản mới nhất của báo cáo y tế lao động của từng cơ sở cho đúng kỳ này; \
+                 ca bệnh nghề nghiệp đã ghi nhận tính theo ngày chẩn đoán.",
+                "The latest version of each employer's occupational-health report for exactly this period; \
+                 registered cases by diagnosis date.",
+            ),
+            exam_coverage: said(
+                "số lượt khám sức khỏe định kỳ / số lao động × 100",
+                "periodic exams / workers × 100",
+            ),
+            bnn_exam_coverage: said(
+                "số người lao động được khám phát hiện bệnh nghề nghiệp / số người lao động \
+                 tiếp xúc yếu tố có hại × 100",
+                "workers examined for occupational disease / workers exposed to hazards × 100",
+            ),
             as_of: p.as_of,
         },
     }))

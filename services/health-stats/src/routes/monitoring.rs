@@ -8,13 +8,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
 use shared::code_lists::{self, Dimension, Label};
+use shared::context::said;
 use shared::db::Db;
 use shared::error::{ApiError, FieldError, Location, Text};
 use shared::extract::Json;
 use shared::figures::Trend;
 use shared::filing::{self, Filed};
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
-use shared::pagination::Page;
+use shared::pagination::{Page, PageQuery, page_whole};
 use shared::period::Period;
 use shared::receipts::Receipt;
 use shared::versioning;
@@ -171,6 +172,9 @@ impl MonitoringReportResponse {
 pub struct MonitoringReportList {
     pub items: Vec<MonitoringReportResponse>,
     pub next_cursor: Option<String>,
+    /// Items matching the filters over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -185,6 +189,8 @@ pub struct ListParams {
     pub commune_code: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
+    /// `true` adds `total`, the items matching the filters over all pages.
+    pub total: Option<bool>,
 }
 
 fn render(
@@ -272,7 +278,7 @@ pub async fn list_monitoring_reports(
     params: shared::extract::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
-    let page = Page::parse(p.limit, p.cursor.as_deref())?;
+    let page = Page::parse(p.limit, p.cursor.as_deref())?.with_total(p.total);
     let tax_code = match &p.tax_code {
         Some(t) => Some(
             shared::validate::parse_tax_code(t)
@@ -292,12 +298,16 @@ pub async fn list_monitoring_reports(
         tax_code,
         commune_code: p.commune_code,
     };
-    let (rows, next_cursor) = service::list(&db, &user, filter, page).await?;
+    let (rows, next_cursor, total) = service::list(&db, &user, filter, page).await?.into_parts();
     let items = rows
         .iter()
         .map(|r| MonitoringReportResponse::from_row(r, None, &[]))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(MonitoringReportList { items, next_cursor }))
+    Ok(HttpResponse::Ok().json(MonitoringReportList {
+        items,
+        next_cursor,
+        total,
+    }))
 }
 
 /// Get a work-environment monitoring report
@@ -340,6 +350,10 @@ pub struct MonitoringReportRevision {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MonitoringReportRevisionList {
     pub items: Vec<MonitoringReportRevision>,
+    pub next_cursor: Option<String>,
+    /// Items over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 /// Versions of a work-environment monitoring report
@@ -348,7 +362,7 @@ pub struct MonitoringReportRevisionList {
 /// received, who filed it, the reason for the change and the report as it was then.
 #[utoipa::path(
     tag = "monitoring-reports",
-    params(("id" = String, Path, description = "Report id")),
+    params(("id" = String, Path, description = "Report id"), PageQuery),
     responses((status = 200, description = "Every filed version, newest first", body = MonitoringReportRevisionList))
 )]
 #[get("/monitoring-reports/{id}/revisions")]
@@ -356,6 +370,7 @@ pub async fn list_monitoring_report_revisions(
     user: AuthUser,
     db: web::Data<Db>,
     id: web::Path<uuid::Uuid>,
+    page: shared::extract::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let rows = service::revisions(&db, &user, id.to_string()).await?;
     let items = rows
@@ -370,7 +385,12 @@ pub async fn list_monitoring_report_revisions(
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(HttpResponse::Ok().json(MonitoringReportRevisionList { items }))
+    let page = page_whole(items, &page, |r| r.version.to_string())?;
+    Ok(HttpResponse::Ok().json(MonitoringReportRevisionList {
+        items: page.items,
+        next_cursor: page.next_cursor,
+        total: page.total,
+    }))
 }
 
 // ---------------------------------------------------------------------------
@@ -539,27 +559,47 @@ pub async fn get_monitoring_statistics(
         complete_through: s.completeness.complete_through,
         monitored_trend: s.monitored_trend,
         method: MonitoringStatisticsMethod {
-            counted: "Monitoring reports by the year of their monitoring date, as filed and corrected; \
-                      each establishment (tax code) counted once a year, in the commune, VSIC section and \
-                      ownership type its latest report of the year states."
-                .into(),
-            establishments_monitored: "Establishments with at least one monitoring report in the year \
-                                       that declares harmful factors."
-                .into(),
-            establishments_with_harmful_factors: "Establishments whose latest reporting year up to this \
-                                                  one declared harmful factors: known from a monitoring \
-                                                  report until a later year's report says otherwise, so \
-                                                  an establishment that was not monitored this year still \
-                                                  counts. monitored_percent = monitored / this × 100."
-                .into(),
-            samples: "Samples taken and samples over the limit as the reports count them, summed over \
-                      reports; samples_over_limit_percent = over / taken × 100."
-                .into(),
-            trend: "change_percent = (monitored this year − monitored the year before) / monitored the \
-                    year before × 100; on_track when it is at least +5 (Kế hoạch 664), judged only \
-                    once the year is over (complete)."
-                .into(),
-            suppression: "For viewer callers, rows counting 1 to 4 establishments are hidden.".into(),
+            counted: said(
+                "Báo cáo quan trắc theo năm của ngày quan trắc, như đã nộp và đính chính; mỗi cơ sở \
+                 (mã số thuế) được tính một lần trong năm, theo xã, ngành VSIC và loại hình sở hữu \
+                 mà báo cáo mới nhất trong năm ghi.",
+                "Monitoring reports by the year of their monitoring date, as filed and corrected; \
+                 each establishment (tax code) counted once a year, in the commune, VSIC section and \
+                 ownership type its latest report of the year states.",
+            ),
+            establishments_monitored: said(
+                "Cơ sở có ít nhất một báo cáo quan trắc trong năm khai có yếu tố có hại.",
+                "Establishments with at least one monitoring report in the year \
+                 that declares harmful factors.",
+            ),
+            establishments_with_harmful_factors: said(
+                "Cơ sở mà báo cáo của năm gần nhất tính đến năm này khai có yếu tố có hại: biết được \
+                 qua báo cáo quan trắc cho đến khi báo cáo của một năm sau nói khác, nên cơ sở không \
+                 được quan trắc trong năm nay vẫn được tính. monitored_percent = số được quan trắc / \
+                 số này × 100.",
+                "Establishments whose latest reporting year up to this \
+                 one declared harmful factors: known from a monitoring \
+                 report until a later year's report says otherwise, so \
+                 an establishment that was not monitored this year still \
+                 counts. monitored_percent = monitored / this × 100.",
+            ),
+            samples: said(
+                "Số mẫu đã lấy và số mẫu vượt giới hạn cho phép theo báo cáo, cộng trên các báo cáo; \
+                 samples_over_limit_percent = số mẫu vượt / số mẫu đã lấy × 100.",
+                "Samples taken and samples over the limit as the reports count them, summed over \
+                 reports; samples_over_limit_percent = over / taken × 100.",
+            ),
+            trend: said(
+                "change_percent = (số cơ sở được quan trắc năm nay − năm trước) / số năm trước × 100; \
+                 on_track khi tăng ít nhất 5 % (Kế hoạch 664), chỉ đánh giá khi đã hết năm (complete).",
+                "change_percent = (monitored this year − monitored the year before) / monitored the \
+                 year before × 100; on_track when it is at least +5 (Kế hoạch 664), judged only \
+                 once the year is over (complete).",
+            ),
+            suppression: said(
+                "Với người gọi có vai trò viewer, các dòng đếm từ 1 đến 4 cơ sở được ẩn.",
+                "For viewer callers, rows counting 1 to 4 establishments are hidden.",
+            ),
             as_of: p.as_of,
         },
     }))

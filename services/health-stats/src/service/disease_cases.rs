@@ -5,7 +5,7 @@ use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection};
 use shared::error::{ApiError, FieldError, Text};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
-use shared::pagination::Page;
+use shared::pagination::{Page, Paged};
 use uuid::Uuid;
 
 use super::access;
@@ -191,13 +191,15 @@ pub async fn list(
     user: &AuthUser,
     disease_code: Option<String>,
     page: Page,
-) -> Result<(Vec<DiseaseCaseRow>, Option<String>), ApiError> {
+) -> Result<Paged<DiseaseCaseRow>, ApiError> {
     let scope = access::scope("list_disease_cases", user)?;
     let user = user.clone();
     let fetch = page.clone();
-    let rows = db
+    let (rows, total) = db
         .run(move |conn| {
             shared::db::transaction(conn, |conn| {
+                let total =
+                    fetch.total(|| repo::count(conn, scope.tax_code(), disease_code.as_deref()))?;
                 let rows = repo::list(
                     conn,
                     scope.tax_code(),
@@ -210,11 +212,11 @@ pub async fn list(
                     .take(usize::try_from(fetch.limit).unwrap_or(0))
                     .collect();
                 audit(conn, &user, "list", &shown)?;
-                Ok::<_, ApiError>(rows)
+                Ok::<_, ApiError>((rows, total))
             })
         })
         .await?;
-    Ok(page.finish(rows, |r| r.id.as_str()))
+    Ok(page.finish_counted(rows, total, |r| r.id.as_str()))
 }
 
 /// What may change in a case after it is recorded.

@@ -6,7 +6,7 @@ use shared::error::{ApiError, FieldError, Text};
 use shared::filing::{self as engine, Filing as _};
 pub use shared::filing::{Correction, Filed};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
-use shared::pagination::Page;
+use shared::pagination::{Page, Paged};
 use shared::period::Period;
 use shared::receipts::{self, Receipt};
 
@@ -230,19 +230,21 @@ pub async fn list(
     user: &AuthUser,
     period: Option<String>,
     page: Page,
-) -> Result<(Vec<HealthReportRow>, Option<String>), ApiError> {
+) -> Result<Paged<HealthReportRow>, ApiError> {
     let scope = access::scope("list_health_exam_reports", user)?;
     let fetch = page.clone();
-    let rows = db
+    let (rows, total) = db
         .run(move |conn| {
-            repo::list(
+            let total = fetch.total(|| repo::count(conn, scope.tax_code(), period.as_deref()))?;
+            let rows = repo::list(
                 conn,
                 scope.tax_code(),
                 period.as_deref(),
                 fetch.before.as_deref(),
                 fetch.fetch_limit(),
-            )
+            )?;
+            Ok::<_, diesel::result::Error>((rows, total))
         })
         .await?;
-    Ok(page.finish(rows, |r| r.id.as_str()))
+    Ok(page.finish_counted(rows, total, |r| r.id.as_str()))
 }

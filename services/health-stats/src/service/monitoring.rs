@@ -11,7 +11,7 @@ use shared::error::{ApiError, FieldError, Text};
 use shared::figures::{self, Completeness, Indicator, Trend};
 use shared::filing::{self, Correction, Filed, Filing};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
-use shared::pagination::Page;
+use shared::pagination::{Page, Paged};
 use shared::period::Period;
 use shared::receipts::{self, Receipt};
 
@@ -279,21 +279,23 @@ pub async fn list(
     user: &AuthUser,
     filter: Filter,
     page: Page,
-) -> Result<(Vec<MonitoringReportRow>, Option<String>), ApiError> {
+) -> Result<Paged<MonitoringReportRow>, ApiError> {
     let visibility = super::access::scope("list_monitoring_reports", user)?;
     let fetch = page.clone();
-    let rows = db
+    let (rows, total) = db
         .run(move |conn| {
-            repo::list(
+            let total = fetch.total(|| repo::count(conn, &visibility, &filter))?;
+            let rows = repo::list(
                 conn,
                 &visibility,
                 &filter,
                 fetch.before.as_deref(),
                 fetch.fetch_limit(),
-            )
+            )?;
+            Ok::<_, diesel::result::Error>((rows, total))
         })
         .await?;
-    Ok(page.finish(rows, |r| r.id.as_str()))
+    Ok(page.finish_counted(rows, total, |r| r.id.as_str()))
 }
 
 pub async fn revisions(

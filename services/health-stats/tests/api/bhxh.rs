@@ -159,9 +159,9 @@ async fn posting_the_same_decisions_twice_changes_nothing_and_bad_ones_are_point
     assert_eq!(first["summary"]["rejected"], 1);
     assert_eq!(first["summary"]["unmatched"], 1);
     assert_eq!(first["items"][0]["matched"], true);
-    assert_eq!(first["items"][2]["errors"][0]["pointer"], "/2/amount_vnd");
+    assert_eq!(first["items"][2]["problems"][0]["pointer"], "/2/amount_vnd");
     // Below the schema's minimum: the contract's code (`shared::limits`).
-    assert_eq!(first["items"][2]["errors"][0]["code"], "out_of_range");
+    assert_eq!(first["items"][2]["problems"][0]["code"], "out_of_range");
 
     let second = json_of(app.post(DECISIONS, &insurer(&app), &batch).await).await;
     assert_eq!(second["summary"]["unchanged"], 2, "{second}");

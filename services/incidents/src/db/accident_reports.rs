@@ -84,6 +84,28 @@ pub fn revisions(
         .load(conn)
 }
 
+/// The rows `list` pages through, before paging.
+fn filtered<'a>(visibility: &Scope, period: Option<&str>, kind: Option<&str>) -> Boxed<'a> {
+    let mut query = restrict(accident_reports::table.into_boxed(), visibility);
+    if let Some(p) = period {
+        query = query.filter(accident_reports::period.eq(p.to_owned()));
+    }
+    if let Some(k) = kind {
+        query = query.filter(accident_reports::kind.eq(k.to_owned()));
+    }
+    query
+}
+
+/// How many rows match, over all pages (`?total=true`).
+pub fn count(
+    conn: &mut DbConnection,
+    visibility: &Scope,
+    period: Option<&str>,
+    kind: Option<&str>,
+) -> QueryResult<i64> {
+    filtered(visibility, period, kind).count().get_result(conn)
+}
+
 /// Reports of a period (and kind), oldest reporter first; `before` pages by id.
 pub fn list(
     conn: &mut DbConnection,
@@ -93,13 +115,7 @@ pub fn list(
     before: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<AccidentReportRow>> {
-    let mut query = restrict(accident_reports::table.into_boxed(), visibility);
-    if let Some(p) = period {
-        query = query.filter(accident_reports::period.eq(p.to_owned()));
-    }
-    if let Some(k) = kind {
-        query = query.filter(accident_reports::kind.eq(k.to_owned()));
-    }
+    let mut query = filtered(visibility, period, kind);
     if let Some(b) = before {
         query = query.filter(accident_reports::id.lt(b.to_owned()));
     }

@@ -102,14 +102,8 @@ pub fn find_by_external_ref(
         .optional()
 }
 
-/// Newest first, `limit` rows older than `before`.
-pub fn list(
-    conn: &mut DbConnection,
-    scope: &Scope,
-    filter: &Filter,
-    before: Option<&str>,
-    limit: i64,
-) -> QueryResult<Vec<AccidentRow>> {
+/// The rows `list` pages through, before paging.
+fn filtered<'a>(scope: &Scope, filter: &Filter) -> Boxed<'a> {
     let mut query = restrict(accidents::table.into_boxed(), scope, false);
     if let Some(from) = filter.occurred_from {
         query = query.filter(accidents::occurred_at.ge(from));
@@ -138,6 +132,23 @@ pub fn list(
     if let Some(since) = filter.updated_since {
         query = query.filter(accidents::updated_at.ge(since));
     }
+    query
+}
+
+/// How many rows match, over all pages (`?total=true`).
+pub fn count(conn: &mut DbConnection, scope: &Scope, filter: &Filter) -> QueryResult<i64> {
+    filtered(scope, filter).count().get_result(conn)
+}
+
+/// Newest first, `limit` rows older than `before`.
+pub fn list(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    filter: &Filter,
+    before: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<AccidentRow>> {
+    let mut query = filtered(scope, filter);
     if let Some(before) = before {
         query = query.filter(accidents::id.lt(before.to_owned()));
     }

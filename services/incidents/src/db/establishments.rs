@@ -58,14 +58,11 @@ pub fn tax_code_taken(conn: &mut DbConnection, tax_code: &str) -> QueryResult<bo
     .get_result(conn)
 }
 
-/// Newest first, `limit` rows older than `before`.
-pub fn list(
-    conn: &mut DbConnection,
+/// The rows `list` pages through, before paging.
+fn filtered<'a>(
     visibility: &Scope,
-    filter: &Filter,
-    before: Option<&str>,
-    limit: i64,
-) -> QueryResult<Vec<EstablishmentRow>> {
+    filter: &'a Filter,
+) -> establishments::BoxedQuery<'a, shared::db::DbBackend> {
     let mut query = restrict(establishments::table.into_boxed(), visibility);
     if let Some(code) = &filter.commune_code {
         query = query.filter(establishments::commune_code.eq(code));
@@ -79,6 +76,23 @@ pub fn list(
     if let Some(since) = filter.updated_since {
         query = query.filter(establishments::updated_at.ge(since));
     }
+    query
+}
+
+/// How many rows match, over all pages (`?total=true`).
+pub fn count(conn: &mut DbConnection, visibility: &Scope, filter: &Filter) -> QueryResult<i64> {
+    filtered(visibility, filter).count().get_result(conn)
+}
+
+/// Newest first, `limit` rows older than `before`.
+pub fn list(
+    conn: &mut DbConnection,
+    visibility: &Scope,
+    filter: &Filter,
+    before: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<EstablishmentRow>> {
+    let mut query = filtered(visibility, filter);
     if let Some(before) = before {
         query = query.filter(establishments::id.lt(before));
     }

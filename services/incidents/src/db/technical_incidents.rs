@@ -134,14 +134,8 @@ pub fn find(
     .optional()
 }
 
-/// Newest first, `limit` rows older than `before` (ids are UUIDv7: time-ordered).
-pub fn list(
-    conn: &mut DbConnection,
-    visibility: &Scope,
-    filter: &Filter,
-    before: Option<&str>,
-    limit: i64,
-) -> QueryResult<Vec<TechnicalIncidentRow>> {
+/// The rows `list` pages through, before paging.
+fn filtered<'a>(visibility: &Scope, filter: &'a Filter) -> Boxed<'a> {
     let mut query = restrict(technical_incidents::table.into_boxed(), visibility);
     if let Some(from) = filter.occurred_from {
         query = query.filter(technical_incidents::occurred_at.ge(from));
@@ -158,6 +152,23 @@ pub fn list(
     if let Some(v) = &filter.commune_code {
         query = query.filter(technical_incidents::commune_code.eq(v.clone()));
     }
+    query
+}
+
+/// How many rows match, over all pages (`?total=true`).
+pub fn count(conn: &mut DbConnection, visibility: &Scope, filter: &Filter) -> QueryResult<i64> {
+    filtered(visibility, filter).count().get_result(conn)
+}
+
+/// Newest first, `limit` rows older than `before` (ids are UUIDv7: time-ordered).
+pub fn list(
+    conn: &mut DbConnection,
+    visibility: &Scope,
+    filter: &Filter,
+    before: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<TechnicalIncidentRow>> {
+    let mut query = filtered(visibility, filter);
     if let Some(b) = before {
         query = query.filter(technical_incidents::id.lt(b.to_owned()));
     }

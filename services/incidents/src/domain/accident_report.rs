@@ -94,12 +94,22 @@ pub struct BreakdownRow {
 pub struct Damage {
     /// Days off (tổng số ngày nghỉ vì TNLĐ).
     pub days_off: u64,
-    /// Thousand VND.
+    /// Medical costs, thousand VND (chi phí y tế). The unit is in every money
+    /// field's name; the names without it are still read from older filings.
+    #[serde(rename = "cost_medical_thousand_vnd", alias = "cost_medical")]
     pub cost_medical: u64,
+    /// Wages paid during treatment, thousand VND.
+    #[serde(rename = "cost_wages_thousand_vnd", alias = "cost_wages")]
     pub cost_wages: u64,
+    /// Compensation and allowances, thousand VND.
+    #[serde(rename = "cost_compensation_thousand_vnd", alias = "cost_compensation")]
     pub cost_compensation: u64,
     /// Property damage, thousand VND (thiệt hại tài sản).
-    #[serde(default)]
+    #[serde(
+        default,
+        rename = "property_damage_thousand_vnd",
+        alias = "property_damage"
+    )]
     pub property_damage: u64,
 }
 

@@ -36,14 +36,15 @@ pub struct Place {
 #[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Costs {
-    /// Medical costs (chi phí y tế).
-    #[serde(default)]
+    /// Medical costs (chi phí y tế), thousand VND. The unit is in every money
+    /// field's name; the names without it are still read from older declarations.
+    #[serde(default, rename = "medical_thousand_vnd", alias = "medical")]
     pub medical: u32,
-    /// Wages paid during treatment (trả lương trong thời gian điều trị).
-    #[serde(default)]
+    /// Wages paid during treatment (trả lương trong thời gian điều trị), thousand VND.
+    #[serde(default, rename = "wages_thousand_vnd", alias = "wages")]
     pub wages: u32,
-    /// Compensation and allowances (bồi thường, trợ cấp).
-    #[serde(default)]
+    /// Compensation and allowances (bồi thường, trợ cấp), thousand VND.
+    #[serde(default, rename = "compensation_thousand_vnd", alias = "compensation")]
     pub compensation: u32,
 }
 
@@ -118,7 +119,7 @@ pub struct CasualtyDeclaration {
         "personal_id": "004090012345", "full_name": "Nông Văn A", "gender": "male",
         "birth_year": 1990, "occupation_code": "8111", "contract_type": "indefinite",
         "severity": "fatal", "injury_codes": ["11"], "days_off": 0,
-        "costs": {"medical": 15000, "wages": 0, "compensation": 200000}
+        "costs": {"medical_thousand_vnd": 15000, "wages_thousand_vnd": 0, "compensation_thousand_vnd": 200000}
     }]
 }))]
 pub struct AccidentDeclaration {

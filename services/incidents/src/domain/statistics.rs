@@ -62,9 +62,14 @@ pub struct Counters {
     pub female: i64,
     /// Days off (tổng số ngày nghỉ).
     pub days_off: i64,
-    /// Costs in thousands of VND.
+    /// Medical costs, thousand VND (the unit of the statistics forms).
+    #[serde(rename = "cost_medical_thousand_vnd", alias = "cost_medical")]
     pub cost_medical: i64,
+    /// Wages paid during treatment, thousand VND.
+    #[serde(rename = "cost_wages_thousand_vnd", alias = "cost_wages")]
     pub cost_wages: i64,
+    /// Compensation and allowances, thousand VND.
+    #[serde(rename = "cost_compensation_thousand_vnd", alias = "cost_compensation")]
     pub cost_compensation: i64,
 }
 

@@ -16,8 +16,11 @@ use crate::service::accidents::AccidentView;
 /// Costs of one casualty, in thousands of VND.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CostsResponse {
+    #[serde(rename = "medical_thousand_vnd")]
     pub medical: i64,
+    #[serde(rename = "wages_thousand_vnd")]
     pub wages: i64,
+    #[serde(rename = "compensation_thousand_vnd")]
     pub compensation: i64,
 }
 
@@ -324,6 +327,9 @@ impl AccidentSummary {
 pub struct AccidentList {
     pub items: Vec<AccidentSummary>,
     pub next_cursor: Option<String>,
+    /// Items matching the filters over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 /// Filters of the accident list.
@@ -348,6 +354,8 @@ pub struct ListAccidentsParams {
     pub updated_since: Option<DateTime<FixedOffset>>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
+    /// `true` adds `total`, the items matching the filters over all pages.
+    pub total: Option<bool>,
 }
 
 /// Corrections to an accident's own facts.
@@ -414,6 +422,10 @@ pub struct AccidentRevision {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AccidentRevisionList {
     pub items: Vec<AccidentRevision>,
+    pub next_cursor: Option<String>,
+    /// Items over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 /// The investigation, with the clock.

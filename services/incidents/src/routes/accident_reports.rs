@@ -9,9 +9,10 @@ use shared::db::{Db, parse_stored};
 use shared::error::{ApiError, FieldError};
 use shared::extract::Json;
 use shared::extract::Query;
+use shared::figures::ComplianceSummary;
 use shared::filing::{self, Filed};
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
-use shared::pagination::Page;
+use shared::pagination::{Page, PageQuery, page_whole};
 use shared::period::Period;
 use shared::receipts::Receipt;
 use shared::versioning;
@@ -52,7 +53,7 @@ pub struct Workers {
     "figures": {
         "totals": {"cases": 1, "cases_fatal": 0, "cases_multi": 0, "casualties": 1, "female": 0, "fatal": 0, "serious": 1},
         "by_cause": [{"code": "1", "counts": {"cases": 1, "cases_fatal": 0, "cases_multi": 0, "casualties": 1, "female": 0, "fatal": 0, "serious": 1}}],
-        "damage": {"days_off": 30, "cost_medical": 12000, "cost_wages": 6000, "cost_compensation": 0}
+        "damage": {"days_off": 30, "cost_medical_thousand_vnd": 12000, "cost_wages_thousand_vnd": 6000, "cost_compensation_thousand_vnd": 0}
     }
 }))]
 pub struct SubmitReportRequest {
@@ -131,6 +132,9 @@ impl AccidentReportResponse {
 pub struct AccidentReportList {
     pub items: Vec<AccidentReportResponse>,
     pub next_cursor: Option<String>,
+    /// Items matching the filters over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -141,6 +145,8 @@ pub struct ListReportsParams {
     pub kind: Option<ReportKind>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
+    /// `true` adds `total`, the items matching the filters over all pages.
+    pub total: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -151,6 +157,11 @@ pub struct ComplianceParams {
     pub period: String,
     /// `employer` (every registered establishment) or `commune` (every commune in force).
     pub kind: ReportKind,
+    /// Reporters per page, 1 to 500 (default 50); `summary` counts them all.
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+    /// `true` adds `total`, the reporters expected over all pages.
+    pub total: Option<bool>,
 }
 
 /// One expected reporter.
@@ -172,14 +183,14 @@ pub struct ReportCompliance {
     pub period: String,
     pub kind: ReportKind,
     pub due_on: Option<NaiveDate>,
-    pub expected: usize,
-    pub on_time: usize,
-    pub late: usize,
-    pub missing: usize,
-    pub not_yet_due: usize,
-    /// Filed (on time or late) / expected, in percent.
-    pub filed_percent: Option<f64>,
+    /// Counts over every expected reporter, not only this page.
+    pub summary: ComplianceSummary,
+    /// A page of the expected reporters, in a stable order.
     pub items: Vec<ComplianceItem>,
+    pub next_cursor: Option<String>,
+    /// Reporters over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 fn render(
@@ -263,11 +274,11 @@ pub async fn list_accident_reports(
     params: Query<ListReportsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
-    let page = Page::parse(p.limit, p.cursor.as_deref())?;
+    let page = Page::parse(p.limit, p.cursor.as_deref())?.with_total(p.total);
     if let Some(text) = &p.period {
         Period::parse_parameter("period", text)?;
     }
-    let (rows, next_cursor) = service::list(
+    let page = service::list(
         &db,
         &user,
         p.period,
@@ -275,7 +286,8 @@ pub async fn list_accident_reports(
         page,
     )
     .await?;
-    let items = rows
+    let items = page
+        .items
         .into_iter()
         .map(|report| {
             AccidentReportResponse::from_view(
@@ -287,7 +299,11 @@ pub async fn list_accident_reports(
             )
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(AccidentReportList { items, next_cursor }))
+    Ok(HttpResponse::Ok().json(AccidentReportList {
+        items,
+        next_cursor: page.next_cursor,
+        total: page.total,
+    }))
 }
 
 /// Get a periodic accident report
@@ -326,6 +342,10 @@ pub struct ReportRevision {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ReportRevisionList {
     pub items: Vec<ReportRevision>,
+    pub next_cursor: Option<String>,
+    /// Items over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 /// Versions of a periodic accident report
@@ -335,7 +355,7 @@ pub struct ReportRevisionList {
 /// Nothing filed is ever overwritten.
 #[utoipa::path(
     tag = "accident-reports",
-    params(("id" = String, Path, description = "Report id")),
+    params(("id" = String, Path, description = "Report id"), PageQuery),
     responses((status = 200, description = "Every filed version, newest first", body = ReportRevisionList))
 )]
 #[get("/accident-reports/{id}/revisions")]
@@ -343,6 +363,7 @@ pub async fn list_accident_report_revisions(
     user: AuthUser,
     db: web::Data<Db>,
     id: web::Path<uuid::Uuid>,
+    page: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let rows = service::revisions(&db, &user, id.to_string()).await?;
     let items = rows
@@ -357,7 +378,12 @@ pub async fn list_accident_report_revisions(
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(HttpResponse::Ok().json(ReportRevisionList { items }))
+    let page = page_whole(items, &page, |r| r.version.to_string())?;
+    Ok(HttpResponse::Ok().json(ReportRevisionList {
+        items: page.items,
+        next_cursor: page.next_cursor,
+        total: page.total,
+    }))
 }
 
 /// Who has filed
@@ -376,24 +402,30 @@ pub async fn get_report_compliance(
     db: web::Data<Db>,
     params: Query<ComplianceParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let params = params.into_inner();
     let period = Period::parse_parameter("period", &params.period)?;
     let (due_on, entries) = service::compliance(&db, &user, period, params.kind).await?;
     let count = |s: FilingStatus| entries.iter().filter(|e| e.status == s).count();
-    let (on_time, late) = (count(FilingStatus::OnTime), count(FilingStatus::Late));
-    let expected = entries.len();
-    let number = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-    let filed_percent = shared::figures::percent(number(on_time + late), number(expected));
+    let summary = ComplianceSummary::new(
+        count(FilingStatus::OnTime),
+        count(FilingStatus::Late),
+        0,
+        count(FilingStatus::Missing),
+        count(FilingStatus::NotYetDue),
+    );
+    let query = PageQuery {
+        limit: params.limit,
+        cursor: params.cursor,
+        total: params.total,
+    };
+    let page = page_whole(entries, &query, |e| e.reporter.clone())?;
     Ok(HttpResponse::Ok().json(ReportCompliance {
         period: period.to_string(),
         kind: params.kind,
         due_on,
-        expected,
-        on_time,
-        late,
-        missing: count(FilingStatus::Missing),
-        not_yet_due: count(FilingStatus::NotYetDue),
-        filed_percent,
-        items: entries
+        summary,
+        items: page
+            .items
             .into_iter()
             .map(|e| ComplianceItem {
                 reporter: e.reporter,
@@ -405,5 +437,7 @@ pub async fn get_report_compliance(
                 report_id: e.report_id,
             })
             .collect(),
+        next_cursor: page.next_cursor,
+        total: page.total,
     }))
 }

@@ -8,7 +8,7 @@ use shared::error::{ApiError, FieldError};
 use shared::extract::Json;
 use shared::extract::Query;
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
-use shared::pagination::Page;
+use shared::pagination::{Page, PageQuery, page_whole};
 use shared::period::Period;
 use shared::versioning::{self, IfMatch};
 
@@ -122,7 +122,7 @@ pub async fn list_accidents(
     params: Query<ListAccidentsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
-    let page = Page::parse(p.limit, p.cursor.as_deref())?;
+    let page = Page::parse(p.limit, p.cursor.as_deref())?.with_total(p.total);
     let vietnam_midnight = shared::time::start_of_day_utc;
     let (mut from, mut before) = (
         p.from.map(vietnam_midnight),
@@ -144,12 +144,17 @@ pub async fn list_accidents(
         establishment_id: p.establishment.map(|e| e.to_string()),
         updated_since: p.updated_since.map(|t| t.naive_utc()),
     };
-    let (rows, next_cursor) = service::list(&db, &user, filter, page).await?;
-    let items = rows
+    let page = service::list(&db, &user, filter, page).await?;
+    let items = page
+        .items
         .iter()
         .map(AccidentSummary::new)
         .collect::<Result<_, _>>()?;
-    Ok(HttpResponse::Ok().json(AccidentList { items, next_cursor }))
+    Ok(HttpResponse::Ok().json(AccidentList {
+        items,
+        next_cursor: page.next_cursor,
+        total: page.total,
+    }))
 }
 
 /// Get an accident
@@ -380,7 +385,7 @@ pub async fn save_investigation(
 /// Lịch sử thay đổi, newest first.
 #[utoipa::path(
     tag = "accidents",
-    params(("id" = String, Path, description = "Accident id")),
+    params(("id" = String, Path, description = "Accident id"), PageQuery),
     responses((status = 200, description = "All versions", body = AccidentRevisionList))
 )]
 #[get("/accidents/{id}/revisions")]
@@ -388,6 +393,7 @@ pub async fn list_accident_revisions(
     user: AuthUser,
     db: web::Data<Db>,
     id: web::Path<uuid::Uuid>,
+    page: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let rows = service::revisions(&db, &user, id.to_string()).await?;
     let items = rows
@@ -402,5 +408,10 @@ pub async fn list_accident_revisions(
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(HttpResponse::Ok().json(AccidentRevisionList { items }))
+    let page = page_whole(items, &page, |r| r.version.to_string())?;
+    Ok(HttpResponse::Ok().json(AccidentRevisionList {
+        items: page.items,
+        next_cursor: page.next_cursor,
+        total: page.total,
+    }))
 }

@@ -14,7 +14,6 @@ use shared::error::ApiError;
 use shared::extract::Query;
 use utoipa::ToSchema;
 
-use super::accident_dto::{Warning, warnings};
 use crate::domain::bhxh::{self as rules, FeedReason};
 use crate::service::bhxh::{self as service, Casualties};
 use crate::service::reconciliation::{DiseasePart, reconciliation};
@@ -144,6 +143,9 @@ pub struct AccidentCaseFeed {
     pub next_cursor: String,
     /// Whether more changes follow right now.
     pub has_more: bool,
+    /// Items matching the filters over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 /// Confirmed accident cases for BHXH
@@ -164,8 +166,15 @@ pub async fn get_bhxh_accident_cases(
 ) -> Result<HttpResponse, ApiError> {
     let limit = params.limit()?;
     let p = params.into_inner();
-    let page = exchange::feed::<Casualties>(&db, &user, "get_bhxh_accident_cases", p.cursor, limit)
-        .await?;
+    let page = exchange::feed::<Casualties>(
+        &db,
+        &user,
+        "get_bhxh_accident_cases",
+        p.cursor,
+        limit,
+        p.total,
+    )
+    .await?;
     let vietnam = shared::time::vietnam();
     let items = page
         .entries
@@ -203,13 +212,13 @@ pub async fn get_bhxh_accident_cases(
         items,
         next_cursor: rules::encode_cursor(page.last_seq),
         has_more: page.has_more,
+        total: page.total,
     }))
 }
 
 shared::bhxh_decisions_api! {
     subject: Casualties,
     field: casualty_id,
-    problem: Warning = warnings,
     result: DecisionResult,
     batch: DecisionBatchResponse,
     view: BenefitDecisionView,
@@ -261,5 +270,5 @@ pub async fn get_bhxh_reconciliation(
     };
     let today = shared::time::today();
     let answer = reconciliation(&db, &user, disease, year, wait_days, today).await?;
-    Ok(HttpResponse::Ok().json(answer))
+    Ok(HttpResponse::Ok().json(answer.page(&params)?))
 }

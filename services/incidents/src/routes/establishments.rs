@@ -9,7 +9,7 @@ use shared::error::ApiError;
 use shared::extract::Json;
 use shared::extract::Query;
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
-use shared::pagination::Page;
+use shared::pagination::{Page, PageQuery, page_whole};
 use shared::versioning::{self, IfMatch};
 
 use super::dto::{
@@ -92,17 +92,18 @@ pub async fn list_establishments(
     params: Query<ListEstablishmentsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
-    let page = Page::parse(params.limit, params.cursor.as_deref())?;
+    let page = Page::parse(params.limit, params.cursor.as_deref())?.with_total(params.total);
     let filter = Filter {
         commune_code: params.commune_code,
         vsic_section: params.vsic_section.map(|s| s.to_uppercase()),
         ownership_type: params.ownership_type,
         updated_since: params.updated_since.map(|t| t.naive_utc()),
     };
-    let (rows, next_cursor) = service::list(&db, &user, filter, page).await?;
+    let page = service::list(&db, &user, filter, page).await?;
     Ok(HttpResponse::Ok().json(EstablishmentList {
-        items: rows.iter().map(EstablishmentResponse::from).collect(),
-        next_cursor,
+        items: page.items.iter().map(EstablishmentResponse::from).collect(),
+        next_cursor: page.next_cursor,
+        total: page.total,
     }))
 }
 
@@ -169,7 +170,7 @@ pub async fn update_establishment(
 /// Lịch sử thay đổi: every version, newest first, with who changed it and why.
 #[utoipa::path(
     tag = "establishments",
-    params(("id" = String, Path, description = "Establishment id")),
+    params(("id" = String, Path, description = "Establishment id"), PageQuery),
     responses((status = 200, description = "All versions", body = EstablishmentRevisionList))
 )]
 #[get("/establishments/{id}/revisions")]
@@ -177,11 +178,17 @@ pub async fn list_establishment_revisions(
     user: AuthUser,
     db: web::Data<Db>,
     id: web::Path<uuid::Uuid>,
+    page: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let rows = service::revisions(&db, &user, id.to_string()).await?;
     let items = rows
         .iter()
         .map(EstablishmentRevision::try_from)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(EstablishmentRevisionList { items }))
+    let page = page_whole(items, &page, |r| r.version.to_string())?;
+    Ok(HttpResponse::Ok().json(EstablishmentRevisionList {
+        items: page.items,
+        next_cursor: page.next_cursor,
+        total: page.total,
+    }))
 }

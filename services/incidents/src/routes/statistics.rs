@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
 use shared::code_lists::{self, Dimension, Label};
+use shared::context::said;
 use shared::db::Db;
 use shared::error::ApiError;
 use shared::figures::Trend;
@@ -192,11 +193,20 @@ pub async fn get_accident_statistics(
         complete_through: s.completeness.complete_through,
         fatal_rate_trend: s.fatal_rate_trend,
         method: StatisticsMethod {
-            counted: "Accidents that occurred in the period (Asia/Ho_Chi_Minh), as declared and corrected; \
-                      costs in thousand VND."
-                .into(),
-            frequency_rate: "K = casualties in the sector with a labour relation / workers × 1,000".into(),
-            fatal_rate: "deaths in the sector with a labour relation / workers × 100,000 (ILO, SDG 8.8.1)".into(),
+            counted: said(
+                "Các vụ tai nạn xảy ra trong kỳ (giờ Việt Nam), theo khai báo và các lần đính chính; \
+                 chi phí tính bằng nghìn đồng.",
+                "Accidents that occurred in the period (Asia/Ho_Chi_Minh), as declared and corrected; \
+                 costs in thousand VND.",
+            ),
+            frequency_rate: said(
+                "K = số người bị nạn ở khu vực có quan hệ lao động / số lao động × 1.000",
+                "K = casualties in the sector with a labour relation / workers × 1,000",
+            ),
+            fatal_rate: said(
+                "số người chết ở khu vực có quan hệ lao động / số lao động × 100.000 (ILO, SDG 8.8.1)",
+                "deaths in the sector with a labour relation / workers × 100,000 (ILO, SDG 8.8.1)",
+            ),
             denominator_source: s.denominator_source.into(),
             as_of: p.as_of,
         },

@@ -11,7 +11,7 @@ use shared::error::ApiError;
 use shared::extract::Json;
 use shared::extract::Query;
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
-use shared::pagination::Page;
+use shared::pagination::{Page, PageQuery, page_whole};
 use shared::period::Period;
 use shared::versioning::{self, IfMatch};
 use utoipa::{IntoParams, ToSchema};
@@ -157,6 +157,9 @@ pub struct TechnicalIncidentSummary {
 pub struct TechnicalIncidentList {
     pub items: Vec<TechnicalIncidentSummary>,
     pub next_cursor: Option<String>,
+    /// Items matching the filters over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 /// Filters of the incident list.
@@ -171,6 +174,8 @@ pub struct ListTechnicalIncidentsParams {
     pub commune_code: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
+    /// `true` adds `total`, the items matching the filters over all pages.
+    pub total: Option<bool>,
 }
 
 /// A status change.
@@ -197,6 +202,10 @@ pub struct TechnicalIncidentRevision {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TechnicalIncidentRevisionList {
     pub items: Vec<TechnicalIncidentRevision>,
+    pub next_cursor: Option<String>,
+    /// Items over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 fn render(view: &IncidentView, created: bool) -> Result<StoredResponse, ApiError> {
@@ -268,7 +277,7 @@ pub async fn list_technical_incidents(
     params: Query<ListTechnicalIncidentsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
-    let page = Page::parse(p.limit, p.cursor.as_deref())?;
+    let page = Page::parse(p.limit, p.cursor.as_deref())?.with_total(p.total);
     let (from, before) = match &p.period {
         Some(text) => {
             let (start, end) = Period::parse_parameter("period", text)?.utc_bounds();
@@ -283,8 +292,9 @@ pub async fn list_technical_incidents(
         status: p.status.map(|s| s.as_str().to_owned()),
         commune_code: p.commune_code,
     };
-    let (rows, next_cursor) = service::list(&db, &user, filter, page).await?;
-    let items = rows
+    let page = service::list(&db, &user, filter, page).await?;
+    let items = page
+        .items
         .iter()
         .map(|i| {
             Ok(TechnicalIncidentSummary {
@@ -301,7 +311,11 @@ pub async fn list_technical_incidents(
             })
         })
         .collect::<Result<_, ApiError>>()?;
-    Ok(HttpResponse::Ok().json(TechnicalIncidentList { items, next_cursor }))
+    Ok(HttpResponse::Ok().json(TechnicalIncidentList {
+        items,
+        next_cursor: page.next_cursor,
+        total: page.total,
+    }))
 }
 
 /// Get a serious technical incident
@@ -474,7 +488,7 @@ pub async fn save_technical_incident_investigation(
 /// Lịch sử thay đổi, newest first.
 #[utoipa::path(
     tag = "technical-incidents",
-    params(("id" = String, Path, description = "Incident id")),
+    params(("id" = String, Path, description = "Incident id"), PageQuery),
     responses((status = 200, description = "All versions", body = TechnicalIncidentRevisionList))
 )]
 #[get("/technical-incidents/{id}/revisions")]
@@ -482,6 +496,7 @@ pub async fn list_technical_incident_revisions(
     user: AuthUser,
     db: web::Data<Db>,
     id: web::Path<uuid::Uuid>,
+    page: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let rows = service::revisions(&db, &user, id.to_string()).await?;
     let items = rows
@@ -496,7 +511,12 @@ pub async fn list_technical_incident_revisions(
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(HttpResponse::Ok().json(TechnicalIncidentRevisionList { items }))
+    let page = page_whole(items, &page, |r| r.version.to_string())?;
+    Ok(HttpResponse::Ok().json(TechnicalIncidentRevisionList {
+        items: page.items,
+        next_cursor: page.next_cursor,
+        total: page.total,
+    }))
 }
 
 /// The incidents' part of `/accident-statistics` (sự cố kỹ thuật nghiêm trọng).

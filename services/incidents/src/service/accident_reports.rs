@@ -6,7 +6,7 @@ use shared::db::{Db, DbConnection};
 use shared::error::{ApiError, FieldError, Text};
 use shared::filing::{self, Correction, Filed, Filing};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
-use shared::pagination::Page;
+use shared::pagination::{Page, Paged};
 use shared::period::Period;
 use shared::receipts::{self, Receipt};
 
@@ -266,22 +266,25 @@ pub async fn list(
     period: Option<String>,
     kind: Option<String>,
     page: Page,
-) -> Result<(Vec<AccidentReportRow>, Option<String>), ApiError> {
+) -> Result<Paged<AccidentReportRow>, ApiError> {
     let visibility = access::scope("list_accident_reports", user)?;
     let fetch = page.clone();
-    let rows = db
+    let (rows, total) = db
         .run(move |conn| {
-            Ok::<_, ApiError>(repo::list(
+            let (period, kind) = (period.as_deref(), kind.as_deref());
+            let total = fetch.total(|| repo::count(conn, &visibility, period, kind))?;
+            let rows = repo::list(
                 conn,
                 &visibility,
-                period.as_deref(),
-                kind.as_deref(),
+                period,
+                kind,
                 fetch.before.as_deref(),
                 fetch.fetch_limit(),
-            )?)
+            )?;
+            Ok::<_, ApiError>((rows, total))
         })
         .await?;
-    Ok(page.finish(rows, |r| r.id.as_str()))
+    Ok(page.finish_counted(rows, total, |r| r.id.as_str()))
 }
 
 pub async fn revisions(

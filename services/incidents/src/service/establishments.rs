@@ -6,7 +6,7 @@ use shared::auth::AuthUser;
 use shared::db::Db;
 use shared::error::{ApiError, FieldError, Text};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
-use shared::pagination::Page;
+use shared::pagination::{Page, Paged};
 use uuid::Uuid;
 
 use crate::access;
@@ -110,21 +110,23 @@ pub async fn list(
     user: &AuthUser,
     filter: Filter,
     page: Page,
-) -> Result<(Vec<EstablishmentRow>, Option<String>), ApiError> {
+) -> Result<Paged<EstablishmentRow>, ApiError> {
     let visible = access::scope("list_establishments", user)?;
     let fetch = page.clone();
-    let rows = db
+    let (rows, total) = db
         .run(move |conn| {
-            repo::list(
+            let total = fetch.total(|| repo::count(conn, &visible, &filter))?;
+            let rows = repo::list(
                 conn,
                 &visible,
                 &filter,
                 fetch.before.as_deref(),
                 fetch.fetch_limit(),
-            )
+            )?;
+            Ok::<_, diesel::result::Error>((rows, total))
         })
         .await?;
-    Ok(page.finish(rows, |r| r.id.as_str()))
+    Ok(page.finish_counted(rows, total, |r| r.id.as_str()))
 }
 
 pub async fn revisions(db: &Db, user: &AuthUser, id: String) -> Result<Vec<RevisionRow>, ApiError> {

@@ -74,13 +74,13 @@ pub async fn reconciliation(
             .cmp(&key(b))
             .then_with(|| a.decision_id.cmp(&b.decision_id))
     });
-    Ok(Reconciliation {
-        period: year.to_string(),
+    Ok(Reconciliation::new(
+        year.to_string(),
         wait_days,
-        as_of: today,
+        today,
         items,
         parts,
-    })
+    ))
 }
 
 async fn disease_findings(
@@ -94,14 +94,25 @@ async fn disease_findings(
             "no health-stats URL configured",
         ));
     };
-    let url = format!(
-        "{}/api/v1/exchange/bhxh/reconciliation?period={year}&wait_days={wait_days}",
-        base.trim_end_matches('/')
+    let first = format!(
+        "{}/api/v1/exchange/bhxh/reconciliation?period={year}&wait_days={wait_days}&limit={}",
+        base.trim_end_matches('/'),
+        shared::pagination::MAX_LIMIT
     );
     let deadline = tokio::time::Instant::now() + Duration::from_millis(part.upstreams.timeout_ms);
-    let answer: Reconciliation =
-        get_json(part.client, &url, part.bearer.as_deref(), deadline).await?;
-    Ok(answer.items)
+    // Every page of health-stats' part, within the one deadline: the findings of both
+    // parts are sorted together before this answer is paged.
+    let mut items = Vec::new();
+    let mut url = first.clone();
+    loop {
+        let answer: Reconciliation =
+            get_json(part.client, &url, part.bearer.as_deref(), deadline).await?;
+        items.extend(answer.items);
+        match answer.next_cursor {
+            Some(cursor) => url = format!("{first}&cursor={cursor}"),
+            None => return Ok(items),
+        }
+    }
 }
 
 /// Midnight of `day` in Viet Nam, in UTC as accident times are stored.

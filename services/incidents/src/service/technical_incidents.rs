@@ -11,7 +11,7 @@ use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection, parse_stored};
 use shared::error::{ApiError, Text};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
-use shared::pagination::Page;
+use shared::pagination::{Page, Paged};
 use shared::period::Period;
 use shared::receipts::{self, Receipt};
 use uuid::Uuid;
@@ -223,21 +223,23 @@ pub async fn list(
     user: &AuthUser,
     filter: Filter,
     page: Page,
-) -> Result<(Vec<TechnicalIncidentRow>, Option<String>), ApiError> {
+) -> Result<Paged<TechnicalIncidentRow>, ApiError> {
     let visibility = access::scope("list_technical_incidents", user)?;
-    let (before, limit) = (page.before.clone(), page.fetch_limit());
-    let rows = db
+    let fetch = page.clone();
+    let (rows, total) = db
         .run(move |conn| {
-            Ok::<_, ApiError>(repo::list(
+            let total = fetch.total(|| repo::count(conn, &visibility, &filter))?;
+            let rows = repo::list(
                 conn,
                 &visibility,
                 &filter,
-                before.as_deref(),
-                limit,
-            )?)
+                fetch.before.as_deref(),
+                fetch.fetch_limit(),
+            )?;
+            Ok::<_, ApiError>((rows, total))
         })
         .await?;
-    Ok(page.finish(rows, |r| r.id.as_str()))
+    Ok(page.finish_counted(rows, total, |r| r.id.as_str()))
 }
 
 pub async fn revisions(

@@ -13,7 +13,7 @@ fn casualty(personal_id: &str, severity: &str) -> Value {
     json!({
         "personal_id": personal_id, "full_name": "Nông Văn A", "gender": "male", "birth_year": 1990,
         "contract_type": "indefinite", "severity": severity, "days_off": 3,
-        "costs": {"medical": 1500, "wages": 800, "compensation": 0}
+        "costs": {"medical_thousand_vnd": 1500, "wages_thousand_vnd": 800, "compensation_thousand_vnd": 0}
     })
 }
 
@@ -383,7 +383,7 @@ async fn bhxh_reads_the_claim_dossier_of_a_casualty_in_its_feed_only() {
         )
         .await;
     let sent = json_of(res).await;
-    assert_eq!(sent["items"][0]["result"], "created", "{sent}");
+    assert_eq!(sent["items"][0]["status"], "created", "{sent}");
     assert_eq!(sent["items"][0]["matched"], true, "{sent}");
 
     let res = app.get(&dossier(&confirmed), &insurer).await;

@@ -22,7 +22,7 @@ fn report(tax: &str, totals: Value, by_cause: Vec<Value>) -> Value {
     json!({
         "kind": "employer", "period": period(), "establishment": {"tax_code": tax},
         "workers": {"total": 120, "female": 30},
-        "figures": {"totals": totals, "by_cause": by_cause, "damage": {"days_off": 10, "cost_medical": 100, "cost_wages": 50, "cost_compensation": 0}}
+        "figures": {"totals": totals, "by_cause": by_cause, "damage": {"days_off": 10, "cost_medical_thousand_vnd": 100, "cost_wages_thousand_vnd": 50, "cost_compensation_thousand_vnd": 0}}
     })
 }
 
@@ -172,8 +172,13 @@ async fn a_nil_report_counts_as_filed_and_an_absent_one_does_not() {
         .await,
     )
     .await;
-    assert_eq!(compliance["expected"], 2);
-    assert_eq!(compliance["on_time"], 1);
+    assert_eq!(compliance["summary"]["expected"], 2);
+    assert_eq!(compliance["summary"]["on_time"], 1);
+    assert_eq!(
+        compliance["summary"]["returned"], 0,
+        "accident reports are never returned"
+    );
+    assert!(compliance.get("total").is_none(), "counted only when asked");
     let items = compliance["items"].as_array().unwrap();
     let filed = items.iter().find(|i| i["nil_report"] == true).unwrap();
     assert_eq!(filed["status"], "on_time");
@@ -195,10 +200,41 @@ async fn a_nil_report_counts_as_filed_and_an_absent_one_does_not() {
     )
     .await;
     assert_eq!(
-        last_year["missing"], 2,
+        last_year["summary"]["missing"], 2,
         "last year's reports are all missing"
     );
-    assert_eq!(last_year["filed_percent"], 0.0);
+    assert_eq!(last_year["summary"]["filed_percent"], 0.0);
+
+    // Paged one reporter at a time, the summary still counts both and the total says 2.
+    let url = format!(
+        "/api/v1/accident-reports/compliance?period={}&kind=employer&limit=1&total=true",
+        period()
+    );
+    let first = json_of(app.get(&url, &app.admin()).await).await;
+    assert_eq!(first["items"].as_array().map(Vec::len), Some(1), "{first}");
+    assert_eq!(
+        (
+            first["total"].as_i64(),
+            first["summary"]["expected"].as_i64()
+        ),
+        (Some(2), Some(2))
+    );
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let second = json_of(
+        app.get(&format!("{url}&cursor={cursor}"), &app.admin())
+            .await,
+    )
+    .await;
+    assert_eq!(
+        second["items"].as_array().map(Vec::len),
+        Some(1),
+        "{second}"
+    );
+    assert_ne!(
+        second["items"][0]["reporter"],
+        first["items"][0]["reporter"]
+    );
+    assert!(second["next_cursor"].is_null(), "{second}");
 }
 
 #[tokio::test]

@@ -162,7 +162,10 @@ async fn feed_changes_follow_severity_raises_and_withdrawn_conclusions() {
     assert_eq!(first.len(), 1);
     assert_eq!(first[0]["personal_id"], "004090012345");
     assert_eq!(first[0]["confirmed"], true);
-    assert!(first[0].get("cost_medical").is_none(), "data is minimised");
+    assert!(
+        first[0].get("cost_medical_thousand_vnd").is_none(),
+        "data is minimised"
+    );
 
     let res = app
         .svc
@@ -299,7 +302,7 @@ async fn posting_the_same_decisions_twice_changes_nothing_the_second_time() {
     let first = json_of(app.post(DECISIONS, &insurer(&app), &batch).await).await;
     assert_eq!(first["summary"]["created"], 2, "{first}");
     assert_eq!(first["summary"]["unmatched"], 1);
-    assert_eq!(first["items"][0]["result"], "created");
+    assert_eq!(first["items"][0]["status"], "created");
     assert_eq!(first["items"][0]["matched"], true);
     assert_eq!(first["items"][1]["matched"], false);
 
@@ -308,7 +311,7 @@ async fn posting_the_same_decisions_twice_changes_nothing_the_second_time() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|i| &i["result"])
+        .map(|i| &i["status"])
         .collect();
     assert_eq!(results, [&json!("unchanged"), &json!("unchanged")]);
     assert_eq!(second["summary"]["unchanged"], 2);
@@ -319,7 +322,7 @@ async fn posting_the_same_decisions_twice_changes_nothing_the_second_time() {
     let mut paid = batch[0].clone();
     paid["status"] = json!("paid");
     let third = json_of(app.post(DECISIONS, &insurer(&app), &json!([paid])).await).await;
-    assert_eq!(third["items"][0]["result"], "updated");
+    assert_eq!(third["items"][0]["status"], "updated");
 
     // The labour authority sees the decisions, linked to the casualty or unmatched.
     let labor = app.token(Role::LaborAuthority, Some("SNV"));
@@ -367,7 +370,7 @@ async fn bad_decisions_are_rejected_one_by_one_with_pointers() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|i| i["result"].as_str().unwrap())
+        .map(|i| i["status"].as_str().unwrap())
         .collect();
     assert_eq!(
         results,
@@ -376,7 +379,7 @@ async fn bad_decisions_are_rejected_one_by_one_with_pointers() {
         ]
     );
     let first_problem = |i: usize| {
-        let e = &body["items"][i]["errors"][0];
+        let e = &body["items"][i]["problems"][0];
         (
             e["pointer"].as_str().unwrap_or_default().to_owned(),
             e["code"].as_str().unwrap_or_default().to_owned(),

@@ -265,6 +265,34 @@ async fn an_update_needs_the_current_version_and_a_reason_and_keeps_history() {
         "Cập nhật số lao động 6 tháng đầu năm"
     );
     assert_eq!(items[1]["record"]["headcount"]["total"], 120);
+
+    // Revisions page like every list: one version a page, the oldest last.
+    let first = json_of(
+        app.get(
+            &format!("{path}/revisions?limit=1&total=true"),
+            &app.admin(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (
+            first["total"].as_i64(),
+            first["items"][0]["version"].as_i64()
+        ),
+        (Some(2), Some(2))
+    );
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let last = json_of(
+        app.get(
+            &format!("{path}/revisions?limit=1&cursor={cursor}"),
+            &app.admin(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(last["items"][0]["version"], 1);
+    assert!(last["next_cursor"].is_null(), "{last}");
 }
 
 #[tokio::test]
@@ -296,6 +324,41 @@ async fn lists_page_with_an_opaque_cursor_and_filter() {
     .await;
     assert_eq!(page2["items"].as_array().unwrap().len(), 1);
     assert!(page2["next_cursor"].is_null());
+    assert!(
+        page1.get("total").is_none(),
+        "no count unless asked: {page1}"
+    );
+
+    // Asked for, the total counts every page (3 + 1 here) and follows the filters.
+    let counted = json_of(
+        app.get("/api/v1/establishments?limit=3&total=true", &app.admin())
+            .await,
+    )
+    .await;
+    assert_eq!(counted["total"], 4, "{counted}");
+    assert_eq!(counted["items"].as_array().unwrap().len(), 3);
+    let counted = json_of(
+        app.get(
+            &format!("/api/v1/establishments?limit=3&total=true&cursor={cursor}"),
+            &app.admin(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(counted["total"], 4, "the same on every page: {counted}");
+    let one = json_of(
+        app.get(
+            "/api/v1/establishments?vsic_section=F&total=true",
+            &app.admin(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(one["total"], 1, "{one}");
+    let res = app
+        .get("/api/v1/establishments?total=maybe", &app.admin())
+        .await;
+    assert_problem(res, 400, "invalid_query").await;
 
     let filtered = json_of(
         app.get(

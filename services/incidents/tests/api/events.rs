@@ -188,6 +188,19 @@ async fn a_subscriber_receives_signed_events_of_its_types_only() {
         1,
         "no other event types"
     );
+    let counted = json_of(
+        app.get(&format!("{log}?limit=1&total=true"), &app.admin())
+            .await,
+    )
+    .await;
+    assert_eq!(counted["total"], 1, "{counted}");
+    assert!(counted["next_cursor"].is_null(), "{counted}");
+    let subscriptions = json_of(
+        app.get("/api/v1/subscriptions?total=true", &app.admin())
+            .await,
+    )
+    .await;
+    assert_eq!(subscriptions["total"], 1, "{subscriptions}");
 }
 
 #[tokio::test]

@@ -45,7 +45,7 @@ pub fn casualty(personal_id: &str, severity: &str) -> Value {
     json!({
         "personal_id": personal_id, "full_name": "Nông Văn A", "gender": "male", "birth_year": 1990,
         "occupation_code": "8111", "contract_type": "indefinite", "severity": severity,
-        "injury_codes": ["11"], "days_off": 3, "costs": {"medical": 1500, "wages": 800, "compensation": 0}
+        "injury_codes": ["11"], "days_off": 3, "costs": {"medical_thousand_vnd": 1500, "wages_thousand_vnd": 800, "compensation_thousand_vnd": 0}
     })
 }
 

@@ -9,7 +9,7 @@ fn casualty(personal_id: &str, severity: &str, gender: &str) -> Value {
     json!({
         "personal_id": personal_id, "full_name": "Người bị nạn", "gender": gender, "birth_year": 1990,
         "contract_type": "indefinite", "severity": severity, "days_off": 10,
-        "costs": {"medical": 1000, "wages": 500, "compensation": 0}
+        "costs": {"medical_thousand_vnd": 1000, "wages_thousand_vnd": 500, "compensation_thousand_vnd": 0}
     })
 }
 
@@ -115,7 +115,7 @@ async fn statistics_match_hand_computed_counts_and_rates() {
         (
             t["female"].as_i64(),
             t["days_off"].as_i64(),
-            t["cost_medical"].as_i64()
+            t["cost_medical_thousand_vnd"].as_i64()
         ),
         (Some(1), Some(40), Some(4000))
     );
@@ -124,6 +124,37 @@ async fn statistics_match_hand_computed_counts_and_rates() {
     assert_eq!(s["total"]["frequency_rate_per_1000"], 0.75);
     assert_eq!(s["total"]["fatal_rate_per_100000"], 25.0);
     assert_eq!(s["method"]["denominator_source"], "establishment_registry");
+    // The method is told in Vietnamese, and in English when the caller asks.
+    assert!(
+        s["method"]["counted"]
+            .as_str()
+            .unwrap()
+            .contains("nghìn đồng"),
+        "{}",
+        s["method"]
+    );
+    let english = app
+        .svc
+        .client
+        .get(app.svc.url(&format!(
+            "/api/v1/accident-statistics?period={}",
+            this_year()
+        )))
+        .bearer_auth(app.admin())
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    let english = json_of(english).await;
+    assert!(
+        english["method"]["counted"]
+            .as_str()
+            .unwrap()
+            .contains("thousand VND"),
+        "{}",
+        english["method"]
+    );
+    assert_eq!(english["total"]["figures"], s["total"]["figures"]);
 
     let rows = s["rows"].as_array().unwrap();
     let by = |key: &str| rows.iter().find(|r| r["key"] == key).unwrap().clone();

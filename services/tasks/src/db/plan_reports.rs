@@ -150,15 +150,12 @@ pub fn revisions(conn: &mut DbConnection, id: &str) -> QueryResult<Vec<PlanRepor
         .load(conn)
 }
 
-/// Reports newest first; `before` pages by id.
-pub fn list(
-    conn: &mut DbConnection,
+/// The rows `list` pages through, before paging.
+fn filtered<'a>(
     agency: Option<&str>,
     period: Option<&str>,
     status: Option<&str>,
-    before: Option<&str>,
-    limit: i64,
-) -> QueryResult<Vec<PlanReportRow>> {
+) -> plan_reports::BoxedQuery<'a, shared::db::DbBackend> {
     let mut query = plan_reports::table.into_boxed();
     if let Some(a) = agency {
         query = query.filter(plan_reports::agency_code.eq(a.to_owned()));
@@ -169,6 +166,29 @@ pub fn list(
     if let Some(s) = status {
         query = query.filter(plan_reports::status.eq(s.to_owned()));
     }
+    query
+}
+
+/// How many rows match, over all pages (`?total=true`).
+pub fn count(
+    conn: &mut DbConnection,
+    agency: Option<&str>,
+    period: Option<&str>,
+    status: Option<&str>,
+) -> QueryResult<i64> {
+    filtered(agency, period, status).count().get_result(conn)
+}
+
+/// Reports newest first; `before` pages by id.
+pub fn list(
+    conn: &mut DbConnection,
+    agency: Option<&str>,
+    period: Option<&str>,
+    status: Option<&str>,
+    before: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<PlanReportRow>> {
+    let mut query = filtered(agency, period, status);
     if let Some(b) = before {
         query = query.filter(plan_reports::id.lt(b.to_owned()));
     }

@@ -16,13 +16,11 @@ pub fn insert_or_ignore(conn: &mut DbConnection, row: &ReminderRow) -> QueryResu
     Ok(n == 1)
 }
 
-pub fn list(
-    conn: &mut DbConnection,
+/// The rows `list` pages through, before paging.
+fn filtered<'a>(
     agency: Option<&str>,
     period: Option<&str>,
-    before: Option<&str>,
-    limit: i64,
-) -> QueryResult<Vec<ReminderRow>> {
+) -> reminders::BoxedQuery<'a, shared::db::DbBackend> {
     let mut query = reminders::table.into_boxed();
     if let Some(a) = agency {
         query = query.filter(reminders::agency_code.eq(a.to_owned()));
@@ -30,6 +28,26 @@ pub fn list(
     if let Some(p) = period {
         query = query.filter(reminders::period.eq(p.to_owned()));
     }
+    query
+}
+
+/// How many rows match, over all pages (`?total=true`).
+pub fn count(
+    conn: &mut DbConnection,
+    agency: Option<&str>,
+    period: Option<&str>,
+) -> QueryResult<i64> {
+    filtered(agency, period).count().get_result(conn)
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    agency: Option<&str>,
+    period: Option<&str>,
+    before: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<ReminderRow>> {
+    let mut query = filtered(agency, period);
     if let Some(b) = before {
         query = query.filter(reminders::id.lt(b.to_owned()));
     }

@@ -13,7 +13,8 @@ use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use shared::versioning::{self, IfMatch};
 use utoipa::{IntoParams, ToSchema};
 
-use super::revisions::{self, RecordRevisionList, RevisionParams};
+use super::revisions::{self, RecordRevisionList};
+use shared::pagination::PageQuery;
 
 use crate::domain::seed::AgencyKind;
 use crate::service::editing::{self, AgencyChange};
@@ -74,6 +75,9 @@ impl TryFrom<&AgencyView> for AgencyResponse {
 pub struct AgencyList {
     pub items: Vec<AgencyResponse>,
     pub next_cursor: Option<String>,
+    /// Items matching the filters over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -85,6 +89,8 @@ pub struct ListAgenciesParams {
     pub limit: Option<i64>,
     /// The `next_cursor` of the page before.
     pub cursor: Option<String>,
+    /// `true` adds `total`, the items matching the filters over all pages.
+    pub total: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -149,6 +155,7 @@ pub async fn list_agencies(
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let rows = service::list_agencies(&db, &user, params.kind).await?;
+    let total = shared::pagination::total_of(params.total, &rows);
     let (rows, next_cursor) =
         shared::pagination::page_read_whole(rows, params.limit, params.cursor.as_deref(), |r| {
             r.agency.code.as_str()
@@ -159,6 +166,7 @@ pub async fn list_agencies(
             .map(AgencyResponse::try_from)
             .collect::<Result<_, _>>()?,
         next_cursor,
+        total,
     }))
 }
 
@@ -260,7 +268,7 @@ pub async fn update_agency(
 /// and the agency as it was.
 #[utoipa::path(
     tag = "agencies",
-    params(("code" = String, Path, description = "Agency code"), RevisionParams),
+    params(("code" = String, Path, description = "Agency code"), PageQuery),
     responses((status = 200, description = "A page of versions, newest first", body = RecordRevisionList))
 )]
 #[get("/agencies/{code}/revisions")]
@@ -268,7 +276,7 @@ pub async fn list_agency_revisions(
     user: AuthUser,
     db: web::Data<Db>,
     code: web::Path<String>,
-    params: Query<RevisionParams>,
+    params: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let rows = editing::agency_revisions(&db, &user, code.into_inner()).await?;
     Ok(HttpResponse::Ok().json(revisions::page(rows, &params)?))

@@ -12,7 +12,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::seed::AgencyKind;
 use crate::domain::status::{FilingStatus, ReportStatus, TaskStatus};
-use crate::service::compliance::{self as service, ComplianceSummary};
+use crate::service::compliance as service;
+use shared::figures::ComplianceSummary;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(get_compliance);

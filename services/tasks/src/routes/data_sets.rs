@@ -9,7 +9,7 @@ use shared::auth::AuthUser;
 use shared::db::{Db, parse_stored};
 use shared::error::ApiError;
 use shared::extract::Query;
-use shared::pagination::page_read_whole;
+use shared::pagination::{PageQuery, page_read_whole, page_whole, total_of};
 use shared::period::Period;
 use utoipa::{IntoParams, ToSchema};
 
@@ -72,6 +72,9 @@ impl TryFrom<&IndicatorRow> for IndicatorResponse {
 pub struct IndicatorList {
     pub items: Vec<IndicatorResponse>,
     pub next_cursor: Option<String>,
+    /// Items matching the filters over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -82,6 +85,8 @@ pub struct ListIndicatorsParams {
     pub limit: Option<i64>,
     /// The `next_cursor` of the page before.
     pub cursor: Option<String>,
+    /// `true` adds `total`, the items matching the filters over all pages.
+    pub total: Option<bool>,
 }
 
 /// List indicators
@@ -101,6 +106,7 @@ pub async fn list_indicators(
     params: Query<ListIndicatorsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let rows = service::indicators(&db, &user).await?;
+    let total = total_of(params.total, &rows);
     let (rows, next_cursor) = page_read_whole(rows, params.limit, params.cursor.as_deref(), |r| {
         r.code.as_str()
     })?;
@@ -108,7 +114,11 @@ pub async fn list_indicators(
         .iter()
         .map(IndicatorResponse::try_from)
         .collect::<Result<_, _>>()?;
-    Ok(HttpResponse::Ok().json(IndicatorList { items, next_cursor }))
+    Ok(HttpResponse::Ok().json(IndicatorList {
+        items,
+        next_cursor,
+        total,
+    }))
 }
 
 /// An option of a breakdown category.
@@ -268,6 +278,12 @@ pub struct IndicatorValuesParams {
     pub agency: Option<String>,
     /// The reports as they stood at the end of this day (Viet Nam time).
     pub as_of: Option<NaiveDate>,
+    /// Indicators per page, 1 to 500 (default 50).
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+    /// `true` adds `total`, the number of indicators over all pages (each indicator's
+    /// own sum is its item's `total`).
+    pub total: Option<bool>,
 }
 
 /// An option's total.
@@ -320,6 +336,10 @@ pub struct IndicatorValuesResponse {
     pub complete: bool,
     pub complete_through: Option<NaiveDate>,
     pub items: Vec<IndicatorTotal>,
+    pub next_cursor: Option<String>,
+    /// Indicators over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 impl IndicatorTotal {
@@ -381,6 +401,8 @@ impl TryFrom<&Totals> for IndicatorValuesResponse {
                 .iter()
                 .map(|i| IndicatorTotal::of(i, &t.data_set))
                 .collect::<Result<_, _>>()?,
+            next_cursor: None,
+            total: None,
         })
     }
 }
@@ -418,5 +440,15 @@ pub async fn get_indicator_values(
         },
     )
     .await?;
-    Ok(HttpResponse::Ok().json(IndicatorValuesResponse::try_from(&totals)?))
+    let mut answer = IndicatorValuesResponse::try_from(&totals)?;
+    let query = PageQuery {
+        limit: p.limit,
+        cursor: p.cursor,
+        total: p.total,
+    };
+    let page = page_whole(answer.items, &query, |i| i.indicator.clone())?;
+    answer.items = page.items;
+    answer.next_cursor = page.next_cursor;
+    answer.total = page.total;
+    Ok(HttpResponse::Ok().json(answer))
 }

@@ -12,7 +12,7 @@ use shared::extract::Json;
 use shared::extract::Query;
 use shared::filing::{self, Filed};
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
-use shared::pagination::Page;
+use shared::pagination::{Page, PageQuery, page_whole};
 use shared::period::Period;
 use shared::receipts::Receipt;
 use shared::versioning::{self, IfMatch};
@@ -130,6 +130,9 @@ impl PlanReportResponse {
 pub struct PlanReportList {
     pub items: Vec<PlanReportResponse>,
     pub next_cursor: Option<String>,
+    /// Items matching the filters over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -141,6 +144,8 @@ pub struct ListPlanReportsParams {
     pub status: Option<ReportStatus>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
+    /// `true` adds `total`, the items matching the filters over all pages.
+    pub total: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -265,11 +270,13 @@ pub async fn list_plan_reports(
     params: Query<ListPlanReportsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
-    let page = Page::parse(p.limit, p.cursor.as_deref())?;
+    let page = Page::parse(p.limit, p.cursor.as_deref())?.with_total(p.total);
     if let Some(text) = &p.period {
         Period::parse_parameter("period", text)?;
     }
-    let (rows, next_cursor) = service::list(&db, &user, p.agency, p.period, p.status, page).await?;
+    let (rows, next_cursor, total) = service::list(&db, &user, p.agency, p.period, p.status, page)
+        .await?
+        .into_parts();
     let items = rows
         .into_iter()
         .map(|report| {
@@ -279,7 +286,11 @@ pub async fn list_plan_reports(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(PlanReportList { items, next_cursor }))
+    Ok(HttpResponse::Ok().json(PlanReportList {
+        items,
+        next_cursor,
+        total,
+    }))
 }
 
 /// Get a plan report
@@ -320,6 +331,10 @@ pub struct PlanReportRevision {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PlanReportRevisionList {
     pub items: Vec<PlanReportRevision>,
+    pub next_cursor: Option<String>,
+    /// Items over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 /// Versions of a plan report
@@ -328,7 +343,7 @@ pub struct PlanReportRevisionList {
 /// review — with who acted, when, the reason or comment, and the report as it was then.
 #[utoipa::path(
     tag = "plan-reports",
-    params(("id" = String, Path, description = "Report id")),
+    params(("id" = String, Path, description = "Report id"), PageQuery),
     responses((status = 200, description = "Every version, newest first", body = PlanReportRevisionList))
 )]
 #[get("/plan-reports/{id}/revisions")]
@@ -336,6 +351,7 @@ pub async fn list_plan_report_revisions(
     user: AuthUser,
     db: web::Data<Db>,
     id: web::Path<uuid::Uuid>,
+    page: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let rows = service::revisions(&db, &user, id.to_string()).await?;
     let items = rows
@@ -351,7 +367,12 @@ pub async fn list_plan_report_revisions(
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(HttpResponse::Ok().json(PlanReportRevisionList { items }))
+    let page = page_whole(items, &page, |r| r.version.to_string())?;
+    Ok(HttpResponse::Ok().json(PlanReportRevisionList {
+        items: page.items,
+        next_cursor: page.next_cursor,
+        total: page.total,
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

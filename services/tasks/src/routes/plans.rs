@@ -11,6 +11,7 @@ use shared::error::{ApiError, Text};
 use shared::extract::{Json, Query};
 use shared::figures::{self, Trend};
 use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
+use shared::pagination::{PageQuery, page_whole};
 use shared::period::Period;
 use utoipa::{IntoParams, ToSchema};
 
@@ -132,11 +133,18 @@ impl PlanResponse {
 pub struct PlanList {
     pub items: Vec<PlanResponse>,
     pub next_cursor: Option<String>,
+    /// Items over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TargetList {
     pub items: Vec<TargetResponse>,
+    pub next_cursor: Option<String>,
+    /// Items over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 /// List plans
@@ -145,17 +153,25 @@ pub struct TargetList {
 /// reporting deadlines (15 June and 15 December).
 #[utoipa::path(
     tag = "plans",
-    responses((status = 200, description = "The plans", body = PlanList))
+    params(PageQuery),
+    responses((status = 200, description = "A page of plans", body = PlanList))
 )]
 #[get("/plans")]
-pub async fn list_plans(user: AuthUser, db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
+pub async fn list_plans(
+    user: AuthUser,
+    db: web::Data<Db>,
+    page: Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
     let views = service::list_plans(&db, &user).await?;
+    let items = views
+        .iter()
+        .map(PlanResponse::from_view)
+        .collect::<Result<Vec<_>, _>>()?;
+    let page = page_whole(items, &page, |p| p.id.clone())?;
     Ok(HttpResponse::Ok().json(PlanList {
-        items: views
-            .iter()
-            .map(PlanResponse::from_view)
-            .collect::<Result<_, _>>()?,
-        next_cursor: None,
+        items: page.items,
+        next_cursor: page.next_cursor,
+        total: page.total,
     }))
 }
 
@@ -184,22 +200,27 @@ pub async fn get_plan(
 /// yearly change the plan asks for from its baseline year, and the data source. `/plans/{id}/kpis` measures them.
 #[utoipa::path(
     tag = "plans",
-    params(("id" = String, Path, description = "Plan id")),
-    responses((status = 200, description = "The plan's targets", body = TargetList))
+    params(("id" = String, Path, description = "Plan id"), PageQuery),
+    responses((status = 200, description = "A page of the plan's targets", body = TargetList))
 )]
 #[get("/plans/{id}/targets")]
 pub async fn list_plan_targets(
     user: AuthUser,
     db: web::Data<Db>,
     id: web::Path<uuid::Uuid>,
+    page: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let view = service::get_plan(&db, &user, id.to_string()).await?;
+    let items = view
+        .targets
+        .iter()
+        .map(TargetResponse::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    let page = page_whole(items, &page, |t| t.code.clone())?;
     Ok(HttpResponse::Ok().json(TargetList {
-        items: view
-            .targets
-            .iter()
-            .map(TargetResponse::try_from)
-            .collect::<Result<_, _>>()?,
+        items: page.items,
+        next_cursor: page.next_cursor,
+        total: page.total,
     }))
 }
 
@@ -210,6 +231,11 @@ pub struct KpiParams {
     /// The year to compare with the one before.
     #[param(example = 2025, minimum = 2000, maximum = 2100)]
     pub year: i32,
+    /// KPIs per page, 1 to 500 (default 50).
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+    /// `true` adds `total`, the KPIs over all pages.
+    pub total: Option<bool>,
 }
 
 /// One target's KPI.
@@ -248,7 +274,12 @@ pub struct KpiReport {
     /// The last whole day the figures cover: the period's last day once it is over,
     /// else yesterday (or `as_of`); `null` before the period starts.
     pub complete_through: Option<NaiveDate>,
+    /// One per target, in the plan's order of targets.
     pub items: Vec<Kpi>,
+    pub next_cursor: Option<String>,
+    /// Items over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 /// KPIs of a plan
@@ -291,7 +322,17 @@ pub async fn get_plan_kpis(
         params.year,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(kpi_report_of(id.to_string(), params.year, &results)?))
+    let mut report = kpi_report_of(id.to_string(), params.year, &results)?;
+    let query = PageQuery {
+        limit: params.limit,
+        cursor: params.cursor.clone(),
+        total: params.total,
+    };
+    let page = page_whole(report.items, &query, |k| k.target.code.clone())?;
+    report.items = page.items;
+    report.next_cursor = page.next_cursor;
+    report.total = page.total;
+    Ok(HttpResponse::Ok().json(report))
 }
 
 /// The answer for computed KPIs.
@@ -325,6 +366,8 @@ pub(crate) fn kpi_report_of(
         complete: completeness.complete,
         complete_through: completeness.complete_through,
         items,
+        next_cursor: None,
+        total: None,
     })
 }
 

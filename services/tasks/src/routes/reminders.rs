@@ -35,6 +35,9 @@ pub struct ReminderResponse {
 pub struct ReminderList {
     pub items: Vec<ReminderResponse>,
     pub next_cursor: Option<String>,
+    /// Items matching the filters over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -44,6 +47,8 @@ pub struct ListRemindersParams {
     pub period: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
+    /// `true` adds `total`, the items matching the filters over all pages.
+    pub total: Option<bool>,
 }
 
 /// List reminders
@@ -62,11 +67,13 @@ pub async fn list_reminders(
     params: Query<ListRemindersParams>,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
-    let page = Page::parse(p.limit, p.cursor.as_deref())?;
+    let page = Page::parse(p.limit, p.cursor.as_deref())?.with_total(p.total);
     if let Some(text) = &p.period {
         Period::parse_parameter("period", text)?;
     }
-    let (rows, next_cursor) = service::list(&db, &user, p.period, page).await?;
+    let (rows, next_cursor, total) = service::list(&db, &user, p.period, page)
+        .await?
+        .into_parts();
     Ok(HttpResponse::Ok().json(ReminderList {
         items: rows
             .into_iter()
@@ -84,5 +91,6 @@ pub async fn list_reminders(
             })
             .collect::<Result<_, ApiError>>()?,
         next_cursor,
+        total,
     }))
 }

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use shared::error::ApiError;
-use utoipa::{IntoParams, ToSchema};
+use shared::pagination::{PageQuery, page_whole};
+use utoipa::ToSchema;
 
 use crate::db::models::RecordRevisionRow;
 
@@ -30,36 +31,21 @@ pub struct RecordRevisionList {
     /// Newest first.
     pub items: Vec<RecordRevision>,
     pub next_cursor: Option<String>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct RevisionParams {
-    /// Versions a page (1–500, default 50).
-    pub limit: Option<i64>,
-    /// The `next_cursor` of the page before.
-    pub cursor: Option<String>,
+    /// The versions over all pages, when `?total=true` asked for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 /// One page of `rows` (newest first), keyed by version.
 pub fn page(
     rows: Vec<RecordRevisionRow>,
-    params: &RevisionParams,
+    params: &PageQuery,
 ) -> Result<RecordRevisionList, ApiError> {
-    let keyed: Vec<(String, RecordRevisionRow)> = rows
+    let (rows, next_cursor, total) =
+        page_whole(rows, params, |r| r.version.to_string())?.into_parts();
+    let items = rows
         .into_iter()
-        .map(|r| (r.version.to_string(), r))
-        .collect();
-    let (keyed, next_cursor) = shared::pagination::page_read_whole(
-        keyed,
-        params.limit,
-        params.cursor.as_deref(),
-        |(key, _)| key.as_str(),
-    )?;
-    let items = keyed
-        .into_iter()
-        .map(|(_, r)| {
+        .map(|r| {
             Ok(RecordRevision {
                 version: r.version,
                 changed_at: r.changed_at.and_utc(),
@@ -70,5 +56,9 @@ pub fn page(
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(RecordRevisionList { items, next_cursor })
+    Ok(RecordRevisionList {
+        items,
+        next_cursor,
+        total,
+    })
 }

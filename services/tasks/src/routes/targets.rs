@@ -11,9 +11,10 @@ use shared::versioning::{self, IfMatch};
 use utoipa::ToSchema;
 
 use super::plans::TargetResponse;
-use super::revisions::{self, RecordRevisionList, RevisionParams};
+use super::revisions::{self, RecordRevisionList};
 use crate::domain::kpi::Direction;
 use crate::service::editing::{self, TargetChange};
+use shared::pagination::PageQuery;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(update_target).service(list_target_revisions);
@@ -96,7 +97,7 @@ pub async fn update_target(
     params(
         ("id" = String, Path, description = "Plan id"),
         ("code" = String, Path, description = "Target code"),
-        RevisionParams,
+        PageQuery,
     ),
     responses((status = 200, description = "A page of versions, newest first", body = RecordRevisionList))
 )]
@@ -105,7 +106,7 @@ pub async fn list_target_revisions(
     user: AuthUser,
     db: web::Data<Db>,
     path: web::Path<(uuid::Uuid, String)>,
-    params: Query<RevisionParams>,
+    params: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (plan_id, code) = path.into_inner();
     let rows = editing::target_revisions(&db, &user, plan_id.to_string(), code).await?;

@@ -13,7 +13,8 @@ use shared::idempotency::{IdempotentRequest, StoredResponse, WriteParams};
 use shared::versioning::{self, IfMatch};
 use utoipa::{IntoParams, ToSchema};
 
-use super::revisions::{self, RecordRevisionList, RevisionParams};
+use super::revisions::{self, RecordRevisionList};
+use shared::pagination::PageQuery;
 
 use crate::domain::seed::{AssignmentRole, Recurrence};
 use crate::service::editing::{self, TaskChange};
@@ -114,6 +115,9 @@ impl TryFrom<&TaskView> for TaskResponse {
 pub struct TaskList {
     pub items: Vec<TaskResponse>,
     pub next_cursor: Option<String>,
+    /// Items matching the filters over all pages; only with `?total=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -127,6 +131,8 @@ pub struct ListTasksParams {
     pub limit: Option<i64>,
     /// The `next_cursor` of the page before.
     pub cursor: Option<String>,
+    /// `true` adds `total`, the items matching the filters over all pages.
+    pub total: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -201,6 +207,7 @@ pub async fn list_tasks(
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
     let views = service::list_tasks(&db, &user, p.plan_id.map(|i| i.to_string()), p.agency).await?;
+    let total = shared::pagination::total_of(p.total, &views);
     let (views, next_cursor) =
         shared::pagination::page_read_whole(views, p.limit, p.cursor.as_deref(), |v| {
             v.task.id.as_str()
@@ -211,6 +218,7 @@ pub async fn list_tasks(
             .map(TaskResponse::try_from)
             .collect::<Result<_, _>>()?,
         next_cursor,
+        total,
     }))
 }
 
@@ -314,7 +322,7 @@ pub async fn update_task(
 /// and the task as it was. An agency reads only the tasks assigned to it.
 #[utoipa::path(
     tag = "tasks",
-    params(("id" = String, Path, description = "Task id"), RevisionParams),
+    params(("id" = String, Path, description = "Task id"), PageQuery),
     responses((status = 200, description = "A page of versions, newest first", body = RecordRevisionList))
 )]
 #[get("/tasks/{id}/revisions")]
@@ -322,7 +330,7 @@ pub async fn list_task_revisions(
     user: AuthUser,
     db: web::Data<Db>,
     id: web::Path<uuid::Uuid>,
-    params: Query<RevisionParams>,
+    params: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let rows = editing::task_revisions(&db, &user, id.to_string()).await?;
     Ok(HttpResponse::Ok().json(revisions::page(rows, &params)?))

@@ -1,12 +1,11 @@
 //! Who has reported for a period (per agency) and where each task stands.
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
 use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection, parse_stored};
 use shared::error::{ApiError, Text};
+use shared::figures::ComplianceSummary;
 use shared::period::Period;
-use utoipa::ToSchema;
 
 use crate::db::models::{AgencyRow, AssignmentRow, PlanReportRow, TaskRow};
 use crate::db::{agencies, plan_reports, plans};
@@ -103,49 +102,18 @@ pub struct Compliance {
     pub other_filings: Vec<AgencyEntry>,
 }
 
-/// Counts and rates over the expected agencies.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ComplianceSummary {
-    pub expected: usize,
-    pub on_time: usize,
-    pub late: usize,
-    pub missing: usize,
-    pub returned: usize,
-    pub not_yet_due: usize,
-    /// On time / expected, in percent.
-    pub on_time_percent: Option<f64>,
-    /// Filed (on time, late or returned) / expected, in percent.
-    pub filed_percent: Option<f64>,
-}
-
 impl Compliance {
     /// The counts and rates of the expected agencies (other filings are not counted).
     pub fn summary(&self) -> ComplianceSummary {
         let count = |s: FilingStatus| self.agencies.iter().filter(|e| e.status == s).count();
-        let expected = self.agencies.len();
-        let (on_time, late, returned) = (
+        ComplianceSummary::new(
             count(FilingStatus::OnTime),
             count(FilingStatus::Late),
             count(FilingStatus::Returned),
-        );
-        ComplianceSummary {
-            expected,
-            on_time,
-            late,
-            missing: count(FilingStatus::Missing),
-            returned,
-            not_yet_due: count(FilingStatus::NotYetDue),
-            on_time_percent: percent(on_time, expected),
-            filed_percent: percent(on_time + late + returned, expected),
-        }
+            count(FilingStatus::Missing),
+            count(FilingStatus::NotYetDue),
+        )
     }
-}
-
-/// A rate of agencies or reports, computed as every published percentage is
-/// (`shared::figures::percent`).
-fn percent(part: usize, whole: usize) -> Option<f64> {
-    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-    shared::figures::percent(count(part), count(whole))
 }
 
 /// Whether a report says a task is still under way (`progress: "in_progress"` in

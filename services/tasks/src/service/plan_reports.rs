@@ -10,7 +10,7 @@ use shared::db::{Db, DbConnection};
 use shared::error::{ApiError, FieldError, Text};
 use shared::filing::{self, Correction, Filed, Filing};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
-use shared::pagination::Page;
+use shared::pagination::{Page, Paged};
 use shared::period::Period;
 use shared::receipts::{self, Receipt};
 use utoipa::ToSchema;
@@ -366,26 +366,30 @@ pub async fn list(
     period: Option<String>,
     status: Option<ReportStatus>,
     page: Page,
-) -> Result<(Vec<PlanReportRow>, Option<String>), ApiError> {
+) -> Result<Paged<PlanReportRow>, ApiError> {
     let scope = super::agency_scope("list_plan_reports", user)?;
     if scope.is_some() && agency.is_some() && agency != scope {
-        return Ok((Vec::new(), None));
+        return Ok(page.finish_counted(Vec::new(), page.count.then_some(0), |r| r.id.as_str()));
     }
     let agency = scope.or(agency);
     let fetch = page.clone();
-    let rows = db
+    let (rows, total) = db
         .run(move |conn| {
-            repo::list(
+            let (agency, period) = (agency.as_deref(), period.as_deref());
+            let status = status.map(ReportStatus::as_str);
+            let total = fetch.total(|| repo::count(conn, agency, period, status))?;
+            let rows = repo::list(
                 conn,
-                agency.as_deref(),
-                period.as_deref(),
-                status.map(ReportStatus::as_str),
+                agency,
+                period,
+                status,
                 fetch.before.as_deref(),
                 fetch.fetch_limit(),
-            )
+            )?;
+            Ok::<_, diesel::result::Error>((rows, total))
         })
         .await?;
-    Ok(page.finish(rows, |r| r.id.as_str()))
+    Ok(page.finish_counted(rows, total, |r| r.id.as_str()))
 }
 
 pub async fn revisions(

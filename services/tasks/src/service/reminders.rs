@@ -10,7 +10,7 @@ use chrono::{Datelike, NaiveDate};
 use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection};
 use shared::error::ApiError;
-use shared::pagination::Page;
+use shared::pagination::{Page, Paged};
 use shared::period::Period;
 use uuid::Uuid;
 
@@ -103,19 +103,22 @@ pub async fn list(
     user: &AuthUser,
     period: Option<String>,
     page: Page,
-) -> Result<(Vec<ReminderRow>, Option<String>), ApiError> {
+) -> Result<Paged<ReminderRow>, ApiError> {
     let scope = super::agency_scope("list_reminders", user)?;
     let fetch = page.clone();
-    let rows = db
+    let (rows, total) = db
         .run(move |conn| {
-            repo::list(
+            let (agency, period) = (scope.as_deref(), period.as_deref());
+            let total = fetch.total(|| repo::count(conn, agency, period))?;
+            let rows = repo::list(
                 conn,
-                scope.as_deref(),
-                period.as_deref(),
+                agency,
+                period,
                 fetch.before.as_deref(),
                 fetch.fetch_limit(),
-            )
+            )?;
+            Ok::<_, diesel::result::Error>((rows, total))
         })
         .await?;
-    Ok(page.finish(rows, |r| r.id.as_str()))
+    Ok(page.finish_counted(rows, total, |r| r.id.as_str()))
 }

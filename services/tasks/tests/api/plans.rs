@@ -43,6 +43,57 @@ async fn plan_664_is_there_with_its_3_targets_20_assignee_items_and_this_years_d
         .get_json(&format!("/api/v1/plans/{id}/targets"), &viewer)
         .await;
     assert_eq!(same["items"].as_array().unwrap().len(), 3);
+    assert!(same.get("total").is_none(), "counted only when asked");
+
+    // Targets page like every list, and count all three when asked.
+    let first = app
+        .get_json(
+            &format!("/api/v1/plans/{id}/targets?limit=2&total=true"),
+            &viewer,
+        )
+        .await;
+    assert_eq!(first["items"].as_array().unwrap().len(), 2);
+    assert_eq!(first["total"], 3);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let rest = app
+        .get_json(
+            &format!("/api/v1/plans/{id}/targets?limit=2&cursor={cursor}"),
+            &viewer,
+        )
+        .await;
+    assert_eq!(rest["items"][0]["code"], targets[2]["code"]);
+    assert!(rest["next_cursor"].is_null());
+    let counted = app.get_json("/api/v1/plans?total=true", &viewer).await;
+    assert_eq!(counted["total"], 1);
+
+    // The tasks walked 7 at a time are the tasks counted and listed at once.
+    let all = app
+        .get_json("/api/v1/tasks?limit=500&total=true", &viewer)
+        .await;
+    let mut walked = Vec::new();
+    let mut path = "/api/v1/tasks?limit=7".to_owned();
+    loop {
+        let page = app.get_json(&path, &viewer).await;
+        walked.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["id"].clone()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/tasks?limit=7&cursor={c}"),
+            None => break,
+        }
+    }
+    let listed: Vec<Value> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].clone())
+        .collect();
+    assert_eq!(walked, listed);
+    assert_eq!(all["total"].as_u64(), Some(listed.len() as u64));
 
     let tasks = app.get_json("/api/v1/tasks", &viewer).await;
     let items: BTreeSet<i64> = tasks["items"]

@@ -20,7 +20,7 @@ use shared::auth::AuthUser;
 use shared::db::{Db, DbConnection, parse_stored};
 use shared::error::{ApiError, FieldError, Text};
 use shared::idempotency::{self, IdempotentRequest, Outcome, StoredResponse};
-use shared::pagination::Page;
+use shared::pagination::{Page, Paged};
 use shared::receipts::{self, Receipt};
 use uuid::Uuid;
 

@@ -43,17 +43,19 @@ pub struct Listed {
     pub record_announced_on: Option<chrono::NaiveDate>,
 }
 
-/// A page of accidents with their casualties' severities (no personal data).
+/// A page of accidents with their casualties' severities (no personal data), and
+/// their total when asked.
 pub async fn list(
     db: &Db,
     user: &AuthUser,
     filter: Filter,
     page: Page,
-) -> Result<(Vec<Listed>, Option<String>), ApiError> {
+) -> Result<Paged<Listed>, ApiError> {
     let visibility = access::scope("list_accidents", user)?;
     let fetch = page.clone();
-    let rows = db
+    let (rows, total) = db
         .run(move |conn| {
+            let total = fetch.total(|| repo::count(conn, &visibility, &filter))?;
             let rows = repo::list(
                 conn,
                 &visibility,
@@ -84,9 +86,15 @@ pub async fn list(
                     })
                 })
                 .collect::<Result<Vec<_>, ApiError>>()
+                .map(|rows| (rows, total))
         })
         .await?;
-    Ok(page.finish(rows, |l| l.row.id.as_str()))
+    let (items, next_cursor) = page.finish(rows, |l| l.row.id.as_str());
+    Ok(Paged {
+        items,
+        next_cursor,
+        total,
+    })
 }
 
 pub async fn revisions(
