@@ -147,7 +147,7 @@ async fn record_in(folder: &Path, openapi_dir: &Path) -> anyhow::Result<Report> 
     let mut missing = Vec::new();
     for service in &recorder.services {
         for (id, _, _, op) in service.operations() {
-            let wanted = op["responses"]
+            let wanted = at(&op, "/responses")
                 .as_object()
                 .into_iter()
                 .flatten()
@@ -185,7 +185,7 @@ impl Service {
     /// (operationId, method, path, operation) of every operation.
     fn operations(&self) -> Vec<(String, String, String, Value)> {
         let mut ops = Vec::new();
-        for (path, item) in self.doc["paths"].as_object().into_iter().flatten() {
+        for (path, item) in at(&self.doc, "/paths").as_object().into_iter().flatten() {
             for (method, op) in item.as_object().into_iter().flatten() {
                 if let Some(id) = op["operationId"].as_str() {
                     ops.push((id.to_owned(), method.clone(), path.clone(), op.clone()));
@@ -280,6 +280,12 @@ fn trim(value: &mut Value) {
     }
 }
 
+/// The value at a JSON pointer, `null` when absent.
+fn at<'a>(value: &'a Value, pointer: &str) -> &'a Value {
+    static NULL: Value = Value::Null;
+    value.pointer(pointer).unwrap_or(&NULL)
+}
+
 fn id_of(v: &Value) -> String {
     v["id"].as_str().unwrap_or_default().to_owned()
 }
@@ -331,7 +337,7 @@ impl Recorder {
         }
         let documented = service
             .operation(call.operation)
-            .is_some_and(|(_, _, op)| op["responses"].get(status.to_string()).is_some());
+            .is_some_and(|(_, _, op)| op.pointer(&format!("/responses/{status}")).is_some());
         if documented && !body.is_null() {
             let mut example = body.clone();
             trim(&mut example);
@@ -365,7 +371,7 @@ impl Recorder {
             .get(call.service)
             .and_then(|s| s.operation(call.operation))
             .is_some_and(|(_, _, op)| {
-                op["parameters"]
+                at(&op, "/parameters")
                     .as_array()
                     .into_iter()
                     .flatten()
@@ -441,7 +447,7 @@ impl Recorder {
             .get(service)
             .and_then(|s| s.operation(operation))
             .map(|(_, _, op)| {
-                let schema = &op["requestBody"]["content"]["application/json"]["schema"];
+                let schema = at(&op, "/requestBody/content/application~1json/schema");
                 let schema = match schema["$ref"].as_str() {
                     Some(r) => self
                         .services
@@ -451,7 +457,7 @@ impl Recorder {
                         .unwrap_or_default(),
                     None => schema.clone(),
                 };
-                schema["properties"]
+                at(&schema, "/properties")
                     .as_object()
                     .map(|p| p.keys().cloned().collect::<Vec<_>>())
                     .unwrap_or_default()
@@ -497,7 +503,12 @@ impl Recorder {
             &created.body,
             "Cập nhật số lao động theo báo cáo 6 tháng",
         );
-        update["headcount"] = json!({"total": 70, "female": 10, "hazardous": 45});
+        if let Some(fields) = update.as_object_mut() {
+            fields.insert(
+                "headcount".into(),
+                json!({"total": 70, "female": 10, "hazardous": 45}),
+            );
+        }
         let target = format!("/api/v1/establishments/{}", id_of(&created.body));
         self.admin(
             Call::new(INCIDENTS, "update_establishment", &target)
@@ -552,10 +563,10 @@ impl Recorder {
         self.remember("jobs@incidents", id_of(&job.body));
 
         let person = self.worker(1);
-        let at = (chrono::Utc::now() - chrono::Duration::hours(5)).to_rfc3339();
+        let when = (chrono::Utc::now() - chrono::Duration::hours(5)).to_rfc3339();
         let accident = json!({
             "sector": "with_labour_relation", "employer": {"tax_code": employer_tax},
-            "occurred_at": at, "notified_at": at, "police_notified_at": at,
+            "occurred_at": when, "notified_at": when, "police_notified_at": when,
             "place": {"commune_code": commune, "address": "Khai trường mỏ đá, xóm Nà Lùng"},
             "description": "Đá lăn từ sườn tầng khai thác trúng người đang vận hành máy khoan.",
             "cause_codes": ["1"],
@@ -586,7 +597,7 @@ impl Recorder {
                     .if_match(declared.etag.clone()),
             )
             .await?;
-        let casualty = declared.body["casualties"][0]["id"]
+        let casualty = at(&declared.body, "/casualties/0/id")
             .as_str()
             .unwrap_or_default()
             .to_owned();
@@ -620,11 +631,14 @@ impl Recorder {
             .if_match(status.etag.clone()),
         )
         .await?;
-        self.remember("receipts@incidents", declared.body["receipt"].to_string());
+        self.remember(
+            "receipts@incidents",
+            at(&declared.body, "/receipt").to_string(),
+        );
 
         let incident = json!({
             "kind": "equipment", "establishment_tax_code": employer_tax,
-            "occurred_at": at, "notified_at": at,
+            "occurred_at": when, "notified_at": when,
             "place": {"commune_code": commune, "address": "Trạm nghiền sàng"},
             "description": "Nổ bình khí nén của máy nén khí trạm nghiền", "damage_vnd": 45_000_000
         });
@@ -723,7 +737,10 @@ impl Recorder {
                 })),
             )
             .await?;
-        self.remember("receipts@health-stats", report.body["receipt"].to_string());
+        self.remember(
+            "receipts@health-stats",
+            at(&report.body, "/receipt").to_string(),
+        );
         // One row over the answer-at-once limit: a job.
         let rows: Vec<Value> = (1..)
             .filter_map(|n| demo::establishments::tax_code("48", 9_200_000 + n))
@@ -793,7 +810,7 @@ impl Recorder {
         })))
         .await?;
         let plans = self.get(TASKS, "list_plans", "/api/v1/plans").await?;
-        let plan = plans.body["items"][0]["id"]
+        let plan = at(&plans.body, "/items/0/id")
             .as_str()
             .unwrap_or_default()
             .to_owned();
@@ -825,7 +842,7 @@ impl Recorder {
             .if_match(report.etag.clone()),
         )
         .await?;
-        self.remember("receipts@tasks", report.body["receipt"].to_string());
+        self.remember("receipts@tasks", at(&report.body, "/receipt").to_string());
         Ok(())
     }
 
@@ -893,8 +910,7 @@ impl Recorder {
                     id == "receive_bhxh_benefit_decisions" || id == "import_health_exam_reports"
                 })
                 .map(|(id, _, path, op)| {
-                    let example =
-                        op["requestBody"]["content"]["application/json"]["example"].clone();
+                    let example = at(&op, "/requestBody/content/application~1json/example").clone();
                     (id, path, example)
                 })
                 .collect();
@@ -917,8 +933,8 @@ impl Recorder {
             "commune_code" => self.employer().2,
             _ => {
                 let example = &parameter["example"];
-                let schema = &parameter["schema"];
-                let v = [example, &schema["default"], &schema["enum"][0]]
+                let schema = at(parameter, "/schema");
+                let v = [example, at(schema, "/default"), at(schema, "/enum/0")]
                     .into_iter()
                     .find(|v| !v.is_null())?;
                 v.as_str().map_or_else(|| v.to_string(), str::to_owned)
@@ -962,7 +978,7 @@ impl Recorder {
             {
                 let list: Value = res.json().await.unwrap_or_default();
                 // `items`, or the one list an answer holds (`lists` of the code lists).
-                let items = list["items"]
+                let items = at(&list, "/items")
                     .as_array()
                     .or_else(|| list.as_array())
                     .or_else(|| {
@@ -973,7 +989,7 @@ impl Recorder {
                     .unwrap_or_default();
                 for item in items {
                     for key in [parameter, "id", "code", "name"] {
-                        if let Some(v) = item[key].as_str() {
+                        if let Some(v) = item.get(key).and_then(Value::as_str) {
                             out.push(v.to_owned());
                             break;
                         }
@@ -998,7 +1014,7 @@ impl Recorder {
                 }
                 let mut query = Vec::new();
                 let mut path_parameters = Vec::new();
-                for p in op["parameters"].as_array().into_iter().flatten() {
+                for p in at(&op, "/parameters").as_array().into_iter().flatten() {
                     let name = p["name"].as_str().unwrap_or_default();
                     match (p["in"].as_str(), p["required"] == true) {
                         (Some("query"), true) => {
@@ -1023,12 +1039,12 @@ impl Recorder {
                 for parameter in &path_parameters {
                     let mut next = Vec::new();
                     for target in &targets {
-                        let values = match op["parameters"]
+                        let values = match at(&op, "/parameters")
                             .as_array()
                             .into_iter()
                             .flatten()
                             .find(|p| p["name"] == parameter.as_str())
-                            .and_then(|p| p["schema"]["enum"].as_array())
+                            .and_then(|p| at(p, "/schema/enum").as_array())
                         {
                             Some(values) => values
                                 .iter()

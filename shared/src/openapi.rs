@@ -642,10 +642,11 @@ pub fn add_examples(api: OpenApi, examples: &str) -> OpenApi {
                 .find(|m| content.contains_key(*m))
                 .map(str::to_owned)
                 .or_else(|| content.keys().next().cloned());
-            if let Some(media) = media.and_then(|m| content.get_mut(&m)) {
-                if let Some(media) = media.as_object_mut() {
-                    media.insert("example".into(), example.clone());
-                }
+            if let Some(media) = media
+                .and_then(|m| content.get_mut(&m))
+                .and_then(Value::as_object_mut)
+            {
+                media.insert("example".into(), example.clone());
             }
         }
     }
