@@ -5,6 +5,7 @@
 pub mod backup;
 pub mod dashboard;
 pub mod demo;
+pub mod examples;
 
 use std::path::{Path, PathBuf};
 
@@ -51,8 +52,24 @@ pub const DEV_AUDIENCE: &str = "atvsld";
 
 /// Every committed OpenAPI document, by file name: one per service and the merged suite.
 pub fn openapi_documents() -> Vec<(String, OpenApi)> {
-    let per_service: Vec<(&str, OpenApi)> =
-        services().iter().map(|s| (s.name, s.openapi())).collect();
+    documents(services().iter().map(|s| (s.name, s.openapi())).collect())
+}
+
+/// The documents with the examples read from `dir/examples/` instead of those the
+/// services were built with: right after recording, before they are built again.
+pub fn recorded_openapi_documents(dir: &Path) -> anyhow::Result<Vec<(String, OpenApi)>> {
+    let per_service = services()
+        .iter()
+        .map(|s| {
+            let examples = std::fs::read_to_string(examples::file(dir, s.name))?;
+            let api = shared::openapi::add_examples(s.openapi_without_examples(), &examples);
+            Ok((s.name, api))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    Ok(documents(per_service))
+}
+
+fn documents(per_service: Vec<(&str, OpenApi)>) -> Vec<(String, OpenApi)> {
     let merged = shared::openapi::merge(&per_service);
     let mut docs: Vec<(String, OpenApi)> = per_service
         .into_iter()
@@ -69,9 +86,14 @@ pub fn render(api: &OpenApi) -> anyhow::Result<String> {
 
 /// Writes the documents into `dir`; returns the files that changed.
 pub fn write_openapi(dir: &Path) -> anyhow::Result<Vec<String>> {
+    write_documents(dir, openapi_documents())
+}
+
+/// Writes `docs` into `dir`; returns the files that changed.
+pub fn write_documents(dir: &Path, docs: Vec<(String, OpenApi)>) -> anyhow::Result<Vec<String>> {
     std::fs::create_dir_all(dir)?;
     let mut changed = Vec::new();
-    for (file, api) in openapi_documents() {
+    for (file, api) in docs {
         let path = dir.join(&file);
         let text = render(&api)?;
         if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {

@@ -63,7 +63,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Backup(args) => cli::admin::backup(args).await,
         Command::Restore(args) => cli::admin::restore(args).await,
         Command::RotateReceiptKey(args) => cli::admin::rotate_receipt_key(args).await,
-        Command::Openapi(args) => cli::admin::openapi(args),
+        Command::Openapi(args) => cli::admin::openapi(args).await,
     }
 }
 

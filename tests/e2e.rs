@@ -189,6 +189,10 @@ mod security_matrix;
 #[path = "e2e/request_limits.rs"]
 mod request_limits;
 
+// Every success answer has an example recorded from a real answer, valid against its schema.
+#[path = "e2e/openapi_examples.rs"]
+mod openapi_examples;
+
 // Every Markdown file named in code or the README exists.
 #[path = "e2e/doc_links.rs"]
 mod doc_links;

@@ -584,3 +584,71 @@ fn rename_schemas(
     }
     serde_json::from_value(value).unwrap_or_else(|_| api.clone())
 }
+
+/// Adds the answers recorded by `atvsld openapi --record-examples` as response
+/// examples. `examples` is `{operationId: {status: body}}` (the text of
+/// `openapi/examples/<service>.json`). A response shared through
+/// `#/components/responses/…` is copied into the operation first, so each operation
+/// shows its own answer rather than one example for all. The request bodies keep the
+/// examples their schemas give: the security matrix sends those.
+pub fn add_examples(api: OpenApi, examples: &str) -> OpenApi {
+    use serde_json::Value;
+    let Ok(Value::Object(examples)) = serde_json::from_str::<Value>(examples) else {
+        return api;
+    };
+    if examples.is_empty() {
+        return api;
+    }
+    let Ok(mut doc) = serde_json::to_value(&api) else {
+        return api;
+    };
+    let shared = doc
+        .pointer("/components/responses")
+        .cloned()
+        .unwrap_or_default();
+    let operations = doc
+        .get_mut("paths")
+        .and_then(Value::as_object_mut)
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut());
+    for op in operations {
+        let Some(recorded) = op
+            .get("operationId")
+            .and_then(Value::as_str)
+            .and_then(|id| examples.get(id))
+            .and_then(Value::as_object)
+        else {
+            continue;
+        };
+        for (status, example) in recorded {
+            let Some(response) = op.pointer_mut(&format!("/responses/{status}")) else {
+                continue;
+            };
+            let component = response
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/responses/"))
+                .and_then(|name| shared.get(name));
+            if let Some(component) = component {
+                *response = component.clone();
+            }
+            let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            let media = ["application/json", "application/problem+json"]
+                .into_iter()
+                .find(|m| content.contains_key(*m))
+                .map(str::to_owned)
+                .or_else(|| content.keys().next().cloned());
+            if let Some(media) = media
+                .and_then(|m| content.get_mut(&m))
+                .and_then(Value::as_object_mut)
+            {
+                media.insert("example".into(), example.clone());
+            }
+        }
+    }
+    serde_json::from_value(doc).unwrap_or(api)
+}

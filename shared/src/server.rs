@@ -43,11 +43,20 @@ pub struct ServiceDef {
     pub on_event: Option<crate::routes::internal::EventHandler>,
     /// Applies a chunk of a bulk import; set, it makes the server run queued jobs.
     pub import: Option<crate::jobs::ImportFn>,
+    /// The answers recorded by `atvsld openapi --record-examples`
+    /// (`openapi/examples/<name>.json`), shown as the document's response examples.
+    pub examples: &'static str,
 }
 
 impl ServiceDef {
     /// The complete OpenAPI document, as served at `/openapi.json` and committed in `openapi/`.
     pub fn openapi(&self) -> OpenApi {
+        crate::openapi::add_examples(self.openapi_without_examples(), self.examples)
+    }
+
+    /// The document without the recorded examples: what the recorder walks, and what
+    /// freshly recorded examples are added to before the service is built again.
+    pub fn openapi_without_examples(&self) -> OpenApi {
         let (_, api) = App::new()
             .into_utoipa_app()
             .openapi((self.api_doc)().merge_from(crate::routes::SharedDoc::openapi()))

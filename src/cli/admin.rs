@@ -83,6 +83,11 @@ pub struct OpenapiArgs {
     /// Only check that the committed documents are current; exit 1 if not.
     #[arg(long)]
     check: bool,
+    /// Record the response examples first: start the suite on a temporary folder
+    /// with a small demo data set, call every operation and keep the answers in
+    /// <dir>/examples/ (after an API change; takes about a minute).
+    #[arg(long, conflicts_with = "check")]
+    record_examples: bool,
 }
 
 pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
@@ -191,9 +196,21 @@ pub async fn rotate_receipt_key(args: RotateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn openapi(args: OpenapiArgs) -> anyhow::Result<()> {
+pub async fn openapi(args: OpenapiArgs) -> anyhow::Result<()> {
     let dir = args.dir;
-    if args.check {
+    if args.record_examples {
+        let report = atvsld::examples::record(&dir).await?;
+        for missing in &report.missing {
+            println!("no example recorded for {missing}");
+        }
+        let changed = atvsld::write_documents(&dir, atvsld::recorded_openapi_documents(&dir)?)?;
+        println!(
+            "examples recorded in {}; {} file(s) updated in {}",
+            dir.join("examples").display(),
+            changed.len(),
+            dir.display()
+        );
+    } else if args.check {
         let stale = atvsld::stale_openapi(&dir)?;
         if !stale.is_empty() {
             anyhow::bail!(

@@ -21,4 +21,5 @@ pub static SERVICE: ServiceDef = ServiceDef {
     on_start: None,
     migrations: &db::MIGRATIONS,
     import: Some(service::health_import::run),
+    examples: include_str!("../../../openapi/examples/health-stats.json"),
 };

@@ -22,4 +22,5 @@ pub static SERVICE: ServiceDef = ServiceDef {
     on_start: Some(service::overdue::on_start),
     migrations: &db::MIGRATIONS,
     import: Some(service::establishments::import::run),
+    examples: include_str!("../../../openapi/examples/incidents.json"),
 };

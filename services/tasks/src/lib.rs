@@ -24,4 +24,5 @@ pub static SERVICE: ServiceDef = ServiceDef {
     on_start: Some(service::startup::on_start),
     migrations: &db::MIGRATIONS,
     import: None,
+    examples: include_str!("../../../openapi/examples/tasks.json"),
 };
