@@ -140,6 +140,9 @@ async fn record_in(folder: &Path, openapi_dir: &Path) -> anyhow::Result<Report> 
     recorder.writes().await?;
     recorder.reads().await?;
     recorder.errors().await?;
+    // Last: with a second plan loaded, reads that default to the one plan would need
+    // `plan_id`.
+    recorder.second_plan().await?;
     for handle in handles {
         handle.stop(true).await;
     }
@@ -854,6 +857,81 @@ impl Recorder {
         )
         .await?;
         self.remember("receipts@tasks", at(&report.body, "/receipt").to_string());
+        self.tasks_edits(&plan, &task).await
+    }
+
+    /// Sở Nội vụ corrects an agency, a task and a target, each with its reason.
+    async fn tasks_edits(&mut self, plan: &str, task: &Answer) -> anyhow::Result<()> {
+        let reason = "Điều chỉnh theo văn bản sửa đổi kế hoạch";
+        let agency = self
+            .get(TASKS, "get_agency", "/api/v1/agencies/BQLDA-GT")
+            .await?;
+        self.admin(
+            Call::new(TASKS, "update_agency", "/api/v1/agencies/BQLDA-GT")
+                .body(json!({
+                    "kind": "provincial_board", "reports": true, "valid_from": "2025-07-01",
+                    "name": "Ban Quản lý dự án đầu tư xây dựng các công trình giao thông tỉnh Cao Bằng",
+                    "change_reason": reason
+                }))
+                .if_match(agency.etag),
+        )
+        .await?;
+        let task_path = format!("/api/v1/tasks/{}", id_of(&task.body));
+        let current = self.get(TASKS, "get_task", &task_path).await?;
+        self.admin(
+            Call::new(TASKS, "update_task", task_path)
+                .body(json!({
+                    "section": "IV", "item": 3,
+                    "text": "Tổ chức tập huấn an toàn lao động cho người lao động tại các mỏ đá và điểm khai thác cát sỏi",
+                    "change_reason": reason
+                }))
+                .if_match(current.etag),
+        )
+        .await?;
+        let targets = self
+            .get(
+                TASKS,
+                "list_plan_targets",
+                &format!("/api/v1/plans/{plan}/targets"),
+            )
+            .await?;
+        if let Some(target) = at(&targets.body, "/items")
+            .as_array()
+            .and_then(|items| items.first())
+            .cloned()
+        {
+            let mut body = json!({ "change_reason": reason });
+            for field in [
+                "indicator",
+                "unit",
+                "direction",
+                "yearly_change_percent",
+                "baseline_year",
+            ] {
+                body[field] = target[field].clone();
+            }
+            let code = target["code"].as_str().unwrap_or_default();
+            self.admin(
+                Call::new(
+                    TASKS,
+                    "update_target",
+                    format!("/api/v1/plans/{plan}/targets/{code}"),
+                )
+                .body(body)
+                .if_match(target["version"].as_i64().map(shared::versioning::etag)),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Loads the example plan beside 664.
+    async fn second_plan(&mut self) -> anyhow::Result<()> {
+        let second: Value = serde_json::from_str(include_str!(
+            "../services/tasks/seed/ke-hoach-2026-example.json"
+        ))?;
+        self.admin(Call::new(TASKS, "import_plan", "/api/v1/plan-files").body(second))
+            .await?;
         Ok(())
     }
 
