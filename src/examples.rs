@@ -895,12 +895,10 @@ impl Recorder {
                 &format!("/api/v1/plans/{plan}/targets"),
             )
             .await?;
-        if let Some(target) = at(&targets.body, "/items")
-            .as_array()
-            .and_then(|items| items.first())
-            .cloned()
-        {
-            let mut body = json!({ "change_reason": reason });
+        let target = at(&targets.body, "/items/0");
+        if !target.is_null() {
+            let mut body = serde_json::Map::new();
+            body.insert("change_reason".into(), json!(reason));
             for field in [
                 "indicator",
                 "unit",
@@ -908,17 +906,20 @@ impl Recorder {
                 "yearly_change_percent",
                 "baseline_year",
             ] {
-                body[field] = target[field].clone();
+                body.insert(field.into(), at(target, &format!("/{field}")).clone());
             }
-            let code = target["code"].as_str().unwrap_or_default();
+            let code = at(target, "/code").as_str().unwrap_or_default();
+            let etag = at(target, "/version")
+                .as_i64()
+                .map(shared::versioning::etag);
             self.admin(
                 Call::new(
                     TASKS,
                     "update_target",
                     format!("/api/v1/plans/{plan}/targets/{code}"),
                 )
-                .body(body)
-                .if_match(target["version"].as_i64().map(shared::versioning::etag)),
+                .body(Value::Object(body))
+                .if_match(etag),
             )
             .await?;
         }
