@@ -5,9 +5,11 @@
 //! thus calls the API from its own origin with the same paths as behind the gateway, and
 //! needs no CORS.
 //!
-//! The built files are read once at start-up into memory (a few small files): nothing
-//! outside them can be served, whatever the path asks for. Static files are served with
-//! actix-web, already a dependency; no file-serving crate is needed for so few files.
+//! The built files (`web/dist`, committed) are embedded in the binary at compile time, so an
+//! installed `atvsld` serves them from any working directory; `--dashboard-dir` reads
+//! another build from disk instead, once at start-up (development). Either way they are
+//! held in memory: nothing outside them can be served, whatever the path asks for. They
+//! are served with actix-web, already a dependency.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -18,6 +20,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 /// The command that builds the dashboard, from the repository's root.
 pub const BUILD_COMMAND: &str = "npm --prefix web ci && npm --prefix web run build";
 
+/// `web/dist` as it was committed when this binary was compiled.
+#[derive(rust_embed::RustEmbed)]
+#[folder = "web/dist/"]
+struct Embedded;
+
 /// The built dashboard: each file's path under `dist/` with its media type and bytes.
 #[derive(Clone, Debug, Default)]
 pub struct Assets {
@@ -25,6 +32,18 @@ pub struct Assets {
 }
 
 impl Assets {
+    /// The build embedded in the binary.
+    pub fn embedded() -> Assets {
+        let files = Embedded::iter()
+            .filter_map(|name| {
+                let file = Embedded::get(&name)?;
+                let media_type = media_type(Path::new(name.as_ref()));
+                Some((name.into_owned(), (media_type, file.data.into_owned())))
+            })
+            .collect();
+        Assets { files }
+    }
+
     /// Reads a built dashboard folder; `None` when it holds no `index.html` (not built).
     pub fn load(dir: &Path) -> anyhow::Result<Option<Assets>> {
         if !dir.join("index.html").is_file() {

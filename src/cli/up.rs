@@ -25,9 +25,10 @@ pub struct Args {
     /// the suite runs without it.
     #[arg(long, env = "ATVSLD_DASHBOARD_PORT", default_value_t = 8080)]
     dashboard_port: u16,
-    /// The built dashboard (`npm --prefix web run build` writes it to web/dist).
-    #[arg(long, env = "ATVSLD_DASHBOARD_DIR", default_value = "web/dist")]
-    dashboard_dir: PathBuf,
+    /// Serve the dashboard built in this folder (`npm --prefix web run build` writes
+    /// web/dist) instead of the build embedded in the binary: for development.
+    #[arg(long, env = "ATVSLD_DASHBOARD_DIR")]
+    dashboard_dir: Option<PathBuf>,
     #[command(flatten)]
     data_dir: super::DataDir,
     /// The services' databases instead of SQLite files in the data folder: a URL
@@ -99,7 +100,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 /// Where the dashboard is served from, and its port.
 struct Dashboard {
     port: u16,
-    dir: PathBuf,
+    /// `None`: the build embedded in the binary.
+    dir: Option<PathBuf>,
 }
 
 async fn up(
@@ -198,8 +200,11 @@ fn start_dashboard(
         health_stats: base(1),
         tasks: base(2),
     };
-    let assets = atvsld::dashboard::Assets::load(&dashboard.dir)
-        .with_context(|| format!("cannot read the dashboard in {}", dashboard.dir.display()))?;
+    let assets = match &dashboard.dir {
+        Some(dir) => atvsld::dashboard::Assets::load(dir)
+            .with_context(|| format!("cannot read the dashboard in {}", dir.display()))?,
+        None => Some(atvsld::dashboard::Assets::embedded()),
+    };
     let built = assets.is_some();
     match atvsld::dashboard::server(&options.host, dashboard.port, assets, upstreams) {
         Ok((server, port)) => {

@@ -114,6 +114,44 @@ async fn the_built_files_are_served_and_nothing_else() {
 }
 
 #[tokio::test]
+async fn the_committed_build_is_embedded_in_the_binary() {
+    // The same bytes as web/dist, from any working directory: nothing read at run time.
+    let dist = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/dist");
+    let on_disk = atvsld::dashboard::Assets::load(&dist).unwrap().unwrap();
+    let embedded = atvsld::dashboard::Assets::embedded();
+    assert_eq!(embedded.len(), on_disk.len());
+    let base = dashboard(Some(embedded), nowhere()).await;
+    let page = reqwest::get(format!("{base}/dashboard/"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        page,
+        std::fs::read_to_string(dist.join("index.html")).unwrap()
+    );
+    // Every script and style the page names is served, with its bytes.
+    let named: Vec<&str> = page
+        .split("\"/dashboard/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    assert!(named.iter().any(|n| n.ends_with(".js")), "{page}");
+    for name in named {
+        let res = reqwest::get(format!("{base}/dashboard/{name}"))
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200, "{name}");
+        assert_eq!(
+            res.bytes().await.unwrap().as_ref(),
+            std::fs::read(dist.join(name)).unwrap().as_slice(),
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn the_api_is_served_under_the_gateway_prefixes() {
     shared::telemetry::init_test_tracing();
     let keys = TestKeys::new().unwrap();
