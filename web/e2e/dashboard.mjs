@@ -2,7 +2,8 @@
 // (started by web/run-test): a bad token gets the API's 401 explained, a role that may not
 // read the plan its 403; with a good one,
 // every KPI on the page equals /plans/{id}/kpis as the tasks service answers it directly,
-// and the accident headline and compliance counts equal their own endpoints' figures.
+// and the accident headline and bars, the agencies' and employers' filing and the BHXH
+// reconciliation equal their own endpoints' figures (every page of the paged lists).
 //   DASHBOARD  the dashboard port's base URL;  TASKS, INCIDENTS  the services' base URLs
 //   TOKEN      an admin token;  FORBIDDEN_TOKEN  one whose role may not read the plan
 //   CHROMIUM   the browser;  SCREENSHOTS  where pictures go
@@ -25,6 +26,18 @@ let checks = 0;
 function check(ok, what) {
   if (!ok) throw new Error(`FAILED: ${what}`);
   checks += 1;
+}
+
+/** Every item of a paged list (`limit`/`cursor`), and its first page. */
+async function allPages(base, path) {
+  const first = await get(base, `${path}&limit=500`);
+  const items = [...first.items];
+  for (let cursor = first.next_cursor; cursor; ) {
+    const page = await get(base, `${path}&limit=500&cursor=${encodeURIComponent(cursor)}`);
+    items.push(...page.items);
+    cursor = page.next_cursor;
+  }
+  return { first, items };
 }
 
 async function get(base, path) {
@@ -125,7 +138,11 @@ try {
   same(await headline("accident-fatal-rate"), stats.total.fatal_rate_per_100000, "fatal rate");
 
   // The causes and communes with most cases, against the statistics grouped by each.
-  for (const [groupBy, id, limit] of [["cause", "accident-causes", 8], ["commune", "accident-communes", 10]]) {
+  for (const [groupBy, id, limit] of [
+    ["cause", "accident-causes", 8],
+    ["commune", "accident-communes", 10],
+    ["vsic_section", "accident-sectors", 10],
+  ]) {
     const grouped = await get(INCIDENTS, `/api/v1/accident-statistics?period=${year}&group_by=${groupBy}`);
     const withCases = grouped.rows.filter((r) => (r.figures?.cases ?? 0) > 0);
     const bars = page.locator(`#${id} .hbar`);
@@ -157,6 +174,33 @@ try {
     (await page.locator("#filed li[data-status]").count()) === compliance.agencies.length - unfiled.length,
     "the others listed as having filed",
   );
+
+  // Employers' accident reports: the summary over all of them, the overdue ones by name.
+  const employers = await allPages(INCIDENTS, `/api/v1/accident-reports/compliance?period=${year}&kind=employer`);
+  const es = employers.first.summary;
+  check(es.expected > 0, "the demo data has employers expected to report");
+  check(employers.items.length === es.expected, "every expected employer is on some page");
+  for (const [id, value] of [["expected", es.expected], ["on-time", es.on_time], ["late", es.late],
+    ["missing", es.missing], ["not-yet-due", es.not_yet_due], ["filed-percent", es.filed_percent]]) {
+    same(await headline(`employers-${id}`), value, `employers ${id}`);
+  }
+  const overdue = employers.items.filter((i) => i.status === "missing");
+  const listed = await page.locator("#employers-overdue li[data-reporter]").evaluateAll((nodes) => nodes.map((n) => n.dataset.reporter));
+  check(listed.length === Math.min(12, overdue.length), `${listed.length} overdue employers named`);
+  check(listed.every((r) => overdue.some((i) => i.reporter === r)), "each one named is overdue in the API");
+
+  // The BHXH reconciliation: the findings of every page counted by kind.
+  const reconciliation = await allPages(INCIDENTS, `/api/v1/exchange/bhxh/reconciliation?period=${year}`);
+  check(reconciliation.items.length > 0, "the demo data has reconciliation findings");
+  for (const kind of ["decision_without_accident", "fatal_without_decision", "decision_without_disease_case", "diagnosed_without_decision"]) {
+    same(await headline(`finding-${kind}`), reconciliation.items.filter((i) => i.kind === kind).length, `findings ${kind}`);
+  }
+  check(
+    (await page.locator("#reconciliation-items li[data-kind]").count()) === Math.min(10, reconciliation.items.length),
+    "the first findings are explained",
+  );
+  const missingParts = reconciliation.first.parts.filter((p) => !p.available).length;
+  check((await page.locator("#reconciliation-parts [data-source]").count()) === missingParts, "an unreadable part is said");
 
   await page.screenshot({ path: `${SCREENSHOTS}/dashboard.png`, fullPage: true });
   check(pageErrors.length === 0, `no errors in the page: ${pageErrors.join("; ")}`);

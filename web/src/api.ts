@@ -49,3 +49,18 @@ export async function ok<T>(call: Promise<{ data?: T; error?: unknown; response:
   if (isProblem(error)) throw new ApiError(response.status, error.title, error.detail);
   throw new ApiError(response.status, response.statusText || "Lỗi", `${response.url} trả lời ${response.status}`);
 }
+
+/** Every item of a paged list: pages are asked for with the previous one's `next_cursor`
+ * until there is none. Returns the first page (for what the list says besides its items) and all the items. */
+export async function allPages<P extends { items: unknown[]; next_cursor?: string | null }>(
+  page: (cursor: string | undefined) => Promise<P>,
+): Promise<{ first: P; items: P["items"] }> {
+  const first = await page(undefined);
+  const items = [...first.items];
+  for (let cursor = first.next_cursor; cursor; ) {
+    const next = await page(cursor);
+    items.push(...next.items);
+    cursor = next.next_cursor;
+  }
+  return { first, items };
+}

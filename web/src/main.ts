@@ -1,10 +1,12 @@
-// The dashboard: a token and a year in, the plan's KPIs, the year's accidents and who
-// has filed the plan report out. Every figure comes from the public API with that token.
+// The dashboard: a token and a year in, the plan's KPIs, the year's accidents, who has
+// filed the plan report and the employers' accident reports, and the BHXH reconciliation out. Every figure comes from the public API with that token.
 import "./style.css";
 import { renderAccidents, renderBreakdown } from "./accidents";
-import { api, ApiError, ok, type Schemas, token } from "./api";
+import { allPages, api, ApiError, ok, type Schemas, token } from "./api";
 import { renderCompliance } from "./compliance";
+import { renderEmployers } from "./employers";
 import { renderKpis } from "./kpis";
+import { renderReconciliation } from "./reconciliation";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const form = $<HTMLFormElement>("settings");
@@ -12,7 +14,7 @@ const yearSelect = $<HTMLSelectElement>("year");
 const tokenInput = $<HTMLInputElement>("token");
 const message = $<HTMLDivElement>("message");
 // In the order `load` asks for them.
-const SECTIONS = ["kpis", "accidents", "compliance"];
+const SECTIONS = ["kpis", "accidents", "compliance", "employers", "reconciliation"];
 
 // The years the plan runs over so far; the last whole year by default (the current
 // one is partial and its KPIs are not judged).
@@ -61,12 +63,20 @@ async function load(): Promise<void> {
       ok(api.GET("/incidents/api/v1/accident-statistics", { params: { query: { period, group_by: "month" } } })),
       ok(api.GET("/incidents/api/v1/accident-statistics", { params: { query: { period, group_by: "cause" } } })),
       ok(api.GET("/incidents/api/v1/accident-statistics", { params: { query: { period, group_by: "commune" } } })),
-    ]).then(([months, causes, communes]) => {
+      ok(api.GET("/incidents/api/v1/accident-statistics", { params: { query: { period, group_by: "vsic_section" } } })),
+    ]).then(([months, causes, communes, sectors]) => {
       renderAccidents(months);
       renderBreakdown("accident-causes", causes, 8);
       renderBreakdown("accident-communes", communes, 10);
+      renderBreakdown("accident-sectors", sectors, 10);
     }),
     ok(api.GET("/tasks/api/v1/compliance", { params: { query: { period, plan_id: plan.id } } })).then(renderCompliance),
+    allPages((cursor) =>
+      ok(api.GET("/incidents/api/v1/accident-reports/compliance", { params: { query: { period, kind: "employer", limit: 500, cursor } } })),
+    ).then(({ first, items }) => renderEmployers(first, items)),
+    allPages((cursor) =>
+      ok(api.GET("/incidents/api/v1/exchange/bhxh/reconciliation", { params: { query: { period, limit: 500, cursor } } })),
+    ).then(({ first, items }) => renderReconciliation(first, items)),
   ];
   const results = await Promise.allSettled(parts);
   results.forEach((r, i) => ($(SECTIONS[i] ?? "").hidden = r.status === "rejected"));
