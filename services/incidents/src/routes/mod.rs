@@ -7,6 +7,7 @@ pub mod bhxh;
 pub mod code_lists;
 pub mod establishments;
 pub mod establishments_import;
+pub mod quick_report_document;
 pub mod statistics;
 pub mod statutory_document;
 pub mod statutory_reports;

@@ -237,6 +237,9 @@ async fn statutory_report(
 pub struct QuickReportParams {
     /// An earlier revision; without it, the newest.
     pub revision: Option<i64>,
+    /// `xlsx` or `pdf` for the document to sign; otherwise as `Accept` asks (JSON by default).
+    #[param(inline)]
+    pub format: Option<ExportFormat>,
 }
 
 /// A revision of a quick report, without its content.
@@ -270,20 +273,50 @@ pub struct QuickReportResponse {
 /// accident or one that seriously injured two or more workers: prepared as a draft
 /// when the case is declared or becomes grave, revised when a later change alters
 /// it. 404 for a case that is not grave. Read as the accident is read; audited.
+///
+/// As a document to sign with `?format=xlsx` or `?format=pdf` (or `Accept:` the media
+/// type), sent as an attachment: the revision asked for laid out as an administrative
+/// document (Quốc hiệu, title, `DỰ THẢO` under it while a draft), the accident, the
+/// employer, the casualties (an annex: a sheet of the workbook, a page of the PDF),
+/// the measures taken, Nơi nhận and the signature block. The same access and audit
+/// as the JSON: the document names the casualties.
 #[utoipa::path(
     tag = "statutory-reports",
     params(("id" = String, Path, description = "Accident id"), QuickReportParams),
-    responses((status = 200, description = "The quick report", body = QuickReportResponse))
+    responses((status = 200, description = "The quick report, or the report as a document",
+        content(
+            (QuickReportResponse = "application/json"),
+            (XlsxDocument = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (PdfDocument = "application/pdf"),
+        ),
+        headers(("Content-Disposition" = String, description = "`attachment; filename=...` for a document"))
+    ))
 )]
 #[get("/accidents/{id}/quick-report")]
 pub async fn get_accident_quick_report(
+    req: HttpRequest,
     user: AuthUser,
     db: web::Data<Db>,
+    settings: web::Data<DocumentSettings>,
     id: web::Path<uuid::Uuid>,
     params: Query<QuickReportParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = quick_service::get(&db, &user, id.to_string(), params.revision).await?;
+    let p = params.into_inner();
+    let format = ExportFormat::negotiate(&req, p.format);
+    let view = quick_service::get(&db, &user, id.to_string(), p.revision).await?;
     let r = view.row;
+    if format != ExportFormat::Json {
+        let doc = super::quick_report_document::document(
+            &view.content,
+            &r.accident_id,
+            &r.status,
+            r.revision,
+            &settings,
+        );
+        if let Some(file) = documents::attachment(&doc, format)? {
+            return Ok(file);
+        }
+    }
     Ok(HttpResponse::Ok().json(QuickReportResponse {
         accident_id: r.accident_id,
         status: r.status,

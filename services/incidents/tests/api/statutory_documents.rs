@@ -237,3 +237,88 @@ async fn a_document_is_read_as_the_json_is() {
         .await;
     assert_eq!(res.status().as_u16(), 400);
 }
+
+/// Whether any cell of the sheet contains `s`.
+fn mentions(sheet: &[Vec<Data>], s: &str) -> bool {
+    sheet.iter().flatten().any(|c| text(c).contains(s))
+}
+
+#[tokio::test]
+async fn the_quick_report_as_workbook_and_pdf_is_the_draft_with_the_casualties_and_the_signature_block()
+ {
+    let app = spawn_app().await;
+    let tax = crate::helpers::tax_code(1);
+    app.create_establishment(&crate::helpers::establishment(&tax))
+        .await;
+    let mut fatal = crate::helpers::casualty("004090012345", "fatal");
+    fatal["full_name"] = serde_json::json!("Hoàng Thị Lụa");
+    let body = crate::helpers::declaration(&tax, 1, vec![fatal]);
+    let accident = crate::statutory_reports::declare(&app, &body).await;
+    let id = accident["id"].as_str().unwrap();
+    let path = format!("/api/v1/accidents/{id}/quick-report");
+    let q: Value = json_of(app.get(&path, &app.admin()).await).await;
+    assert_eq!(q["status"], "draft");
+    let title = q["report"]["title"].as_str().unwrap();
+    let place = q["report"]["accident"]["place"].as_str().unwrap();
+    assert_eq!(place, "Khai trường mỏ, tổ 5");
+    // The day it happened, Viet Nam time, as the document writes it.
+    let occurred: chrono::DateTime<chrono::Utc> = q["report"]["accident"]["occurred_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let day = occurred
+        .with_timezone(&shared::time::vietnam())
+        .format("%d/%m/%Y")
+        .to_string();
+
+    let (media, disposition, bytes) = download(&app, &format!("{path}?format=xlsx"), None).await;
+    assert_eq!(media, documents::XLSX);
+    assert!(
+        disposition.starts_with("attachment; filename=\"phu-luc-XIII-"),
+        "{disposition}"
+    );
+    let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    let sheet = rows(&mut wb, "Báo cáo");
+    for s in [
+        "UBND TỈNH CAO BẰNG",
+        NATIONAL_TITLE,
+        MOTTO,
+        "BÁO CÁO NHANH",
+        title,
+        "DỰ THẢO",
+        "Nơi nhận:",
+        "GIÁM ĐỐC",
+    ] {
+        assert!(has(&sheet, s), "no {s} in the workbook");
+    }
+    assert!(mentions(&sheet, place), "no place in the workbook");
+    assert!(mentions(&sheet, &day), "no {day} in the workbook");
+    assert!(mentions(&sheet, "Công ty TNHH Khai khoáng Cao Bằng"));
+    let people = rows(&mut wb, "Người bị nạn");
+    assert!(has(&people, "Hoàng Thị Lụa"), "{people:?}");
+    assert!(has(&people, "Chết"));
+
+    let (media, _, bytes) = download(&app, &path, Some(documents::PDF)).await;
+    assert_eq!(media, documents::PDF);
+    let pdf = shared::testing::pdf_text(&bytes).unwrap();
+    for s in [
+        "UBND TỈNH CAO BẰNG",
+        NATIONAL_TITLE,
+        "BÁO CÁO NHANH",
+        title,
+        "DỰ THẢO",
+        place,
+        day.as_str(),
+        "Hoàng Thị Lụa",
+        "Nơi nhận:",
+        "GIÁM ĐỐC",
+    ] {
+        assert!(pdf.contains(s), "no {s} in the PDF: {pdf}");
+    }
+
+    // Read as the JSON is: another employer does not see the document either.
+    let other = app.token(Role::Enterprise, Some(&crate::helpers::tax_code(2)));
+    let res = app.get(&format!("{path}?format=pdf"), &other).await;
+    assert_eq!(res.status().as_u16(), 404);
+}

@@ -25,7 +25,7 @@ async fn ok(app: &TestApp, path: &str, token: &str) -> Value {
     body
 }
 
-async fn declare(app: &TestApp, body: &Value) -> Value {
+pub(crate) async fn declare(app: &TestApp, body: &Value) -> Value {
     let res = app.post("/api/v1/accidents", &app.admin(), body).await;
     let status = res.status().as_u16();
     let body = json_of(res).await;

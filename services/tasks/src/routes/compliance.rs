@@ -55,7 +55,10 @@ pub struct TaskAgencyStatus {
 pub struct TaskCompliance {
     pub task_id: String,
     pub item: Option<i32>,
+    /// The plan's section the task belongs to (`IV.3`).
     pub section: String,
+    /// What the plan asks, as it words it.
+    pub text: String,
     pub status: TaskStatus,
     pub agencies: Vec<TaskAgencyStatus>,
 }
@@ -132,6 +135,7 @@ pub(crate) fn report_of(
                 task_id: t.task.id,
                 item: t.task.item,
                 section: t.task.section,
+                text: t.task.text,
                 status: t.status,
                 agencies: t
                     .agencies

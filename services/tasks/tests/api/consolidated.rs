@@ -241,8 +241,11 @@ async fn the_workbook_holds_the_same_figures_as_the_json_answer() {
     for (row, t) in sheet[1..].iter().zip(tasks) {
         assert_eq!(number(&row[1]), t["item"].as_f64());
         assert_eq!(text(&row[2]), t["section"].as_str().unwrap());
+        // The task as the plan words it, not only its number.
+        assert!(!t["text"].as_str().unwrap().is_empty());
+        assert_eq!(text(&row[3]), t["text"].as_str().unwrap());
         assert_eq!(
-            text(&row[3]),
+            text(&row[4]),
             xlsx::task_status_label(parse::<TaskStatus>(&t["status"]))
         );
         let each: Vec<String> = t["agencies"]
@@ -257,7 +260,7 @@ async fn the_workbook_holds_the_same_figures_as_the_json_answer() {
                 )
             })
             .collect();
-        assert_eq!(text(&row[4]), each.join("; "));
+        assert_eq!(text(&row[5]), each.join("; "));
     }
 
     // Báo cáo các cơ quan.
@@ -335,6 +338,9 @@ async fn the_workbook_holds_the_same_figures_as_the_json_answer() {
     }
     let pdf = shared::testing::pdf_text(&bytes).unwrap();
     let expected = s["expected"].as_i64().unwrap();
+    // A task's text (its first words: the cell wraps the rest onto more lines).
+    let task_text = tasks[0]["text"].as_str().unwrap();
+    let opening: Vec<&str> = task_text.split_whitespace().take(3).collect();
     for phrase in [
         "UBND TỈNH CAO BẰNG".to_owned(),
         NATIONAL_TITLE.to_owned(),
@@ -345,6 +351,7 @@ async fn the_workbook_holds_the_same_figures_as_the_json_answer() {
         format!("Số cơ quan phải báo cáo {}", format_int(expected)),
         "Phụ lục 2: Tình trạng thực hiện nhiệm vụ".to_owned(),
         "Sở Xây dựng".to_owned(),
+        opening.join(" "),
         "Nơi nhận:".to_owned(),
         "GIÁM ĐỐC".to_owned(),
     ] {

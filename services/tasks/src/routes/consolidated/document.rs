@@ -205,6 +205,7 @@ fn tasks(r: &ConsolidatedReport) -> Table {
                 Cell::Int(n),
                 Cell::int(t.item.map(i64::from)),
                 Cell::text(&t.section),
+                Cell::text(&t.text),
                 Cell::text(task_status_label(t.status)),
                 Cell::text(each.join("; ")),
             ]
@@ -215,8 +216,9 @@ fn tasks(r: &ConsolidatedReport) -> Table {
             ("STT", 6.0),
             ("Mục", 8.0),
             ("Phần", 10.0),
+            ("Nhiệm vụ", 60.0),
             ("Tình trạng", 18.0),
-            ("Tình trạng của từng cơ quan", 70.0),
+            ("Tình trạng của từng cơ quan", 50.0),
         ]),
         rows,
     }
