@@ -537,7 +537,9 @@ pub struct TechnicalIncidentFigures {
 #[schema(as = TechnicalIncidentKindCount)]
 pub struct KindCount {
     pub kind: Kind,
+    /// The kind in Vietnamese, and in English: both, as in the statistics rows.
     pub label: String,
+    pub label_en: String,
     pub count: i64,
 }
 
@@ -548,7 +550,6 @@ pub async fn statistics_figures(
     as_of: Option<NaiveDate>,
 ) -> Result<TechnicalIncidentFigures, ApiError> {
     let f = service::figures(db, period, as_of).await?;
-    let lang = shared::context::current().lang;
     Ok(TechnicalIncidentFigures {
         declared: f.declared,
         with_casualties: f.with_casualties,
@@ -559,7 +560,8 @@ pub async fn statistics_figures(
             .iter()
             .map(|(k, vi, en)| KindCount {
                 kind: *k,
-                label: shared::error::Text::new(*vi, *en).get(lang).to_owned(),
+                label: (*vi).to_owned(),
+                label_en: (*en).to_owned(),
                 count: f.by_kind.get(k.as_str()).copied().unwrap_or_default(),
             })
             .collect(),

@@ -232,6 +232,16 @@ async fn an_incident_without_casualties_is_declared_investigated_and_counted() {
         by_kind,
         [("fire".to_owned(), 1), ("explosion".to_owned(), 1)]
     );
+    let fire = t["by_kind"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kind"] == "fire")
+        .unwrap();
+    assert_eq!(
+        (&fire["label"], &fire["label_en"]),
+        (&json!("Cháy"), &json!("Fire"))
+    );
     assert_eq!(stats["total"]["figures"]["cases"], 1, "the accident alone");
     let yesterday = today - Duration::days(1);
     let before = json_of(
