@@ -9,21 +9,29 @@ use serde_json::{Value, json};
 use shared::auth::Role;
 use shared::testing::{TestDatabase, TestKeys, settings};
 
-#[tokio::test]
-async fn the_suite_starts_and_an_establishment_goes_through_it() {
-    shared::telemetry::init_test_tracing();
-    let keys = TestKeys::new().unwrap();
+/// The three services started in this process as `atvsld up` starts them, each on a
+/// fresh database of its own: the databases (keep them while the services run) and
+/// the services' ports, in `atvsld::services()` order.
+async fn start_suite(keys: &TestKeys) -> (Vec<TestDatabase>, Vec<u16>) {
     let databases: Vec<TestDatabase> = (0..3).map(|_| TestDatabase::new().unwrap()).collect();
     let planned = atvsld::services()
         .into_iter()
         .zip(&databases)
-        .map(|(def, db)| (def, settings(db, &keys)))
+        .map(|(def, db)| (def, settings(db, keys)))
         .collect();
     let apps = atvsld::start(planned).await.unwrap();
-    let ports: Vec<u16> = apps.iter().map(|a| a.port()).collect();
+    let ports = apps.iter().map(|a| a.port()).collect();
     for app in apps {
         tokio::spawn(app.run_until_stopped());
     }
+    (databases, ports)
+}
+
+#[tokio::test]
+async fn the_suite_starts_and_an_establishment_goes_through_it() {
+    shared::telemetry::init_test_tracing();
+    let keys = TestKeys::new().unwrap();
+    let (_databases, ports) = start_suite(&keys).await;
     let client = reqwest::Client::new();
 
     for port in &ports {

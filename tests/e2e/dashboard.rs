@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 use shared::auth::Role;
-use shared::testing::{TestDatabase, TestKeys, settings};
+use shared::testing::TestKeys;
 
 async fn dashboard(
     assets: Option<atvsld::dashboard::Assets>,
@@ -155,20 +155,11 @@ async fn the_committed_build_is_embedded_in_the_binary() {
 async fn the_api_is_served_under_the_gateway_prefixes() {
     shared::telemetry::init_test_tracing();
     let keys = TestKeys::new().unwrap();
-    let databases: Vec<TestDatabase> = (0..3).map(|_| TestDatabase::new().unwrap()).collect();
-    let planned = atvsld::services()
-        .into_iter()
-        .zip(&databases)
-        .map(|(def, db)| (def, settings(db, &keys)))
-        .collect();
-    let apps = atvsld::start(planned).await.unwrap();
-    let direct: Vec<String> = apps
+    let (_databases, ports) = crate::start_suite(&keys).await;
+    let direct: Vec<String> = ports
         .iter()
-        .map(|a| format!("http://127.0.0.1:{}", a.port()))
+        .map(|port| format!("http://127.0.0.1:{port}"))
         .collect();
-    for app in apps {
-        tokio::spawn(app.run_until_stopped());
-    }
     let base = dashboard(
         None,
         atvsld::dashboard::Upstreams {
