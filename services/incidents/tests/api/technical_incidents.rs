@@ -386,7 +386,7 @@ async fn a_malformed_incident_is_refused_with_pointers() {
         Method::PUT,
         &format!("/api/v1/technical-incidents/{id}/investigation"),
         1,
-        &json!({"record_announced_on": Utc::now().date_naive()}),
+        &json!({"record_announced_on": shared::time::today()}),
     )
     .await;
     let problem = assert_problem(res, 422, "validation_failed").await;
