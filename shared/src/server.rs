@@ -149,8 +149,9 @@ impl Application {
         if settings.events.dispatch {
             crate::events::dispatcher::spawn(db.clone(), settings.events.clone())?;
         }
+        let job_wake = web::Data::new(crate::jobs::runner::Wake::default());
         if let Some(import) = def.import {
-            crate::jobs::runner::spawn(db.clone(), import);
+            crate::jobs::runner::spawn(db.clone(), import, job_wake.clone().into_inner());
         }
         let bulk_limits = web::Data::new(crate::jobs::bulk::BulkLimits {
             body_limit_bytes: settings.server.bulk_body_limit_bytes,
@@ -178,6 +179,7 @@ impl Application {
                 .app_data(deadlines.clone())
                 .app_data(throttle.clone())
                 .app_data(bulk_limits.clone())
+                .app_data(job_wake.clone())
                 .app_data(extract::path_config())
                 .app_data(events.clone())
                 .app_data(documents.clone())

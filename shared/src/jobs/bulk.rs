@@ -355,6 +355,9 @@ pub async fn submit(
                 })
                 .await?
                 .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("job vanished")))?;
+            if let Some(wake) = req.app_data::<web::Data<super::runner::Wake>>() {
+                wake.job_queued();
+            }
             return Ok(HttpResponse::Accepted()
                 .insert_header((header::LOCATION, format!("/api/v1/jobs/{}", row.id)))
                 .json(crate::routes::jobs::JobResponse::of(&row, None)));

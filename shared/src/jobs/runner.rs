@@ -154,6 +154,7 @@ fn run_chunk(
 ) -> Result<(), ApiError> {
     if claimed.dry_run {
         let results = match crate::db::transaction(conn, |c| {
+            plan_each_statement(c)?;
             Err::<(), _>(ChunkError::DryRun(import(c, chunk)?))
         }) {
             Err(ChunkError::DryRun(results)) => results,
@@ -167,9 +168,22 @@ fn run_chunk(
         return crate::db::transaction(conn, |c| record(c, claimed, chunk.first_index, &results));
     }
     crate::db::transaction(conn, |c| {
+        plan_each_statement(c)?;
         let results = import(c, chunk)?;
         record(c, claimed, chunk.first_index, &results)
     })
+}
+
+/// On PostgreSQL, plans each statement of the chunk's transaction for its own values.
+/// diesel prepares its statements once per connection, and after five runs PostgreSQL
+/// may keep a generic plan, chosen while the table was still small: an import's
+/// look-up of 500 tax codes then scans the whole table it is filling (a sequential
+/// scan of 20,000 rows per chunk, 50–190 ms each, instead of an index look-up).
+fn plan_each_statement(conn: &mut DbConnection) -> Result<(), ApiError> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query("SET LOCAL plan_cache_mode = force_custom_plan").execute(pg)?;
+    }
+    Ok(())
 }
 
 fn finish(conn: &mut DbConnection, id: &str, error: Option<String>) -> Result<(), ApiError> {
@@ -236,13 +250,30 @@ pub async fn run_once(db: &Db, import: ImportFn) -> Result<bool, ApiError> {
     Ok(true)
 }
 
+/// Wakes this process's runner when a request queues a job, so the job starts at
+/// once rather than at the next poll (which still finds jobs queued by other replicas).
+#[derive(Default)]
+pub struct Wake(tokio::sync::Notify);
+
+impl Wake {
+    pub fn job_queued(&self) {
+        // A permit is kept if the runner is busy, so the wake-up is never lost.
+        self.0.notify_one();
+    }
+}
+
 /// Runs jobs until the process ends.
-pub fn spawn(db: Db, import: ImportFn) -> tokio::task::JoinHandle<()> {
+pub fn spawn(db: Db, import: ImportFn, wake: std::sync::Arc<Wake>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             match run_once(&db, import).await {
                 Ok(true) => {}
-                Ok(false) => tokio::time::sleep(IDLE).await,
+                Ok(false) => {
+                    tokio::select! {
+                        () = tokio::time::sleep(IDLE) => {}
+                        () = wake.0.notified() => {}
+                    }
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "job round failed");
                     tokio::time::sleep(IDLE).await;
