@@ -221,7 +221,7 @@ async fn a_job_of_two_chunks_gives_each_row_the_result_of_its_own_filing() {
             "row {i}"
         );
     }
-    assert_eq!(revisions(&app, &id(10)), [(1, first.clone())]);
+    assert_eq!(revisions(&app, &id(10)), [(1, first)]);
     let mut conn = app.svc.app_db.get().unwrap();
     for (i, receipts) in [(0, 2), (40, 2), (550, 2), (10, 1), (5, 1)] {
         let issued =
