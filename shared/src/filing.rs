@@ -129,6 +129,24 @@ pub fn snapshot(row: &impl Serialize) -> QueryResult<String> {
     serde_json::to_string(row).map_err(|e| diesel::result::Error::SerializationError(e.into()))
 }
 
+/// The reason a bulk import's filing records, as [`file`] picks it under
+/// [`Correction::Bulk`]: the row's own `change_reason`, else `bulk` for a correction,
+/// else the first filing's ([`Filing::default_reason`]).
+pub fn bulk_reason<'a, R: Filing>(
+    previous: Option<&R>,
+    change_reason: Option<&'a str>,
+    bulk: &'a str,
+) -> &'a str {
+    match (
+        change_reason.map(str::trim).filter(|r| !r.is_empty()),
+        previous,
+    ) {
+        (Some(given), _) => given,
+        (None, Some(_)) => bulk,
+        (None, None) => R::default_reason(None),
+    }
+}
+
 /// Files a report (or a new version of it) in the caller's transaction; `build`
 /// makes the row from what it takes over.
 pub fn file<R: Filing>(

@@ -307,6 +307,19 @@ fn check_field(name: &str, value: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+fn check_digest(body_sha256: &str) -> Result<(), ApiError> {
+    let is_digest = body_sha256.len() == 64
+        && body_sha256
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !is_digest {
+        return Err(ApiError::Internal(anyhow::anyhow!(
+            "receipt sha256 must be 64 lower-case hex digits"
+        )));
+    }
+    Ok(())
+}
+
 /// Issues, stores and returns the receipt for a submission. Call it inside the
 /// transaction that stores the submission, so that the receipt exists exactly when
 /// the submission does; `received_at` is the server time the request arrived
@@ -321,15 +334,7 @@ pub fn issue(
 ) -> Result<Receipt, ApiError> {
     check_field("kind", kind)?;
     check_field("subject_id", subject_id)?;
-    let is_digest = body_sha256.len() == 64
-        && body_sha256
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if !is_digest {
-        return Err(ApiError::Internal(anyhow::anyhow!(
-            "receipt sha256 must be 64 lower-case hex digits"
-        )));
-    }
+    check_digest(body_sha256)?;
     let received_at = received_at.trunc_subsecs(6);
     crate::db::transaction(conn, |conn| {
         let key = signing_key(conn)?;
@@ -357,6 +362,72 @@ pub fn issue(
             ))
             .execute(conn)?;
         Ok(receipt)
+    })
+}
+
+/// Rows per multi-row `INSERT` of receipts: 8 columns × 1,000 stays under SQLite's
+/// 32,766 bound variables.
+const ROWS_PER_INSERT: usize = 1000;
+
+/// [`issue`] for many filings received together (a chunk of a bulk import): one
+/// receipt per `(subject_id, body_sha256)`, in that order, all with the same
+/// `received_at`, signed with one key and stored in multi-row statements.
+pub fn issue_many(
+    conn: &mut DbConnection,
+    kind: &str,
+    filings: &[(String, String)],
+    issued_by: &str,
+    received_at: NaiveDateTime,
+) -> Result<Vec<Receipt>, ApiError> {
+    if filings.is_empty() {
+        return Ok(Vec::new());
+    }
+    check_field("kind", kind)?;
+    for (subject_id, body_sha256) in filings {
+        check_field("subject_id", subject_id)?;
+        check_digest(body_sha256)?;
+    }
+    let received_at = received_at.trunc_subsecs(6);
+    crate::db::transaction(conn, |conn| {
+        let key = signing_key(conn)?;
+        let receipts: Vec<Receipt> = filings
+            .iter()
+            .map(|(subject_id, body_sha256)| {
+                let mut receipt = Receipt {
+                    reference: new_reference(received_at.and_utc()),
+                    kind: kind.to_owned(),
+                    subject_id: subject_id.clone(),
+                    received_at: received_at.and_utc(),
+                    sha256: body_sha256.clone(),
+                    signature: String::new(),
+                    key_id: key.kid.clone(),
+                };
+                receipt.signature = key.sign(&canonical(&receipt));
+                receipt
+            })
+            .collect();
+        use receipts::dsl as r;
+        for part in receipts.chunks(ROWS_PER_INSERT) {
+            let rows: Vec<_> = part
+                .iter()
+                .map(|receipt| {
+                    (
+                        r::reference.eq(&receipt.reference),
+                        r::kind.eq(&receipt.kind),
+                        r::subject_id.eq(&receipt.subject_id),
+                        r::received_at.eq(received_at),
+                        r::sha256.eq(&receipt.sha256),
+                        r::signature.eq(&receipt.signature),
+                        r::kid.eq(&receipt.key_id),
+                        r::issued_by.eq(issued_by),
+                    )
+                })
+                .collect();
+            crate::per_backend!(conn, c => diesel::insert_into(r::receipts)
+                .values(&rows)
+                .execute(c))?;
+        }
+        Ok(receipts)
     })
 }
 

@@ -1,61 +1,86 @@
 //! The maintained health-statistics counters.
 
+use std::collections::BTreeMap;
+
+use crate::domain::health_statistics::{Counters, StatKey};
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Text};
-use diesel::upsert::excluded;
+use diesel::sql_types::{BigInt, Date, SmallInt, Text};
 use shared::db::{DbBackend, DbConnection};
-use shared::per_backend;
 
-use super::schema::health_stat_deltas as d;
-use crate::domain::health_statistics::{Counters, StatKey};
+/// Keys per multi-row upsert: 14 columns × 1,000 stays under SQLite's 32,766 bound
+/// variables (and PostgreSQL's 65,535).
+const KEYS_PER_UPSERT: usize = 1000;
 
 /// Adds `changes`, made on `changed_on`, to the counters: to the slot of the current
-/// request ([`shared::db::counter_slot`]), key by key in order.
+/// request ([`shared::db::counter_slot`]). A key listed twice is summed first (one
+/// statement may not touch a row twice); the keys go in their order
+/// ([`StatKey`]'s), so two writers lock the rows they share in the same order, in one
+/// multi-row upsert per thousand keys.
 pub fn apply(
     conn: &mut DbConnection,
     changed_on: NaiveDate,
     changes: &[(StatKey, Counters)],
 ) -> QueryResult<()> {
     let slot = shared::db::counter_slot();
-    let mut ordered: Vec<&(StatKey, Counters)> = changes.iter().collect();
-    ordered.sort_by(|a, b| a.0.cmp(&b.0));
-    for (key, c) in ordered {
-        let values = (
-            d::slot.eq(slot),
-            d::period.eq(&key.period),
-            d::dim_kind.eq(key.dim_kind),
-            d::changed_on.eq(changed_on),
-            d::dim_value.eq(&key.dim_value),
-            d::reports.eq(c.reports),
-            d::workers.eq(c.workers),
-            d::hazardous_workers.eq(c.hazardous_workers),
-            d::periodic_exams.eq(c.periodic_exams),
-            d::exposed_workers.eq(c.exposed_workers),
-            d::bnn_examined.eq(c.workers_examined_for_bnn),
-            d::bnn_suspected.eq(c.bnn_suspected),
-            d::bnn_confirmed.eq(c.bnn_confirmed),
-            d::disease_cases.eq(c.disease_cases),
+    let mut summed: BTreeMap<&StatKey, Counters> = BTreeMap::new();
+    for (key, c) in changes {
+        let e = summed.entry(key).or_default();
+        *e = e.plus(*c);
+    }
+    let summed: Vec<(&StatKey, Counters)> = summed.into_iter().collect();
+    for part in summed.chunks(KEYS_PER_UPSERT) {
+        let row = format!("({})", ["?"; 14].join(", "));
+        let sql = format!(
+            "INSERT INTO health_stat_deltas (slot, period, dim_kind, changed_on, dim_value, \
+             reports, workers, hazardous_workers, periodic_exams, exposed_workers, \
+             bnn_examined, bnn_suspected, bnn_confirmed, disease_cases) VALUES {} \
+             ON CONFLICT (dim_kind, period, changed_on, dim_value, slot) DO UPDATE SET {}",
+            vec![row; part.len()].join(", "),
+            COUNTER_COLUMNS
+                .map(|c| format!("{c} = health_stat_deltas.{c} + excluded.{c}"))
+                .join(", ")
         );
-        per_backend!(conn, conn => diesel::insert_into(d::table)
-            .values(values)
-            .on_conflict((d::dim_kind, d::period, d::changed_on, d::dim_value, d::slot))
-            .do_update()
-            .set((
-                d::reports.eq(d::reports + excluded(d::reports)),
-                d::workers.eq(d::workers + excluded(d::workers)),
-                d::hazardous_workers.eq(d::hazardous_workers + excluded(d::hazardous_workers)),
-                d::periodic_exams.eq(d::periodic_exams + excluded(d::periodic_exams)),
-                d::exposed_workers.eq(d::exposed_workers + excluded(d::exposed_workers)),
-                d::bnn_examined.eq(d::bnn_examined + excluded(d::bnn_examined)),
-                d::bnn_suspected.eq(d::bnn_suspected + excluded(d::bnn_suspected)),
-                d::bnn_confirmed.eq(d::bnn_confirmed + excluded(d::bnn_confirmed)),
-                d::disease_cases.eq(d::disease_cases + excluded(d::disease_cases)),
-            ))
-            .execute(conn))?;
+        let mut query =
+            diesel::sql_query(shared::db::placeholders(conn, &sql)).into_boxed::<DbBackend>();
+        for (key, c) in part {
+            query = query
+                .bind::<SmallInt, _>(slot)
+                .bind::<Text, _>(key.period.clone())
+                .bind::<Text, _>(key.dim_kind)
+                .bind::<Date, _>(changed_on)
+                .bind::<Text, _>(key.dim_value.clone());
+            for n in [
+                c.reports,
+                c.workers,
+                c.hazardous_workers,
+                c.periodic_exams,
+                c.exposed_workers,
+                c.workers_examined_for_bnn,
+                c.bnn_suspected,
+                c.bnn_confirmed,
+                c.disease_cases,
+            ] {
+                query = query.bind::<BigInt, _>(n);
+            }
+        }
+        query.execute(conn)?;
     }
     Ok(())
 }
+
+/// The counter columns of `health_stat_deltas`, in [`Counters`]' order.
+const COUNTER_COLUMNS: [&str; 9] = [
+    "reports",
+    "workers",
+    "hazardous_workers",
+    "periodic_exams",
+    "exposed_workers",
+    "bnn_examined",
+    "bnn_suspected",
+    "bnn_confirmed",
+    "disease_cases",
+];
 
 #[derive(QueryableByName)]
 struct SumRow {
@@ -89,19 +114,9 @@ pub fn sums(
     period: &str,
     as_of: Option<NaiveDate>,
 ) -> QueryResult<Vec<(String, Counters)>> {
-    let columns = [
-        "reports",
-        "workers",
-        "hazardous_workers",
-        "periodic_exams",
-        "exposed_workers",
-        "bnn_examined",
-        "bnn_suspected",
-        "bnn_confirmed",
-        "disease_cases",
-    ]
-    .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
-    .join(", ");
+    let columns = COUNTER_COLUMNS
+        .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+        .join(", ");
     let mut sql = format!(
         "SELECT dim_value AS key, {columns} FROM health_stat_deltas WHERE dim_kind = ? AND period = ?"
     );

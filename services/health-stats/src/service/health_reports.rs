@@ -47,7 +47,8 @@ fn figures_of(row: &HealthReportRow) -> Option<HealthFigures> {
         .and_then(|f| serde_json::from_str(f).ok())
 }
 
-fn contributions(row: &HealthReportRow) -> Vec<(stats::StatKey, stats::Counters)> {
+/// What a report adds to the statistics counters.
+pub(crate) fn contributions(row: &HealthReportRow) -> Vec<(stats::StatKey, stats::Counters)> {
     let dims = Dims {
         commune: row.commune_code.as_deref(),
         vsic_section: row.vsic_section.as_deref(),
@@ -68,6 +69,50 @@ pub struct Filing {
 impl Filing {
     pub fn tax_code(&self) -> &str {
         &self.establishment.tax_code
+    }
+
+    /// The report's key: `(tax_code, period)`.
+    pub fn key(&self) -> (String, String) {
+        (self.establishment.tax_code.clone(), self.period.to_string())
+    }
+
+    pub fn change_reason(&self) -> Option<&str> {
+        self.change_reason.as_deref()
+    }
+
+    /// The establishment as the report describes it.
+    pub fn establishment_row(&self, now: chrono::NaiveDateTime) -> EstablishmentRow {
+        let establishment = &self.establishment;
+        EstablishmentRow {
+            tax_code: establishment.tax_code.clone(),
+            name: establishment.name.clone(),
+            commune_code: establishment.commune_code.clone(),
+            vsic_section: establishment.vsic_section.clone(),
+            ownership_type: establishment.ownership_type.clone(),
+            updated_at: now,
+        }
+    }
+
+    /// The stored row of this filing, as the version `next` describes.
+    pub fn row(&self, principal: &str, next: engine::Next<'_, HealthReportRow>) -> HealthReportRow {
+        let establishment = &self.establishment;
+        let due = rules::due_date(self.period);
+        HealthReportRow {
+            id: next.id,
+            period: self.period.to_string(),
+            tax_code: establishment.tax_code.clone(),
+            commune_code: establishment.commune_code.clone(),
+            vsic_section: establishment.vsic_section.clone(),
+            ownership_type: establishment.ownership_type.clone(),
+            nil_report: self.nil_report,
+            figures: self.figures_json.clone(),
+            due_on: due,
+            first_received_at: next.first_received_at,
+            received_at: next.now,
+            on_time: due.is_none_or(|d| shared::calendar::on_time(next.first_received_at, d)),
+            submitted_by: principal.to_owned(),
+            version: next.version,
+        }
     }
 }
 
@@ -118,20 +163,7 @@ pub fn file(
     receipt: bool,
     correction: Correction<'_>,
 ) -> Result<(ReportView, Filed), ApiError> {
-    let establishment = &filing.establishment;
-    establishments_repo::upsert(
-        conn,
-        &EstablishmentRow {
-            tax_code: establishment.tax_code.clone(),
-            name: establishment.name.clone(),
-            commune_code: establishment.commune_code.clone(),
-            vsic_section: establishment.vsic_section.clone(),
-            ownership_type: establishment.ownership_type.clone(),
-            updated_at: shared::db::now(),
-        },
-    )?;
-    let due = rules::due_date(filing.period);
-    let key = (establishment.tax_code.clone(), filing.period.to_string());
+    establishments_repo::upsert(conn, &filing.establishment_row(shared::db::now()))?;
     let request = engine::Request {
         principal,
         body_sha256,
@@ -139,21 +171,8 @@ pub fn file(
         correction,
         receipt,
     };
-    let stored = engine::file(conn, &key, &request, |next| HealthReportRow {
-        id: next.id,
-        period: filing.period.to_string(),
-        tax_code: establishment.tax_code.clone(),
-        commune_code: establishment.commune_code.clone(),
-        vsic_section: establishment.vsic_section.clone(),
-        ownership_type: establishment.ownership_type.clone(),
-        nil_report: filing.nil_report,
-        figures: filing.figures_json.clone(),
-        due_on: due,
-        first_received_at: next.first_received_at,
-        received_at: next.now,
-        on_time: due.is_none_or(|d| shared::calendar::on_time(next.first_received_at, d)),
-        submitted_by: principal.to_owned(),
-        version: next.version,
+    let stored = engine::file(conn, &filing.key(), &request, |next| {
+        filing.row(principal, next)
     })?;
     if stored.filed != Filed::Unchanged {
         let before = stored
