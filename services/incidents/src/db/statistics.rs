@@ -166,7 +166,8 @@ pub fn sums(
         "SELECT key, sector, {columns} FROM ({rows_sql}) AS counted \
          GROUP BY key, sector ORDER BY key, sector"
     );
-    let mut query = diesel::sql_query(shared::db::placeholders(conn, &sql)).into_boxed::<DbBackend>();
+    let mut query =
+        diesel::sql_query(shared::db::placeholders(conn, &sql)).into_boxed::<DbBackend>();
     // The filter's values, as_of; the filter's values again, as_of twice (fold::rows_sql).
     for part in 0..2 {
         query = query
