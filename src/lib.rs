@@ -178,6 +178,7 @@ pub fn local_settings(
         },
         rate_limit: Default::default(),
         documents: Default::default(),
+        statistics: Default::default(),
         service: Default::default(),
     }
 }

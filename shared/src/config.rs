@@ -30,7 +30,26 @@ pub struct Settings<S = NoExtra> {
     #[serde(default)]
     pub documents: crate::documents::DocumentSettings,
     #[serde(default)]
+    pub statistics: StatisticsSettings,
+    #[serde(default)]
     pub service: S,
+}
+
+/// The statistics counters' upkeep (`crate::db::fold`).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StatisticsSettings {
+    /// How often the deltas of the days before yesterday are folded into the totals;
+    /// 0: never (the figures stay exact, reads only grow slower with the days).
+    pub fold_every_secs: u64,
+}
+
+impl Default for StatisticsSettings {
+    fn default() -> Self {
+        Self {
+            fold_every_secs: 600,
+        }
+    }
 }
 
 /// Requests allowed per client: the token's subject when the bearer token verifies,

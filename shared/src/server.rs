@@ -43,6 +43,9 @@ pub struct ServiceDef {
     pub on_event: Option<crate::routes::internal::EventHandler>,
     /// Applies a chunk of a bulk import; set, it makes the server run queued jobs.
     pub import: Option<crate::jobs::ImportFn>,
+    /// Folds the service's statistics deltas into their totals through a day; set, it
+    /// makes the server fold at start and then every `statistics.fold_every_secs`.
+    pub fold_statistics: Option<crate::db::fold::FoldFn>,
     /// The answers recorded by `atvsld openapi --record-examples`
     /// (`openapi/examples/<name>.json`), shown as the document's response examples.
     pub examples: &'static str,
@@ -152,6 +155,12 @@ impl Application {
         let job_wake = web::Data::new(crate::jobs::runner::Wake::default());
         if let Some(import) = def.import {
             crate::jobs::runner::spawn(db.clone(), import, job_wake.clone().into_inner());
+        }
+        if let Some(fold) = def.fold_statistics
+            && settings.statistics.fold_every_secs > 0
+        {
+            let every = Duration::from_secs(settings.statistics.fold_every_secs);
+            crate::db::fold::spawn(db.clone(), fold, every);
         }
         let bulk_limits = web::Data::new(crate::jobs::bulk::BulkLimits {
             body_limit_bytes: settings.server.bulk_body_limit_bytes,

@@ -177,6 +177,9 @@ pub fn settings(db: &TestDatabase, keys: &TestKeys) -> Settings {
             trust_forwarded_for: false,
         },
         documents: Default::default(),
+        // Tests fold when they mean to (and may date counters back, which a fold
+        // already past those days would not see).
+        statistics: crate::config::StatisticsSettings { fold_every_secs: 0 },
         service: Default::default(),
     }
 }

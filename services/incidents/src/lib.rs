@@ -22,5 +22,6 @@ pub static SERVICE: ServiceDef = ServiceDef {
     on_start: Some(service::overdue::on_start),
     migrations: &db::MIGRATIONS,
     import: Some(service::establishments::import::run),
+    fold_statistics: Some(service::statistics::fold_counters),
     examples: include_str!("../../../openapi/examples/incidents.json"),
 };

@@ -24,5 +24,6 @@ pub static SERVICE: ServiceDef = ServiceDef {
     on_start: Some(service::startup::on_start),
     migrations: &db::MIGRATIONS,
     import: None,
+    fold_statistics: None,
     examples: include_str!("../../../openapi/examples/tasks.json"),
 };

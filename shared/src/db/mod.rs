@@ -6,6 +6,7 @@
 //! no actix worker ever waits on the database.
 
 mod connection;
+pub mod fold;
 mod migrate;
 mod pool_stats;
 pub mod stored;

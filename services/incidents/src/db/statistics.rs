@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Text};
 use diesel::upsert::excluded;
+use shared::db::fold::{self, FoldedTable};
 use shared::db::{DbBackend, DbConnection};
 use shared::per_backend;
 
@@ -99,8 +100,46 @@ struct SumRow {
     cost_compensation: i64,
 }
 
+/// The counter columns of the deltas and the totals.
+const COUNTERS: [&str; 12] = [
+    "cases",
+    "cases_fatal",
+    "cases_multi",
+    "casualties",
+    "fatal",
+    "serious",
+    "minor",
+    "female",
+    "days_off",
+    "cost_medical",
+    "cost_wages",
+    "cost_compensation",
+];
+
+/// The deltas, their totals and the day folded through (migration `stat_totals`).
+pub const FOLDED: FoldedTable = FoldedTable {
+    deltas: "accident_stat_deltas",
+    totals: "accident_stat_totals",
+    marker: "accident_stat_folded",
+    keys: &["dim_kind", "period_month", "sector", "dim_value"],
+    counters: &COUNTERS,
+};
+
+/// Adds the deltas changed after the last fold and on or before `through` to the
+/// totals, in one transaction; returns the totals rows written (0: already folded).
+pub fn fold(conn: &mut DbConnection, through: NaiveDate) -> QueryResult<usize> {
+    fold::fold(conn, &FOLDED, through)
+}
+
+/// The day through which the deltas are in the totals.
+pub fn folded_through(conn: &mut DbConnection) -> QueryResult<NaiveDate> {
+    fold::folded_through(conn, &FOLDED)
+}
+
 /// The counters of one dimension for months in `[month_from, month_to)`, per group
-/// and sector; with `as_of`, only changes made on or before that day.
+/// and sector; with `as_of`, only changes made on or before that day. One statement
+/// over the totals and the deltas after them (`shared::db::fold`), so the sum is the
+/// same whether a fold commits before, during or after it.
 pub fn sums(
     conn: &mut DbConnection,
     dim_kind: &str,
@@ -115,39 +154,32 @@ pub fn sums(
         "dim_value"
     };
     let sum = |col: &str| format!("CAST(SUM({col}) AS BIGINT) AS {col}");
-    let columns = [
-        "cases",
-        "cases_fatal",
-        "cases_multi",
-        "casualties",
-        "fatal",
-        "serious",
-        "minor",
-        "female",
-        "days_off",
-        "cost_medical",
-        "cost_wages",
-        "cost_compensation",
-    ]
-    .map(sum)
-    .join(", ");
-    let mut sql = format!(
-        "SELECT {group} AS key, sector, {columns} FROM accident_stat_deltas \
-         WHERE dim_kind = ? AND period_month >= ? AND period_month < ?"
+    let columns = COUNTERS.map(sum).join(", ");
+    let select = format!("{group} AS key, sector, {}", COUNTERS.join(", "));
+    let rows_sql = fold::rows_sql(
+        &FOLDED,
+        &select,
+        "dim_kind = ? AND period_month >= ? AND period_month < ?",
+        as_of.is_some(),
     );
-    if as_of.is_some() {
-        sql.push_str(" AND changed_on <= ?");
-    }
-    sql.push_str(&format!(
-        " GROUP BY {group}, sector ORDER BY {group}, sector"
-    ));
-    let mut query = diesel::sql_query(shared::db::placeholders(conn, &sql))
-        .into_boxed::<DbBackend>()
-        .bind::<Text, _>(dim_kind.to_owned())
-        .bind::<Text, _>(month_from.to_owned())
-        .bind::<Text, _>(month_to.to_owned());
-    if let Some(day) = as_of {
-        query = query.bind::<Date, _>(day);
+    let sql = format!(
+        "SELECT key, sector, {columns} FROM ({rows_sql}) AS counted \
+         GROUP BY key, sector ORDER BY key, sector"
+    );
+    let mut query =
+        diesel::sql_query(shared::db::placeholders(conn, &sql)).into_boxed::<DbBackend>();
+    // The filter's values, as_of; the filter's values again, as_of twice (fold::rows_sql).
+    for part in 0..2 {
+        query = query
+            .bind::<Text, _>(dim_kind.to_owned())
+            .bind::<Text, _>(month_from.to_owned())
+            .bind::<Text, _>(month_to.to_owned());
+        if let Some(day) = as_of {
+            query = query.bind::<Date, _>(day);
+            if part == 1 {
+                query = query.bind::<Date, _>(day);
+            }
+        }
     }
     let rows: Vec<SumRow> = query.load(conn)?;
     Ok(rows

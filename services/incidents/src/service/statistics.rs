@@ -153,6 +153,17 @@ fn fold(
     out
 }
 
+/// Folds the counters' deltas changed on or before `through` into their totals (the
+/// background task passes `shared::db::fold::safe_through()`); returns the totals rows
+/// written, 0 when they were already folded that far. Reads give the same figures
+/// before and after.
+pub fn fold_counters(
+    conn: &mut shared::db::DbConnection,
+    through: NaiveDate,
+) -> Result<usize, ApiError> {
+    Ok(repo::fold(conn, through)?)
+}
+
 pub async fn statistics(db: &Db, user: &AuthUser, query: Query) -> Result<Statistics, ApiError> {
     let suppress = crate::access::check("get_accident_statistics", user)?.condition
         == shared::access::Condition::SmallCellsHidden;

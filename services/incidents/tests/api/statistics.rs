@@ -494,3 +494,165 @@ async fn counters_spread_over_slots_and_sum_to_the_same_figures() {
         assert_eq!(s["rows"], before["rows"]);
     }
 }
+
+/// Moves the counter rows changed on `from` to `to`, as if those writes had been made
+/// that day.
+fn redate_deltas(app: &TestApp, from: chrono::NaiveDate, to: chrono::NaiveDate) {
+    let mut conn = app.svc.app_db.get().unwrap();
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "UPDATE accident_stat_deltas SET changed_on = '{to}' WHERE changed_on = '{from}'"
+        )),
+        &mut *conn,
+    )
+    .unwrap();
+}
+
+fn fold(app: &TestApp, through: chrono::NaiveDate) -> usize {
+    let mut conn = app.svc.app_db.get().unwrap();
+    incidents::service::statistics::fold_counters(&mut conn, through).unwrap()
+}
+
+const FOLD_QUERIES: [&str; 5] = [
+    "",
+    "&group_by=commune",
+    "&group_by=month",
+    "&group_by=cause",
+    "&group_by=ownership_type&sector=with_labour_relation",
+];
+
+/// Every query of `FOLD_QUERIES`, without `as_of` and with each of `days`.
+async fn every_answer(app: &TestApp, days: &[chrono::NaiveDate]) -> Vec<(String, Value)> {
+    let mut asked: Vec<String> = FOLD_QUERIES.iter().map(|q| (*q).to_owned()).collect();
+    for day in days {
+        asked.extend(FOLD_QUERIES.iter().map(|q| format!("{q}&as_of={day}")));
+    }
+    let mut out = Vec::new();
+    for q in asked {
+        let s = statistics(app, &app.admin(), &q).await;
+        out.push((q, json!({"total": s["total"], "rows": s["rows"]})));
+    }
+    out
+}
+
+/// Declarations a week ago, a correction three days ago, a declaration today: the
+/// figures, now and as of every day around them, are the same before any fold, after
+/// a fold through the correction's day, after a second one (which adds nothing) and
+/// after folding everything.
+#[tokio::test]
+async fn folding_the_counters_changes_no_figure() {
+    let app = spawn_app().await;
+    let accidents = seed(&app).await;
+    let today = shared::time::today();
+    let week_ago = today - Duration::days(7);
+    let three_days_ago = today - Duration::days(3);
+    redate_deltas(&app, today, week_ago);
+    let minor = &accidents[1];
+    let path = format!(
+        "/api/v1/accidents/{}/casualties/{}/severity",
+        minor["id"].as_str().unwrap(),
+        minor["casualties"][0]["id"].as_str().unwrap()
+    );
+    let res = app
+        .svc
+        .client
+        .request(Method::POST, app.svc.url(&path))
+        .bearer_auth(app.admin())
+        .header("If-Match", "\"1\"")
+        .json(&json!({"severity": "fatal", "document_reference": "Giám định pháp y 7/2026"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    redate_deltas(&app, today, three_days_ago);
+    let body = declaration(
+        Some(&tax_code(2)),
+        "01279",
+        vec![casualty("004090000005", "serious", "female")],
+    );
+    let res = app.post("/api/v1/accidents", &app.admin(), &body).await;
+    assert_eq!(res.status().as_u16(), 201);
+
+    let days: Vec<chrono::NaiveDate> = [8, 7, 6, 4, 3, 2, 1, 0]
+        .into_iter()
+        .map(|n| today - Duration::days(n))
+        .collect();
+    let before = every_answer(&app, &days).await;
+    let now = &before[0].1["total"]["figures"];
+    assert_eq!(
+        (now["cases"].as_i64(), now["fatal"].as_i64()),
+        (Some(4), Some(3))
+    );
+    let as_of_4 = &before[FOLD_QUERIES.len() * 4].1["total"]["figures"];
+    assert_eq!(
+        (as_of_4["cases"].as_i64(), as_of_4["fatal"].as_i64()),
+        (Some(3), Some(2)),
+        "{as_of_4}"
+    );
+
+    assert!(fold(&app, three_days_ago) > 0);
+    {
+        let mut conn = app.svc.app_db.get().unwrap();
+        assert_eq!(
+            incidents::db::statistics::folded_through(&mut conn).unwrap(),
+            three_days_ago
+        );
+    }
+    assert_eq!(every_answer(&app, &days).await, before);
+    assert_eq!(fold(&app, three_days_ago), 0, "folded twice");
+    assert_eq!(fold(&app, week_ago), 0, "the marker never goes back");
+    assert_eq!(every_answer(&app, &days).await, before);
+    fold(&app, today);
+    assert_eq!(every_answer(&app, &days).await, before);
+}
+
+/// Two replicas folding at once: one adds the deltas, the other waits for the marker
+/// and adds nothing; the figures count every accident once.
+#[tokio::test]
+async fn concurrent_folds_count_once() {
+    let app = spawn_app().await;
+    seed(&app).await;
+    let today = shared::time::today();
+    redate_deltas(&app, today, today - Duration::days(5));
+    let before = every_answer(&app, &[]).await;
+    // Each from its own connection, both holding one before either folds on
+    // PostgreSQL (SQLite's pool may hold one connection: there they take turns).
+    let together = match app.svc.app_db.backend() {
+        shared::db::Backend::Postgres => 2,
+        shared::db::Backend::Sqlite => 1,
+    };
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(together));
+    let folds: Vec<_> = (0..2)
+        .map(|_| {
+            let db = app.svc.app_db.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                let mut conn = db.get().unwrap();
+                barrier.wait();
+                incidents::service::statistics::fold_counters(&mut conn, today - Duration::days(2))
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut written: Vec<usize> = folds.into_iter().map(|t| t.join().unwrap()).collect();
+    written.sort_unstable();
+    assert_eq!(written.first(), Some(&0), "{written:?}");
+    assert!(written.get(1).is_some_and(|n| *n > 0), "{written:?}");
+    assert_eq!(every_answer(&app, &[]).await, before);
+    let totals = {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Sum {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = app.svc.app_db.get().unwrap();
+        diesel::sql_query(
+            "SELECT CAST(SUM(cases) AS BIGINT) AS n FROM accident_stat_totals WHERE dim_kind = 'total'",
+        )
+        .get_result::<Sum>(&mut *conn)
+        .unwrap()
+        .n
+    };
+    assert_eq!(totals, 3);
+}
