@@ -382,9 +382,7 @@ pub async fn run(seconds: u64, pairs: usize) -> anyhow::Result<()> {
 
 /// Deliveries not yet made (first try or retry), all subscriptions together.
 async fn pending(db: &Db) -> anyhow::Result<i64> {
-    let backlog = db
-        .run(|conn| shared::events::backlog::per_subscription(conn))
-        .await?;
+    let backlog = db.run(shared::events::backlog::per_subscription).await?;
     Ok(backlog.iter().map(|b| b.pending).sum())
 }
 
