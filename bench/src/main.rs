@@ -2,9 +2,11 @@
 //! `cargo run --release -p atvsld-bench -- health-statistics [REPORTS] [CASES]`
 //!
 //! `cargo run --release -p atvsld-bench -- ratio [SECONDS] [PAIRS]`
+//! `cargo run --release -p atvsld-bench -- burst [SECONDS] [ROUNDS]`
 //!
 //! (`health-statistics` is in [`health`], `ratio` — the API against its own database
-//! work — in [`ratio`].)
+//! work — and `burst` — the event backlog after 16 clients' declarations — in
+//! [`ratio`].)
 //!
 //! Loads ACCIDENTS (default 1,000,000) generated accidents with their casualties into a
 //! fresh database (SQLite in a temporary folder, or PostgreSQL when
@@ -158,6 +160,11 @@ async fn main() -> anyhow::Result<()> {
         let pairs = args.next().map(|a| a.parse()).transpose()?.unwrap_or(3);
         return ratio::run(seconds, pairs).await;
     }
+    if which == "burst" {
+        let seconds = args.next().map(|a| a.parse()).transpose()?.unwrap_or(20);
+        let rounds = args.next().map(|a| a.parse()).transpose()?.unwrap_or(3);
+        return ratio::burst(seconds, rounds).await;
+    }
     if which == "establishment-import" {
         let rows = args
             .next()
@@ -169,7 +176,7 @@ async fn main() -> anyhow::Result<()> {
     }
     anyhow::ensure!(
         which == "accident-statistics",
-        "unknown benchmark {which:?}; try accident-statistics, health-statistics, establishment-import or ratio"
+        "unknown benchmark {which:?}; try accident-statistics, health-statistics, establishment-import, ratio or burst"
     );
     let count: u64 = args
         .next()

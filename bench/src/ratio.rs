@@ -64,7 +64,7 @@ impl Workload {
 /// baseline.
 struct Fixture {
     /// Dropped with the fixture (a PostgreSQL database is removed then).
-    _database: shared::testing::TestDatabase,
+    _databases: Vec<shared::testing::TestDatabase>,
     base: String,
     http: reqwest::Client,
     token: String,
@@ -97,13 +97,56 @@ fn declaration(n: u64) -> Value {
     })
 }
 
+/// The events secret of the suite [`Fixture::new`] starts with `events`.
+const SECRET: &str = "bench-burst-secret";
+
 impl Fixture {
-    async fn new() -> anyhow::Result<Fixture> {
+    /// incidents alone; with `events`, the suite as `atvsld up` runs it: incidents
+    /// dispatching its events, health-stats and tasks receiving them, wired by
+    /// [`atvsld::wire_events`].
+    async fn new(events: bool) -> anyhow::Result<Fixture> {
         let db = bench_database()?;
         let keys = TestKeys::new()?;
-        let settings = settings(&db, &keys);
+        let configured = |db: &shared::testing::TestDatabase| {
+            let mut s = settings(db, &keys);
+            if events {
+                s.events.dispatch = true;
+                s.events.allow_internal_urls = true;
+                s.events.inbound_secrets = vec![SECRET.into()];
+                // `BENCH_CLAIM_BATCH=1` claims one delivery at a time, as before batches.
+                if let Some(n) = std::env::var("BENCH_CLAIM_BATCH")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                {
+                    s.events.claim_batch = n;
+                }
+            }
+            s
+        };
+        let settings = configured(&db);
         let app = shared::server::Application::build(&incidents::SERVICE, &settings).await?;
         let base = format!("http://127.0.0.1:{}", app.port());
+        let mut databases = vec![db];
+        if events {
+            let [health_db, tasks_db] = [bench_database()?, bench_database()?];
+            let health =
+                shared::server::Application::build(&health_stats::SERVICE, &configured(&health_db))
+                    .await?;
+            let tasks =
+                shared::server::Application::build(&tasks::SERVICE, &configured(&tasks_db)).await?;
+            let options = atvsld::UpOptions {
+                host: "127.0.0.1".into(),
+                ports: [app.port(), health.port(), tasks.port()],
+                data_dir: std::env::temp_dir(),
+                database_url: None,
+                log: Default::default(),
+            };
+            atvsld::wire_events(&app, &options, SECRET)?;
+            for receiver in [health, tasks] {
+                tokio::spawn(receiver.run_until_stopped());
+            }
+            databases.extend([health_db, tasks_db]);
+        }
         tokio::spawn(app.run_until_stopped());
         let settings_db = settings.database.clone();
         let (pool, _) = tokio::task::spawn_blocking(move || {
@@ -111,7 +154,7 @@ impl Fixture {
         })
         .await??;
         let mut fixture = Fixture {
-            _database: db,
+            _databases: databases,
             base,
             http: reqwest::Client::builder()
                 .pool_max_idle_per_host(64)
@@ -288,7 +331,7 @@ pub(crate) fn median(mut values: Vec<f64>) -> f64 {
 }
 
 pub async fn run(seconds: u64, pairs: usize) -> anyhow::Result<()> {
-    let fixture = Arc::new(Fixture::new().await?);
+    let fixture = Arc::new(Fixture::new(false).await?);
     println!(
         "{:<32} {:>7} {:>10} {:>10} {:>7} {:>7} {:>9}",
         "workload", "clients", "api/s", "baseline/s", "ratio", "target", "load avg"
@@ -334,5 +377,69 @@ pub async fn run(seconds: u64, pairs: usize) -> anyhow::Result<()> {
             );
         }
     }
+    Ok(())
+}
+
+/// Deliveries not yet made (first try or retry), all subscriptions together.
+async fn pending(db: &Db) -> anyhow::Result<i64> {
+    let backlog = db.run(shared::events::backlog::per_subscription).await?;
+    Ok(backlog.iter().map(|b| b.pending).sum())
+}
+
+/// Seconds from now until no delivery is pending.
+async fn backlog_cleared(db: &Db) -> anyhow::Result<f64> {
+    let began = Instant::now();
+    loop {
+        let left = pending(db).await?;
+        if left == 0 {
+            return Ok(began.elapsed().as_secs_f64());
+        }
+        anyhow::ensure!(
+            began.elapsed() < Duration::from_secs(600),
+            "{left} deliveries still pending after 10 minutes"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// `burst [SECONDS] [ROUNDS]`: the event backlog after a burst of declarations.
+///
+/// The suite runs as under `atvsld up` (incidents dispatching, its accident events to
+/// tasks, its establishment events to health-stats). Each of ROUNDS (default 3) rounds
+/// is the declaration phase of [`run`] at 16 clients for SECONDS (default 20); then
+/// the deliveries table is polled every 20 ms until nothing is pending. Prints, per
+/// round and as medians: declarations/s, deliveries pending when the burst ended, the
+/// seconds until none was (target ≤ 2 s), and the load average.
+pub async fn burst(seconds: u64, rounds: usize) -> anyhow::Result<()> {
+    let fixture = Arc::new(Fixture::new(true).await?);
+    // The fixture's own records (200 establishments, 200 accidents) go out first.
+    let settled = backlog_cleared(&fixture.db).await?;
+    println!(
+        "fixture's events delivered in {settled:.1} s; {rounds} round(s) of {seconds} s at 16 clients"
+    );
+    println!(
+        "{:>5} {:>14} {:>16} {:>13} {:>9}",
+        "round", "declarations/s", "pending at end", "cleared in s", "load avg"
+    );
+    let (mut rates, mut left, mut cleared, mut loads) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for round in 1..=rounds.max(1) {
+        let rate = phase(&fixture, Workload::Declare, Side::Api, 16, seconds).await?;
+        let at_end = pending(&fixture.db).await?;
+        let took = backlog_cleared(&fixture.db).await?;
+        let load = load_average();
+        println!("{round:>5} {rate:>14.0} {at_end:>16} {took:>13.2} {load:>9}");
+        rates.push(rate);
+        left.push(at_end as f64);
+        cleared.push(took);
+        loads.push(load);
+    }
+    println!(
+        "median {:>7.0} {:>16.0} {:>13.2} {:>9}   (target: cleared within 2 s)",
+        median(rates),
+        median(left),
+        median(cleared),
+        loads.join("/")
+    );
     Ok(())
 }

@@ -108,6 +108,12 @@ pub struct EventSettings {
     /// `establishment.upserted` as it comes); more sends faster to a slow partner
     /// that does not care about order.
     pub per_subscription: usize,
+    /// The most deliveries of one subscription a dispatcher claims at once (sent
+    /// `per_subscription` at a time, in order): one claim and one write of the
+    /// results per batch instead of per delivery. A batch starts at
+    /// `per_subscription` and doubles after each batch the partner accepted whole,
+    /// up to this; any failure brings it back.
+    pub claim_batch: usize,
 }
 
 impl Default for EventSettings {
@@ -121,6 +127,7 @@ impl Default for EventSettings {
             timeout_ms: 5000,
             poll_ms: 500,
             per_subscription: 1,
+            claim_batch: 64,
         }
     }
 }

@@ -28,6 +28,10 @@ pub fn event_settings(db: &TestDatabase, keys: &TestKeys) -> shared::config::Set
 pub struct Receiver {
     pub url: String,
     pub counts: Arc<Mutex<HashMap<String, usize>>>,
+    /// Every event id sent, in the order the requests came.
+    pub order: Arc<Mutex<Vec<String>>>,
+    /// The request (counted from 0) answered 500, if any.
+    pub fail_at: Arc<Mutex<Option<usize>>>,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -35,7 +39,9 @@ impl Receiver {
     /// Listens on `port` (0: a free one).
     pub fn start(port: u16, delay: Duration) -> Self {
         let counts: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
-        let seen = counts.clone();
+        let order: Arc<Mutex<Vec<String>>> = Arc::default();
+        let fail_at: Arc<Mutex<Option<usize>>> = Arc::default();
+        let seen = (counts.clone(), order.clone(), fail_at.clone());
         let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
         let url = format!(
             "http://127.0.0.1:{}/hook",
@@ -54,9 +60,18 @@ impl Receiver {
                             .and_then(|v| v.to_str().ok())
                             .unwrap_or_default()
                             .to_owned();
-                        *seen.lock().unwrap().entry(id).or_default() += 1;
+                        *seen.0.lock().unwrap().entry(id.clone()).or_default() += 1;
+                        let fail = {
+                            let mut order = seen.1.lock().unwrap();
+                            order.push(id);
+                            *seen.2.lock().unwrap() == Some(order.len() - 1)
+                        };
                         tokio::time::sleep(delay).await;
-                        HttpResponse::Ok().finish()
+                        if fail {
+                            HttpResponse::InternalServerError().finish()
+                        } else {
+                            HttpResponse::Ok().finish()
+                        }
                     }
                 }),
             )
@@ -71,6 +86,8 @@ impl Receiver {
         Self {
             url,
             counts,
+            order,
+            fail_at,
             handle,
         }
     }

@@ -9,6 +9,7 @@
 //! only by the claim that still holds the row. An attempt is counted when it starts:
 //! a dispatcher that dies mid-send leaves an attempt the receiver may have seen.
 
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
@@ -35,6 +36,9 @@ pub fn lease(settings: &EventSettings) -> Duration {
 pub struct Claimed {
     pub delivery_id: String,
     pub attempts: i64,
+    /// When it was due before the claim: a delivery released unsent gets it back, so
+    /// it keeps its place in its subscription's order.
+    pub due_at: NaiveDateTime,
     pub url: String,
     pub secret: String,
     pub envelope: Envelope,
@@ -71,8 +75,18 @@ type ClaimRow = (
     String,
 );
 
-/// Claims up to `limit` due deliveries of `subscription`, oldest first, leased until
-/// `now + lease`.
+/// Ids grouped by their `attempts`: one compare-and-set statement per group (all the
+/// rows of a batch share one value, unless some are retries).
+fn by_attempts<'a>(rows: impl Iterator<Item = (&'a str, i64)>) -> BTreeMap<i64, Vec<&'a str>> {
+    let mut groups: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
+    for (id, attempts) in rows {
+        groups.entry(attempts).or_default().push(id);
+    }
+    groups
+}
+
+/// Claims up to `limit` due deliveries of `subscription`, oldest first (in the order
+/// they are returned), leased until `now + lease`.
 pub fn claim(
     conn: &mut DbConnection,
     subscription: &str,
@@ -86,18 +100,27 @@ pub fn claim(
             .filter(deliveries::subscription_id.eq(subscription))
             .filter(deliveries::status.eq(PENDING))
             .filter(deliveries::next_attempt_at.le(now))
-            .order(deliveries::next_attempt_at)
+            .order((deliveries::next_attempt_at, deliveries::event_id))
             .limit(limit)
-            .select((deliveries::id, deliveries::attempts));
-        let seen: Vec<(String, i64)> = match conn {
+            .select((
+                deliveries::id,
+                deliveries::attempts,
+                deliveries::next_attempt_at,
+            ));
+        let seen: Vec<(String, i64, NaiveDateTime)> = match conn {
             DbConnection::Postgres(c) => due.for_update().skip_locked().load(c)?,
             DbConnection::Sqlite(c) => due.load(c)?,
         };
-        let mut ids = Vec::with_capacity(seen.len());
-        for (id, attempts) in seen {
+        if seen.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The rows are this transaction's (locked on PostgreSQL, the write lock held on
+        // SQLite), so every update matches; the compare-and-set on `attempts` is kept
+        // all the same, and a batch that would not be claimed whole is not claimed.
+        for (attempts, ids) in by_attempts(seen.iter().map(|(id, a, _)| (id.as_str(), *a))) {
             let won = diesel::update(
                 deliveries::table
-                    .filter(deliveries::id.eq(&id))
+                    .filter(deliveries::id.eq_any(&ids))
                     .filter(deliveries::status.eq(PENDING))
                     .filter(deliveries::attempts.eq(attempts))
                     .filter(deliveries::next_attempt_at.le(now)),
@@ -108,18 +131,15 @@ pub fn claim(
                 deliveries::updated_at.eq(now),
             ))
             .execute(conn)?;
-            if won == 1 {
-                ids.push(id);
+            if won != ids.len() {
+                return Err(diesel::result::Error::RollbackTransaction.into());
             }
         }
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
+        let ids: Vec<&str> = seen.iter().map(|(id, _, _)| id.as_str()).collect();
         let rows: Vec<ClaimRow> = deliveries::table
             .inner_join(outbox_events::table)
             .inner_join(subscriptions::table.on(subscriptions::id.eq(deliveries::subscription_id)))
             .filter(deliveries::id.eq_any(&ids))
-            .order(deliveries::next_attempt_at)
             .select((
                 deliveries::id,
                 deliveries::attempts,
@@ -133,16 +153,23 @@ pub fn claim(
                 outbox_events::data,
             ))
             .load(conn)?;
-        Ok(rows.into_iter().map(claimed).collect())
+        let mut by_id: HashMap<String, ClaimRow> =
+            rows.into_iter().map(|row| (row.0.clone(), row)).collect();
+        Ok(seen
+            .into_iter()
+            .filter_map(|(id, _, due_at)| by_id.remove(&id).map(|row| claimed(row, due_at)))
+            .collect())
     })
 }
 
 fn claimed(
     (delivery_id, attempts, url, secret, id, event_type, source, subject, occurred_at, data): ClaimRow,
+    due_at: NaiveDateTime,
 ) -> Claimed {
     Claimed {
         delivery_id,
         attempts,
+        due_at,
         url,
         secret,
         envelope: Envelope {
@@ -214,6 +241,76 @@ pub fn record(
     ))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Records the sends of one batch and gives back what it did not send, in one
+/// transaction: the accepted sends in one statement per `attempts` and status code,
+/// the others one by one as [`record`] does. `unsent` deliveries were claimed but
+/// never sent (an earlier send of the batch failed, the circuit opened, or the lease
+/// had too little time left for another send): they are due again at their old time,
+/// with their attempt uncounted. Returns how many results were dropped because their
+/// claim no longer held the row.
+pub fn record_batch(
+    conn: &mut DbConnection,
+    sent: &[(Claimed, Result<u16, String>)],
+    unsent: &[Claimed],
+    settings: &EventSettings,
+    now: NaiveDateTime,
+) -> Result<usize, ApiError> {
+    crate::db::transaction(conn, |conn| {
+        let mut dropped = 0;
+        let mut accepted: BTreeMap<u16, Vec<(&str, i64)>> = BTreeMap::new();
+        for (claimed, outcome) in sent {
+            match outcome {
+                Ok(code) if (200..300).contains(code) => accepted
+                    .entry(*code)
+                    .or_default()
+                    .push((claimed.delivery_id.as_str(), claimed.attempts)),
+                _ => {
+                    if !record(conn, claimed, outcome.clone(), settings, now)? {
+                        dropped += 1;
+                    }
+                }
+            }
+        }
+        for (code, rows) in accepted {
+            for (attempts, ids) in by_attempts(rows.into_iter()) {
+                let n = diesel::update(
+                    deliveries::table
+                        .filter(deliveries::id.eq_any(&ids))
+                        .filter(deliveries::status.eq(PENDING))
+                        .filter(deliveries::attempts.eq(attempts)),
+                )
+                .set((
+                    deliveries::status.eq(DELIVERED),
+                    deliveries::last_status.eq(Some(i64::from(code))),
+                    deliveries::last_error.eq(None::<String>),
+                    deliveries::next_attempt_at.eq(now),
+                    deliveries::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+                dropped += ids.len().saturating_sub(n);
+            }
+        }
+        // Handing back the attempt is safe: the row is still this claim's (its lease
+        // runs), and no send of it was started under this claim. (A claim older than
+        // this one, whose lease ran out, could then match again when it writes its
+        // result very late; that result is of a send that did take place.)
+        for claimed in unsent {
+            diesel::update(
+                deliveries::table
+                    .filter(deliveries::id.eq(&claimed.delivery_id))
+                    .filter(deliveries::status.eq(PENDING))
+                    .filter(deliveries::attempts.eq(claimed.attempts)),
+            )
+            .set((
+                deliveries::attempts.eq(claimed.attempts - 1),
+                deliveries::next_attempt_at.eq(claimed.due_at),
+            ))
+            .execute(conn)?;
+        }
+        Ok(dropped)
+    })
 }
 
 /// Puts a dead (or any) delivery back in the queue, due now.

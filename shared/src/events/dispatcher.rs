@@ -1,8 +1,9 @@
 //! Delivering pending events, each subscription on its own: a poller finds the
 //! subscriptions with deliveries due and starts a worker for each that has none
-//! running here; a worker claims at most `events.per_subscription` of its
-//! subscription's deliveries ([`claims`]), oldest first, sends them concurrently,
-//! records each outcome, and goes on while work is due. A partner that is slow or dead therefore
+//! running here; a worker claims a batch of its subscription's deliveries
+//! ([`claims`]), oldest first, sends them in that order with at most
+//! `events.per_subscription` in flight, records the outcomes in one transaction, and
+//! goes on while work is due. A partner that is slow or dead therefore
 //! delays only its own deliveries, and its [`Circuit`] stops the dispatcher from
 //! spending connections on it. Failed deliveries retry with exponential backoff and
 //! jitter, then are dead-lettered after `max_attempts`.
@@ -48,6 +49,10 @@ struct Lane {
 }
 
 type Lanes = Arc<Mutex<HashMap<String, Lane>>>;
+
+/// Time a round keeps between the end of its last possible send and the end of its
+/// lease, for writing the results.
+const LEASE_SPARE: Duration = Duration::from_secs(10);
 
 #[derive(Clone)]
 struct Dispatcher {
@@ -95,18 +100,26 @@ impl Dispatcher {
     }
 
     /// Sends `subscription`'s due deliveries until none is left or its circuit opens.
+    ///
+    /// Each round claims a batch, sends it in order with at most
+    /// `events.per_subscription` sends in flight (fewer while the circuit allows
+    /// fewer), and records the results in one transaction. The batch starts at
+    /// `per_subscription` and doubles after each round whose every send was accepted,
+    /// up to `events.claim_batch`; any failure brings it back. A round stops starting sends
+    /// at the first failure, when the circuit opens, or when its lease has too little
+    /// time left for one more send; what it did not send is handed back.
     async fn drain(&self, subscription: &str) -> Result<(), ApiError> {
         let base = Duration::from_millis(self.settings.retry_base_ms);
+        let bound = self.settings.per_subscription.max(1);
+        let timeout = Duration::from_millis(self.settings.timeout_ms);
+        let mut size = bound;
         loop {
-            let bound = self.settings.per_subscription.max(1);
-            let allowance = self.with_lane(subscription, |lane| {
-                lane.circuit.allowance(Instant::now(), bound)
-            });
-            if allowance == 0 {
+            if self.allowance(subscription, bound) == 0 {
                 return Ok(());
             }
             let (id, lease) = (subscription.to_owned(), claims::lease(&self.settings));
-            let limit = i64::try_from(allowance).unwrap_or(1);
+            let limit = i64::try_from(size).unwrap_or(1);
+            let claimed_at = Instant::now();
             let batch = self
                 .db
                 .run(move |conn| claims::claim(conn, &id, limit, lease, crate::db::now()))
@@ -114,51 +127,88 @@ impl Dispatcher {
             if batch.is_empty() {
                 return Ok(());
             }
+            let claimed = batch.len();
+            // A send starts only if it ends (the HTTP timeout) well inside the lease.
+            let last_start = (claimed_at + lease).checked_sub(timeout + LEASE_SPARE);
+            let mut queue = batch.into_iter();
             let mut sends = tokio::task::JoinSet::new();
-            for claimed in batch {
-                let this = self.clone();
-                sends.spawn(async move {
-                    let outcome = send(&this.client, &claimed).await;
-                    this.finish(claimed, outcome).await
-                });
-            }
-            // Every send runs to its end: dropping the set would abort sends in flight.
-            while let Some(done) = sends.join_next().await {
-                match done {
-                    Ok(Ok(ok)) => self.with_lane(subscription, |lane| {
-                        lane.circuit.note(ok, Instant::now(), base);
-                    }),
-                    // The result is not written: the lease runs out and the delivery
-                    // is sent again, as if this dispatcher had died.
-                    Ok(Err(e)) => {
-                        tracing::warn!(%subscription, error = %e, "delivery result not recorded");
+            let (mut sent, mut unsent) = (Vec::with_capacity(claimed), Vec::new());
+            let mut stop = false;
+            loop {
+                while !stop && sends.len() < self.allowance(subscription, bound) {
+                    let Some(next) = queue.next() else { break };
+                    if last_start.is_none_or(|last| Instant::now() > last) {
+                        unsent.push(next);
+                        stop = true;
+                        break;
                     }
-                    Err(e) => tracing::warn!(%subscription, error = %e, "delivery task failed"),
+                    let client = self.client.clone();
+                    sends.spawn(async move {
+                        let outcome = send(&client, &next).await;
+                        (next, outcome)
+                    });
+                }
+                if sends.is_empty() && !queue.as_slice().is_empty() {
+                    // The circuit opened: nothing more is sent in this round.
+                    stop = true;
+                }
+                // Every send runs to its end: dropping the set would abort sends in flight.
+                let Some(done) = sends.join_next().await else {
+                    break;
+                };
+                match done {
+                    Ok((claimed, outcome)) => {
+                        let ok = matches!(outcome, Ok(code) if (200..300).contains(&code));
+                        if let Err(reason) = &outcome {
+                            tracing::warn!(delivery = %claimed.delivery_id, event_type = %claimed.envelope.event_type, %reason, "delivery failed");
+                        }
+                        self.with_lane(subscription, |lane| {
+                            lane.circuit.note(ok, Instant::now(), base);
+                        });
+                        stop |= !ok;
+                        sent.push((claimed, outcome));
+                    }
+                    // The result is lost: the lease runs out and the delivery is sent
+                    // again, as if this dispatcher had died.
+                    Err(e) => {
+                        tracing::warn!(%subscription, error = %e, "delivery task failed");
+                        stop = true;
+                    }
+                }
+            }
+            unsent.extend(queue);
+            let accepted = sent.len() == claimed && !stop;
+            size = if accepted {
+                size.saturating_mul(2)
+                    .min(self.settings.claim_batch.max(bound))
+            } else {
+                bound
+            };
+            let settings = self.settings.clone();
+            let recorded = self
+                .db
+                .run(move |conn| {
+                    claims::record_batch(conn, &sent, &unsent, &settings, crate::db::now())
+                })
+                .await;
+            match recorded {
+                Ok(0) => {}
+                Ok(dropped) => {
+                    tracing::warn!(%subscription, dropped, "deliveries were claimed again before their results were written; results dropped");
+                }
+                // Not written: the leases run out and the deliveries are sent again.
+                Err(e) => {
+                    tracing::warn!(%subscription, error = %e, "delivery results not recorded");
                 }
             }
         }
     }
 
-    /// Records one send; whether it reached the partner and was accepted.
-    async fn finish(
-        &self,
-        claimed: Claimed,
-        outcome: Result<u16, String>,
-    ) -> Result<bool, ApiError> {
-        let ok = matches!(outcome, Ok(code) if (200..300).contains(&code));
-        if let Err(reason) = &outcome {
-            tracing::warn!(delivery = %claimed.delivery_id, event_type = %claimed.envelope.event_type, %reason, "delivery failed");
-        }
-        let settings = self.settings.clone();
-        let id = claimed.delivery_id.clone();
-        let held = self
-            .db
-            .run(move |conn| claims::record(conn, &claimed, outcome, &settings, crate::db::now()))
-            .await?;
-        if !held {
-            tracing::warn!(delivery = %id, "delivery was claimed again before its result was written; result dropped");
-        }
-        Ok(ok)
+    /// How many sends `subscription`'s circuit allows at once now, at most `bound`.
+    fn allowance(&self, subscription: &str, bound: usize) -> usize {
+        self.with_lane(subscription, |lane| {
+            lane.circuit.allowance(Instant::now(), bound)
+        })
     }
 }
 
