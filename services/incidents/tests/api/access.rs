@@ -34,7 +34,7 @@ fn record(team_level: &str, occupational: bool) -> Value {
     json!({
         "team_level": team_level, "decision_number": "01/QĐ-ĐTTNLĐ", "members": [],
         "is_occupational_accident": occupational,
-        "record_announced_on": Utc::now().date_naive().to_string()
+        "record_announced_on": shared::time::today().to_string()
     })
 }
 
@@ -370,7 +370,7 @@ async fn bhxh_reads_the_claim_dossier_of_a_casualty_in_its_feed_only() {
     .await;
     assert_eq!(res.status().as_u16(), 200);
     let decision = json!([{
-        "decision_number": "123/QĐ-BHXH", "decision_date": Utc::now().date_naive().to_string(),
+        "decision_number": "123/QĐ-BHXH", "decision_date": shared::time::today().to_string(),
         "personal_id": "004090012345", "case_reference": confirmed["casualties"][0]["id"],
         "capacity_loss_percent": 21, "benefit_type": "one_time", "amount_vnd": 1000000,
         "status": "issued"

@@ -148,7 +148,7 @@ async fn status_moves_only_by_legal_steps() {
 
     let record = json!({
         "team_level": "employer", "decision_number": "01/QĐ", "members": [],
-        "is_occupational_accident": true, "record_announced_on": Utc::now().date_naive().to_string()
+        "is_occupational_accident": true, "record_announced_on": shared::time::today().to_string()
     });
     let res = send(
         &app,

@@ -72,7 +72,7 @@ async fn page(app: &TestApp, cursor: Option<&str>, limit: u32) -> (Vec<Value>, S
 
 fn decision(number: &str, personal_id: &str, case_reference: &str) -> Value {
     json!({
-        "decision_number": number, "decision_date": Utc::now().date_naive().to_string(),
+        "decision_number": number, "decision_date": shared::time::today().to_string(),
         "personal_id": personal_id, "case_reference": case_reference,
         "capacity_loss_percent": 21, "benefit_type": "one_time",
         "amount_vnd": 30_420_000, "status": "issued"
