@@ -2,6 +2,7 @@
 //! `main.rs` parses the command line; what the commands do lives here so the
 //! end-to-end tests drive the same code.
 
+mod allocator;
 pub mod backup;
 pub mod dashboard;
 pub mod demo;

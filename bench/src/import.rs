@@ -62,16 +62,19 @@ fn csv(rows: u32) -> String {
     text
 }
 
-/// This process's resident set (`VmRSS` of `/proc/self/status`), e.g. "152 MB".
+/// This process's resident set (`VmRSS` of `/proc/self/status`) and how much of it is
+/// heap and stacks (`RssAnon`) rather than mapped files, e.g. "152 MB (anonymous 120 MB)".
 fn resident_memory() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-            let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-            Some(format!("{:.0} MB", kib * 1024.0 / 1e6))
-        })
-        .unwrap_or_else(|| "?".into())
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let mb = |key: &str| {
+        let line = status.lines().find(|l| l.starts_with(key))?;
+        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib * 1024.0 / 1e6)
+    };
+    match (mb("VmRSS:"), mb("RssAnon:")) {
+        (Some(rss), Some(anon)) => format!("{rss:.0} MB (anonymous {anon:.0} MB)"),
+        _ => "?".into(),
+    }
 }
 
 /// Posts the file and follows the job; the finished job and the seconds it took.
@@ -394,6 +397,13 @@ pub async fn run(rows: u32, pairs: usize) -> anyhow::Result<()> {
             loads.last().cloned().unwrap_or_default()
         );
     }
+    // What the process keeps once the imports are over: the allocator returns freed
+    // pages after a second idle (src/allocator.rs), so read again a little later.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    println!(
+        "resident memory 5 s after the last import: {}",
+        resident_memory()
+    );
     let (api, copy) = (crate::ratio::median(api), crate::ratio::median(copy));
     println!(
         "import: median {api:.0} rows/s over {} run(s), load average {}",
