@@ -332,37 +332,10 @@ pub fn issue(
     issued_by: &str,
     received_at: NaiveDateTime,
 ) -> Result<Receipt, ApiError> {
-    check_field("kind", kind)?;
-    check_field("subject_id", subject_id)?;
-    check_digest(body_sha256)?;
-    let received_at = received_at.trunc_subsecs(6);
-    crate::db::transaction(conn, |conn| {
-        let key = signing_key(conn)?;
-        let mut receipt = Receipt {
-            reference: new_reference(received_at.and_utc()),
-            kind: kind.to_owned(),
-            subject_id: subject_id.to_owned(),
-            received_at: received_at.and_utc(),
-            sha256: body_sha256.to_owned(),
-            signature: String::new(),
-            key_id: key.kid.clone(),
-        };
-        receipt.signature = key.sign(&canonical(&receipt));
-        use receipts::dsl as r;
-        diesel::insert_into(r::receipts)
-            .values((
-                r::reference.eq(&receipt.reference),
-                r::kind.eq(&receipt.kind),
-                r::subject_id.eq(&receipt.subject_id),
-                r::received_at.eq(received_at),
-                r::sha256.eq(&receipt.sha256),
-                r::signature.eq(&receipt.signature),
-                r::kid.eq(&receipt.key_id),
-                r::issued_by.eq(issued_by),
-            ))
-            .execute(conn)?;
-        Ok(receipt)
-    })
+    let filing = [(subject_id.to_owned(), body_sha256.to_owned())];
+    issue_many(conn, kind, &filing, issued_by, received_at)?
+        .pop()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no receipt issued")))
 }
 
 /// Rows per multi-row `INSERT` of receipts: 8 columns × 1,000 stays under SQLite's
