@@ -224,22 +224,7 @@ async fn as_of_before_a_correction_returns_the_old_figure() {
     drop(conn);
     // Today the minor casualty dies of a relapse.
     let minor = &accidents[1];
-    let path = format!(
-        "/api/v1/accidents/{}/casualties/{}/severity",
-        minor["id"].as_str().unwrap(),
-        minor["casualties"][0]["id"].as_str().unwrap()
-    );
-    let res = app
-        .svc
-        .client
-        .request(Method::POST, app.svc.url(&path))
-        .bearer_auth(app.admin())
-        .header("If-Match", "\"1\"")
-        .json(&json!({"severity": "fatal", "document_reference": "Giám định pháp y 7/2026"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 200);
+    relapse_to_fatal(&app, minor).await;
 
     let now = statistics(&app, &app.admin(), "").await;
     assert_eq!(now["total"]["figures"]["fatal"], 3);
@@ -548,22 +533,7 @@ async fn folding_the_counters_changes_no_figure() {
     let three_days_ago = today - Duration::days(3);
     redate_deltas(&app, today, week_ago);
     let minor = &accidents[1];
-    let path = format!(
-        "/api/v1/accidents/{}/casualties/{}/severity",
-        minor["id"].as_str().unwrap(),
-        minor["casualties"][0]["id"].as_str().unwrap()
-    );
-    let res = app
-        .svc
-        .client
-        .request(Method::POST, app.svc.url(&path))
-        .bearer_auth(app.admin())
-        .header("If-Match", "\"1\"")
-        .json(&json!({"severity": "fatal", "document_reference": "Giám định pháp y 7/2026"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 200);
+    relapse_to_fatal(&app, minor).await;
     redate_deltas(&app, today, three_days_ago);
     let body = declaration(
         Some(&tax_code(2)),
@@ -655,4 +625,24 @@ async fn concurrent_folds_count_once() {
         .n
     };
     assert_eq!(totals, 3);
+}
+
+/// The first casualty of `accident` (version 1) dies of a relapse.
+async fn relapse_to_fatal(app: &TestApp, accident: &Value) {
+    let path = format!(
+        "/api/v1/accidents/{}/casualties/{}/severity",
+        accident["id"].as_str().unwrap(),
+        accident["casualties"][0]["id"].as_str().unwrap()
+    );
+    let res = app
+        .svc
+        .client
+        .request(Method::POST, app.svc.url(&path))
+        .bearer_auth(app.admin())
+        .header("If-Match", "\"1\"")
+        .json(&json!({"severity": "fatal", "document_reference": "Giám định pháp y 7/2026"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
 }
