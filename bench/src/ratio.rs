@@ -10,7 +10,8 @@
 //!   token checks, request parsing or the actix worker hop.
 //!
 //! and prints the median throughput of each, their ratio, how throughput grows from 1 to
-//! 16 clients, and the load average the pairs ran under. On PostgreSQL
+//! 16 clients, the share of CPU the API phases kept busy (at one client it bounds the
+//! scaling more clients can bring), and the load average the pairs ran under. On PostgreSQL
 //! (`BENCH_DATABASE_URL`) this is the figure the README's performance table quotes.
 
 use std::sync::Arc;
@@ -283,6 +284,32 @@ enum Side {
     Baseline,
 }
 
+/// The machine's CPU time so far, busy and in all, in clock ticks (the first line of
+/// `/proc/stat`: user, nice, system, idle, iowait, irq, softirq, steal).
+fn cpu_ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    let all: u64 = fields.iter().sum();
+    let idle = fields.get(3).copied().unwrap_or(0) + fields.get(4).copied().unwrap_or(0);
+    (all - idle, all)
+}
+
+/// What a phase measured: operations per second, and the share of the machine's CPU
+/// time (all cores) that was busy meanwhile. With one client that share bounds how far
+/// more clients can raise throughput: 50 % busy leaves room for at most 2×.
+struct Rate {
+    per_second: f64,
+    cpu_busy: f64,
+}
+
 /// Operations per second of `clients` concurrent loops of `side` for `seconds`.
 async fn phase(
     fixture: &Arc<Fixture>,
@@ -290,9 +317,10 @@ async fn phase(
     side: Side,
     clients: usize,
     seconds: u64,
-) -> anyhow::Result<f64> {
+) -> anyhow::Result<Rate> {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let began = Instant::now();
+    let (busy_before, all_before) = cpu_ticks();
     let loops: Vec<_> = (0..clients)
         .map(|c| {
             let fixture = Arc::clone(fixture);
@@ -315,7 +343,18 @@ async fn phase(
     for task in loops {
         total += task.await??;
     }
-    Ok(total as f64 / began.elapsed().as_secs_f64())
+    let per_second = total as f64 / began.elapsed().as_secs_f64();
+    let (busy_after, all_after) = cpu_ticks();
+    let all = all_after.saturating_sub(all_before);
+    let cpu_busy = if all == 0 {
+        0.0
+    } else {
+        busy_after.saturating_sub(busy_before) as f64 / all as f64
+    };
+    Ok(Rate {
+        per_second,
+        cpu_busy,
+    })
 }
 
 pub(crate) fn load_average() -> String {
@@ -333,13 +372,14 @@ pub(crate) fn median(mut values: Vec<f64>) -> f64 {
 pub async fn run(seconds: u64, pairs: usize) -> anyhow::Result<()> {
     let fixture = Arc::new(Fixture::new(false).await?);
     println!(
-        "{:<32} {:>7} {:>10} {:>10} {:>7} {:>7} {:>9}",
-        "workload", "clients", "api/s", "baseline/s", "ratio", "target", "load avg"
+        "{:<32} {:>7} {:>10} {:>10} {:>7} {:>7} {:>8} {:>9}",
+        "workload", "clients", "api/s", "baseline/s", "ratio", "target", "api cpu", "load avg"
     );
     for workload in Workload::ALL {
-        let mut api_at = Vec::new();
+        let (mut api_at, mut busy_at) = (Vec::new(), Vec::new());
         for clients in CLIENTS {
             let (mut api, mut baseline, mut loads) = (Vec::new(), Vec::new(), Vec::new());
+            let mut busy = Vec::new();
             for pair in 0..pairs {
                 // Alternate which side goes first, so neither always gets the warmer cache.
                 let order = if pair % 2 == 0 {
@@ -350,30 +390,39 @@ pub async fn run(seconds: u64, pairs: usize) -> anyhow::Result<()> {
                 for side in order {
                     let rate = phase(&fixture, workload, side, clients, seconds).await?;
                     match side {
-                        Side::Api => api.push(rate),
-                        Side::Baseline => baseline.push(rate),
+                        Side::Api => {
+                            api.push(rate.per_second);
+                            busy.push(rate.cpu_busy);
+                        }
+                        Side::Baseline => baseline.push(rate.per_second),
                     }
                 }
                 loads.push(load_average());
             }
-            let (api, baseline) = (median(api), median(baseline));
+            let (api, baseline, busy) = (median(api), median(baseline), median(busy));
             api_at.push(api);
+            busy_at.push(busy);
             println!(
-                "{:<32} {:>7} {:>10.0} {:>10.0} {:>7.2} {:>7.2} {:>9}",
+                "{:<32} {:>7} {:>10.0} {:>10.0} {:>7.2} {:>7.2} {:>7.0}% {:>9}",
                 workload.name(),
                 clients,
                 api,
                 baseline,
                 if baseline > 0.0 { api / baseline } else { 0.0 },
                 workload.target(),
+                busy * 100.0,
                 loads.join("/")
             );
         }
-        if let (Some(one), Some(many)) = (api_at.first(), api_at.last()) {
+        if let (Some(one), Some(many), Some(busy)) =
+            (api_at.first(), api_at.last(), busy_at.first())
+        {
             println!(
-                "{:<32} api throughput at 16 clients = {:.1} × at 1 (target ≥ 3)",
+                "{:<32} api throughput at 16 clients = {:.1} × at 1 (target ≥ 3); \
+                 the CPU left idle at 1 client allows at most {:.1} ×",
                 workload.name(),
-                if *one > 0.0 { many / one } else { 0.0 }
+                if *one > 0.0 { many / one } else { 0.0 },
+                if *busy > 0.0 { 1.0 / busy } else { 0.0 }
             );
         }
     }
@@ -424,7 +473,9 @@ pub async fn burst(seconds: u64, rounds: usize) -> anyhow::Result<()> {
     let (mut rates, mut left, mut cleared, mut loads) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for round in 1..=rounds.max(1) {
-        let rate = phase(&fixture, Workload::Declare, Side::Api, 16, seconds).await?;
+        let rate = phase(&fixture, Workload::Declare, Side::Api, 16, seconds)
+            .await?
+            .per_second;
         let at_end = pending(&fixture.db).await?;
         let took = backlog_cleared(&fixture.db).await?;
         let load = load_average();
