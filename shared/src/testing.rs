@@ -379,7 +379,7 @@ pub fn fold_once(
     fold: crate::db::fold::FoldFn,
     through: chrono::NaiveDate,
 ) -> usize {
-    let folded = db.get().and_then(|mut conn| fold(&mut *conn, through));
+    let folded = db.get().and_then(|mut conn| fold(&mut conn, through));
     match folded {
         Ok(rows) => rows,
         Err(e) => panic!("no fold through {through}: {e:?}"),
@@ -404,7 +404,7 @@ pub fn fold_twice_at_once(
             std::thread::spawn(move || {
                 let mut conn = db.get()?;
                 barrier.wait();
-                fold(&mut *conn, through)
+                fold(&mut conn, through)
             })
         })
         .collect();
