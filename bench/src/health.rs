@@ -1,7 +1,8 @@
 //! `health-statistics`: REPORTS occupational-health reports over two years (2024 and
 //! 2025, one per establishment and year, their figures from the demo generator) and
 //! CASES occupational-disease cases, loaded with the counters the service keeps —
-//! built by its own contribution functions — then `GET /api/v1/health-statistics`
+//! built by its own contribution functions — folded through the last day as the
+//! service's background fold does (`fold_counters`), then `GET /api/v1/health-statistics`
 //! timed over HTTP.
 
 use std::collections::BTreeMap;
@@ -186,9 +187,15 @@ pub async fn run(reports: u64, cases: u64) -> anyhow::Result<()> {
         }
         Ok::<_, diesel::result::Error>(())
     })?;
+    // As the service's background fold leaves them: every day loaded is in the totals.
+    let folded = match by_day.keys().next_back() {
+        Some(last) => health_stats::service::counters::fold_counters(&mut conn, *last)
+            .map_err(|e| anyhow::anyhow!("fold: {e:?}"))?,
+        None => 0,
+    };
     drop(conn);
     println!(
-        "{cases} cases and {rows} counter rows loaded in {:.0} s",
+        "{cases} cases, {rows} counter rows and {folded} folded totals loaded in {:.0} s",
         began.elapsed().as_secs_f64()
     );
 

@@ -352,6 +352,93 @@ pub async fn assert_operable(def: &'static ServiceDef, title: &str) {
     }
 }
 
+/// Moves the rows of the statistics deltas `table` changed on `from` to `to`, as if
+/// those writes had been made that day (a test dates writes back so that a fold,
+/// which never goes past the day before yesterday, has something to fold).
+pub fn redate_deltas(
+    db: &crate::db::Db,
+    table: &str,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) {
+    let sql = format!("UPDATE {table} SET changed_on = '{to}' WHERE changed_on = '{from}'");
+    let done = db.get().map_err(|e| format!("{e:?}")).and_then(|mut conn| {
+        diesel::sql_query(sql)
+            .execute(&mut *conn)
+            .map_err(|e| e.to_string())
+    });
+    if let Err(e) = done {
+        panic!("{table} not redated: {e}");
+    }
+}
+
+/// Runs a service's `fold` through `through` on a connection of its own; returns the
+/// totals rows written.
+pub fn fold_once(
+    db: &crate::db::Db,
+    fold: crate::db::fold::FoldFn,
+    through: chrono::NaiveDate,
+) -> usize {
+    let folded = db.get().and_then(|mut conn| fold(&mut conn, through));
+    match folded {
+        Ok(rows) => rows,
+        Err(e) => panic!("no fold through {through}: {e:?}"),
+    }
+}
+
+/// Two replicas folding through `through` at once: two threads, each holding its own
+/// connection before either folds when the pool has two (else they take turns on
+/// the one). Returns the totals rows each wrote, fewest first: one of them should
+/// have found the marker moved and written nothing.
+pub fn fold_twice_at_once(
+    db: &crate::db::Db,
+    fold: crate::db::fold::FoldFn,
+    through: chrono::NaiveDate,
+) -> Vec<usize> {
+    let together = if db.max_size() >= 2 { 2 } else { 1 };
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(together));
+    let folds: Vec<_> = (0..2)
+        .map(|_| {
+            let db = db.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                let mut conn = db.get()?;
+                barrier.wait();
+                fold(&mut conn, through)
+            })
+        })
+        .collect();
+    let mut written: Vec<usize> = folds
+        .into_iter()
+        .map(|t| match t.join() {
+            Ok(Ok(rows)) => rows,
+            Ok(Err(e)) => panic!("a fold failed: {e:?}"),
+            Err(_) => panic!("a fold panicked"),
+        })
+        .collect();
+    written.sort_unstable();
+    written
+}
+
+/// The one number `n` that `sql` answers, e.g. `SELECT CAST(SUM(cases) AS BIGINT) AS n
+/// FROM accident_stat_totals`; 0 for NULL (a sum over no rows).
+pub fn sum_of(db: &crate::db::Db, sql: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Number {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+        n: Option<i64>,
+    }
+    let answer = db.get().map_err(|e| format!("{e:?}")).and_then(|mut conn| {
+        diesel::sql_query(sql)
+            .get_result::<Number>(&mut *conn)
+            .map_err(|e| e.to_string())
+    });
+    match answer {
+        Ok(row) => row.n.unwrap_or(0),
+        Err(e) => panic!("{sql}: {e}"),
+    }
+}
+
 #[cfg(feature = "test-util")]
 /// The text of a PDF as a text extractor reads it, with runs of white space made one
 /// space, so a test can look for a phrase however the lines were broken.

@@ -21,6 +21,6 @@ pub static SERVICE: ServiceDef = ServiceDef {
     on_start: None,
     migrations: &db::MIGRATIONS,
     import: Some(service::health_import::run),
-    fold_statistics: None,
+    fold_statistics: Some(service::counters::fold_counters),
     examples: include_str!("../../../openapi/examples/health-stats.json"),
 };

@@ -1,10 +1,12 @@
-//! Folding statistics deltas into totals, so a read sums one row per group and month
-//! plus the few deltas of the last days, however many change-days the data spans.
+//! Folding statistics deltas into totals, so a read sums one row per group and period
+//! (a month for incidents, a reporting period or year for health-stats) plus the few
+//! deltas of the last days, however many change-days the data spans.
 //!
-//! A `*_stat_deltas` table holds one row per group, month, change day and slot: what
-//! the writes of that day added. Its `*_stat_totals` table holds, per group and month,
-//! the sum of every delta with `changed_on` on or before the day in the one-row marker
-//! table (`folded_through`). Deltas are kept: they answer `as_of` before the marker.
+//! A `*_stat_deltas` table holds one row per group, period, change day and slot: what
+//! the writes of that day added. Its `*_stat_totals` table holds, per group and period
+//! (the table's `keys`, whatever they are), the sum of every delta with `changed_on` on
+//! or before the day in the one-row marker table (`folded_through`). Deltas are kept:
+//! they answer `as_of` before the marker.
 //! A read is one statement (one snapshot): totals plus the deltas after the marker, or
 //! with `as_of` before the marker, the deltas up to `as_of` alone. The fold moves the
 //! marker in the same transaction as it adds to the totals, so a read sees both or

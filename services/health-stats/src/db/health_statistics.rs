@@ -6,6 +6,7 @@ use crate::domain::health_statistics::{Counters, StatKey};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, SmallInt, Text};
+use shared::db::fold::{self, FoldedTable};
 use shared::db::{DbBackend, DbConnection};
 
 /// Keys per multi-row upsert: 14 columns × 1,000 stays under SQLite's 32,766 bound
@@ -69,7 +70,8 @@ pub fn apply(
     Ok(())
 }
 
-/// The counter columns of `health_stat_deltas`, in [`Counters`]' order.
+/// The counter columns of `health_stat_deltas` and `health_stat_totals`, in
+/// [`Counters`]' order.
 const COUNTER_COLUMNS: [&str; 9] = [
     "reports",
     "workers",
@@ -106,8 +108,30 @@ struct SumRow {
     disease_cases: i64,
 }
 
+/// The deltas, their totals and the day folded through (migration `stat_totals`).
+pub const FOLDED: FoldedTable = FoldedTable {
+    deltas: "health_stat_deltas",
+    totals: "health_stat_totals",
+    marker: "health_stat_folded",
+    keys: &["dim_kind", "period", "dim_value"],
+    counters: &COUNTER_COLUMNS,
+};
+
+/// Adds the deltas changed after the last fold and on or before `through` to the
+/// totals, in one transaction; returns the totals rows written (0: already folded).
+pub fn fold(conn: &mut DbConnection, through: NaiveDate) -> QueryResult<usize> {
+    fold::fold(conn, &FOLDED, through)
+}
+
+/// The day through which the deltas are in the totals.
+pub fn folded_through(conn: &mut DbConnection) -> QueryResult<NaiveDate> {
+    fold::folded_through(conn, &FOLDED)
+}
+
 /// The counters of one dimension in a period, per group; with `as_of`, only changes
-/// made on or before that day.
+/// made on or before that day. One statement over the totals and the deltas after
+/// them (`shared::db::fold`), so the sum is the same whether a fold commits before,
+/// during or after it.
 pub fn sums(
     conn: &mut DbConnection,
     dim_kind: &str,
@@ -117,19 +141,30 @@ pub fn sums(
     let columns = COUNTER_COLUMNS
         .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
         .join(", ");
-    let mut sql = format!(
-        "SELECT dim_value AS key, {columns} FROM health_stat_deltas WHERE dim_kind = ? AND period = ?"
+    let select = format!("dim_value, {}", COUNTER_COLUMNS.join(", "));
+    let rows_sql = fold::rows_sql(
+        &FOLDED,
+        &select,
+        "dim_kind = ? AND period = ?",
+        as_of.is_some(),
     );
-    if as_of.is_some() {
-        sql.push_str(" AND changed_on <= ?");
-    }
-    sql.push_str(" GROUP BY dim_value ORDER BY dim_value");
-    let mut query = diesel::sql_query(shared::db::placeholders(conn, &sql))
-        .into_boxed::<DbBackend>()
-        .bind::<Text, _>(dim_kind.to_owned())
-        .bind::<Text, _>(period.to_owned());
-    if let Some(day) = as_of {
-        query = query.bind::<Date, _>(day);
+    let sql = format!(
+        "SELECT dim_value AS key, {columns} FROM ({rows_sql}) AS counted \
+         GROUP BY dim_value ORDER BY dim_value"
+    );
+    let mut query =
+        diesel::sql_query(shared::db::placeholders(conn, &sql)).into_boxed::<DbBackend>();
+    // The filter's values, as_of; the filter's values again, as_of twice (fold::rows_sql).
+    for part in 0..2 {
+        query = query
+            .bind::<Text, _>(dim_kind.to_owned())
+            .bind::<Text, _>(period.to_owned());
+        if let Some(day) = as_of {
+            query = query.bind::<Date, _>(day);
+            if part == 1 {
+                query = query.bind::<Date, _>(day);
+            }
+        }
     }
     let rows: Vec<SumRow> = query.load(conn)?;
     Ok(rows

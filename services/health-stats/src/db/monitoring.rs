@@ -7,6 +7,7 @@ use diesel::sql_types::{BigInt, Date, Text};
 use diesel::upsert::excluded;
 use serde::Serialize;
 use shared::access::Scope;
+use shared::db::fold::{self, FoldedTable};
 use shared::db::{DbBackend, DbConnection};
 use shared::filing::Filing;
 use shared::per_backend;
@@ -246,43 +247,78 @@ pub enum Years {
     UpTo(i64),
 }
 
+/// The counter columns of `monitoring_stat_deltas` and `monitoring_stat_totals`.
+const COUNTER_COLUMNS: [&str; 7] = [
+    "establishments_reporting",
+    "establishments_monitored",
+    "establishments_with_exceedance",
+    "harmful_known",
+    "reports",
+    "samples_taken",
+    "samples_over_limit",
+];
+
+/// The deltas, their totals and the day folded through (migration `stat_totals`).
+pub const FOLDED: FoldedTable = FoldedTable {
+    deltas: "monitoring_stat_deltas",
+    totals: "monitoring_stat_totals",
+    marker: "monitoring_stat_folded",
+    keys: &["dim_kind", "period_year", "dim_value"],
+    counters: &COUNTER_COLUMNS,
+};
+
+/// Adds the deltas changed after the last fold and on or before `through` to the
+/// totals, in one transaction; returns the totals rows written (0: already folded).
+pub fn fold(conn: &mut DbConnection, through: NaiveDate) -> QueryResult<usize> {
+    fold::fold(conn, &FOLDED, through)
+}
+
+/// The day through which the deltas are in the totals.
+pub fn folded_through(conn: &mut DbConnection) -> QueryResult<NaiveDate> {
+    fold::folded_through(conn, &FOLDED)
+}
+
 /// The counters of one dimension per group; with `as_of`, only the changes made on
-/// or before that day.
+/// or before that day. One statement over the totals and the deltas after them
+/// (`shared::db::fold`), so the sum is the same whether a fold commits before,
+/// during or after it.
 pub fn sums(
     conn: &mut DbConnection,
     dim_kind: &str,
     years: Years,
     as_of: Option<NaiveDate>,
 ) -> QueryResult<Vec<(String, Counters)>> {
-    let columns = [
-        "establishments_reporting",
-        "establishments_monitored",
-        "establishments_with_exceedance",
-        "harmful_known",
-        "reports",
-        "samples_taken",
-        "samples_over_limit",
-    ]
-    .map(|col| format!("CAST(SUM({col}) AS BIGINT) AS {col}"))
-    .join(", ");
+    let columns = COUNTER_COLUMNS
+        .map(|col| format!("CAST(SUM({col}) AS BIGINT) AS {col}"))
+        .join(", ");
     let (op, year) = match years {
         Years::Only(y) => ("=", y),
         Years::UpTo(y) => ("<=", y),
     };
-    let mut sql = format!(
-        "SELECT dim_value AS key, {columns} FROM monitoring_stat_deltas \
-         WHERE dim_kind = ? AND period_year {op} ?"
+    let select = format!("dim_value, {}", COUNTER_COLUMNS.join(", "));
+    let rows_sql = fold::rows_sql(
+        &FOLDED,
+        &select,
+        &format!("dim_kind = ? AND period_year {op} ?"),
+        as_of.is_some(),
     );
-    if as_of.is_some() {
-        sql.push_str(" AND changed_on <= ?");
-    }
-    sql.push_str(" GROUP BY dim_value ORDER BY dim_value");
-    let mut query = diesel::sql_query(shared::db::placeholders(conn, &sql))
-        .into_boxed::<DbBackend>()
-        .bind::<Text, _>(dim_kind.to_owned())
-        .bind::<BigInt, _>(year);
-    if let Some(day) = as_of {
-        query = query.bind::<Date, _>(day);
+    let sql = format!(
+        "SELECT dim_value AS key, {columns} FROM ({rows_sql}) AS counted \
+         GROUP BY dim_value ORDER BY dim_value"
+    );
+    let mut query =
+        diesel::sql_query(shared::db::placeholders(conn, &sql)).into_boxed::<DbBackend>();
+    // The filter's values, as_of; the filter's values again, as_of twice (fold::rows_sql).
+    for part in 0..2 {
+        query = query
+            .bind::<Text, _>(dim_kind.to_owned())
+            .bind::<BigInt, _>(year);
+        if let Some(day) = as_of {
+            query = query.bind::<Date, _>(day);
+            if part == 1 {
+                query = query.bind::<Date, _>(day);
+            }
+        }
     }
     let rows: Vec<SumRow> = query.load(conn)?;
     Ok(rows

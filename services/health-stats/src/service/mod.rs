@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod bhxh;
+pub mod counters;
 pub mod disease_cases;
 pub mod events;
 pub mod health_import;

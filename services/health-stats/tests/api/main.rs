@@ -14,3 +14,4 @@ mod helpers;
 mod limits;
 mod monitoring;
 mod operations;
+mod statistics_fold;

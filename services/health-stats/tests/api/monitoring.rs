@@ -9,7 +9,7 @@ use crate::helpers::{TestApp, assert_problem, json_of, spawn_app, tax_code};
 
 const REPORTS: &str = "/api/v1/monitoring-reports";
 
-fn noise(taken: u32, over: u32, values: &[f64]) -> Value {
+pub fn noise(taken: u32, over: u32, values: &[f64]) -> Value {
     let measurements: Vec<Value> = values
         .iter()
         .map(
@@ -19,11 +19,11 @@ fn noise(taken: u32, over: u32, values: &[f64]) -> Value {
     json!({"factor": "noise", "samples_taken": taken, "samples_over_limit": over, "measurements": measurements})
 }
 
-fn factor(name: &str, taken: u32, over: u32) -> Value {
+pub fn factor(name: &str, taken: u32, over: u32) -> Value {
     json!({"factor": name, "samples_taken": taken, "samples_over_limit": over})
 }
 
-fn report(n: u32, commune: &str, on: &str, harmful: bool, factors: Vec<Value>) -> Value {
+pub fn report(n: u32, commune: &str, on: &str, harmful: bool, factors: Vec<Value>) -> Value {
     json!({
         "organisation": {"name": "Trung tâm Kiểm soát bệnh tật tỉnh Cao Bằng", "licence_number": "15/2019/SYT-QTMTLĐ"},
         "establishment": {"tax_code": tax_code(n), "name": format!("Công ty TNHH Khoáng sản số {n}"),
@@ -34,7 +34,7 @@ fn report(n: u32, commune: &str, on: &str, harmful: bool, factors: Vec<Value>) -
     })
 }
 
-async fn file(app: &TestApp, body: &Value) -> Value {
+pub async fn file(app: &TestApp, body: &Value) -> Value {
     let res = app.post(REPORTS, &app.admin(), body).await;
     assert!(
         res.status().is_success(),
@@ -364,7 +364,7 @@ async fn enterprises_see_only_their_own_reports_and_viewers_cannot_write() {
 
 /// 2024: establishments 1–4 with harmful factors, 5 without. 2025: 1 (twice), 2, 3
 /// and the new 6 with harmful factors, 5 without; 4 files nothing.
-async fn two_years(app: &TestApp) {
+pub async fn two_years(app: &TestApp) {
     for (n, commune, harmful, factors) in [
         (1, "01273", true, vec![noise(4, 1, &[])]),
         (2, "01273", true, vec![factor("dust", 6, 0)]),

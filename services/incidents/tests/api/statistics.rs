@@ -480,22 +480,16 @@ async fn counters_spread_over_slots_and_sum_to_the_same_figures() {
     }
 }
 
-/// Moves the counter rows changed on `from` to `to`, as if those writes had been made
-/// that day.
 fn redate_deltas(app: &TestApp, from: chrono::NaiveDate, to: chrono::NaiveDate) {
-    let mut conn = app.svc.app_db.get().unwrap();
-    diesel::RunQueryDsl::execute(
-        diesel::sql_query(format!(
-            "UPDATE accident_stat_deltas SET changed_on = '{to}' WHERE changed_on = '{from}'"
-        )),
-        &mut *conn,
-    )
-    .unwrap();
+    shared::testing::redate_deltas(&app.svc.app_db, "accident_stat_deltas", from, to);
 }
 
 fn fold(app: &TestApp, through: chrono::NaiveDate) -> usize {
-    let mut conn = app.svc.app_db.get().unwrap();
-    incidents::service::statistics::fold_counters(&mut conn, through).unwrap()
+    shared::testing::fold_once(
+        &app.svc.app_db,
+        incidents::service::statistics::fold_counters,
+        through,
+    )
 }
 
 const FOLD_QUERIES: [&str; 5] = [
@@ -585,45 +579,18 @@ async fn concurrent_folds_count_once() {
     let today = shared::time::today();
     redate_deltas(&app, today, today - Duration::days(5));
     let before = every_answer(&app, &[]).await;
-    // Each from its own connection, both holding one before either folds on
-    // PostgreSQL (SQLite's pool may hold one connection: there they take turns).
-    let together = match app.svc.app_db.backend() {
-        shared::db::Backend::Postgres => 2,
-        shared::db::Backend::Sqlite => 1,
-    };
-    let barrier = std::sync::Arc::new(std::sync::Barrier::new(together));
-    let folds: Vec<_> = (0..2)
-        .map(|_| {
-            let db = app.svc.app_db.clone();
-            let barrier = barrier.clone();
-            std::thread::spawn(move || {
-                let mut conn = db.get().unwrap();
-                barrier.wait();
-                incidents::service::statistics::fold_counters(&mut conn, today - Duration::days(2))
-                    .unwrap()
-            })
-        })
-        .collect();
-    let mut written: Vec<usize> = folds.into_iter().map(|t| t.join().unwrap()).collect();
-    written.sort_unstable();
+    let written = shared::testing::fold_twice_at_once(
+        &app.svc.app_db,
+        incidents::service::statistics::fold_counters,
+        today - Duration::days(2),
+    );
     assert_eq!(written.first(), Some(&0), "{written:?}");
     assert!(written.get(1).is_some_and(|n| *n > 0), "{written:?}");
     assert_eq!(every_answer(&app, &[]).await, before);
-    let totals = {
-        use diesel::RunQueryDsl;
-        #[derive(diesel::QueryableByName)]
-        struct Sum {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let mut conn = app.svc.app_db.get().unwrap();
-        diesel::sql_query(
-            "SELECT CAST(SUM(cases) AS BIGINT) AS n FROM accident_stat_totals WHERE dim_kind = 'total'",
-        )
-        .get_result::<Sum>(&mut *conn)
-        .unwrap()
-        .n
-    };
+    let totals = shared::testing::sum_of(
+        &app.svc.app_db,
+        "SELECT CAST(SUM(cases) AS BIGINT) AS n FROM accident_stat_totals WHERE dim_kind = 'total'",
+    );
     assert_eq!(totals, 3);
 }
 
