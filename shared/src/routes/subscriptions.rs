@@ -53,6 +53,7 @@ pub struct SubscriptionResponse {
     pub event_types: Vec<String>,
     pub active: bool,
     /// Deliveries sent at once; `null`: the service's `APP__EVENTS__PER_SUBSCRIPTION`.
+    #[schema(minimum = 1, maximum = 64)]
     pub max_in_flight: Option<u32>,
     pub created_at: DateTime<Utc>,
     /// HMAC-SHA256 key of the `X-Atvsld-Signature` header: `sha256=<hex of HMAC(secret, body)>`.
@@ -225,6 +226,7 @@ pub struct UpdateSubscriptionRequest {
     /// it (a partner catches up with the `updated_since` feeds), and deliveries still
     /// pending wait; `true` starts it again. Its delivery log stays readable.
     #[serde(default)]
+    #[schema(nullable = false)]
     pub active: Option<bool>,
     /// Deliveries sent at once, 1–64, from the dispatcher's next round; `null` goes back
     /// to the service's `APP__EVENTS__PER_SUBSCRIPTION`.
