@@ -453,7 +453,10 @@ async fn a_data_folder_wired_before_escalations_gets_them_on_the_next_up() {
         .iter()
         .find(|s| s.url == "http://127.0.0.1:1/internal/v1/events")
         .unwrap();
-    assert_eq!(health_stats.max_in_flight, None, "establishments stay in order");
+    assert_eq!(
+        health_stats.max_in_flight, None,
+        "establishments stay in order"
+    );
     assert!(
         subscriptions::active_for(&mut conn, "accident.escalated")
             .unwrap()

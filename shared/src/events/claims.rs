@@ -51,7 +51,10 @@ pub struct Claimed {
 pub type Due = (String, Option<i32>);
 
 /// The active subscriptions with at least one delivery due at `now`.
-pub fn due_subscriptions(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Vec<Due>, ApiError> {
+pub fn due_subscriptions(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+) -> Result<Vec<Due>, ApiError> {
     // An inactive subscription's pending deliveries wait until it is active again.
     Ok(deliveries::table
         .inner_join(subscriptions::table.on(subscriptions::id.eq(deliveries::subscription_id)))

@@ -83,11 +83,7 @@ impl Dispatcher {
             let start = {
                 let mut lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
                 let lane = lanes.entry(subscription.clone()).or_default();
-                let start = !lane.running
-                    && lane
-                        .circuit
-                        .allowance(Instant::now(), bound)
-                        > 0;
+                let start = !lane.running && lane.circuit.allowance(Instant::now(), bound) > 0;
                 lane.running |= start;
                 start
             };

@@ -150,7 +150,10 @@ async fn a_subscriptions_sends_in_flight_are_set_shown_and_bounded() {
     let admin = app.admin();
     let create = async |body: Value| app.post("/api/v1/subscriptions", &admin, &body).await;
     for bad in [json!(0), json!(65), json!(-1)] {
-        let res = create(json!({"url": "http://127.0.0.1:9/hook", "event_types": ["*"], "max_in_flight": bad})).await;
+        let res = create(
+            json!({"url": "http://127.0.0.1:9/hook", "event_types": ["*"], "max_in_flight": bad}),
+        )
+        .await;
         let problem = assert_problem(res, 422, "validation_failed").await;
         assert_eq!(
             first_error(&problem),
@@ -158,13 +161,19 @@ async fn a_subscriptions_sends_in_flight_are_set_shown_and_bounded() {
             "{bad}: {problem}"
         );
     }
-    let res = create(json!({"url": "http://127.0.0.1:9/hook", "event_types": ["*"], "max_in_flight": 8})).await;
+    let res =
+        create(json!({"url": "http://127.0.0.1:9/hook", "event_types": ["*"], "max_in_flight": 8}))
+            .await;
     assert_eq!(res.status().as_u16(), 201);
     let eight = json_of(res).await;
     assert_eq!(eight["max_in_flight"], 8);
     let res = create(json!({"url": "http://127.0.0.1:9/other", "event_types": ["*"]})).await;
     let default = json_of(res).await;
-    assert_eq!(default["max_in_flight"], Value::Null, "the service's setting");
+    assert_eq!(
+        default["max_in_flight"],
+        Value::Null,
+        "the service's setting"
+    );
 
     let path = format!("/api/v1/subscriptions/{}", eight["id"].as_str().unwrap());
     let patch = async |body: Value| {
@@ -172,9 +181,12 @@ async fn a_subscriptions_sends_in_flight_are_set_shown_and_bounded() {
             .await
     };
     for bad in [json!(0), json!(65)] {
-        let problem =
-            assert_problem(patch(json!({"max_in_flight": bad})).await, 422, "validation_failed")
-                .await;
+        let problem = assert_problem(
+            patch(json!({"max_in_flight": bad})).await,
+            422,
+            "validation_failed",
+        )
+        .await;
         assert_eq!(
             first_error(&problem),
             ("/max_in_flight".into(), "out_of_range".into())
@@ -184,9 +196,15 @@ async fn a_subscriptions_sends_in_flight_are_set_shown_and_bounded() {
     let res = patch(json!({"max_in_flight": 64})).await;
     assert_eq!(res.status().as_u16(), 200);
     let changed = json_of(res).await;
-    assert_eq!((changed["max_in_flight"].clone(), changed["active"].clone()), (json!(64), json!(true)));
+    assert_eq!(
+        (changed["max_in_flight"].clone(), changed["active"].clone()),
+        (json!(64), json!(true))
+    );
     let changed = json_of(patch(json!({"active": false})).await).await;
-    assert_eq!((changed["max_in_flight"].clone(), changed["active"].clone()), (json!(64), json!(false)));
+    assert_eq!(
+        (changed["max_in_flight"].clone(), changed["active"].clone()),
+        (json!(64), json!(false))
+    );
     let listed = json_of(app.get("/api/v1/subscriptions", &admin).await).await;
     let shown = |id: &Value| {
         listed["items"]

@@ -306,7 +306,11 @@ async fn accident_events_delivered_concurrently_are_each_applied_once() {
     }
     outcomes.sort();
     assert!(
-        outcomes == [(200, Some("duplicate".into())), (200, Some("processed".into()))]
+        outcomes
+            == [
+                (200, Some("duplicate".into())),
+                (200, Some("processed".into()))
+            ]
             || (outcomes.first() == Some(&(200, Some("processed".into())))
                 && outcomes.get(1).is_some_and(|(s, _)| *s == 409)),
         "{outcomes:?}"
@@ -325,7 +329,11 @@ async fn accident_events_delivered_concurrently_are_each_applied_once() {
     let mut taken: Vec<i32> = positions.iter().map(|(_, p)| *p).collect();
     taken.sort_unstable();
     taken.dedup();
-    assert_eq!(taken.len(), positions.len(), "distinct positions: {positions:?}");
+    assert_eq!(
+        taken.len(),
+        positions.len(),
+        "distinct positions: {positions:?}"
+    );
     let task = follow_up(&svc, &accidents[0]).await.unwrap();
     assert_eq!(task["overdue_since"], "2026-11-28T10:00:00Z", "{task}");
 }
