@@ -1,10 +1,11 @@
 //! Delivering pending events, each subscription on its own: a poller finds the
 //! subscriptions with deliveries due and starts a worker for each that has none
 //! running here; a worker claims a batch of its subscription's deliveries
-//! ([`claims`]), oldest first, sends them in that order with at most the
-//! subscription's `max_in_flight` in flight (when it has none, `events.per_subscription`),
-//! records the outcomes in one transaction, and goes on while work is due. A partner that is slow or dead therefore
-//! delays only its own deliveries, and its [`Circuit`] stops the dispatcher from
+//! ([`claims`]), oldest first, starts their sends in that order with at most the
+//! subscription's `max_in_flight` in flight (when it has none,
+//! `events.per_subscription`), records the outcomes in one transaction, and goes on
+//! while work is due. A partner that is slow or dead therefore delays only its own
+//! deliveries, and its [`Circuit`] stops the dispatcher from
 //! spending connections on it. Failed deliveries retry with exponential backoff and
 //! jitter, then are dead-lettered after `max_attempts`.
 
