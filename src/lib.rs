@@ -293,9 +293,16 @@ pub fn events_secret(data_dir: &Path) -> anyhow::Result<String> {
 /// Who made the suite's own subscriptions.
 const WIRED_BY: &str = "atvsld up";
 
+/// Deliveries to tasks in flight at once: tasks does not need accident events in order
+/// (an overdue event before its declaration is answered 409 and sent again), so during
+/// a burst of declarations its flow is not bound by one round trip at a time.
+pub const TASKS_IN_FLIGHT: i32 = 8;
+
 /// The flows between the suite's services (issue "events"): incidents tells
-/// health-stats of every establishment change, and tasks of every declared accident
-/// and of every case a severity raise made grave.
+/// health-stats of every establishment change, in order (it applies
+/// `establishment.upserted` as it comes: the service-wide bound, 1 by default), and
+/// tasks of every declared accident and of every case a severity raise made grave,
+/// [`TASKS_IN_FLIGHT`] at a time.
 /// Made once per data folder; the subscriptions live in the incidents database. When
 /// the data folder's secret has been rotated, they are re-keyed with the new one.
 /// Returns how many subscriptions were added.
@@ -309,16 +316,18 @@ pub fn wire_events(
         (
             options.ports[1],
             "establishment.upserted,establishments.imported",
+            None,
         ),
         (
             options.ports[2],
             "accident.declared,accident.escalated,accident.investigation_overdue",
+            Some(TASKS_IN_FLIGHT),
         ),
     ];
     let mut conn = incidents.db().get().map_err(|e| anyhow::anyhow!("{e}"))?;
     let existing = subscriptions::all(&mut conn)?;
     let mut added = 0;
-    for (port, types) in flows {
+    for (port, types, max_in_flight) in flows {
         let url = format!("http://{}:{port}/internal/v1/events", options.host);
         if let Some(found) = existing.iter().find(|s| s.url == url) {
             if found.created_by == WIRED_BY && found.secret != secret {
@@ -330,6 +339,14 @@ pub fn wire_events(
             if found.created_by == WIRED_BY && found.event_types != types {
                 subscriptions::set_event_types(&mut conn, &found.id, types)?;
                 tracing::info!(subscription = %found.id, types, "event types brought up to date");
+            }
+            // Wired before subscriptions had their own bound: it gets the suite's.
+            if found.created_by == WIRED_BY
+                && found.max_in_flight.is_none()
+                && max_in_flight.is_some()
+            {
+                subscriptions::set_max_in_flight(&mut conn, &found.id, max_in_flight)?;
+                tracing::info!(subscription = %found.id, ?max_in_flight, "deliveries in flight brought up to date");
             }
             continue;
         }
@@ -343,6 +360,7 @@ pub fn wire_events(
                 active: true,
                 created_by: WIRED_BY.to_owned(),
                 created_at: shared::db::now(),
+                max_in_flight,
             },
         )?;
         added += 1;

@@ -45,3 +45,7 @@ mod slow_bodies;
 // (h) A burst beyond the rate limit, and forged tokens.
 #[path = "faults/rate_limit.rs"]
 mod rate_limit;
+
+// (i) A subscription's own bound on sends in flight.
+#[path = "faults/in_flight.rs"]
+mod in_flight;

@@ -364,6 +364,16 @@ async fn a_severity_raise_that_makes_a_case_grave_opens_one_follow_up_task() {
         .as_str()
         .unwrap()
         .to_owned();
+    // tasks takes several accident events at once; health-stats' establishments stay
+    // in order (the service-wide bound).
+    for item in subscriptions["items"].as_array().unwrap() {
+        let expected = if item["id"] == to_tasks.as_str() {
+            json!(atvsld::TASKS_IN_FLIGHT)
+        } else {
+            Value::Null
+        };
+        assert_eq!(item["max_in_flight"], expected, "{item}");
+    }
     let deliveries = get(format!(
         "{incidents}/api/v1/subscriptions/{to_tasks}/deliveries"
     ))
@@ -400,6 +410,7 @@ async fn a_data_folder_wired_before_escalations_gets_them_on_the_next_up() {
         active: true,
         created_by: by.into(),
         created_at: shared::db::now(),
+        max_in_flight: None,
     };
     // As an older `up` left it: tasks without `accident.escalated`; and a partner's
     // webhook that is not the suite's to change.
@@ -433,6 +444,19 @@ async fn a_data_folder_wired_before_escalations_gets_them_on_the_next_up() {
         "the same subscription (and its delivery log), with the new type"
     );
     assert_eq!(types_of(&partner.id), "accident.declared");
+    // Wired before subscriptions had their own bound: tasks gets the suite's, and the
+    // partner's (and health-stats', added now) stay at the service-wide setting.
+    let in_flight_of = |id: &str| now.iter().find(|s| s.id == id).unwrap().max_in_flight;
+    assert_eq!(in_flight_of(&older.id), Some(atvsld::TASKS_IN_FLIGHT));
+    assert_eq!(in_flight_of(&partner.id), None);
+    let health_stats = now
+        .iter()
+        .find(|s| s.url == "http://127.0.0.1:1/internal/v1/events")
+        .unwrap();
+    assert_eq!(
+        health_stats.max_in_flight, None,
+        "establishments stay in order"
+    );
     assert!(
         subscriptions::active_for(&mut conn, "accident.escalated")
             .unwrap()

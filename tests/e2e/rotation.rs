@@ -121,6 +121,7 @@ async fn a_rotated_events_secret_of_up_re_keys_the_suites_own_subscriptions() {
                 active: true,
                 created_by: "atvsld-test|admin".into(),
                 created_at: shared::db::now(),
+                max_in_flight: None,
             },
         )
         .unwrap();

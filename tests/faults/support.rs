@@ -2,6 +2,7 @@
 //! it gets, a black hole, subscribing over the API, reading the delivery log.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -23,8 +24,8 @@ pub fn event_settings(db: &TestDatabase, keys: &TestKeys) -> shared::config::Set
     s
 }
 
-/// An HTTP receiver on 127.0.0.1 that answers 200 after `delay` and counts each
-/// event id it was sent.
+/// An HTTP receiver on 127.0.0.1 that answers 200 after `delay`, counts each event id
+/// it was sent, and the most requests it had in hand at once.
 pub struct Receiver {
     pub url: String,
     pub counts: Arc<Mutex<HashMap<String, usize>>>,
@@ -32,6 +33,8 @@ pub struct Receiver {
     pub order: Arc<Mutex<Vec<String>>>,
     /// The request (counted from 0) answered 500, if any.
     pub fail_at: Arc<Mutex<Option<usize>>>,
+    /// Requests being answered now, and the most there ever were at once.
+    in_flight: Arc<(AtomicUsize, AtomicUsize)>,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -41,7 +44,13 @@ impl Receiver {
         let counts: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
         let order: Arc<Mutex<Vec<String>>> = Arc::default();
         let fail_at: Arc<Mutex<Option<usize>>> = Arc::default();
-        let seen = (counts.clone(), order.clone(), fail_at.clone());
+        let in_flight: Arc<(AtomicUsize, AtomicUsize)> = Arc::default();
+        let seen = (
+            counts.clone(),
+            order.clone(),
+            fail_at.clone(),
+            in_flight.clone(),
+        );
         let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
         let url = format!(
             "http://127.0.0.1:{}/hook",
@@ -54,6 +63,8 @@ impl Receiver {
                 web::post().to(move |req: HttpRequest| {
                     let seen = seen.clone();
                     async move {
+                        let now = seen.3.0.fetch_add(1, Ordering::SeqCst) + 1;
+                        seen.3.1.fetch_max(now, Ordering::SeqCst);
                         let id = req
                             .headers()
                             .get("x-atvsld-event-id")
@@ -67,6 +78,7 @@ impl Receiver {
                             *seen.2.lock().unwrap() == Some(order.len() - 1)
                         };
                         tokio::time::sleep(delay).await;
+                        seen.3.0.fetch_sub(1, Ordering::SeqCst);
                         if fail {
                             HttpResponse::InternalServerError().finish()
                         } else {
@@ -88,8 +100,14 @@ impl Receiver {
             counts,
             order,
             fail_at,
+            in_flight,
             handle,
         }
+    }
+
+    /// The most requests it was answering at once.
+    pub fn most_at_once(&self) -> usize {
+        self.in_flight.1.load(Ordering::SeqCst)
     }
 
     /// The port it listens on, to start it again there.

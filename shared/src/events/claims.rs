@@ -41,23 +41,27 @@ pub struct Claimed {
     pub due_at: NaiveDateTime,
     pub url: String,
     pub secret: String,
+    /// Its subscription's bound on sends in flight, as it is at the claim.
+    pub max_in_flight: Option<i32>,
     pub envelope: Envelope,
 }
+
+/// A subscription with work due, and its own bound on sends in flight (`None`: the
+/// service-wide `events.per_subscription`).
+pub type Due = (String, Option<i32>);
 
 /// The active subscriptions with at least one delivery due at `now`.
 pub fn due_subscriptions(
     conn: &mut DbConnection,
     now: NaiveDateTime,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<Due>, ApiError> {
     // An inactive subscription's pending deliveries wait until it is active again.
-    let active = subscriptions::table
-        .filter(subscriptions::active.eq(true))
-        .select(subscriptions::id);
     Ok(deliveries::table
+        .inner_join(subscriptions::table.on(subscriptions::id.eq(deliveries::subscription_id)))
         .filter(deliveries::status.eq(PENDING))
         .filter(deliveries::next_attempt_at.le(now))
-        .filter(deliveries::subscription_id.eq_any(active))
-        .select(deliveries::subscription_id)
+        .filter(subscriptions::active.eq(true))
+        .select((deliveries::subscription_id, subscriptions::max_in_flight))
         .distinct()
         .load(conn)?)
 }
@@ -67,6 +71,7 @@ type ClaimRow = (
     i64,
     String,
     String,
+    Option<i32>,
     String,
     String,
     String,
@@ -145,6 +150,7 @@ pub fn claim(
                 deliveries::attempts,
                 subscriptions::url,
                 subscriptions::secret,
+                subscriptions::max_in_flight,
                 outbox_events::id,
                 outbox_events::event_type,
                 outbox_events::source,
@@ -163,7 +169,19 @@ pub fn claim(
 }
 
 fn claimed(
-    (delivery_id, attempts, url, secret, id, event_type, source, subject, occurred_at, data): ClaimRow,
+    (
+        delivery_id,
+        attempts,
+        url,
+        secret,
+        max_in_flight,
+        id,
+        event_type,
+        source,
+        subject,
+        occurred_at,
+        data,
+    ): ClaimRow,
     due_at: NaiveDateTime,
 ) -> Claimed {
     Claimed {
@@ -172,6 +190,7 @@ fn claimed(
         due_at,
         url,
         secret,
+        max_in_flight,
         envelope: Envelope {
             id,
             event_type,

@@ -1,10 +1,11 @@
 //! Delivering pending events, each subscription on its own: a poller finds the
 //! subscriptions with deliveries due and starts a worker for each that has none
 //! running here; a worker claims a batch of its subscription's deliveries
-//! ([`claims`]), oldest first, sends them in that order with at most
-//! `events.per_subscription` in flight, records the outcomes in one transaction, and
-//! goes on while work is due. A partner that is slow or dead therefore
-//! delays only its own deliveries, and its [`Circuit`] stops the dispatcher from
+//! ([`claims`]), oldest first, starts their sends in that order with at most the
+//! subscription's `max_in_flight` in flight (when it has none,
+//! `events.per_subscription`), records the outcomes in one transaction, and goes on
+//! while work is due. A partner that is slow or dead therefore delays only its own
+//! deliveries, and its [`Circuit`] stops the dispatcher from
 //! spending connections on it. Failed deliveries retry with exponential backoff and
 //! jitter, then are dead-lettered after `max_attempts`.
 
@@ -50,6 +51,15 @@ struct Lane {
 
 type Lanes = Arc<Mutex<HashMap<String, Lane>>>;
 
+/// How many sends of a subscription may be in flight at once: its own
+/// `max_in_flight`, or else the service-wide `events.per_subscription`; at least one.
+pub fn bound(max_in_flight: Option<i32>, settings: &EventSettings) -> usize {
+    max_in_flight
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(settings.per_subscription)
+        .max(1)
+}
+
 /// Time a round keeps between the end of its last possible send and the end of its
 /// lease, for writing the results.
 const LEASE_SPARE: Duration = Duration::from_secs(10);
@@ -69,22 +79,19 @@ impl Dispatcher {
             .db
             .run(|conn| claims::due_subscriptions(conn, crate::db::now()))
             .await?;
-        for subscription in due {
+        for (subscription, max_in_flight) in due {
+            let bound = bound(max_in_flight, &self.settings);
             let start = {
                 let mut lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
                 let lane = lanes.entry(subscription.clone()).or_default();
-                let start = !lane.running
-                    && lane
-                        .circuit
-                        .allowance(Instant::now(), self.settings.per_subscription)
-                        > 0;
+                let start = !lane.running && lane.circuit.allowance(Instant::now(), bound) > 0;
                 lane.running |= start;
                 start
             };
             if start {
                 let worker = self.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = worker.drain(&subscription).await {
+                    if let Err(e) = worker.drain(&subscription, bound).await {
                         tracing::warn!(%subscription, error = %e, "event delivery stopped");
                     }
                     worker.with_lane(&subscription, |lane| lane.running = false);
@@ -101,16 +108,16 @@ impl Dispatcher {
 
     /// Sends `subscription`'s due deliveries until none is left or its circuit opens.
     ///
-    /// Each round claims a batch, sends it in order with at most
-    /// `events.per_subscription` sends in flight (fewer while the circuit allows
-    /// fewer), and records the results in one transaction. The batch starts at
-    /// `per_subscription` and doubles after each round whose every send was accepted,
+    /// Each round claims a batch, sends it in order with at most `bound` sends in
+    /// flight (fewer while the circuit allows fewer), and records the results in one
+    /// transaction; `bound` follows the subscription's `max_in_flight` as each claim
+    /// reads it, so a change applies from the next round. The batch starts at
+    /// `bound` and doubles after each round whose every send was accepted,
     /// up to `events.claim_batch`; any failure brings it back. A round stops starting sends
     /// at the first failure, when the circuit opens, or when its lease has too little
     /// time left for one more send; what it did not send is handed back.
-    async fn drain(&self, subscription: &str) -> Result<(), ApiError> {
+    async fn drain(&self, subscription: &str, mut bound: usize) -> Result<(), ApiError> {
         let base = Duration::from_millis(self.settings.retry_base_ms);
-        let bound = self.settings.per_subscription.max(1);
         let timeout = Duration::from_millis(self.settings.timeout_ms);
         let mut size = bound;
         loop {
@@ -124,9 +131,10 @@ impl Dispatcher {
                 .db
                 .run(move |conn| claims::claim(conn, &id, limit, lease, crate::db::now()))
                 .await?;
-            if batch.is_empty() {
+            let Some(first) = batch.first() else {
                 return Ok(());
-            }
+            };
+            bound = self::bound(first.max_in_flight, &self.settings);
             let claimed = batch.len();
             // A send starts only if it ends (the HTTP timeout) well inside the lease.
             let last_start = (claimed_at + lease).checked_sub(timeout + LEASE_SPARE);

@@ -34,6 +34,7 @@ diesel::table! {
         active -> Bool,
         created_by -> Text,
         created_at -> Timestamp,
+        max_in_flight -> Nullable<Integer>,
     }
 }
 

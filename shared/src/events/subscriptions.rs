@@ -22,6 +22,9 @@ pub struct SubscriptionRow {
     pub active: bool,
     pub created_by: String,
     pub created_at: chrono::NaiveDateTime,
+    /// Deliveries of this subscription in flight at once; `None`: the service-wide
+    /// `events.per_subscription`.
+    pub max_in_flight: Option<i32>,
 }
 
 impl SubscriptionRow {
@@ -82,6 +85,18 @@ pub fn set_secret(conn: &mut DbConnection, id: &str, secret: &str) -> QueryResul
 pub fn set_event_types(conn: &mut DbConnection, id: &str, types: &str) -> QueryResult<usize> {
     diesel::update(subscriptions::table.find(id))
         .set(subscriptions::event_types.eq(types))
+        .execute(conn)
+}
+
+/// Sets how many deliveries may be in flight at once (`None`: the service-wide
+/// setting).
+pub fn set_max_in_flight(
+    conn: &mut DbConnection,
+    id: &str,
+    max_in_flight: Option<i32>,
+) -> QueryResult<usize> {
+    diesel::update(subscriptions::table.find(id))
+        .set(subscriptions::max_in_flight.eq(max_in_flight))
         .execute(conn)
 }
 
@@ -193,6 +208,7 @@ mod tests {
             active: true,
             created_by: String::new(),
             created_at: chrono::NaiveDateTime::default(),
+            max_in_flight: None,
         };
         assert!(row("*").wants("accident.declared"));
         assert!(row("a.b,accident.declared").wants("accident.declared"));

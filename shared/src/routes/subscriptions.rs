@@ -37,6 +37,12 @@ pub struct CreateSubscriptionRequest {
     pub url: String,
     /// Event types to receive; `*` for all.
     pub event_types: Vec<String>,
+    /// Deliveries of this subscription sent at once, 1–64. Absent or `null`: the
+    /// service's `APP__EVENTS__PER_SUBSCRIPTION` (1 by default, in publication order);
+    /// above 1 events may arrive out of order, for a receiver that does not need it.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 64)]
+    pub max_in_flight: Option<u32>,
 }
 
 /// A subscription. Its `secret` is shown once, in the answer to its creation.
@@ -46,6 +52,9 @@ pub struct SubscriptionResponse {
     pub url: String,
     pub event_types: Vec<String>,
     pub active: bool,
+    /// Deliveries sent at once; `null`: the service's `APP__EVENTS__PER_SUBSCRIPTION`.
+    #[schema(minimum = 1, maximum = 64)]
+    pub max_in_flight: Option<u32>,
     pub created_at: DateTime<Utc>,
     /// HMAC-SHA256 key of the `X-Atvsld-Signature` header: `sha256=<hex of HMAC(secret, body)>`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -59,6 +68,7 @@ impl SubscriptionResponse {
             url: row.url.clone(),
             event_types: row.event_types.split(',').map(str::to_owned).collect(),
             active: row.active,
+            max_in_flight: row.max_in_flight.and_then(|n| u32::try_from(n).ok()),
             created_at: row.created_at.and_utc(),
             secret: with_secret.then(|| row.secret.clone()),
         }
@@ -157,6 +167,7 @@ pub async fn create_subscription(
         active: true,
         created_by: user.principal(),
         created_at: crate::db::now(),
+        max_in_flight: request.max_in_flight.and_then(|n| i32::try_from(n).ok()),
     };
     let outcome = db
         .run(move |conn| {
@@ -206,7 +217,7 @@ pub async fn list_subscriptions(
     }))
 }
 
-/// What an administrator may change in a subscription.
+/// What an administrator may change in a subscription; a member left out is kept.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"active": false}))]
@@ -214,13 +225,31 @@ pub struct UpdateSubscriptionRequest {
     /// `false` stops deliveries: events that happen while it is inactive are not sent to
     /// it (a partner catches up with the `updated_since` feeds), and deliveries still
     /// pending wait; `true` starts it again. Its delivery log stays readable.
-    pub active: bool,
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub active: Option<bool>,
+    /// Deliveries sent at once, 1–64, from the dispatcher's next round; `null` goes back
+    /// to the service's `APP__EVENTS__PER_SUBSCRIPTION`.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 64)]
+    pub max_in_flight: Option<Option<u32>>,
 }
 
-/// Stop or restart a subscription
+/// A member that is present, `null` included: `Some(None)` is "set it to null", while a
+/// missing member (`#[serde(default)]`) is `None`, "keep it".
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Stop, restart or tune a subscription
 ///
 /// Webhooks are never deleted, so their delivery log stays readable: an inactive one is
-/// sent nothing, and events that happen meanwhile are not queued for it.
+/// sent nothing, and events that happen meanwhile are not queued for it. `max_in_flight`
+/// sets how many of its deliveries are sent at once.
 #[utoipa::path(
     tag = "subscriptions",
     params(("id" = String, Path, description = "Subscription id")),
@@ -235,13 +264,24 @@ pub async fn update_subscription(
     body: Json<UpdateSubscriptionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     COMMON_POLICY.check("update_subscription", &user)?;
-    let active = body.body.active;
+    let UpdateSubscriptionRequest {
+        active,
+        max_in_flight,
+    } = body.body;
     let row = db
         .run(move |conn| {
             let id = id.to_string();
-            repo::set_active(conn, &id, active)?;
-            repo::find(conn, &id)?.ok_or(ApiError::NotFound {
-                resource: "subscription",
+            crate::db::transaction(conn, |conn| {
+                if let Some(active) = active {
+                    repo::set_active(conn, &id, active)?;
+                }
+                if let Some(max_in_flight) = max_in_flight {
+                    let max_in_flight = max_in_flight.and_then(|n| i32::try_from(n).ok());
+                    repo::set_max_in_flight(conn, &id, max_in_flight)?;
+                }
+                repo::find(conn, &id)?.ok_or(ApiError::NotFound {
+                    resource: "subscription",
+                })
             })
         })
         .await?;

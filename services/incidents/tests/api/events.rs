@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use shared::auth::Role;
 
 use crate::helpers::{
-    TestApp, assert_problem, establishment, json_of, spawn_app, spawn_app_with, tax_code,
+    TestApp, assert_problem, establishment, first_error, json_of, spawn_app, spawn_app_with,
+    tax_code,
 };
 
 /// What the webhook received: the signature header and the body of each request.
@@ -141,6 +142,89 @@ async fn internal_urls_are_refused_by_default_and_only_admins_subscribe() {
         )
         .await;
     assert_problem(res, 403, "forbidden").await;
+}
+
+#[tokio::test]
+async fn a_subscriptions_sends_in_flight_are_set_shown_and_bounded() {
+    let app = spawn_app_with(|s| s.events.allow_internal_urls = true).await;
+    let admin = app.admin();
+    let create = async |body: Value| app.post("/api/v1/subscriptions", &admin, &body).await;
+    for bad in [json!(0), json!(65), json!(-1)] {
+        let res = create(
+            json!({"url": "http://127.0.0.1:9/hook", "event_types": ["*"], "max_in_flight": bad}),
+        )
+        .await;
+        let problem = assert_problem(res, 422, "validation_failed").await;
+        assert_eq!(
+            first_error(&problem),
+            ("/max_in_flight".into(), "out_of_range".into()),
+            "{bad}: {problem}"
+        );
+    }
+    let res =
+        create(json!({"url": "http://127.0.0.1:9/hook", "event_types": ["*"], "max_in_flight": 8}))
+            .await;
+    assert_eq!(res.status().as_u16(), 201);
+    let eight = json_of(res).await;
+    assert_eq!(eight["max_in_flight"], 8);
+    let res = create(json!({"url": "http://127.0.0.1:9/other", "event_types": ["*"]})).await;
+    let default = json_of(res).await;
+    assert_eq!(
+        default["max_in_flight"],
+        Value::Null,
+        "the service's setting"
+    );
+
+    let path = format!("/api/v1/subscriptions/{}", eight["id"].as_str().unwrap());
+    let patch = async |body: Value| {
+        app.request(reqwest::Method::PATCH, &path, Some(&admin), Some(&body))
+            .await
+    };
+    for bad in [json!(0), json!(65)] {
+        let problem = assert_problem(
+            patch(json!({"max_in_flight": bad})).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(
+            first_error(&problem),
+            ("/max_in_flight".into(), "out_of_range".into())
+        );
+    }
+    // Changing one member keeps the other.
+    let res = patch(json!({"max_in_flight": 64})).await;
+    assert_eq!(res.status().as_u16(), 200);
+    let changed = json_of(res).await;
+    assert_eq!(
+        (changed["max_in_flight"].clone(), changed["active"].clone()),
+        (json!(64), json!(true))
+    );
+    let changed = json_of(patch(json!({"active": false})).await).await;
+    assert_eq!(
+        (changed["max_in_flight"].clone(), changed["active"].clone()),
+        (json!(64), json!(false))
+    );
+    let listed = json_of(app.get("/api/v1/subscriptions", &admin).await).await;
+    let shown = |id: &Value| {
+        listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == *id)
+            .map(|s| s["max_in_flight"].clone())
+            .unwrap()
+    };
+    assert_eq!(shown(&eight["id"]), 64);
+    assert_eq!(shown(&default["id"]), Value::Null);
+    // `null` goes back to the service's setting.
+    let reset = json_of(patch(json!({"max_in_flight": null})).await).await;
+    assert_eq!(reset["max_in_flight"], Value::Null, "{reset}");
+    let mut conn = app.svc.app_db.get().unwrap();
+    let stored = shared::events::subscriptions::find(&mut conn, eight["id"].as_str().unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.max_in_flight, None);
 }
 
 #[tokio::test]

@@ -65,7 +65,30 @@ pub fn insert_task(
     Ok(())
 }
 
+/// Holds plan `id`'s row until the transaction ends, so that transactions adding tasks
+/// to it (an accident follow-up, a task created over the API) read and take the next
+/// position one after the other. PostgreSQL (read committed) would otherwise let two of
+/// them read the same largest position; on SQLite a writing transaction holds the
+/// database's write lock from its start (`BEGIN IMMEDIATE`), which serialises them
+/// already. Call it inside a transaction.
+pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+    match conn {
+        DbConnection::Postgres(c) => plans::table
+            .find(id)
+            .select(plans::id)
+            .for_update()
+            .first::<String>(c)
+            .optional()
+            .map(|_| ()),
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
+/// The position after the plan's last task, with the plan locked ([`lock`]) so that no
+/// concurrent transaction takes the same one; call it in the transaction that inserts
+/// the task.
 pub fn next_position(conn: &mut DbConnection, plan_id: &str) -> QueryResult<i32> {
+    lock(conn, plan_id)?;
     let max: Option<i32> = tasks::table
         .filter(tasks::plan_id.eq(plan_id))
         .select(diesel::dsl::max(tasks::position))

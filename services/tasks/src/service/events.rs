@@ -65,18 +65,20 @@ fn accident_ref(event: &Envelope) -> String {
 /// Redeliveries of one event never reach here twice (the inbox de-duplicates by event
 /// id), but two events of one accident can (a declaration and an escalation, or an
 /// event re-published under a new id): the task is keyed by its `source_ref`, so a
-/// second one is not opened. Two such events racing both pass the look-up; the unique
-/// index on `source_ref` refuses the second insert (409), its delivery is retried, and
-/// the retry finds the task here.
+/// second one is not opened.
+///
+/// The dispatcher sends several accident events at once (`atvsld up` wires tasks with
+/// `max_in_flight`), so handlers run concurrently: the plan row is locked before the
+/// look-up ([`plans::lock`]), and a second event of the same accident waits for the
+/// first to commit, then finds its task; two accidents take successive positions. (The
+/// unique index on `source_ref` stays the last guard: a second insert would be refused
+/// with 409 and its delivery retried.)
 fn open_follow_up(
     conn: &mut DbConnection,
     event: &Envelope,
     accident: AccidentDeclared,
 ) -> Result<(), ApiError> {
     if !accident.requires_immediate_declaration {
-        return Ok(());
-    }
-    if plans::find_task_by_source(conn, &accident_ref(event))?.is_some() {
         return Ok(());
     }
     let Some(plan) = plans::all(conn)?
@@ -86,6 +88,10 @@ fn open_follow_up(
         tracing::warn!("no plan {PLAN_NUMBER} to attach an accident follow-up task to");
         return Ok(());
     };
+    plans::lock(conn, &plan.id)?;
+    if plans::find_task_by_source(conn, &accident_ref(event))?.is_some() {
+        return Ok(());
+    }
     let vietnam = shared::time::vietnam();
     let place = shared::refdata::admin_unit(
         &accident.commune_code,

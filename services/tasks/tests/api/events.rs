@@ -223,13 +223,10 @@ async fn two_announcements_of_one_grave_case_racing_open_one_follow_up_task() {
         deliver(&svc, "accident.declared", &accident, declared(true)),
         deliver(&svc, "accident.escalated", &accident, declared(true)),
     );
-    // The loser of a race is refused (the unique index on the task's source) and
-    // retried by the dispatcher; its retry is a no-op.
+    // The plan row is locked before the look-up: the second waits for the first and
+    // finds its task.
     for (status, body) in [&a, &b] {
-        assert!(
-            *status == 200 || (*status == 409 && body["code"] == "duplicate"),
-            "{status} {body}"
-        );
+        assert_eq!(*status, 200, "{body}");
     }
     assert_eq!(follow_ups(&svc, &accident).await, 1);
     assert_eq!(
@@ -239,4 +236,104 @@ async fn two_announcements_of_one_grave_case_racing_open_one_follow_up_task() {
         200
     );
     assert_eq!(follow_ups(&svc, &accident).await, 1);
+}
+
+/// The positions of the follow-up tasks in plan 664, read from the database.
+fn follow_up_positions(svc: &TestService) -> Vec<(String, i32)> {
+    use diesel::prelude::*;
+    use tasks::db::schema::tasks;
+    let mut conn = svc.app_db.get().unwrap();
+    tasks::table
+        .filter(tasks::source_ref.like("incidents:accident:%"))
+        .select((tasks::source_ref.assume_not_null(), tasks::position))
+        .load(&mut *conn)
+        .unwrap()
+}
+
+/// As `atvsld up` wires tasks: several accident events in flight at once, of different
+/// accidents and of the same one, with a redelivery among them. Each is applied once,
+/// and the follow-up tasks take distinct positions in the plan.
+#[tokio::test]
+async fn accident_events_delivered_concurrently_are_each_applied_once() {
+    const ACCIDENTS: usize = 12;
+    let svc = spawn().await;
+    let accidents: Vec<String> = (0..ACCIDENTS)
+        .map(|_| uuid::Uuid::now_v7().to_string())
+        .collect();
+    let before = follow_up_positions(&svc).len();
+    let deliver_at_once = |kind: &'static str| {
+        futures_util::future::join_all(
+            accidents
+                .iter()
+                .map(|accident| deliver(&svc, kind, accident, declared(true))),
+        )
+    };
+    // Declarations and escalations of the same accidents at the same time: each
+    // accident's two announcements race, and all accidents race for the next position.
+    let (declared_all, escalated_all) = tokio::join!(
+        deliver_at_once("accident.declared"),
+        deliver_at_once("accident.escalated")
+    );
+    for (status, body) in declared_all.iter().chain(&escalated_all) {
+        assert_eq!(
+            (*status, body["status"].as_str()),
+            (200, Some("processed")),
+            "{body}"
+        );
+    }
+    // The same event id sent twice at once (a redelivery while the first is in flight):
+    // one is processed, the other a duplicate, or refused and retried.
+    let again = json!({
+        "id": uuid::Uuid::now_v7().to_string(), "type": "accident.investigation_overdue",
+        "occurred_at": "2026-11-28T10:00:00Z", "source": "incidents",
+        "subject": accidents[0], "data": overdue(true)
+    });
+    let body = serde_json::to_vec(&again).unwrap();
+    let send = || {
+        svc.client
+            .post(svc.url("/internal/v1/events"))
+            .header("content-type", "application/json")
+            .header("x-atvsld-signature", shared::events::sign(SECRET, &body))
+            .body(body.clone())
+            .send()
+    };
+    let (first, second) = tokio::join!(send(), send());
+    let mut outcomes = Vec::new();
+    for res in [first.unwrap(), second.unwrap()] {
+        let status = res.status().as_u16();
+        let body = json_of(res).await;
+        outcomes.push((status, body["status"].as_str().map(str::to_owned)));
+    }
+    outcomes.sort();
+    assert!(
+        outcomes
+            == [
+                (200, Some("duplicate".into())),
+                (200, Some("processed".into()))
+            ]
+            || (outcomes.first() == Some(&(200, Some("processed".into())))
+                && outcomes.get(1).is_some_and(|(s, _)| *s == 409)),
+        "{outcomes:?}"
+    );
+
+    let positions = follow_up_positions(&svc);
+    assert_eq!(positions.len(), before + ACCIDENTS, "one task per accident");
+    for accident in &accidents {
+        let source_ref = format!("incidents:accident:{accident}");
+        assert_eq!(
+            positions.iter().filter(|(s, _)| *s == source_ref).count(),
+            1,
+            "{accident}"
+        );
+    }
+    let mut taken: Vec<i32> = positions.iter().map(|(_, p)| *p).collect();
+    taken.sort_unstable();
+    taken.dedup();
+    assert_eq!(
+        taken.len(),
+        positions.len(),
+        "distinct positions: {positions:?}"
+    );
+    let task = follow_up(&svc, &accidents[0]).await.unwrap();
+    assert_eq!(task["overdue_since"], "2026-11-28T10:00:00Z", "{task}");
 }

@@ -1,0 +1,1 @@
+ALTER TABLE subscriptions DROP COLUMN max_in_flight;
