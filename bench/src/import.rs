@@ -253,7 +253,7 @@ fn copy_out(url: &str) -> anyhow::Result<Written> {
 /// Empties the tables the import writes, and the jobs, for the next phase.
 fn reset(conn: &mut diesel::PgConnection) -> anyhow::Result<()> {
     diesel::sql_query(format!(
-        "TRUNCATE {}, job_chunks, jobs CASCADE",
+        "TRUNCATE {}, job_chunks, job_items, jobs CASCADE",
         WRITTEN.join(", ")
     ))
     .execute(conn)?;

@@ -178,7 +178,11 @@ async fn main() -> anyhow::Result<()> {
         return import::run(rows, pairs).await;
     }
     if which == "import-memory" {
-        let rows = args.next().map(|a| a.parse()).transpose()?.unwrap_or(20_000);
+        let rows = args
+            .next()
+            .map(|a| a.parse())
+            .transpose()?
+            .unwrap_or(20_000);
         let imports = args.next().map(|a| a.parse()).transpose()?.unwrap_or(3);
         return memory::run(rows, imports).await;
     }
