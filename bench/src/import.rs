@@ -38,8 +38,13 @@ fn field(text: &str) -> String {
 /// The file: a header in Vietnamese and ROWS establishments of the demo's generator;
 /// row 7 gets a tax code whose check digit is wrong.
 fn csv(rows: u32) -> String {
+    csv_of(rows, "import-bench")
+}
+
+/// The same with the generator forked by `label`: another label, other establishments.
+pub(crate) fn csv_of(rows: u32, label: &str) -> String {
     let communes = Communes::load();
-    let mut rng = Rng::new(atvsld::demo::DEFAULT_SEED).fork("import-bench");
+    let mut rng = Rng::new(atvsld::demo::DEFAULT_SEED).fork(label);
     let population = establishments::generate(&mut rng, &communes, rows as usize);
     let mut text = String::from(
         "Mã số thuế,Tên cơ sở,Mã ngành VSIC,Loại hình,Mã xã,Địa chỉ,Tổng số lao động,Lao động nữ,\"Lao động nặng nhọc, độc hại\"\n",
@@ -78,7 +83,7 @@ fn resident_memory() -> String {
 }
 
 /// Posts the file and follows the job; the finished job and the seconds it took.
-async fn import(
+pub(crate) async fn import(
     client: &reqwest::Client,
     base: &str,
     token: &str,
@@ -248,7 +253,7 @@ fn copy_out(url: &str) -> anyhow::Result<Written> {
 /// Empties the tables the import writes, and the jobs, for the next phase.
 fn reset(conn: &mut diesel::PgConnection) -> anyhow::Result<()> {
     diesel::sql_query(format!(
-        "TRUNCATE {}, job_chunks, jobs CASCADE",
+        "TRUNCATE {}, job_chunks, job_items, jobs CASCADE",
         WRITTEN.join(", ")
     ))
     .execute(conn)?;

@@ -3,10 +3,12 @@
 //!
 //! `cargo run --release -p atvsld-bench -- ratio [SECONDS] [PAIRS]`
 //! `cargo run --release -p atvsld-bench -- burst [SECONDS] [ROUNDS]`
+//! `cargo run --release -p atvsld-bench -- import-memory [ROWS] [IMPORTS]`
 //!
 //! (`health-statistics` is in [`health`], `ratio` — the API against its own database
 //! work — and `burst` — the event backlog after 16 clients' declarations — in
-//! [`ratio`].)
+//! [`ratio`]; `establishment-import` in [`import`], `import-memory` — the memory of
+//! `atvsld up` as a child process after imports — in [`memory`].)
 //!
 //! Loads ACCIDENTS (default 1,000,000) generated accidents with their casualties into a
 //! fresh database (SQLite in a temporary folder, or PostgreSQL when
@@ -19,6 +21,7 @@
 
 mod health;
 mod import;
+mod memory;
 mod ratio;
 
 use std::collections::BTreeMap;
@@ -174,9 +177,18 @@ async fn main() -> anyhow::Result<()> {
         let pairs = args.next().map(|a| a.parse()).transpose()?.unwrap_or(3);
         return import::run(rows, pairs).await;
     }
+    if which == "import-memory" {
+        let rows = args
+            .next()
+            .map(|a| a.parse())
+            .transpose()?
+            .unwrap_or(20_000);
+        let imports = args.next().map(|a| a.parse()).transpose()?.unwrap_or(3);
+        return memory::run(rows, imports).await;
+    }
     anyhow::ensure!(
         which == "accident-statistics",
-        "unknown benchmark {which:?}; try accident-statistics, health-statistics, establishment-import, ratio or burst"
+        "unknown benchmark {which:?}; try accident-statistics, health-statistics, establishment-import, import-memory, ratio or burst"
     );
     let count: u64 = args
         .next()

@@ -287,7 +287,8 @@ enum Parsed {
 }
 
 /// Reads the items one at a time; past `sync_rows` of them, each goes straight into
-/// the job's payload text, so a large file is never held as parsed values.
+/// the job's payload text (one JSON array per chunk), so a large file is never held as
+/// parsed values.
 fn split(
     format: Format,
     bytes: &[u8],
@@ -347,11 +348,13 @@ pub async fn submit(
     let items = match parsed {
         Parsed::Now(items) => items,
         Parsed::Job(payload) => {
-            let (payload, total) = payload.finish();
+            let (chunks, total) = payload.finish();
             let row = db
                 .run(move |conn| {
-                    let id = super::enqueue(conn, kind, &principal, dry_run, &payload, total)?;
-                    Ok::<_, ApiError>(super::find(conn, &id)?)
+                    crate::db::transaction(conn, |conn| {
+                        let id = super::enqueue(conn, kind, &principal, dry_run, &chunks, total)?;
+                        Ok::<_, ApiError>(super::find(conn, &id)?)
+                    })
                 })
                 .await?
                 .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("job vanished")))?;

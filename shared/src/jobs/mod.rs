@@ -50,7 +50,15 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(jobs, job_chunks);
+diesel::table! {
+    job_items (job_id, first_index) {
+        job_id -> Text,
+        first_index -> BigInt,
+        items -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(jobs, job_chunks, job_items);
 
 pub const QUEUED: &str = "queued";
 pub const RUNNING: &str = "running";
@@ -222,45 +230,64 @@ impl JobRow {
     }
 }
 
-/// A job's items as stored: the text of a JSON array, written one item at a time.
+/// A job's items as stored: JSON arrays of up to [`runner::CHUNK`] items each, one per
+/// chunk the runner will apply, written one item at a time.
 #[derive(Debug, Default)]
 pub struct Payload {
-    text: String,
+    /// The arrays closed so far, each with the index of its first item.
+    chunks: Vec<(usize, String)>,
+    /// The array being filled, without its closing bracket.
+    open: String,
+    in_open: usize,
     count: usize,
 }
 
 impl Payload {
     pub fn push(&mut self, item: &serde_json::Value) -> Result<(), ApiError> {
-        self.text.push(if self.count == 0 { '[' } else { ',' });
-        self.text
+        self.open.push(if self.in_open == 0 { '[' } else { ',' });
+        self.open
             .push_str(&serde_json::to_string(item).map_err(anyhow::Error::from)?);
+        self.in_open += 1;
         self.count += 1;
+        if self.in_open == runner::CHUNK {
+            self.close();
+        }
         Ok(())
     }
 
-    /// The array's text and how many items it holds.
-    pub fn finish(mut self) -> (String, usize) {
-        if self.count == 0 {
-            self.text.push('[');
+    fn close(&mut self) {
+        let mut array = std::mem::take(&mut self.open);
+        array.push(']');
+        self.chunks.push((self.count - self.in_open, array));
+        self.in_open = 0;
+    }
+
+    /// The chunks' arrays, in order, each with the index of its first item, and how
+    /// many items they hold in all.
+    pub fn finish(mut self) -> (Vec<(usize, String)>, usize) {
+        if self.in_open > 0 {
+            self.close();
         }
-        self.text.push(']');
-        (self.text, self.count)
+        (self.chunks, self.count)
     }
 }
 
-/// The stored items of a job, each borrowed from `payload` until its chunk is run.
+/// The stored items of a job queued before `job_items` held them (its `payload`), each
+/// borrowed from `payload` until its chunk is run.
 pub fn payload_items(payload: &str) -> Result<Vec<&serde_json::value::RawValue>, ApiError> {
     Ok(serde_json::from_str(payload).map_err(anyhow::Error::from)?)
 }
 
-/// Stores a queued job over `payload` (a JSON array of `total` items, see [`Payload`])
-/// and returns its id.
+/// Stores a queued job over `chunks` (JSON arrays of `total` items in all, each with
+/// the index of its first item, see [`Payload`]), one `job_items` row per chunk, and returns its id. Each chunk is an
+/// insert of its own, so no message to the database holds the whole request; the
+/// caller's transaction keeps the job from being claimed before its last chunk.
 pub fn enqueue(
     conn: &mut DbConnection,
     kind: &str,
     principal: &str,
     dry_run: bool,
-    payload: &str,
+    chunks: &[(usize, String)],
     total: usize,
 ) -> Result<String, ApiError> {
     let id = uuid::Uuid::now_v7().to_string();
@@ -273,7 +300,8 @@ pub fn enqueue(
             jobs::status.eq(QUEUED),
             jobs::dry_run.eq(dry_run),
             jobs::created_by.eq(principal),
-            jobs::payload.eq(payload),
+            // Kept for jobs queued by earlier versions; the items are in `job_items`.
+            jobs::payload.eq("[]"),
             jobs::total.eq(total),
             jobs::done.eq(0_i64),
             jobs::created.eq(0_i64),
@@ -285,6 +313,15 @@ pub fn enqueue(
             jobs::updated_at.eq(now),
         ))
         .execute(conn)?;
+    for (first_index, items) in chunks {
+        diesel::insert_into(job_items::table)
+            .values((
+                job_items::job_id.eq(&id),
+                job_items::first_index.eq(i64::try_from(*first_index).unwrap_or(i64::MAX)),
+                job_items::items.eq(items),
+            ))
+            .execute(conn)?;
+    }
     Ok(id)
 }
 
@@ -347,6 +384,28 @@ mod tests {
             .and_then(|p| p.first())
             .and_then(|p| p.pointer.clone());
         assert_eq!(pointer.as_deref(), Some("/3/tax_code"));
+    }
+
+    #[test]
+    fn a_payload_is_split_into_arrays_of_one_chunk_each() {
+        let mut payload = Payload::default();
+        for n in 0..runner::CHUNK * 2 + 3 {
+            assert!(payload.push(&serde_json::json!({ "n": n })).is_ok());
+        }
+        let (chunks, total) = payload.finish();
+        assert_eq!(total, runner::CHUNK * 2 + 3);
+        let firsts: Vec<usize> = chunks.iter().map(|(first, _)| *first).collect();
+        assert_eq!(firsts, [0, runner::CHUNK, runner::CHUNK * 2]);
+        let last: Vec<serde_json::Value> = chunks
+            .last()
+            .and_then(|(_, items)| serde_json::from_str(items).ok())
+            .unwrap_or_default();
+        assert_eq!(last.len(), 3);
+        assert_eq!(
+            last.first(),
+            Some(&serde_json::json!({ "n": runner::CHUNK * 2 }))
+        );
+        assert_eq!(Payload::default().finish(), (vec![], 0));
     }
 
     #[test]

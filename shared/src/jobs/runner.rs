@@ -1,5 +1,10 @@
-//! Running queued jobs: claim one, apply its payload chunk by chunk, each chunk in one
+//! Running queued jobs: claim one, apply its items chunk by chunk, each chunk in one
 //! transaction with its results and the progress counters, then mark it done.
+//!
+//! A job's items are stored one row of `job_items` per chunk, and a chunk's row is read
+//! only when that chunk runs: no message between the runner and the database holds
+//! more than one chunk. A job queued by a version before `job_items` has its items in
+//! `jobs.payload` and is run from there.
 //!
 //! A claimed job is leased; every committed chunk renews the lease. A runner that
 //! dies leaves the job to be claimed again once the lease runs out, and the next
@@ -11,7 +16,7 @@ use std::time::Duration;
 use diesel::prelude::*;
 
 use super::{FAILED, ImportChunk, ImportFn, ItemResult, QUEUED, RUNNING, SUCCEEDED, Summary};
-use super::{job_chunks, jobs};
+use super::{job_chunks, job_items, jobs};
 use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
 
@@ -28,6 +33,8 @@ pub struct Claimed {
     pub dry_run: bool,
     pub created_by: String,
     pub done: i64,
+    pub total: i64,
+    /// The items of a job queued before `job_items` existed; `[]` for later ones.
     pub payload: String,
 }
 
@@ -61,22 +68,24 @@ pub fn claim(
                 jobs::updated_at.eq(now),
             ))
             .execute(conn)?;
-        let (kind, dry_run, created_by, done, payload) = jobs::table
+        let (kind, dry_run, created_by, done, total, payload) = jobs::table
             .find(&id)
             .select((
                 jobs::kind,
                 jobs::dry_run,
                 jobs::created_by,
                 jobs::done,
+                jobs::total,
                 jobs::payload,
             ))
-            .first::<(String, bool, String, i64, String)>(conn)?;
+            .first::<(String, bool, String, i64, i64, String)>(conn)?;
         Ok(Some(Claimed {
             id,
             kind,
             dry_run,
             created_by,
             done,
+            total,
             payload,
         }))
     })
@@ -186,28 +195,129 @@ fn plan_each_statement(conn: &mut DbConnection) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Marks the job ended; its items are not needed once the results are kept.
 fn finish(conn: &mut DbConnection, id: &str, error: Option<String>) -> Result<(), ApiError> {
-    diesel::update(jobs::table.find(id))
-        .set((
-            jobs::status.eq(if error.is_some() { FAILED } else { SUCCEEDED }),
-            jobs::error.eq(error),
-            // The payload is not needed once the results are kept.
-            jobs::payload.eq("[]"),
-            jobs::updated_at.eq(crate::db::now()),
-        ))
-        .execute(conn)?;
-    Ok(())
+    crate::db::transaction(conn, |conn| {
+        diesel::update(jobs::table.find(id))
+            .set((
+                jobs::status.eq(if error.is_some() { FAILED } else { SUCCEEDED }),
+                jobs::error.eq(error),
+                jobs::payload.eq("[]"),
+                jobs::updated_at.eq(crate::db::now()),
+            ))
+            .execute(conn)?;
+        diesel::delete(job_items::table.filter(job_items::job_id.eq(id))).execute(conn)?;
+        Ok(())
+    })
+}
+
+/// The stored chunk that holds item `index` of job `id`: its first item's index and
+/// its items (a JSON array).
+fn items_at(
+    conn: &mut DbConnection,
+    id: &str,
+    index: usize,
+) -> Result<Option<(usize, String)>, ApiError> {
+    let index = i64::try_from(index).unwrap_or(i64::MAX);
+    let row: Option<(i64, String)> = job_items::table
+        .filter(job_items::job_id.eq(id))
+        .filter(job_items::first_index.le(index))
+        .order(job_items::first_index.desc())
+        .select((job_items::first_index, job_items::items))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(first, items)| (usize::try_from(first).unwrap_or(0), items)))
+}
+
+/// Applies `items`, the request's items from `first` on, as one chunk; when it fails,
+/// logs why and returns the text the job ends with.
+async fn apply(
+    db: &Db,
+    import: ImportFn,
+    claimed: &Claimed,
+    first: usize,
+    items: Vec<serde_json::Value>,
+) -> Option<String> {
+    let job = claimed.clone();
+    let outcome = db
+        .run(move |conn| {
+            let chunk = ImportChunk {
+                kind: &job.kind,
+                principal: &job.created_by,
+                first_index: first,
+                items: &items,
+            };
+            run_chunk(conn, import, &job, &chunk)
+        })
+        .await;
+    match outcome {
+        Ok(()) => None,
+        Err(e) => {
+            tracing::warn!(job = %claimed.id, first_index = first, error = %e, "import chunk failed");
+            Some(format!("rows from {first}: {e}"))
+        }
+    }
 }
 
 /// Runs one claimed job to its end.
 pub async fn run(db: &Db, import: ImportFn, mut claimed: Claimed) -> Result<(), ApiError> {
-    // Only the chunk being run is parsed into values; the rest stays text, held once
-    // (each chunk's task gets the job without it).
     let payload = std::mem::take(&mut claimed.payload);
-    let items = super::payload_items(&payload)?;
-    let start = usize::try_from(claimed.done).unwrap_or(0);
-    let mut failure = None;
-    let mut first = start;
+    let failure = if payload.trim() == "[]" {
+        run_stored_chunks(db, import, &claimed).await?
+    } else {
+        run_payload(db, import, &claimed, &payload).await?
+    };
+    let id = claimed.id.clone();
+    db.run(move |conn| finish(conn, &id, failure)).await
+}
+
+/// Runs the job's `job_items` rows from its first item not yet done, reading each
+/// chunk's row only when it runs; the error text the job ends with, if any.
+async fn run_stored_chunks(
+    db: &Db,
+    import: ImportFn,
+    claimed: &Claimed,
+) -> Result<Option<String>, ApiError> {
+    let total = usize::try_from(claimed.total).unwrap_or(0);
+    let mut first = usize::try_from(claimed.done).unwrap_or(0);
+    while first < total {
+        let id = claimed.id.clone();
+        let Some((start, items)) = db.run(move |conn| items_at(conn, &id, first)).await? else {
+            return Ok(Some(format!(
+                "rows from {first}: the job's items are missing"
+            )));
+        };
+        let mut items: Vec<serde_json::Value> =
+            serde_json::from_str(&items).map_err(anyhow::Error::from)?;
+        // A job resumed by a runner is at the start of a stored chunk, as chunks are
+        // recorded whole; this only keeps the indexes right if it were not.
+        let skip = first.saturating_sub(start).min(items.len());
+        items.drain(..skip);
+        if items.is_empty() {
+            return Ok(Some(format!(
+                "rows from {first}: the job's items are missing"
+            )));
+        }
+        let end = first + items.len();
+        if let Some(failure) = apply(db, import, claimed, first, items).await {
+            return Ok(Some(failure));
+        }
+        first = end;
+    }
+    Ok(None)
+}
+
+/// Runs a job queued before `job_items` existed, from the items in its `payload`; the
+/// error text the job ends with, if any.
+async fn run_payload(
+    db: &Db,
+    import: ImportFn,
+    claimed: &Claimed,
+    payload: &str,
+) -> Result<Option<String>, ApiError> {
+    // Only the chunk being run is parsed into values; the rest stays text, held once.
+    let items = super::payload_items(payload)?;
+    let mut first = usize::try_from(claimed.done).unwrap_or(0);
     while first < items.len() {
         let end = (first + CHUNK).min(items.len());
         let slice = items
@@ -217,27 +327,12 @@ pub async fn run(db: &Db, import: ImportFn, mut claimed: Claimed) -> Result<(), 
             .map(|raw| serde_json::from_str(raw.get()))
             .collect::<Result<Vec<serde_json::Value>, _>>()
             .map_err(anyhow::Error::from)?;
-        let job = claimed.clone();
-        let outcome = db
-            .run(move |conn| {
-                let chunk = ImportChunk {
-                    kind: &job.kind,
-                    principal: &job.created_by,
-                    first_index: first,
-                    items: &slice,
-                };
-                run_chunk(conn, import, &job, &chunk)
-            })
-            .await;
-        if let Err(e) = outcome {
-            tracing::warn!(job = %claimed.id, first_index = first, error = %e, "import chunk failed");
-            failure = Some(format!("rows from {first}: {e}"));
-            break;
+        if let Some(failure) = apply(db, import, claimed, first, slice).await {
+            return Ok(Some(failure));
         }
         first = end;
     }
-    let id = claimed.id.clone();
-    db.run(move |conn| finish(conn, &id, failure)).await
+    Ok(None)
 }
 
 /// One round: claim a job and run it. Returns whether there was one.

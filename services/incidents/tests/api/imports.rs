@@ -235,3 +235,107 @@ async fn a_large_dry_run_job_writes_nothing() {
     assert_eq!(summary(&job), (3, 0, 0, 0));
     assert_eq!(app.establishment_count().await, 0);
 }
+
+/// How many `job_items` rows job `id` has left.
+fn stored_chunks(app: &TestApp, id: &str) -> i64 {
+    use diesel::prelude::*;
+    use shared::jobs::job_items;
+    let mut conn = app.svc.app_db.get().unwrap();
+    job_items::table
+        .filter(job_items::job_id.eq(id))
+        .count()
+        .get_result(&mut *conn)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_job_of_two_chunks_runs_and_drops_its_stored_items_when_it_ends() {
+    let app = spawn_app_with(|s| s.server.bulk_sync_rows = 5).await;
+    let rows = shared::jobs::runner::CHUNK + 2;
+    let ndjson: String = (0..rows)
+        .map(|n| format!("{}\n", establishment(&tax_code(1000 + n as u32))))
+        .collect();
+    let res = send(&app, &app.admin(), "application/x-ndjson", ndjson).await;
+    assert_eq!(res.status().as_u16(), 202);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let id = location.rsplit('/').next().unwrap().to_owned();
+
+    let job = wait_for(&app, &location, &app.admin()).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(summary(&job), (rows as u64, 0, 0, 0));
+    assert_eq!(job["results"].as_array().unwrap().len(), rows);
+    // The items, stored one row per chunk, are not kept once the results are.
+    assert_eq!(stored_chunks(&app, &id), 0);
+}
+
+#[tokio::test]
+async fn a_job_whose_runner_died_after_a_chunk_goes_on_from_the_next_one() {
+    use diesel::prelude::*;
+    use shared::jobs::{self, jobs as table};
+    let app = spawn_app_with(|s| s.server.bulk_sync_rows = 5).await;
+    let chunk = jobs::runner::CHUNK;
+    let mut payload = jobs::Payload::default();
+    for n in 0..chunk + 3 {
+        payload
+            .push(&establishment(&tax_code(2000 + n as u32)))
+            .unwrap();
+    }
+    let (chunks, total) = payload.finish();
+    assert_eq!(chunks.len(), 2);
+    // The state a `kill -9` after the first chunk's commit leaves: running, the first
+    // chunk counted, the lease run out (the runner renews it with every chunk).
+    let id = {
+        let mut conn = app.svc.app_db.get().unwrap();
+        shared::db::transaction(&mut conn, |conn| {
+            let id = jobs::enqueue(conn, "establishments", "test-admin", false, &chunks, total)?;
+            diesel::update(table::table.find(&id))
+                .set((
+                    table::status.eq(jobs::RUNNING),
+                    table::done.eq(chunk as i64),
+                    table::created.eq(chunk as i64),
+                    table::lease_until.eq(shared::db::now() - chrono::Duration::seconds(1)),
+                ))
+                .execute(conn)?;
+            Ok::<_, shared::error::ApiError>(id)
+        })
+        .unwrap()
+    };
+    let job = wait_for(&app, &format!("/api/v1/jobs/{id}"), &app.admin()).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["progress"]["done"], total);
+    assert_eq!(summary(&job), (total as u64, 0, 0, 0));
+    // Only the second chunk's three rows were applied by the runner that took over.
+    assert_eq!(app.establishment_count().await, 3);
+    assert_eq!(stored_chunks(&app, &id), 0);
+}
+
+#[tokio::test]
+async fn a_job_queued_by_an_earlier_version_runs_from_its_payload() {
+    use diesel::prelude::*;
+    use shared::jobs::{self, jobs as table};
+    let app = spawn_app_with(|s| s.server.bulk_sync_rows = 5).await;
+    // Before `job_items`, the job's items were one JSON array in `jobs.payload`.
+    let items: Vec<Value> = (0..3).map(|n| establishment(&tax_code(3000 + n))).collect();
+    let id = {
+        let mut conn = app.svc.app_db.get().unwrap();
+        shared::db::transaction(&mut conn, |conn| {
+            let id = jobs::enqueue(conn, "establishments", "test-admin", false, &[], 3)?;
+            diesel::update(table::table.find(&id))
+                .set(table::payload.eq(Value::Array(items).to_string()))
+                .execute(conn)?;
+            Ok::<_, shared::error::ApiError>(id)
+        })
+        .unwrap()
+    };
+    let job = wait_for(&app, &format!("/api/v1/jobs/{id}"), &app.admin()).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(summary(&job), (3, 0, 0, 0));
+    assert_eq!(app.establishment_count().await, 3);
+    let mut conn = app.svc.app_db.get().unwrap();
+    let payload: String = table::table
+        .find(&id)
+        .select(table::payload)
+        .first(&mut *conn)
+        .unwrap();
+    assert_eq!(payload, "[]");
+}
