@@ -10,8 +10,8 @@
 //!   token checks, request parsing or the actix worker hop.
 //!
 //! and prints the median throughput of each, their ratio, how throughput grows from 1 to
-//! 16 clients, the share of CPU the API phases kept busy (at one client it bounds the
-//! scaling more clients can bring), and the load average the pairs ran under. On PostgreSQL
+//! 16 clients, the share of CPU the API phases kept busy (at one client it shows how much
+//! CPU time is left for more clients), and the load average the pairs ran under. On PostgreSQL
 //! (`BENCH_DATABASE_URL`) this is the figure the README's performance table quotes.
 
 use std::sync::Arc;
@@ -303,8 +303,9 @@ fn cpu_ticks() -> (u64, u64) {
 }
 
 /// What a phase measured: operations per second, and the share of the machine's CPU
-/// time (all cores) that was busy meanwhile. With one client that share bounds how far
-/// more clients can raise throughput: 50 % busy leaves room for at most 2×.
+/// time (all cores) that was busy meanwhile. With one client that share tells how much
+/// CPU time more clients can add: at 50 % busy, 2× the time, so more than 2× the
+/// throughput only if each request then costs less (as batched commits make it).
 struct Rate {
     per_second: f64,
     cpu_busy: f64,
@@ -419,9 +420,11 @@ pub async fn run(seconds: u64, pairs: usize) -> anyhow::Result<()> {
         {
             println!(
                 "{:<32} api throughput at 16 clients = {:.1} × at 1 (target ≥ 3); \
-                 the CPU left idle at 1 client allows at most {:.1} ×",
+                 at 1 client the machine's CPU was already {:.0} % busy, so 16 have \
+                 {:.1} × its CPU time to spend",
                 workload.name(),
                 if *one > 0.0 { many / one } else { 0.0 },
+                busy * 100.0,
                 if *busy > 0.0 { 1.0 / busy } else { 0.0 }
             );
         }
