@@ -306,6 +306,11 @@ pub struct LogSettings {
     pub level: String,
     /// JSON lines (for log shippers) instead of compact text.
     pub json: bool,
+    /// One line per request at its end (method, route, status, user, time), at info
+    /// (docs/operations.md, "Logs"). Formatting it is about a twelfth of the
+    /// instructions of a key look-up (README, "Benchmarks"); a deployment whose gateway
+    /// keeps the access log may turn it off. Failed requests are logged either way.
+    pub requests: bool,
 }
 
 impl Default for LogSettings {
@@ -313,6 +318,7 @@ impl Default for LogSettings {
         Self {
             level: "info".into(),
             json: false,
+            requests: true,
         }
     }
 }

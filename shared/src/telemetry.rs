@@ -16,9 +16,14 @@ use crate::context::RequestId;
 pub fn init_tracing(settings: &LogSettings) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.level));
+    let span_events = if settings.requests {
+        FmtSpan::CLOSE
+    } else {
+        FmtSpan::NONE
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_span_events(FmtSpan::CLOSE);
+        .with_span_events(span_events);
     let _ = if settings.json {
         builder
             .json()
@@ -36,6 +41,7 @@ pub fn init_test_tracing() {
         init_tracing(&LogSettings {
             level: "info".into(),
             json: false,
+            requests: true,
         });
     }
 }

@@ -63,6 +63,9 @@ pub struct Args {
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let log = LogSettings {
         json: args.log_json,
+        // The services read their settings after the subscriber is set, so the one
+        // log setting `up` takes from the APP__ environment is read here.
+        requests: std::env::var("APP__LOG__REQUESTS").map_or(true, |v| v != "false"),
         // A demo load makes thousands of requests: their log lines would
         // bury its progress (RUST_LOG still decides when set).
         level: if args.demo {
