@@ -279,9 +279,10 @@ pub fn payload_items(payload: &str) -> Result<Vec<&serde_json::value::RawValue>,
 }
 
 /// Stores a queued job over `chunks` (JSON arrays of `total` items in all, each with
-/// the index of its first item, see [`Payload`]), one `job_items` row per chunk, and returns its id. Each chunk is an
-/// insert of its own, so no message to the database holds the whole request; the
-/// caller's transaction keeps the job from being claimed before its last chunk.
+/// the index of its first item, see [`Payload`]), one `job_items` row per chunk, and
+/// returns its id. Each chunk is an insert of its own, so no message to the database
+/// holds the whole request; the caller's transaction keeps the job from being claimed
+/// before its last chunk.
 pub fn enqueue(
     conn: &mut DbConnection,
     kind: &str,
