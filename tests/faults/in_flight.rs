@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use serde_json::json;
 use shared::auth::Role;
-use shared::server::Application;
 use shared::testing::{TestDatabase, TestKeys};
 
-use crate::support::{Receiver, delivery_log, event_settings, publish, subscribe, within};
+use crate::support::{
+    Receiver, delivery_log, event_settings, publish, start_incidents, subscribe, within,
+};
 
 #[tokio::test]
 async fn a_subscriptions_own_bound_sends_several_at_once_and_the_default_one_at_a_time() {
@@ -20,12 +21,7 @@ async fn a_subscriptions_own_bound_sends_several_at_once_and_the_default_one_at_
     let mut settings = event_settings(&db, &keys);
     settings.events.per_subscription = 1;
     settings.events.poll_ms = 50;
-    let app = Application::build(&incidents::SERVICE, &settings)
-        .await
-        .unwrap();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let app_db = app.db().clone();
-    tokio::spawn(app.run_until_stopped());
+    let (base, app_db) = start_incidents(&settings).await;
     let client = reqwest::Client::new();
     let admin = keys.token(Role::Admin, None);
     // A receiver that takes its time, so that sends overlap when they may.

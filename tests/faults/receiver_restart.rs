@@ -4,10 +4,11 @@
 use std::time::{Duration, Instant};
 
 use shared::auth::Role;
-use shared::server::Application;
 use shared::testing::{TestDatabase, TestKeys};
 
-use crate::support::{Receiver, delivery_log, event_settings, publish, subscribe, within};
+use crate::support::{
+    Receiver, delivery_log, event_settings, publish, start_incidents, subscribe, within,
+};
 
 const EVENTS: usize = 50;
 
@@ -19,12 +20,7 @@ async fn events_published_while_the_receiver_is_down_all_arrive_once_it_is_up() 
     let mut settings = event_settings(&db, &keys);
     // Short retries so that the test is short; eight attempts as in production.
     settings.events.retry_base_ms = 100;
-    let app = Application::build(&incidents::SERVICE, &settings)
-        .await
-        .unwrap();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let app_db = app.db().clone();
-    tokio::spawn(app.run_until_stopped());
+    let (base, app_db) = start_incidents(&settings).await;
     let client = reqwest::Client::new();
     let admin = keys.token(Role::Admin, None);
 

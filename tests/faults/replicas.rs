@@ -9,7 +9,9 @@ use shared::auth::Role;
 use shared::server::Application;
 use shared::testing::{TestDatabase, TestKeys};
 
-use crate::support::{Receiver, delivery_log, event_settings, publish, subscribe, within};
+use crate::support::{
+    Receiver, delivery_log, event_settings, publish, start_incidents, subscribe, within,
+};
 
 const EVENTS: usize = 100;
 
@@ -91,12 +93,7 @@ async fn batches_keep_a_subscriptions_order_and_count_only_sends() {
     let db = TestDatabase::new().unwrap();
     let mut settings = event_settings(&db, &keys);
     settings.events.retry_base_ms = 200;
-    let app = Application::build(&incidents::SERVICE, &settings)
-        .await
-        .unwrap();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let app_db = app.db().clone();
-    tokio::spawn(app.run_until_stopped());
+    let (base, app_db) = start_incidents(&settings).await;
     let client = reqwest::Client::new();
     let admin = keys.token(Role::Admin, None);
     let receiver = Receiver::start(0, Duration::ZERO);

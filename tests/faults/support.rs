@@ -14,6 +14,17 @@ use shared::testing::{TestDatabase, TestKeys, settings};
 
 pub const SECRET: &str = "faults-events-secret";
 
+/// Starts incidents on `settings` in the background; its base URL and database.
+pub async fn start_incidents(settings: &shared::config::Settings) -> (String, shared::db::Db) {
+    let app = shared::server::Application::build(&incidents::SERVICE, settings)
+        .await
+        .unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let db = app.db().clone();
+    tokio::spawn(app.run_until_stopped());
+    (base, db)
+}
+
 /// A service's settings with the dispatcher on and its production timing (5 s
 /// timeout, 500 ms poll), loopback URLs allowed as `up` allows them.
 pub fn event_settings(db: &TestDatabase, keys: &TestKeys) -> shared::config::Settings {
