@@ -304,9 +304,8 @@ pub async fn receive_decisions<S: Subject>(
         .iter()
         .enumerate()
         .map(|(i, item)| {
-            let d = crate::extract::parse::<BenefitDecision>(item.to_string().as_bytes())
-                .map_err(|e| parse_errors(i, e))?
-                .body;
+            let d = crate::extract::from_value::<BenefitDecision>(item.clone())
+                .map_err(|e| parse_errors(i, e))?;
             let errors = in_batch(i, validate(&d, today));
             if errors.is_empty() {
                 Ok(d)

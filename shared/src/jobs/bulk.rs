@@ -274,10 +274,7 @@ pub fn item<T: serde::de::DeserializeOwned + utoipa::ToSchema + 'static>(
     index: usize,
     value: &Value,
 ) -> Result<T, ItemResult> {
-    let bytes = serde_json::to_vec(value).unwrap_or_default();
-    crate::extract::parse::<T>(&bytes)
-        .map(|json| json.body)
-        .map_err(|e| ItemResult::refused(index, &e))
+    crate::extract::from_value::<T>(value.clone()).map_err(|e| ItemResult::refused(index, &e))
 }
 
 /// A body split into its items: few enough to apply at once, or a job's payload.

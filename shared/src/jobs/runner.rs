@@ -163,7 +163,6 @@ fn run_chunk(
 ) -> Result<(), ApiError> {
     if claimed.dry_run {
         let results = match crate::db::transaction(conn, |c| {
-            plan_each_statement(c)?;
             Err::<(), _>(ChunkError::DryRun(import(c, chunk)?))
         }) {
             Err(ChunkError::DryRun(results)) => results,
@@ -177,22 +176,9 @@ fn run_chunk(
         return crate::db::transaction(conn, |c| record(c, claimed, chunk.first_index, &results));
     }
     crate::db::transaction(conn, |c| {
-        plan_each_statement(c)?;
         let results = import(c, chunk)?;
         record(c, claimed, chunk.first_index, &results)
     })
-}
-
-/// On PostgreSQL, plans each statement of the chunk's transaction for its own values.
-/// diesel prepares its statements once per connection, and after five runs PostgreSQL
-/// may keep a generic plan, chosen while the table was still small: an import's
-/// look-up of 500 tax codes then scans the whole table it is filling (a sequential
-/// scan of 20,000 rows per chunk, 50–190 ms each, instead of an index look-up).
-fn plan_each_statement(conn: &mut DbConnection) -> Result<(), ApiError> {
-    if let DbConnection::Postgres(pg) = conn {
-        diesel::sql_query("SET LOCAL plan_cache_mode = force_custom_plan").execute(pg)?;
-    }
-    Ok(())
 }
 
 /// Marks the job ended; its items are not needed once the results are kept.

@@ -104,21 +104,23 @@ pub fn find_for_keys(
     let periods: BTreeSet<&str> = keys.iter().map(|(_, p)| p.as_str()).collect();
     let tax_codes: Vec<&str> = tax_codes.into_iter().collect();
     let periods: Vec<&str> = periods.into_iter().collect();
-    let mut found = HashMap::with_capacity(keys.len());
-    for part in tax_codes.chunks(ROWS_PER_INSERT) {
-        let rows: Vec<HealthReportRow> = r::table
-            .filter(r::tax_code.eq_any(part))
-            .filter(r::period.eq_any(&periods))
-            .select(HealthReportRow::as_select())
-            .load(conn)?;
-        for row in rows {
-            let key = (row.tax_code.clone(), row.period.clone());
-            if wanted.contains(&key) {
-                found.insert(key, row);
+    shared::db::planned_for_values(conn, |conn| {
+        let mut found = HashMap::with_capacity(keys.len());
+        for part in tax_codes.chunks(ROWS_PER_INSERT) {
+            let rows: Vec<HealthReportRow> = r::table
+                .filter(r::tax_code.eq_any(part))
+                .filter(r::period.eq_any(&periods))
+                .select(HealthReportRow::as_select())
+                .load(conn)?;
+            for row in rows {
+                let key = (row.tax_code.clone(), row.period.clone());
+                if wanted.contains(&key) {
+                    found.insert(key, row);
+                }
             }
         }
-    }
-    Ok(found)
+        Ok(found)
+    })
 }
 
 /// Inserts many new reports in as few statements as the backend allows.

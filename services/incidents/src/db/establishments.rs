@@ -176,39 +176,59 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<EstablishmentRow>> {
 /// bound variables.
 const ROWS_PER_INSERT: usize = 1000;
 
-/// The establishments with these tax codes (any scope: imports see the whole registry).
+/// The establishments with these tax codes (any scope: imports see the whole registry),
+/// each look-up planned for its codes.
 pub fn find_by_tax_codes(
     conn: &mut DbConnection,
     tax_codes: &[&str],
 ) -> QueryResult<Vec<EstablishmentRow>> {
-    let mut found = Vec::with_capacity(tax_codes.len());
-    for part in tax_codes.chunks(ROWS_PER_INSERT) {
-        found.extend(
-            establishments::table
-                .filter(establishments::tax_code.eq_any(part))
-                .select(EstablishmentRow::as_select())
-                .load(conn)?,
-        );
-    }
-    Ok(found)
+    shared::db::planned_for_values(conn, |conn| {
+        let mut found = Vec::with_capacity(tax_codes.len());
+        for part in tax_codes.chunks(ROWS_PER_INSERT) {
+            found.extend(
+                establishments::table
+                    .filter(establishments::tax_code.eq_any(part))
+                    .select(EstablishmentRow::as_select())
+                    .load(conn)?,
+            );
+        }
+        Ok(found)
+    })
 }
 
-/// Inserts many establishments in as few statements as the backend allows.
+/// Inserts many establishments: PostgreSQL's `COPY` (binary), multi-row `INSERT`s on
+/// SQLite. Both run in the caller's transaction and check every constraint.
 pub fn insert_many(conn: &mut DbConnection, rows: &[EstablishmentRow]) -> QueryResult<()> {
-    for part in rows.chunks(ROWS_PER_INSERT) {
-        shared::per_backend!(conn, c => diesel::insert_into(establishments::table)
-            .values(part)
-            .execute(c))?;
+    match conn {
+        DbConnection::Postgres(c) => diesel::copy_from(establishments::table)
+            .from_insertable(rows)
+            .execute(c)
+            .map(|_| ()),
+        DbConnection::Sqlite(c) => {
+            for part in rows.chunks(ROWS_PER_INSERT) {
+                diesel::insert_into(establishments::table)
+                    .values(part)
+                    .execute(c)?;
+            }
+            Ok(())
+        }
     }
-    Ok(())
 }
 
-/// Inserts many revisions in as few statements as the backend allows.
+/// Inserts many revisions, as [`insert_many`] does establishments.
 pub fn insert_revisions(conn: &mut DbConnection, revisions: &[RevisionRow]) -> QueryResult<()> {
-    for part in revisions.chunks(ROWS_PER_INSERT) {
-        shared::per_backend!(conn, c => diesel::insert_into(establishment_revisions::table)
-            .values(part)
-            .execute(c))?;
+    match conn {
+        DbConnection::Postgres(c) => diesel::copy_from(establishment_revisions::table)
+            .from_insertable(revisions)
+            .execute(c)
+            .map(|_| ()),
+        DbConnection::Sqlite(c) => {
+            for part in revisions.chunks(ROWS_PER_INSERT) {
+                diesel::insert_into(establishment_revisions::table)
+                    .values(part)
+                    .execute(c)?;
+            }
+            Ok(())
+        }
     }
-    Ok(())
 }

@@ -9,6 +9,9 @@ use super::schema::{establishment_revisions, establishments};
 /// An establishment row; also the revision snapshot format.
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset, Serialize, Deserialize)]
 #[diesel(table_name = establishments)]
+// A `None` is written as NULL, never as the column's default (the table has none):
+// `COPY` and SQLite's multi-row inserts need every row to name the same columns.
+#[diesel(treat_none_as_default_value = false)]
 pub struct EstablishmentRow {
     pub id: String,
     pub tax_code: String,
@@ -31,7 +34,7 @@ pub struct EstablishmentRow {
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = establishment_revisions)]
+#[diesel(table_name = establishment_revisions, treat_none_as_default_value = false)]
 pub struct RevisionRow {
     pub establishment_id: String,
     pub version: i64,
