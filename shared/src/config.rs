@@ -173,6 +173,10 @@ pub struct ServerSettings {
     pub bulk_body_limit_bytes: usize,
     /// Bulk batches up to this many rows are answered at once; larger ones run as a job.
     pub bulk_sync_rows: usize,
+    /// How long a job stays with the runner that claimed it, renewed by each chunk it
+    /// commits: after a crash, the restarted process (or another replica) goes on
+    /// with the job once this has passed since its last chunk. Longer than any chunk.
+    pub job_lease_secs: u64,
     /// Open connections this service accepts; more wait in the listen backlog. Unset:
     /// a quarter of the process's file descriptors (after 256 kept for databases,
     /// files and outbound calls), at most 25,000, so three services under `atvsld up`
@@ -203,6 +207,7 @@ impl Default for ServerSettings {
             body_limit_bytes: 1024 * 1024,
             bulk_body_limit_bytes: 32 * 1024 * 1024,
             bulk_sync_rows: 1000,
+            job_lease_secs: 120,
             max_connections: None,
             backlog: 2048,
             header_timeout_ms: 5000,

@@ -154,7 +154,12 @@ impl Application {
         }
         let job_wake = web::Data::new(crate::jobs::runner::Wake::default());
         if let Some(import) = def.import {
-            crate::jobs::runner::spawn(db.clone(), import, job_wake.clone().into_inner());
+            crate::jobs::runner::spawn(
+                db.clone(),
+                import,
+                job_wake.clone().into_inner(),
+                Duration::from_secs(settings.server.job_lease_secs.max(1)),
+            );
         }
         if let Some(fold) = def.fold_statistics
             && settings.statistics.fold_every_secs > 0

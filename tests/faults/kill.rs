@@ -1,6 +1,7 @@
 //! `kill -9` of `atvsld up` (the real binary, as a child process): during concurrent
 //! writes no acknowledged write is lost and nothing is half-written; with deliveries
-//! pending, every event is delivered after the restart.
+//! pending, every event is delivered after the restart; an import killed mid-job goes
+//! on after the restart from its first chunk not committed, every row applied once.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -137,6 +138,9 @@ async fn up(place: &Place, ports: [u16; 3]) -> Child {
         // per-caller rate (tests/faults/rate_limit.rs is).
         .env("APP__RATE_LIMIT__PER_SECOND", "100000")
         .env("APP__RATE_LIMIT__BURST", "100000")
+        // A killed job is taken up again once its lease has run out since its last
+        // chunk; two seconds rather than two minutes keeps the import scenario short.
+        .env("APP__SERVER__JOB_LEASE_SECS", "2")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     if let Some(template) = &place.template {
@@ -346,4 +350,95 @@ async fn kill_9_with_deliveries_pending_delivers_every_event_after_the_restart()
     );
     assert!(pending > 0, "deliveries were pending at the kill");
     assert_eq!(lost, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_an_import_goes_on_after_the_restart_each_row_once() {
+    const ROWS: u32 = 8000;
+    let chunks = i64::try_from(
+        usize::try_from(ROWS)
+            .unwrap()
+            .div_ceil(shared::jobs::runner::CHUNK),
+    )
+    .unwrap();
+    let place = Place::new();
+    let ports = [free_port(), free_port(), free_port()];
+    let mut suite = up(&place, ports).await;
+    let base = format!("http://127.0.0.1:{}", ports[0]);
+    let client = reqwest::Client::new();
+    let admin = place.token(Role::Admin, None);
+    let rows: Vec<Value> = (1..=ROWS).map(|n| establishment(100_000 + n)).collect();
+    let res = client
+        .post(format!("{base}/api/v1/establishments/import"))
+        .bearer_auth(&admin)
+        .json(&rows)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 202);
+    let job = format!("{base}{}", res.headers()["location"].to_str().unwrap());
+    let progress = async |client: &reqwest::Client| -> Value {
+        client
+            .get(&job)
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    };
+    // Killed once the job has committed a chunk, while rows are still to do.
+    within(
+        "a chunk of the job to commit",
+        Duration::from_secs(60),
+        async || progress(&client).await["progress"]["done"].as_u64() > Some(0),
+    )
+    .await;
+    suite.kill().unwrap();
+    suite.wait().unwrap();
+    let db = place.incidents();
+    let done_at_kill = count(&db, "SELECT done AS n FROM jobs");
+    let stored_at_kill = count(&db, "SELECT count(*) AS n FROM establishments");
+
+    let back = Instant::now();
+    let mut suite = up(&place, ports).await;
+    let mut ended = Value::Null;
+    within("the job to end", Duration::from_secs(120), async || {
+        ended = progress(&client).await;
+        ended["status"] != "queued" && ended["status"] != "running"
+    })
+    .await;
+    let finished = back.elapsed();
+    suite.kill().unwrap();
+    suite.wait().unwrap();
+    let establishments = count(&db, "SELECT count(*) AS n FROM establishments");
+    let revisions = count(&db, "SELECT count(*) AS n FROM establishment_revisions");
+    let events = count(
+        &db,
+        "SELECT count(*) AS n FROM outbox_events WHERE event_type = 'establishments.imported'",
+    );
+    let results = count(&db, "SELECT count(*) AS n FROM job_chunks");
+    println!(
+        "faults/kill -9 during an import ({}): {ROWS} rows in {chunks} chunks, killed with \
+         {done_at_kill} done ({stored_at_kill} stored); after the restart the job {} in \
+         {finished:.1?}: {} created, {establishments} establishments, {revisions} revisions, \
+         {events} chunk events, {results} chunk results",
+        place.backend(),
+        ended["status"],
+        ended["summary"]["created"]
+    );
+    assert!(
+        done_at_kill < i64::from(ROWS),
+        "the job ended before the kill; the scenario needs a larger file"
+    );
+    // What the killed process committed is exactly its recorded chunks.
+    assert_eq!(stored_at_kill, done_at_kill);
+    assert_eq!(ended["status"], "succeeded", "{ended}");
+    assert_eq!(ended["summary"]["created"], ROWS);
+    assert_eq!(ended["summary"]["rejected"], 0);
+    assert_eq!(establishments, i64::from(ROWS));
+    assert_eq!(revisions, i64::from(ROWS));
+    assert_eq!(events, chunks);
+    assert_eq!(results, chunks);
 }

@@ -22,7 +22,6 @@ use crate::error::ApiError;
 
 /// Rows per transaction.
 pub const CHUNK: usize = 500;
-const LEASE_SECONDS: i64 = 120;
 const IDLE: Duration = Duration::from_millis(250);
 
 /// A job taken by this runner.
@@ -36,12 +35,15 @@ pub struct Claimed {
     pub total: i64,
     /// The items of a job queued before `job_items` existed; `[]` for later ones.
     pub payload: String,
+    /// How long each committed chunk keeps the job with this runner.
+    pub lease: chrono::Duration,
 }
 
-/// Claims the oldest queued job, or a running one whose lease ran out.
+/// Claims the oldest queued job, or a running one whose lease ran out, for `lease`.
 pub fn claim(
     conn: &mut DbConnection,
     now: chrono::NaiveDateTime,
+    lease: chrono::Duration,
 ) -> Result<Option<Claimed>, ApiError> {
     crate::db::transaction(conn, |conn| {
         let due = jobs::table
@@ -64,7 +66,7 @@ pub fn claim(
         diesel::update(jobs::table.find(&id))
             .set((
                 jobs::status.eq(RUNNING),
-                jobs::lease_until.eq(now + chrono::Duration::seconds(LEASE_SECONDS)),
+                jobs::lease_until.eq(now + lease),
                 jobs::updated_at.eq(now),
             ))
             .execute(conn)?;
@@ -87,6 +89,7 @@ pub fn claim(
             done,
             total,
             payload,
+            lease,
         }))
     })
 }
@@ -131,7 +134,7 @@ fn record(
         jobs::updated.eq(jobs::updated + n(summary.updated)),
         jobs::unchanged.eq(jobs::unchanged + n(summary.unchanged)),
         jobs::rejected.eq(jobs::rejected + n(summary.rejected)),
-        jobs::lease_until.eq(now + chrono::Duration::seconds(LEASE_SECONDS)),
+        jobs::lease_until.eq(now + claimed.lease),
         jobs::updated_at.eq(now),
     ))
     .execute(conn)?;
@@ -321,9 +324,13 @@ async fn run_payload(
     Ok(None)
 }
 
-/// One round: claim a job and run it. Returns whether there was one.
-pub async fn run_once(db: &Db, import: ImportFn) -> Result<bool, ApiError> {
-    let Some(claimed) = db.run(|conn| claim(conn, crate::db::now())).await? else {
+/// One round: claim a job for `lease` and run it. Returns whether there was one.
+pub async fn run_once(db: &Db, import: ImportFn, lease: Duration) -> Result<bool, ApiError> {
+    let lease = chrono::Duration::from_std(lease).map_err(anyhow::Error::from)?;
+    let Some(claimed) = db
+        .run(move |conn| claim(conn, crate::db::now(), lease))
+        .await?
+    else {
         return Ok(false);
     };
     tracing::info!(job = %claimed.id, kind = %claimed.kind, "job claimed");
@@ -343,11 +350,16 @@ impl Wake {
     }
 }
 
-/// Runs jobs until the process ends.
-pub fn spawn(db: Db, import: ImportFn, wake: std::sync::Arc<Wake>) -> tokio::task::JoinHandle<()> {
+/// Runs jobs until the process ends, each claimed for `lease`.
+pub fn spawn(
+    db: Db,
+    import: ImportFn,
+    wake: std::sync::Arc<Wake>,
+    lease: Duration,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            match run_once(&db, import).await {
+            match run_once(&db, import, lease).await {
                 Ok(true) => {}
                 Ok(false) => {
                     tokio::select! {
