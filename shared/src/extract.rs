@@ -172,7 +172,7 @@ fn normalize(value: Value) -> Value {
 }
 
 /// `text` in NFC; most text already is, and is then returned as it came.
-pub fn nfc(text: String) -> String {
+fn nfc(text: String) -> String {
     match unicode_normalization::is_nfc_quick(text.chars()) {
         unicode_normalization::IsNormalized::Yes => text,
         _ => text.nfc().collect(),

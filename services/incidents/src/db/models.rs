@@ -33,6 +33,8 @@ pub struct EstablishmentRow {
     pub updated_at: NaiveDateTime,
 }
 
+/// One version of an establishment; imports write it by `COPY` on PostgreSQL, as they
+/// do [`EstablishmentRow`].
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = establishment_revisions, treat_none_as_default_value = false)]
 pub struct RevisionRow {
