@@ -165,6 +165,16 @@ async fn up(place: &Place, ports: [u16; 3]) -> Child {
     child
 }
 
+/// A new place with `atvsld up` running on free ports: the place, the ports (to start
+/// it again on), the process and incidents' base URL.
+async fn started() -> (Place, [u16; 3], Child, String) {
+    let place = Place::new();
+    let ports = [free_port(), free_port(), free_port()];
+    let suite = up(&place, ports).await;
+    let base = format!("http://127.0.0.1:{}", ports[0]);
+    (place, ports, suite, base)
+}
+
 #[derive(QueryableByName)]
 struct Count {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -182,10 +192,7 @@ fn count(db: &Db, sql: &str) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_concurrent_writes_loses_no_acknowledged_write() {
     const CLIENTS: usize = 16;
-    let place = Place::new();
-    let ports = [free_port(), free_port(), free_port()];
-    let mut suite = up(&place, ports).await;
-    let base = format!("http://127.0.0.1:{}", ports[0]);
+    let (place, ports, mut suite, base) = started().await;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
@@ -282,10 +289,7 @@ async fn kill_9_during_concurrent_writes_loses_no_acknowledged_write() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_with_deliveries_pending_delivers_every_event_after_the_restart() {
     const EVENTS: usize = 20;
-    let place = Place::new();
-    let ports = [free_port(), free_port(), free_port()];
-    let mut suite = up(&place, ports).await;
-    let base = format!("http://127.0.0.1:{}", ports[0]);
+    let (place, ports, mut suite, base) = started().await;
     let client = reqwest::Client::new();
     let admin = place.token(Role::Admin, None);
     let receiver = Receiver::start(0, Duration::ZERO);
@@ -361,10 +365,7 @@ async fn kill_9_during_an_import_goes_on_after_the_restart_each_row_once() {
             .div_ceil(shared::jobs::runner::CHUNK),
     )
     .unwrap();
-    let place = Place::new();
-    let ports = [free_port(), free_port(), free_port()];
-    let mut suite = up(&place, ports).await;
-    let base = format!("http://127.0.0.1:{}", ports[0]);
+    let (place, ports, mut suite, base) = started().await;
     let client = reqwest::Client::new();
     let admin = place.token(Role::Admin, None);
     let rows: Vec<Value> = (1..=ROWS).map(|n| establishment(100_000 + n)).collect();
