@@ -67,9 +67,11 @@ pub fn planned_for_values<T>(
         return look_up(conn);
     }
     diesel::sql_query("SET LOCAL plan_cache_mode = force_custom_plan").execute(conn)?;
-    let found = look_up(conn);
+    // A failed look-up has aborted the transaction, which takes the setting with it:
+    // its own error is returned, not the refusal of a reset.
+    let found = look_up(conn)?;
     diesel::sql_query("SET LOCAL plan_cache_mode = DEFAULT").execute(conn)?;
-    found
+    Ok(found)
 }
 
 /// The backend type of [`DbConnection`], for boxed queries.
@@ -258,4 +260,61 @@ pub fn placeholders(conn: &DbConnection, sql: &str) -> String {
 pub fn now() -> chrono::NaiveDateTime {
     use chrono::{SubsecRound, Utc};
     Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::TestDatabase;
+
+    fn connect(db: &TestDatabase) -> DbConnection {
+        use r2d2::ManageConnection;
+        let manager = ConnectionManager::new(&db.url).unwrap_or_else(|e| panic!("{e}"));
+        manager.connect().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[derive(QueryableByName)]
+    struct Mode {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        plan_cache_mode: String,
+    }
+
+    fn mode(conn: &mut DbConnection) -> String {
+        diesel::sql_query("SHOW plan_cache_mode")
+            .get_result::<Mode>(conn)
+            .map(|m| m.plan_cache_mode)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_look_up_is_planned_for_its_values_and_the_rest_is_not() {
+        let test_db = TestDatabase::new().unwrap_or_else(|e| panic!("{e}"));
+        let mut conn = connect(&test_db);
+        let postgres = matches!(conn, DbConnection::Postgres(_));
+        let modes = transaction(&mut conn, |c| {
+            let inside = planned_for_values(c, |c| Ok(postgres.then(|| mode(c))))?;
+            let after = postgres.then(|| mode(c));
+            Ok::<_, diesel::result::Error>((inside, after))
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        if postgres {
+            assert_eq!(
+                modes,
+                (Some("force_custom_plan".into()), Some("auto".into()))
+            );
+        }
+    }
+
+    #[test]
+    fn a_failed_look_up_returns_its_own_error() {
+        let test_db = TestDatabase::new().unwrap_or_else(|e| panic!("{e}"));
+        let mut conn = connect(&test_db);
+        let failed = transaction(&mut conn, |c| {
+            planned_for_values(c, |c| {
+                diesel::sql_query("SELECT * FROM no_such_table").execute(c)
+            })
+        });
+        let message = failed.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("no_such_table"), "{message}");
+    }
 }
