@@ -178,8 +178,10 @@ async fn folding_the_counters_changes_no_figure() {
     assert_eq!(every_answer(&app, &days).await, before);
 }
 
-/// Two replicas folding at once: one adds the deltas, the other waits for the markers
-/// and adds nothing; every report counts once, and one filed after the fold shows.
+/// Two replicas folding at once: each table is folded by whichever takes its marker
+/// first (the health and the monitoring counters fold one after the other, so the two
+/// may share the work), the other adds nothing to it; every report counts once, and
+/// one filed after the fold shows.
 #[tokio::test]
 async fn concurrent_folds_count_once_and_a_later_write_shows() {
     let app = spawn_app().await;
@@ -195,8 +197,7 @@ async fn concurrent_folds_count_once_and_a_later_write_shows() {
         health_stats::service::counters::fold_counters,
         shared::db::fold::safe_through(),
     );
-    assert_eq!(written.first(), Some(&0), "{written:?}");
-    assert!(written.get(1).is_some_and(|n| *n > 0), "{written:?}");
+    assert!(written.iter().sum::<usize>() > 0, "{written:?}");
     assert_eq!(every_answer(&app, &[]).await, before);
     let db = &app.svc.app_db;
     let folded_reports = shared::testing::sum_of(
